@@ -1,0 +1,53 @@
+/**
+ * Error classes of hvlab. One class per kind, each with a stable `code` that scripts can match
+ * on; never throw strings. Errors caused by user input (arguments, files, configuration) derive
+ * from {@link InputError} so that the CLI can map them to exit status 2.
+ */
+export abstract class HvError extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input from the user: the CLI exits with status 2. */
+export abstract class InputError extends HvError {}
+
+/** A command-line argument is missing or malformed. */
+export class UsageError extends InputError {
+  readonly code = 'HV_USAGE';
+}
+
+/** A system file (YAML) or another configuration file is unreadable or invalid. */
+export class ConfigError extends InputError {
+  readonly code = 'HV_CONFIG';
+}
+
+/** A guest image (ELF or raw binary) cannot be loaded. The message names the file and reason. */
+export class ImageError extends InputError {
+  readonly code = 'HV_IMAGE';
+}
+
+/** The Unicorn engine reported an error; `ucCode` is Unicorn's own error name (UC_ERR_*). */
+export class UnicornError extends HvError {
+  readonly code = 'HV_UNICORN';
+
+  constructor(
+    readonly ucCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The native part of the Unicorn binding (libunicorn or the instruction counter) is unusable. */
+export class NativeLibraryError extends HvError {
+  readonly code = 'HV_NATIVE';
+}
+
+/** An internal invariant of the hypervisor was violated: a bug in hvlab, never the guest's fault. */
+export class InternalError extends HvError {
+  readonly code = 'HV_INTERNAL';
+}

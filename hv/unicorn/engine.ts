@@ -1,0 +1,319 @@
+/**
+ * The owning wrapper around one `uc_engine`: memory, MMIO, registers, contexts, hooks, run/stop.
+ * The engine owns its handle, every callback it registered and every native buffer it allocated;
+ * close() releases them all. Errors of API calls are thrown as {@link UnicornError} carrying
+ * Unicorn's own message; the outcome of a run is returned as Unicorn's error code, because an
+ * unmapped access or an invalid instruction is the guest's doing, not the host's.
+ */
+import koffi from 'koffi';
+import { UnicornError } from '../errors.ts';
+import { UC_ARCH, UC_CPU_ARM, UC_CTL, UC_ERR, UC_HOOK, UC_MODE } from './constants.ts';
+import { unicorn } from './ffi.ts';
+import { HookGuard } from './hooks.ts';
+import { InstructionCounter } from './instruction-counter.ts';
+import { RegisterBatch } from './register-batch.ts';
+
+export type MmioRead = (offset: number, size: number) => number;
+export type MmioWrite = (offset: number, size: number, value: number) => void;
+/** Memory-event hook: return true when the access was handled (Unicorn retries it). */
+export type InvalidMemoryHook = (type: number, address: number, size: number, value: number) => boolean;
+
+const UC_ERR_NAMES = new Map<number, string>(Object.entries(UC_ERR).map(([name, code]) => [code, `UC_ERR_${name}`]));
+
+/** Unicorn's name for an error code, e.g. `UC_ERR_READ_UNMAPPED`. */
+export function ucErrorName(code: number): string {
+  return UC_ERR_NAMES.get(code) ?? `UC_ERR_${code}`;
+}
+
+export function ucErrorMessage(code: number): string {
+  return unicorn().fn.strerror(code) as string;
+}
+
+export interface EngineOptions {
+  /** Unicorn CPU model (uc_cpu_arm); Cortex-M4 by default. */
+  cpuModel?: number;
+}
+
+export class EngineContext {
+  constructor(
+    private handle: unknown,
+    private readonly release: (ctx: EngineContext) => void,
+  ) {}
+
+  get pointer(): unknown {
+    if (this.handle === null) throw new UnicornError('UC_ERR_HANDLE', 'context already freed');
+    return this.handle;
+  }
+
+  free(): void {
+    if (this.handle === null) return;
+    unicorn().fn.contextFree(this.handle);
+    this.handle = null;
+    this.release(this);
+  }
+}
+
+export class Engine {
+  private handle: unknown;
+  private readonly guard: HookGuard;
+  private readonly regBuf = Buffer.alloc(8);
+  private readonly hooks = new Set<bigint>();
+  private readonly contexts = new Set<EngineContext>();
+  private readonly nativeBlocks: bigint[] = [];
+  private counterInstance: InstructionCounter | undefined;
+  private closed = false;
+
+  private constructor(handle: unknown) {
+    this.handle = handle;
+    this.guard = new HookGuard(() => this.stop());
+  }
+
+  /** Opens an ARM Thumb engine and selects the CPU model (which must precede any other call). */
+  static open(options: EngineOptions = {}): Engine {
+    const { fn } = unicorn();
+    const out: [unknown] = [null];
+    check(fn.open(UC_ARCH.ARM, UC_MODE.THUMB, out), 'uc_open');
+    const engine = new Engine(out[0]);
+    const model = options.cpuModel ?? UC_CPU_ARM.CORTEX_M4;
+    try {
+      check(fn.ctl(out[0], UC_CTL.WRITE_CPU_MODEL | 0, 'int', model), 'uc_ctl(CPU_MODEL)');
+    } catch (error) {
+      engine.close();
+      throw error;
+    }
+    return engine;
+  }
+
+  private get h(): unknown {
+    if (this.closed) throw new UnicornError('UC_ERR_HANDLE', 'engine is closed');
+    return this.handle;
+  }
+
+  /** The native instruction counter, installed on first use. */
+  get counter(): InstructionCounter {
+    return (this.counterInstance ??= new InstructionCounter(this.h, (hh) => this.hooks.add(hh)));
+  }
+
+  mapMemory(address: number, size: number, perms: number): void {
+    check(unicorn().fn.memMap(this.h, address, size, perms), `uc_mem_map(${hexOf(address)}, ${hexOf(size)})`);
+  }
+
+  /**
+   * Maps the same zero-filled host memory at every address in `addresses` (a RAM with aliases,
+   * as boards mirror their SRAM). The memory lives as long as the engine.
+   */
+  mapSharedMemory(addresses: readonly number[], size: number, perms: number): void {
+    const raw = koffi.alloc('uint8_t', size + 4096) as bigint;
+    this.nativeBlocks.push(raw);
+    const aligned = (raw + 4095n) & ~4095n;
+    new Uint8Array(koffi.view(aligned, size)).fill(0);
+    for (const address of addresses) {
+      check(unicorn().fn.memMapPtr(this.h, address, size, perms, aligned), `uc_mem_map_ptr(${hexOf(address)})`);
+    }
+  }
+
+  unmapMemory(address: number, size: number): void {
+    check(unicorn().fn.memUnmap(this.h, address, size), `uc_mem_unmap(${hexOf(address)}, ${hexOf(size)})`);
+  }
+
+  protectMemory(address: number, size: number, perms: number): void {
+    check(unicorn().fn.memProtect(this.h, address, size, perms), `uc_mem_protect(${hexOf(address)})`);
+  }
+
+  readMemory(address: number, length: number): Buffer {
+    const out = Buffer.alloc(length);
+    check(unicorn().fn.memRead(this.h, address, out, length), `uc_mem_read(${hexOf(address)}, ${length})`);
+    return out;
+  }
+
+  /** Reads memory; returns undefined instead of throwing when the range is not mapped. */
+  tryReadMemory(address: number, length: number): Buffer | undefined {
+    const out = Buffer.alloc(length);
+    return unicorn().fn.memRead(this.h, address, out, length) === 0 ? out : undefined;
+  }
+
+  writeMemory(address: number, bytes: Uint8Array): void {
+    check(unicorn().fn.memWrite(this.h, address, bytes, bytes.length), `uc_mem_write(${hexOf(address)})`);
+  }
+
+  /** Writes memory; returns false instead of throwing when the range is not mapped. */
+  tryWriteMemory(address: number, bytes: Uint8Array): boolean {
+    return unicorn().fn.memWrite(this.h, address, bytes, bytes.length) === 0;
+  }
+
+  /** Maps an MMIO region: guest accesses call `read`/`write` with the offset into the region. */
+  mapMmio(address: number, size: number, read: MmioRead, write: MmioWrite): void {
+    const { fn, protos } = unicorn();
+    const r = this.guard.register(protos.mmioRead, 0, (_uc: unknown, off: Int64, sz: number) =>
+      read(u32(off), sz) >>> 0,
+    );
+    const w = this.guard.register(protos.mmioWrite, undefined, (_uc: unknown, off: Int64, sz: number, v: Int64) =>
+      write(u32(off), sz, u32(v)),
+    );
+    check(fn.mmioMap(this.h, address, size, r, null, w, null), `uc_mmio_map(${hexOf(address)}, ${hexOf(size)})`);
+  }
+
+  readRegister(id: number): number {
+    check(unicorn().fn.regRead(this.h, id, this.regBuf), `uc_reg_read(${id})`);
+    return this.regBuf.readUInt32LE(0);
+  }
+
+  writeRegister(id: number, value: number): void {
+    this.regBuf.writeUInt32LE(value >>> 0, 0);
+    check(unicorn().fn.regWrite(this.h, id, this.regBuf), `uc_reg_write(${id})`);
+  }
+
+  /** A reusable batch for reading or writing a fixed list of 32-bit registers in one call. */
+  registerBatch(ids: readonly number[]): RegisterBatch {
+    const batch = new RegisterBatch(ids, () => this.h);
+    this.nativeBlocks.push(...batch.nativeBlocks);
+    return batch;
+  }
+
+  saveContext(): EngineContext {
+    const { fn } = unicorn();
+    const out: [unknown] = [null];
+    check(fn.contextAlloc(this.h, out), 'uc_context_alloc');
+    const ctx = new EngineContext(out[0], (c) => this.contexts.delete(c));
+    this.contexts.add(ctx);
+    this.saveContextInto(ctx);
+    return ctx;
+  }
+
+  saveContextInto(ctx: EngineContext): void {
+    check(unicorn().fn.contextSave(this.h, ctx.pointer), 'uc_context_save');
+  }
+
+  restoreContext(ctx: EngineContext): void {
+    check(unicorn().fn.contextRestore(this.h, ctx.pointer), 'uc_context_restore');
+  }
+
+  /** Called with QEMU's exception number (SVC = 2, prefetch abort = 3, BKPT = 7, ...). */
+  onInterrupt(fn: (intno: number) => void): bigint {
+    const cb = this.guard.register(unicorn().protos.hookIntr, undefined, (_uc: unknown, intno: number) => fn(intno));
+    return this.addHook(UC_HOOK.INTR, cb, 1, 0);
+  }
+
+  /** Unmapped or protection-violating accesses of the given UC_HOOK_MEM_* kinds. */
+  onInvalidMemory(types: number, fn: InvalidMemoryHook): bigint {
+    const cb = this.guard.register(
+      unicorn().protos.hookMem,
+      false,
+      (_uc: unknown, type: number, address: Int64, size: number, value: Int64) =>
+        fn(type, u32(address), size, u32(value)),
+    );
+    return this.addHook(types, cb, 1, 0);
+  }
+
+  /** Valid memory accesses (UC_HOOK_MEM_READ / MEM_WRITE); costly, use only while needed. */
+  onMemoryAccess(types: number, fn: (type: number, address: number, size: number, value: number) => void): bigint {
+    const cb = this.guard.register(
+      unicorn().protos.hookMem,
+      false,
+      (_uc: unknown, type: number, address: Int64, size: number, value: Int64) => {
+        fn(type, u32(address), size, u32(value));
+        return false;
+      },
+    );
+    return this.addHook(types, cb, 1, 0);
+  }
+
+  /** Per-instruction hook over [begin, end] (begin > end: everywhere); ~100 ns per call. */
+  onCode(fn: (address: number, size: number) => void, begin = 1, end = 0): bigint {
+    const cb = this.guard.register(unicorn().protos.hookCode, undefined, (_uc: unknown, a: Int64, s: number) =>
+      fn(u32(a), s),
+    );
+    return this.addHook(UC_HOOK.CODE, cb, begin, end);
+  }
+
+  /** Per-translated-block hook (called each time a block starts executing). */
+  onBlock(fn: (address: number, size: number) => void, begin = 1, end = 0): bigint {
+    const cb = this.guard.register(unicorn().protos.hookCode, undefined, (_uc: unknown, a: Int64, s: number) =>
+      fn(u32(a), s),
+    );
+    return this.addHook(UC_HOOK.BLOCK, cb, begin, end);
+  }
+
+  /** Undefined instructions; return true when handled. */
+  onInvalidInstruction(fn: () => boolean): bigint {
+    const cb = this.guard.register(unicorn().protos.hookInsnInvalid, false, () => fn());
+    return this.addHook(UC_HOOK.INSN_INVALID, cb, 1, 0);
+  }
+
+  removeHook(hook: bigint): void {
+    if (!this.hooks.delete(hook)) return;
+    check(unicorn().fn.hookDel(this.h, hook), 'uc_hook_del');
+    this.flushTranslations();
+  }
+
+  /**
+   * Drops translated code. Unicorn 2.0.1 compiles hooks into translated blocks, so hooks added
+   * or removed after code ran take effect only after this (unicorn issue #2200).
+   */
+  flushTranslations(): void {
+    check(unicorn().fn.ctl(this.h, UC_CTL.WRITE_TB_FLUSH | 0), 'uc_ctl(TB_FLUSH)');
+  }
+
+  /**
+   * Runs from `begin` (Thumb bit set by the caller) until stopped. Returns Unicorn's error code
+   * (UC_ERR.OK for a normal stop); rethrows any error a hook threw during the run.
+   */
+  run(begin: number, until = 0xffff_ffff, timeout = 0, count = 0): number {
+    const err = unicorn().fn.emuStart(this.h, begin, until, timeout, count) as number;
+    this.guard.rethrow();
+    return err;
+  }
+
+  stop(): void {
+    if (this.closed) return;
+    unicorn().fn.emuStop(this.handle);
+  }
+
+  /** Records `error` as if a hook had thrown it: stops and makes run() rethrow it. */
+  failFromHook(error: unknown): void {
+    this.guard.fail(error);
+  }
+
+  /** Releases the engine, its contexts, hooks, callbacks and native memory. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    for (const ctx of [...this.contexts]) ctx.free();
+    unicorn().fn.close(this.handle);
+    this.closed = true;
+    this.handle = null;
+    this.hooks.clear();
+    this.counterInstance?.free();
+    this.guard.releaseAll();
+    for (const block of this.nativeBlocks) koffi.free(block);
+    this.nativeBlocks.length = 0;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private addHook(type: number, callback: unknown, begin: number, end: number): bigint {
+    const out: [bigint | number] = [0n];
+    check(unicorn().fn.hookAdd(this.h, out, type, callback, null, begin, end), `uc_hook_add(type ${type})`);
+    const hook = BigInt(out[0]);
+    this.hooks.add(hook);
+    return hook;
+  }
+}
+
+/** koffi passes 64-bit integers as numbers when they fit, as BigInt otherwise. */
+type Int64 = number | bigint;
+
+function u32(value: Int64): number {
+  return typeof value === 'bigint' ? Number(BigInt.asUintN(32, value)) : value >>> 0;
+}
+
+function check(code: number, what: string): void {
+  if (code === 0) return;
+  throw new UnicornError(ucErrorName(code), `${what}: ${ucErrorMessage(code)} (${ucErrorName(code)})`);
+}
+
+function hexOf(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+

@@ -1,0 +1,61 @@
+/*
+ * Native instruction counter for hvlab's Unicorn binding.
+ *
+ * Unicorn 2.0.1 has no API that tells how many instructions ran when emulation stops early (a
+ * trap, WFI, an exception), and a JavaScript code hook costs ~115 ns per instruction. This hook
+ * is called by Unicorn before every guest instruction, like Unicorn's own count hook, and keeps
+ * the count in memory that JavaScript reads directly:
+ *   executed  instructions retired since the run started (written here);
+ *   limit     stop before executing instruction number limit + 1 (written by JavaScript, may be
+ *             lowered or raised during the run, e.g. when a device schedules an earlier event);
+ *   stop      set by JavaScript to stop before the next instruction. Stopping from inside an
+ *             MMIO callback with uc_emu_stop would re-execute the trapping instruction on
+ *             restart in Unicorn 2.0.1, so traps set this flag instead;
+ *   pending   set here when this hook asked Unicorn to stop. Unicorn cannot stop inside an IT
+ *             block and ignores the request until the block ends: when the hook is called
+ *             again, the instruction it was called for last time did run and is counted then.
+ * Only the symbols uc_hook_add and uc_emu_stop of libunicorn.so.2 are used.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct uc_struct uc_engine;
+typedef size_t uc_hook;
+extern int uc_emu_stop(uc_engine *uc);
+extern int uc_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback, void *user_data,
+                       uint64_t begin, uint64_t end, ...);
+
+#define UC_HOOK_CODE 4
+
+struct hv_counter {
+    uint32_t executed;
+    uint32_t limit;
+    uint32_t stop;
+    uint32_t pending;
+};
+
+static void hv_count_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+{
+    struct hv_counter *c = (struct hv_counter *)user_data;
+    (void)address;
+    (void)size;
+    if (__builtin_expect(c->pending != 0, 0)) c->executed++;
+    if (__builtin_expect(c->stop != 0 || c->executed >= c->limit, 0)) {
+        c->pending = 1;
+        uc_emu_stop(uc);
+        return;
+    }
+    c->executed++;
+}
+
+/* Installs the counting hook on every address; returns Unicorn's error code. */
+int hv_counter_attach(uc_engine *uc, uc_hook *hh, struct hv_counter *counter)
+{
+    return uc_hook_add(uc, hh, UC_HOOK_CODE, (void *)hv_count_instruction, counter, 1, 0);
+}
+
+/* Size of the shared state, checked by the JavaScript side. */
+int hv_counter_state_size(void)
+{
+    return (int)sizeof(struct hv_counter);
+}

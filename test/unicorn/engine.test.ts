@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { UnicornError } from '../../hv/errors.ts';
+import { ARM_REG, UC_ERR, UC_HOOK, UC_PROT } from '../../hv/unicorn/constants.ts';
+import { Engine } from '../../hv/unicorn/engine.ts';
+import { T, repeat, thumb } from '../helpers/thumb.ts';
+
+let engine: Engine | undefined;
+
+function open(code: Buffer): Engine {
+  engine = Engine.open();
+  engine.mapMemory(0, 0x10000, UC_PROT.ALL);
+  engine.mapMemory(0x20000000, 0x10000, UC_PROT.READ | UC_PROT.WRITE);
+  engine.writeMemory(0, code);
+  engine.writeRegister(ARM_REG.SP, 0x20001000);
+  return engine;
+}
+
+afterEach(() => {
+  engine?.close();
+  engine = undefined;
+});
+
+describe('Engine', () => {
+  it('reads back memory and registers, single and batched', () => {
+    const e = open(thumb(T.nop));
+    e.writeMemory(0x20000010, Buffer.from([1, 2, 3, 4]));
+    expect([...e.readMemory(0x20000010, 4)]).toEqual([1, 2, 3, 4]);
+    e.writeRegister(ARM_REG.R5, 0xdeadbeef);
+    expect(e.readRegister(ARM_REG.R5)).toBe(0xdeadbeef);
+    const batch = e.registerBatch([ARM_REG.R0, ARM_REG.R1, ARM_REG.R2]);
+    batch.write([7, 8, 0xffffffff]);
+    expect(batch.read()).toEqual([7, 8, 0xffffffff]);
+    expect(e.readRegister(ARM_REG.R2)).toBe(0xffffffff);
+  });
+
+  it('throws UnicornError with Unicorn message for bad API calls', () => {
+    const e = open(thumb(T.nop));
+    expect(() => e.mapMemory(0x100, 0x123, UC_PROT.ALL)).toThrow(UnicornError);
+    try {
+      e.readMemory(0x30000000, 4);
+    } catch (error) {
+      expect((error as UnicornError).ucCode).toBe('UC_ERR_READ_UNMAPPED');
+      expect((error as Error).message).toMatch(/uc_mem_read\(0x30000000, 4\): .*UC_ERR_READ_UNMAPPED/);
+    }
+    expect(e.tryReadMemory(0x30000000, 4)).toBeUndefined();
+  });
+
+  it('counts exactly the instructions of a limited run', () => {
+    const e = open(thumb(T.movsR0_0, repeat(T.addsR0_1, 100)));
+    const c = e.counter;
+    c.reset(10);
+    expect(e.run(1)).toBe(UC_ERR.OK);
+    expect(c.executed).toBe(10);
+    expect(c.reachedLimit).toBe(true);
+    expect(e.readRegister(ARM_REG.R0)).toBe(9);
+    expect(e.readRegister(ARM_REG.PC)).toBe(20);
+    c.reset(5);
+    e.run(20 | 1);
+    expect(e.readRegister(ARM_REG.R0)).toBe(14);
+  });
+
+  it('delivers MMIO accesses and stops after the trapping store without repeating it', () => {
+    const code = thumb(T.movsR0_0, T.addsR0_1, T.movwR1_0x40004000, T.strR0_R1, T.addsR0_1, T.ldrR0_R1, T.bSelf);
+    const e = open(code);
+    const writes: Array<[number, number, number]> = [];
+    e.mapMmio(
+      0x40004000,
+      0x1000,
+      (off) => 0x1000 + off,
+      (off, size, value) => {
+        writes.push([off, size, value]);
+        e.counter.requestStop();
+      },
+    );
+    e.counter.reset(1000);
+    e.run(1);
+    expect(writes).toEqual([[0, 4, 1]]);
+    expect(e.counter.executed).toBe(4);
+    expect(e.readRegister(ARM_REG.PC)).toBe(10);
+    e.counter.reset(1000);
+    e.counter.limit = 2;
+    e.run(10 | 1);
+    expect(writes.length).toBe(1);
+    expect(e.readRegister(ARM_REG.R0)).toBe(0x1000);
+  });
+
+  it('reports SVC through the interrupt hook with the PC after the instruction', () => {
+    const e = open(thumb(T.nop, T.svc5, T.nop, T.nop));
+    const seen: Array<[number, number]> = [];
+    e.onInterrupt((intno) => {
+      seen.push([intno, e.readRegister(ARM_REG.PC)]);
+      e.counter.requestStop();
+      e.stop();
+    });
+    e.counter.reset(100);
+    e.run(1);
+    expect(seen).toEqual([[2, 4]]);
+    expect(e.counter.executed).toBe(2);
+  });
+
+  it('ends a run on WFI with the PC after it', () => {
+    const e = open(thumb(T.nop, T.wfi, T.nop));
+    e.counter.reset(100);
+    expect(e.run(1)).toBe(UC_ERR.OK);
+    expect(e.readRegister(ARM_REG.PC)).toBe(4);
+    expect(e.counter.executed).toBe(2);
+    expect(e.counter.reachedLimit).toBe(false);
+  });
+
+  it('returns the unmapped-read error with the exact PC and calls the memory hook', () => {
+    const e = open(thumb(T.nop, [0xf04f, 0x5140], T.ldrR0_R1));
+    const faults: number[] = [];
+    e.onInvalidMemory(UC_HOOK.MEM_UNMAPPED, (_type, address) => {
+      faults.push(address);
+      return false;
+    });
+    e.counter.reset(100);
+    expect(e.run(1)).toBe(UC_ERR.READ_UNMAPPED);
+    expect(faults).toEqual([0x30000000]);
+    expect(e.readRegister(ARM_REG.PC)).toBe(6);
+  });
+
+  it('rethrows an error thrown inside a hook from run()', () => {
+    const e = open(thumb(T.nop, T.movwR1_0x40004000, T.strR0_R1, T.bSelf));
+    e.mapMmio(
+      0x40004000,
+      0x1000,
+      () => 0,
+      () => {
+        throw new RangeError('device exploded');
+      },
+    );
+    e.counter.reset(1000);
+    expect(() => e.run(1)).toThrow('device exploded');
+    e.counter.reset(10);
+    expect(e.run(0xa | 1)).toBe(UC_ERR.OK);
+  });
+
+  it('saves and restores the CPU context', () => {
+    const e = open(thumb(T.movsR0_0, repeat(T.addsR0_1, 10)));
+    e.counter.reset(3);
+    e.run(1);
+    const ctx = e.saveContext();
+    e.counter.reset(5);
+    e.run(e.readRegister(ARM_REG.PC) | 1);
+    expect(e.readRegister(ARM_REG.R0)).toBe(7);
+    e.restoreContext(ctx);
+    expect(e.readRegister(ARM_REG.R0)).toBe(2);
+    expect(e.readRegister(ARM_REG.PC)).toBe(6);
+    ctx.free();
+  });
+
+  it('maps one memory at several addresses', () => {
+    engine = Engine.open();
+    engine.mapSharedMemory([0x1000000, 0x1004000], 0x4000, UC_PROT.ALL);
+    engine.writeMemory(0x1000010, Buffer.from([9, 9]));
+    expect([...engine.readMemory(0x1004010, 2)]).toEqual([9, 9]);
+    expect([...engine.readMemory(0x1004000, 2)]).toEqual([0, 0]);
+  });
+
+  it('refuses use after close', () => {
+    const e = open(thumb(T.nop));
+    e.close();
+    expect(() => e.readRegister(ARM_REG.R0)).toThrow(/closed/);
+    e.close();
+  });
+});

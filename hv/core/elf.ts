@@ -4,7 +4,8 @@
  * table. Segments are placed at their physical address (p_paddr), as QEMU's loader does, so that
  * initialised data sits at its load address in flash and the startup code copies it to RAM.
  */
-import { Parser } from 'binary-parser';
+// The package's export map hides its type declarations; its CommonJS build carries them.
+import { Parser } from 'binary-parser/dist/binary_parser.js';
 import { ImageError } from '../errors.ts';
 import { hex } from '../format.ts';
 

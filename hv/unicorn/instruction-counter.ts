@@ -6,11 +6,16 @@ import koffi from 'koffi';
 import { NativeLibraryError } from '../errors.ts';
 import { counterLibraryPath } from './native-build.ts';
 
-const STATE_WORDS = 4;
+const STATE_WORDS = 11;
 const EXECUTED = 0;
 const LIMIT = 1;
 const STOP = 2;
 const PENDING = 3;
+const WATCH = 4;
+const WATCH_IDS = 5;
+const WATCH_VALUES = 8;
+/** Number of registers the counter can watch. */
+export const WATCHED_REGISTERS = 3;
 /** Largest limit of one run; keeps the 32-bit native counter far from wrapping. */
 export const MAX_RUN_INSTRUCTIONS = 0x7fff_ffff;
 
@@ -70,6 +75,23 @@ export class InstructionCounter {
   set limit(value: number) {
     const floor = this.state[EXECUTED]!;
     this.state[LIMIT] = Math.min(Math.max(floor, Math.floor(value)), MAX_RUN_INSTRUCTIONS);
+  }
+
+  /**
+   * Stops the run before the first instruction after one of `ids` no longer holds its value in
+   * `values` (exactly {@link WATCHED_REGISTERS} registers); `undefined` turns watching off.
+   */
+  watch(ids: readonly number[] | undefined, values: readonly number[] = []): void {
+    const s = this.state;
+    if (!ids) {
+      s[WATCH] = 0;
+      return;
+    }
+    for (let i = 0; i < WATCHED_REGISTERS; i++) {
+      s[WATCH_IDS + i] = ids[i]!;
+      s[WATCH_VALUES + i] = values[i]! >>> 0;
+    }
+    s[WATCH] = 1;
   }
 
   /** Stops the run before the next instruction (safe from inside MMIO callbacks). */

@@ -13,8 +13,12 @@
  *             restart in Unicorn 2.0.1, so traps set this flag instead;
  *   pending   set here when this hook asked Unicorn to stop. Unicorn cannot stop inside an IT
  *             block and ignores the request until the block ends: when the hook is called
- *             again, the instruction it was called for last time did run and is counted then.
- * Only the symbols uc_hook_add and uc_emu_stop of libunicorn.so.2 are used.
+ *             again, the instruction it was called for last time did run and is counted then;
+ *   watch     when non-zero, the registers watch_ids[0..2] are read before every instruction
+ *             and the run stops as soon as one differs from watch_values: the hypervisor uses
+ *             it while an interrupt is pending but masked, to take the interrupt right after
+ *             the instruction that unmasks it (CPSIE, MSR PRIMASK/BASEPRI/FAULTMASK).
+ * Only the symbols uc_hook_add, uc_emu_stop and uc_reg_read_batch of libunicorn.so.2 are used.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,17 +26,34 @@
 typedef struct uc_struct uc_engine;
 typedef size_t uc_hook;
 extern int uc_emu_stop(uc_engine *uc);
+extern int uc_reg_read_batch(uc_engine *uc, int *regs, void **vals, int count);
 extern int uc_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback, void *user_data,
                        uint64_t begin, uint64_t end, ...);
 
 #define UC_HOOK_CODE 4
+
+#define WATCHED 3
 
 struct hv_counter {
     uint32_t executed;
     uint32_t limit;
     uint32_t stop;
     uint32_t pending;
+    uint32_t watch;
+    int32_t watch_ids[WATCHED];
+    uint32_t watch_values[WATCHED];
 };
+
+static int watched_registers_changed(uc_engine *uc, struct hv_counter *c)
+{
+    uint32_t now[WATCHED] = {0};
+    void *ptrs[WATCHED];
+    for (int i = 0; i < WATCHED; i++) ptrs[i] = &now[i];
+    uc_reg_read_batch(uc, c->watch_ids, ptrs, WATCHED);
+    for (int i = 0; i < WATCHED; i++)
+        if (now[i] != c->watch_values[i]) return 1;
+    return 0;
+}
 
 static void hv_count_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
 {
@@ -40,6 +61,7 @@ static void hv_count_instruction(uc_engine *uc, uint64_t address, uint32_t size,
     (void)address;
     (void)size;
     if (__builtin_expect(c->pending != 0, 0)) c->executed++;
+    if (__builtin_expect(c->watch != 0, 0) && watched_registers_changed(uc, c)) c->stop = 1;
     if (__builtin_expect(c->stop != 0 || c->executed >= c->limit, 0)) {
         c->pending = 1;
         uc_emu_stop(uc);

@@ -1,0 +1,209 @@
+/**
+ * Arm CMSDK APB watchdog (Arm DDI 0479 section 4.6, an SP805), with QEMU 7.2's behaviour
+ * (hw/watchdog/cmsdk-apb-watchdog.c). On mps2-an386 WDOGCLK is 25 MHz and WDOGINT drives the NMI.
+ *
+ * | off   | name      | reset      | behaviour                                                  |
+ * |-------|-----------|------------|------------------------------------------------------------|
+ * | 0x000 | LOAD      | 0xFFFFFFFF | write: LOAD and the count, and (re)starts counting           |
+ * | 0x004 | VALUE     | 0xFFFFFFFF | current count (read-only), counting from reset               |
+ * | 0x008 | CONTROL   | 0          | 0 INTEN, 1 RESEN                                             |
+ * | 0x00C | INTCLR    | -          | any write clears RIS and reloads the count (write-only)      |
+ * | 0x010 | RIS       | 0          | set at the first expiry                                      |
+ * | 0x014 | MIS       | 0          | RIS && INTEN: the WDOGINT level                              |
+ * | 0xC00 | LOCK      | 0          | writing 0x1ACCE551 unlocks, any other value locks; reads 0/1 |
+ * | 0xF00 | ITCR      | 0          | bit 0: integration test mode, outputs driven from ITOP       |
+ * | 0xF04 | ITOP      | 0          | bit 0 WDOGRES, bit 1 WDOGINT (write-only)                    |
+ * | 0xFD0 | PID4..PID3, CID0..3 |  | 04 00 00 00 24 B8 1B 00 0D F0 05 B1                          |
+ *
+ * While locked, writes to every register but LOCK are ignored. The count runs from reset whatever
+ * CONTROL says (QEMU; the Arm documentation only counts while INTEN is set): the first expiry
+ * sets RIS, a second expiry with RIS still set sets the reset status and stops the count, and
+ * the board is asked for a reset while that status and RESEN are both set (QEMU's default watchdog
+ * action). The period is LOAD+1 ticks after the first LOAD ticks; LOAD = 0 stops the count.
+ * Accesses are 32-bit registers; byte and halfword accesses are zero-extended / truncated.
+ *
+ * An idle guest must not be kept alive by a watchdog that can never act: an expiry is scheduled
+ * on the virtual clock only when it can raise the NMI (INTEN set, RIS clear) or a reset (RESEN
+ * set); otherwise VALUE and RIS are computed on access.
+ */
+import type { ScheduledEvent } from '../hv/time/event-queue.ts';
+import { DownCounter, sizeMask } from './cmsdk-apb-timer.ts';
+import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister } from './device.ts';
+
+const CONTROL_INTEN = 1 << 0;
+const CONTROL_RESEN = 1 << 1;
+const ITOP_WDOGRES = 1 << 0;
+const ITOP_WDOGINT = 1 << 1;
+const UNLOCK_KEY = 0x1acce551;
+const IDS = [0x04, 0x00, 0x00, 0x00, 0x24, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
+
+export class CmsdkApbWatchdog implements MmioDevice {
+  readonly model = 'cmsdk-apb-watchdog';
+  readonly size = 0x1000;
+  private control = 0;
+  private ris = false;
+  /** Second expiry happened (QEMU's resetstatus); cleared only by reset. */
+  private resetStatus = false;
+  private locked = false;
+  private itcr = 0;
+  private itop = 0;
+  private readonly counter: DownCounter;
+  private expiry: ScheduledEvent | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly ctx: DeviceContext,
+    /** WDOGINT; on mps2 the NMI. */
+    private readonly irq: IrqLine,
+    private readonly resetRequest: () => void,
+  ) {
+    this.counter = new DownCounter(ctx.time, ctx.time.hz);
+    this.restart();
+  }
+
+  reset(): void {
+    this.ctx.time.cancel(this.expiry);
+    this.expiry = undefined;
+    this.restart();
+    this.irq(false);
+  }
+
+  read(offset: number, size: number): number {
+    const now = this.ctx.time.now();
+    if (this.sync(now)) this.afterChange();
+    const value = this.readRegister(offset, now);
+    if (value !== undefined) return sizeMask(value, size);
+    this.ctx.unimplemented(this.name, offset, size, false);
+    return 0;
+  }
+
+  write(offset: number, size: number, value: number): void {
+    const now = this.ctx.time.now();
+    let outputsChanged = this.sync(now);
+    value = sizeMask(value, size);
+    if (offset === 0xc00) {
+      this.locked = value !== UNLOCK_KEY;
+    } else if (this.locked) {
+      // Ignored, as on hardware: only LOCK is writable while locked.
+    } else if (this.writeRegister(offset, value, now)) {
+      // QEMU re-evaluates the outputs after every register write except LOAD.
+      outputsChanged ||= offset !== 0x000;
+    } else {
+      this.ctx.unimplemented(this.name, offset, size, true);
+    }
+    this.reschedule();
+    if (outputsChanged) this.update();
+  }
+
+  /** State at reset: LOAD = VALUE = 0xFFFFFFFF and counting. */
+  private restart(): void {
+    const now = this.ctx.time.now();
+    this.control = 0;
+    this.ris = false;
+    this.resetStatus = false;
+    this.locked = false;
+    this.itcr = 0;
+    this.itop = 0;
+    this.counter.clear(0xffffffff, now);
+    this.counter.run(false, now);
+  }
+
+  private readRegister(offset: number, now: number): number | undefined {
+    switch (offset) {
+      case 0x000:
+        return this.counter.limit;
+      case 0x004:
+        return this.counter.value(now);
+      case 0x008:
+        return this.control;
+      case 0x010:
+        return this.ris ? 1 : 0;
+      case 0x014:
+        return this.ris && this.control & CONTROL_INTEN ? 1 : 0;
+      case 0xc00:
+        return this.locked ? 1 : 0;
+      case 0xf00:
+        return this.itcr;
+      default:
+        return readIdRegister(IDS, offset);
+    }
+  }
+
+  /** Returns false for an offset that is not a writable register. */
+  private writeRegister(offset: number, value: number, now: number): boolean {
+    switch (offset) {
+      case 0x000:
+        this.counter.setLimit(value, true, now);
+        this.counter.run(false, now);
+        return true;
+      case 0x008:
+        this.control = value & (CONTROL_INTEN | CONTROL_RESEN);
+        return true;
+      case 0x00c:
+        // Clearing the interrupt is the guest's "kick": the count starts again from LOAD.
+        this.ris = false;
+        this.counter.setCount(this.counter.limit, now);
+        return true;
+      case 0xf00:
+        this.itcr = value & 1;
+        return true;
+      case 0xf04:
+        this.itop = value & (ITOP_WDOGRES | ITOP_WDOGINT);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Applies the expiries up to `now`; true if RIS or the reset status changed. */
+  private sync(now: number): boolean {
+    let expiries = this.counter.advance(now);
+    if (expiries === 0) return false;
+    if (!this.ris) {
+      this.ris = true;
+      expiries--;
+    }
+    if (expiries > 0) {
+      // Second expiry with the interrupt still pending: QEMU stops the count at 0.
+      this.resetStatus = true;
+      const load = this.counter.limit;
+      this.counter.clear(0, now);
+      this.counter.setLimit(load, false, now);
+    }
+    return true;
+  }
+
+  private afterChange(): void {
+    this.reschedule();
+    this.update();
+  }
+
+  /** Drives WDOGINT as a level and asks for a reset while the reset output is active. */
+  private update(): void {
+    const int = this.itcr ? (this.itop & ITOP_WDOGINT) !== 0 : this.ris && (this.control & CONTROL_INTEN) !== 0;
+    const res = this.itcr ? (this.itop & ITOP_WDOGRES) !== 0 : this.resetStatus && (this.control & CONTROL_RESEN) !== 0;
+    this.irq(int);
+    if (res) this.resetRequest();
+  }
+
+  /** The next expiry that can change an output: the NMI, or the reset. */
+  private nextEvent(): number | undefined {
+    if (this.itcr) return undefined;
+    if (this.control & CONTROL_INTEN && !this.ris) return this.counter.expiryTime(1);
+    if (this.control & CONTROL_RESEN && !this.resetStatus) return this.counter.expiryTime(this.ris ? 1 : 2);
+    return undefined;
+  }
+
+  private reschedule(): void {
+    const at = this.nextEvent();
+    if (this.expiry?.at === at && at !== undefined) return;
+    this.ctx.time.cancel(this.expiry);
+    this.expiry = undefined;
+    if (at === undefined) return;
+    this.expiry = this.ctx.time.schedule(at, `${this.name} expiry`, (when) => {
+      this.expiry = undefined;
+      if (this.sync(when)) this.afterChange();
+      else this.reschedule();
+    });
+  }
+}

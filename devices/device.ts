@@ -1,0 +1,45 @@
+/**
+ * What a device model gets from the board: the virtual clock, its interrupt outputs and a way to
+ * report accesses to registers hvlab does not model (traced, never silently ignored). Devices
+ * never touch the host: console bytes, files and time reach them through these interfaces.
+ */
+import type { VirtualTime } from '../hv/time/virtual-time.ts';
+
+export type { MmioDevice } from '../hv/trap/mmio.ts';
+
+/** A level-sensitive interrupt output; the board wires it to an NVIC line (or NMI, or an OR gate). */
+export type IrqLine = (high: boolean) => void;
+
+/** An interrupt output wired to nothing. */
+export const UNCONNECTED: IrqLine = () => {};
+
+export interface DeviceContext {
+  readonly time: VirtualTime;
+  /** Reports an access to a register the model does not implement (it reads as zero). */
+  unimplemented(device: string, offset: number, size: number, write: boolean): void;
+}
+
+/** Combines several interrupt outputs into one line (QEMU's TYPE_OR_IRQ). */
+export class OrGate {
+  private readonly levels: boolean[];
+
+  constructor(
+    inputs: number,
+    private readonly output: IrqLine,
+  ) {
+    this.levels = new Array<boolean>(inputs).fill(false);
+  }
+
+  input(index: number): IrqLine {
+    return (high) => {
+      this.levels[index] = high;
+      this.output(this.levels.some(Boolean));
+    };
+  }
+}
+
+/** PID/CID identification registers at 0xFD0-0xFFC, as CMSDK peripherals have them. */
+export function readIdRegister(ids: readonly number[], offset: number): number | undefined {
+  if (offset < 0xfd0 || offset > 0xfff) return undefined;
+  return ids[(offset - 0xfd0) >> 2];
+}

@@ -1,0 +1,303 @@
+/**
+ * A Cortex-M4 vCPU: one Unicorn engine plus the hypervisor's model of everything Unicorn leaves
+ * out (exception entry and return, NVIC, SCB, SysTick, DWT, faults, WFI, semihosting). step()
+ * takes pending exceptions, runs guest code with the native instruction counter as the limit,
+ * and turns whatever stopped the run into architectural behaviour.
+ */
+import { ARM_REG as R, UC_HOOK } from '../../unicorn/constants.ts';
+import type { Engine } from '../../unicorn/engine.ts';
+import type { VirtualTime } from '../../time/virtual-time.ts';
+import type { CpuEvents, GuestCpu, StepOutcome } from '../cpu.ts';
+import { CONTROL_FPCA, CONTROL_NPRIV, CpuRegisters, XPSR_IPSR_MASK, XPSR_THUMB } from './cpu-registers.ts';
+import { Dwt } from './dwt.ts';
+import { ExceptionState } from './exception-state.ts';
+import { type EntryResult, ExceptionUnit, type Stopped } from './exception-unit.ts';
+import { EXC, exceptionName } from './exceptions.ts';
+import { buildFaultReport } from './fault-report.ts';
+import { FaultStatus, type GuestFault } from './fault-status.ts';
+import { MpuRegisters } from './mpu-registers.ts';
+import { NvicRegisters } from './nvic-registers.ts';
+import { DEMCR_TRCENA, ScbRegisters } from './scb-registers.ts';
+import { Semihosting, type SemihostingHost } from './semihosting.ts';
+import { type RunStop, interpretStop } from './stop-decoder.ts';
+import { SystemSpace } from './system-space.ts';
+import { SysTick } from './systick.ts';
+
+export interface CortexMOptions {
+  /** External interrupt lines of the board's NVIC. */
+  irqCount: number;
+  /** Implemented priority bits (QEMU's M4 keeps all 8). */
+  priorityBits: number;
+  /** SysTick reference clock in Hz. */
+  systickRefHz: number;
+  /** Initial VTOR (where the reset vector table is). */
+  resetVtor: number;
+  /** Answer BKPT 0xAB semihosting calls. */
+  semihosting: boolean;
+  /** Stop a guest that faults this many times in a row at the same PC. */
+  faultLoopLimit: number;
+}
+
+export interface CortexMHost extends CpuEvents, Omit<SemihostingHost, 'exit'> {
+  /** Called for PPB registers hvlab does not model. */
+  unimplemented(address: number, size: number, write: boolean): void;
+  /** AIRCR.SYSRESETREQ. */
+  systemReset(): void;
+  /** Instructions the guest may run now (time left before the step's deadline). */
+  instructionBudget(): number;
+}
+
+const ENTRY_CHAIN_LIMIT = 64;
+/** Registers the counter watches while an interrupt waits for unmasking (readMasks() order). */
+const MASK_REGISTERS = [R.PRIMASK, R.FAULTMASK, R.BASEPRI];
+
+export class CortexM implements GuestCpu {
+  readonly cpu: CpuRegisters;
+  readonly state: ExceptionState;
+  readonly faults = new FaultStatus();
+  readonly scb: ScbRegisters;
+  readonly systemSpace: SystemSpace;
+  readonly unit: ExceptionUnit;
+  private readonly semihost: Semihosting;
+  private stopCause: RunStop | undefined;
+  private isSleeping = false;
+  private executed = 0;
+  private aborted = false;
+  private haltCode: number | undefined;
+  private faultLoop = { pc: -1, count: 0 };
+  private inRun = false;
+
+  constructor(
+    readonly engine: Engine,
+    time: VirtualTime,
+    readonly options: CortexMOptions,
+    private readonly host: CortexMHost,
+  ) {
+    this.cpu = new CpuRegisters(engine);
+    this.state = new ExceptionState(options.irqCount, options.priorityBits);
+    this.scb = new ScbRegisters(this.state, this.faults, {
+      currentException: () => this.cpu.ipsr(),
+      requestSystemReset: () => host.systemReset(),
+      fpContextActive: () => (this.engine.readRegister(R.CONTROL) & CONTROL_FPCA) !== 0,
+    });
+    const systick = new SysTick(time, { refHz: options.systickRefHz }, () => this.state.setPending(EXC.SYSTICK));
+    const dwt = new Dwt(time, () => (this.scb.demcr & DEMCR_TRCENA) !== 0);
+    this.systemSpace = new SystemSpace({
+      systick,
+      dwt,
+      scb: this.scb,
+      mpu: new MpuRegisters(),
+      nvic: new NvicRegisters(this.state),
+      privileged: () => this.isPrivileged(),
+      unimplemented: (offset, size, write) => host.unimplemented(0xe0000000 + offset, size, write),
+      written: () => this.stopIfRunning(),
+    });
+    this.state.onPending = () => this.stopIfRunning();
+    this.unit = new ExceptionUnit(engine, this.cpu, this.state, this.faults, this.scb);
+    this.semihost = new Semihosting(engine, {
+      console: (bytes) => host.console(bytes),
+      exit: (code) => (this.haltCode = code),
+      cycles: () => host.cycles(),
+      hz: host.hz,
+    });
+    this.installHooks();
+  }
+
+  reset(): void {
+    this.state.reset();
+    this.faults.reset();
+    this.systemSpace.reset();
+    this.scb.vtor = this.options.resetVtor >>> 0;
+    this.isSleeping = false;
+    this.haltCode = undefined;
+    this.faultLoop = { pc: -1, count: 0 };
+    // Handler mode first: the guest may have left the CPU unprivileged, which blocks SP writes.
+    this.cpu.write(R.XPSR, XPSR_THUMB | EXC.RESET);
+    const table = this.engine.tryReadMemory(this.scb.vtor, 8);
+    const sp = table ? table.readUInt32LE(0) & ~3 : 0;
+    const pc = table ? table.readUInt32LE(4) : 0;
+    for (const id of [R.PRIMASK, R.FAULTMASK, R.BASEPRI]) this.cpu.write(id, 0);
+    this.cpu.setProcessorState(0, 0, 0, sp, 0);
+    this.cpu.write(R.LR, 0xffffffff);
+    this.cpu.write(R.PC, pc & ~1);
+    this.cpu.write(R.XPSR, XPSR_THUMB);
+    this.cpu.rebuildFlags();
+    if ((pc & 1) === 0) this.pendFault({ exception: EXC.USAGE_FAULT, cfsr: 1 << 17, description: 'reset vector is not Thumb' });
+  }
+
+  get sleeping(): boolean {
+    return this.isSleeping;
+  }
+
+  get lastExecuted(): number {
+    return this.executed;
+  }
+
+  get executingNow(): number {
+    return this.engine.counter.executed;
+  }
+
+  pc(): number {
+    return this.cpu.read(R.PC);
+  }
+
+  setIrq(irq: number, high: boolean): void {
+    this.state.setIrqLevel(irq, high);
+  }
+
+  pendNmi(): void {
+    this.state.setPending(EXC.NMI);
+  }
+
+  requestStop(): void {
+    this.engine.counter.requestStop();
+  }
+
+  setStepLimit(maxInstructions: number): void {
+    this.engine.counter.limit = maxInstructions;
+  }
+
+  /** A device access failed with a precise bus error: abandon the instruction now. */
+  abortAccess(address: number, write: boolean, reason: string): void {
+    this.stopCause = { kind: 'bus-error', address, write, reason };
+    this.engine.counter.requestStop();
+    this.engine.stop();
+  }
+
+  canWake(): boolean {
+    const masks = this.cpu.readMasks();
+    // WFI wakes for any interrupt that would preempt were PRIMASK clear (ARMv7-M ARM B1.5.19).
+    const priority = this.state.executionPriority({ ...masks, primask: 0 });
+    return this.state.preempting(priority) !== 0;
+  }
+
+  step(): StepOutcome {
+    this.executed = 0;
+    this.engine.counter.reset(0);
+    if (this.isSleeping) {
+      if (!this.canWake()) return { kind: 'sleeping' };
+      this.isSleeping = false;
+    }
+    const taken = this.takePendingExceptions();
+    if (taken) return this.faulted(taken.reason, taken.message, taken.exception);
+    return this.runGuest(this.host.instructionBudget());
+  }
+
+  close(): void {
+    this.engine.close();
+  }
+
+  private runGuest(maxInstructions: number): StepOutcome {
+    const counter = this.engine.counter;
+    counter.reset(maxInstructions);
+    this.watchMasksIfNeeded();
+    this.stopCause = undefined;
+    this.aborted = false;
+    this.inRun = true;
+    let err: number;
+    try {
+      err = this.engine.run(this.pc() | 1);
+    } finally {
+      this.inRun = false;
+    }
+    const stop: RunStop = this.stopCause ?? { kind: 'engine', err, limitReached: counter.reachedLimit || counter.stopRequested };
+    const outcome = interpretStop(this, stop);
+    this.executed = counter.executed - (this.aborted ? 1 : 0);
+    return outcome;
+  }
+
+  /**
+   * While an exception waits only because of PRIMASK, FAULTMASK or BASEPRI, the native counter
+   * watches those registers and stops right after the instruction that unmasks it.
+   */
+  private watchMasksIfNeeded(): void {
+    const masks = this.cpu.readMasks();
+    const blocked = this.state.preempting(this.state.executionPriority(masks)) === 0;
+    const wanted = this.state.preempting(this.state.activePriority()) !== 0;
+    if (blocked && wanted) this.engine.counter.watch(MASK_REGISTERS, [masks.primask, masks.faultmask, masks.basepri]);
+    else this.engine.counter.watch(undefined);
+  }
+
+  private stopIfRunning(): void {
+    if (this.inRun) this.engine.counter.requestStop();
+  }
+
+  /** Enters every exception that can preempt now (a higher one may preempt a just-entered one). */
+  private takePendingExceptions(): Stopped | undefined {
+    for (let i = 0; i < ENTRY_CHAIN_LIMIT; i++) {
+      const result: EntryResult | undefined = this.unit.takePending();
+      if (!result) return undefined;
+      if (result.kind === 'stopped') return result;
+      this.reportEntry(result.exception, result.tailChained);
+    }
+    return undefined;
+  }
+
+  reportEntry(exc: number, tailChained: boolean): void {
+    this.host.exceptionEntry(exc, exceptionName(exc), tailChained, this.pc());
+  }
+
+  /** Marks the instruction that stopped the run as not retired (a precise abort). */
+  markAborted(): void {
+    this.aborted = true;
+  }
+
+  /** Raises a synchronous guest fault; returns a faulted outcome if the guest cannot take it. */
+  pendFault(fault: GuestFault): StepOutcome | undefined {
+    const pc = this.pc();
+    this.host.trap('fault', fault.description, pc);
+    if (this.faultLoop.pc === pc) this.faultLoop.count++;
+    else this.faultLoop = { pc, count: 1 };
+    if (this.faultLoop.count >= this.options.faultLoopLimit) {
+      const times = `${this.faultLoop.count} times in a row at the same PC`;
+      return this.faulted('fault-loop', `${fault.description}, ${times}`, fault.exception);
+    }
+    const stopped = this.unit.raiseSynchronous(fault);
+    return stopped ? this.faulted(stopped.reason, stopped.message, stopped.exception) : undefined;
+  }
+
+  faulted(reason: string, message: string, exception: number = EXC.HARD_FAULT): StepOutcome {
+    return { kind: 'faulted', report: buildFaultReport(this, reason, exceptionName(exception), message) };
+  }
+
+  sleep(): StepOutcome {
+    this.isSleeping = !this.canWake();
+    return this.isSleeping ? { kind: 'sleeping' } : { kind: 'ran' };
+  }
+
+  callSemihosting(): StepOutcome {
+    this.semihost.call();
+    this.cpu.write(R.PC, this.pc() + 2);
+    return this.haltCode === undefined ? { kind: 'ran' } : { kind: 'halted', exitCode: this.haltCode };
+  }
+
+  get semihostingEnabled(): boolean {
+    return this.options.semihosting;
+  }
+
+  get events(): CpuEvents {
+    return this.host;
+  }
+
+  private isPrivileged(): boolean {
+    const xpsr = this.engine.readRegister(R.XPSR);
+    if ((xpsr & XPSR_IPSR_MASK) !== 0) return true;
+    return (this.engine.readRegister(R.CONTROL) & CONTROL_NPRIV) === 0;
+  }
+
+  private installHooks(): void {
+    const e = this.engine;
+    e.onInterrupt((intno) => this.stopFor({ kind: 'interrupt', intno, pc: e.readRegister(R.PC) }));
+    e.onInvalidMemory(UC_HOOK.MEM_UNMAPPED | UC_HOOK.MEM_PROT, (type, address, size) => {
+      this.stopCause = { kind: 'memory', type, address, size };
+      return false;
+    });
+    e.onInvalidInstruction(() => false);
+  }
+
+  private stopFor(cause: RunStop): void {
+    this.stopCause = cause;
+    this.engine.counter.requestStop();
+    this.engine.stop();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Data Watchpoint and Trace unit, cycle counter only (ARMv7-M ARM C1.8), at 0xE0001000:
+ *   0x000 DWT_CTRL   NUMCOMP = 0 (no comparators), CYCCNTENA (bit 0)
+ *   0x004 DWT_CYCCNT counts virtual processor cycles while CYCCNTENA and DEMCR.TRCENA are set
+ * QEMU models no DWT (CYCCNT reads 0); hvlab counts cycles because cycle-level experiments need a
+ * guest-visible cycle counter. Other DWT registers read as zero.
+ */
+import type { VirtualTime } from '../../time/virtual-time.ts';
+
+const CTRL_CYCCNTENA = 1;
+
+export class Dwt {
+  private ctrl = 0;
+  private anchorTime = 0;
+  private anchorCount = 0;
+
+  constructor(
+    private readonly time: VirtualTime,
+    private readonly traceEnabled: () => boolean,
+  ) {}
+
+  reset(): void {
+    this.ctrl = 0;
+    this.anchorCount = 0;
+    this.anchorTime = this.time.now();
+  }
+
+  read(offset: number): number {
+    if (offset === 0x000) return this.ctrl;
+    if (offset === 0x004) return this.cycleCount();
+    return 0;
+  }
+
+  write(offset: number, value: number): void {
+    if (offset === 0x000) {
+      this.freeze();
+      this.ctrl = value & CTRL_CYCCNTENA;
+    } else if (offset === 0x004) {
+      this.anchorCount = value >>> 0;
+      this.anchorTime = this.time.now();
+    }
+  }
+
+  private counting(): boolean {
+    return (this.ctrl & CTRL_CYCCNTENA) !== 0 && this.traceEnabled();
+  }
+
+  private cycleCount(): number {
+    if (!this.counting()) return this.anchorCount;
+    return (this.anchorCount + (this.time.now() - this.anchorTime)) >>> 0;
+  }
+
+  private freeze(): void {
+    this.anchorCount = this.cycleCount();
+    this.anchorTime = this.time.now();
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * System Control Block registers (ARMv7-M ARM B3.2), offsets from 0xE000E000, with the reset
+ * values and writable masks of QEMU 7.2's Cortex-M4 (the oracle board):
+ *   0x008 ACTLR (RAZ/WI)  0xD00 CPUID  0xD04 ICSR  0xD08 VTOR  0xD0C AIRCR  0xD10 SCR  0xD14 CCR
+ *   0xD18-0xD23 SHPR1-3 (byte access)  0xD24 SHCSR  0xD28 CFSR (byte/halfword/word, W1C)
+ *   0xD2C HFSR (W1C)  0xD30 DFSR  0xD34 MMFAR  0xD38 BFAR  0xD3C AFSR (RAZ/WI)
+ *   0xD40-0xD74 ID_PFR0..ID_ISAR5  0xD88 CPACR  0xD8C NSACR
+ *   0xDF0-0xDFC DHCSR, DCRSR, DCRDR, DEMCR (stored; DEMCR.TRCENA gates the DWT)
+ *   0xF34 FPCCR  0xF38 FPCAR  0xF3C FPDSCR  0xF40-0xF48 MVFR0-2
+ * The MPU registers (0xD90-0xDB8) live in mpu-registers.ts. Word-only registers read as zero and
+ * ignore writes of other sizes, as QEMU does.
+ */
+import { EXC } from './exceptions.ts';
+import type { ExceptionState } from './exception-state.ts';
+import type { FaultStatus } from './fault-status.ts';
+
+export const CPUID_CORTEX_M4 = 0x410fc240;
+const CCR_RESET = 0x200;
+const CCR_WRITABLE = 0x31b;
+const FPCCR_RESET = 0xc0000000;
+const FPCCR_WRITABLE = 0xc000017b;
+const FPDSCR_WRITABLE = 0x07c00000;
+const AIRCR_VECTKEY = 0x05fa;
+export const DEMCR_TRCENA = 1 << 24;
+
+const ID_REGISTERS: Record<number, number> = {
+  0xd40: 0x00000030,
+  0xd44: 0x00000200,
+  0xd48: 0x00100000,
+  0xd4c: 0,
+  0xd50: 0x00000030,
+  0xd54: 0,
+  0xd58: 0,
+  0xd5c: 0,
+  0xd60: 0x01141110,
+  0xd64: 0x02111000,
+  0xd68: 0x21112231,
+  0xd6c: 0x01111110,
+  0xd70: 0x01310102,
+  0xd74: 0,
+  0xf40: 0x10110021,
+  0xf44: 0x11000011,
+  0xf48: 0,
+};
+
+/** SHCSR bit → exception, for the active, pending and enable bits. */
+const SHCSR_ACTIVE: Array<[number, number]> = [[0, 4], [1, 5], [3, 6], [7, 11], [8, 12], [10, 14], [11, 15]];
+const SHCSR_PENDING: Array<[number, number]> = [[12, 6], [13, 4], [14, 5], [15, 11]];
+const SHCSR_ENABLE: Array<[number, number]> = [[16, 4], [17, 5], [18, 6]];
+/** SHPR bytes that exist (exceptions 4-6, 11, 12, 14, 15). */
+const SHPR_IMPLEMENTED = new Set([4, 5, 6, 11, 12, 14, 15]);
+
+export interface ScbHooks {
+  /** Current exception number (IPSR). */
+  currentException(): number;
+  /** AIRCR.SYSRESETREQ: reset the whole guest. */
+  requestSystemReset(): void;
+  /** True when the running context has used the FPU since the last exception entry (CONTROL.FPCA). */
+  fpContextActive(): boolean;
+}
+
+export class ScbRegisters {
+  vtor = 0;
+  ccr = CCR_RESET;
+  scr = 0;
+  cpacr = 0;
+  fpccr = FPCCR_RESET;
+  fpcar = 0;
+  fpdscr = 0;
+  demcr = 0;
+  dhcsr = 0;
+
+  constructor(
+    private readonly state: ExceptionState,
+    private readonly faults: FaultStatus,
+    private readonly hooks: ScbHooks,
+  ) {}
+
+  static covers(offset: number): boolean {
+    return offset === 0x008 || (offset >= 0xd00 && offset < 0xd90) || (offset >= 0xdf0 && offset < 0xe00) || (offset >= 0xf34 && offset < 0xf4c);
+  }
+
+  reset(): void {
+    this.vtor = 0;
+    this.ccr = CCR_RESET;
+    this.scr = 0;
+    this.cpacr = 0;
+    this.fpccr = FPCCR_RESET;
+    this.fpcar = 0;
+    this.fpdscr = 0;
+    this.demcr = 0;
+    this.dhcsr = 0;
+  }
+
+  read(offset: number, size: number): number {
+    if (offset >= 0xd18 && offset < 0xd24) return this.readShpr(offset - 0xd18, size);
+    if (offset >= 0xd28 && offset < 0xd2c) return this.readCfsr(offset - 0xd28, size);
+    if (size !== 4) return 0;
+    return this.readWord(offset);
+  }
+
+  write(offset: number, size: number, value: number): void {
+    if (offset >= 0xd18 && offset < 0xd24) return this.writeShpr(offset - 0xd18, size, value);
+    if (offset >= 0xd28 && offset < 0xd2c) return this.writeCfsr(offset - 0xd28, size, value);
+    if (size === 4) this.writeWord(offset, value >>> 0);
+  }
+
+  private readWord(offset: number): number {
+    switch (offset) {
+      case 0xd00: return CPUID_CORTEX_M4;
+      case 0xd04: return this.readIcsr();
+      case 0xd08: return this.vtor;
+      case 0xd0c: return ((0xfa05 << 16) | (this.state.prigroup << 8)) >>> 0;
+      case 0xd10: return this.scr;
+      case 0xd14: return this.ccr;
+      case 0xd24: return this.readShcsr();
+      case 0xd2c: return this.faults.hfsr >>> 0;
+      case 0xd34: return this.faults.mmfar >>> 0;
+      case 0xd38: return this.faults.bfar >>> 0;
+      case 0xd88: return this.cpacr;
+      case 0xdf0: return this.dhcsr;
+      case 0xdfc: return this.demcr;
+      case 0xf34: return this.readFpccr();
+      case 0xf38: return this.fpcar;
+      case 0xf3c: return this.fpdscr;
+      default: return ID_REGISTERS[offset] ?? 0;
+    }
+  }
+
+  private writeWord(offset: number, value: number): void {
+    switch (offset) {
+      case 0xd04: return this.writeIcsr(value);
+      case 0xd08: this.vtor = (value & 0xffffff80) >>> 0; return;
+      case 0xd0c: return this.writeAircr(value);
+      case 0xd10: this.scr = value & 0x12; return;
+      case 0xd14: this.ccr = value & CCR_WRITABLE; return;
+      case 0xd24: return this.writeShcsr(value);
+      case 0xd2c: this.faults.hfsr = (this.faults.hfsr & ~value) >>> 0; return;
+      case 0xd34: this.faults.mmfar = value; return;
+      case 0xd38: this.faults.bfar = value; return;
+      case 0xd88: this.cpacr = value & 0x00f00000; return;
+      case 0xdfc: this.demcr = value & 0x010f07f1; return;
+      case 0xf34: this.fpccr = ((this.fpccr & ~FPCCR_WRITABLE) | (value & FPCCR_WRITABLE)) >>> 0; return;
+      case 0xf38: this.fpcar = (value & ~7) >>> 0; return;
+      case 0xf3c: this.fpdscr = value & FPDSCR_WRITABLE; return;
+      default: return;
+    }
+  }
+
+  /** A handler's first FP instruction performs the pending lazy save, which clears LSPACT. */
+  private readFpccr(): number {
+    if (this.fpccr & 1 && this.hooks.fpContextActive()) this.fpccr = (this.fpccr & ~1) >>> 0;
+    return this.fpccr >>> 0;
+  }
+
+  private readIcsr(): number {
+    const s = this.state;
+    let value = this.hooks.currentException() & 0x1ff;
+    if (s.activeCount() <= 1) value |= 1 << 11;
+    value |= (s.highestPending() & 0x1ff) << 12;
+    for (let exc = EXC.IRQ0; exc < s.count; exc++) if (s.pending[exc]) value |= 1 << 22;
+    if (s.pending[EXC.SYSTICK]) value |= 1 << 26;
+    if (s.pending[EXC.PENDSV]) value |= 1 << 28;
+    if (s.pending[EXC.NMI]) value |= 1 << 31;
+    return value >>> 0;
+  }
+
+  private writeIcsr(value: number): void {
+    const s = this.state;
+    if (value & (1 << 31)) s.setPending(EXC.NMI);
+    if (value & (1 << 28)) s.setPending(EXC.PENDSV);
+    else if (value & (1 << 27)) s.clearPending(EXC.PENDSV);
+    if (value & (1 << 26)) s.setPending(EXC.SYSTICK);
+    else if (value & (1 << 25)) s.clearPending(EXC.SYSTICK);
+  }
+
+  private writeAircr(value: number): void {
+    if (value >>> 16 !== AIRCR_VECTKEY) return;
+    this.state.prigroup = (value >>> 8) & 7;
+    if (value & (1 << 2)) this.hooks.requestSystemReset();
+  }
+
+  private readShcsr(): number {
+    const s = this.state;
+    let value = 0;
+    for (const [bit, exc] of SHCSR_ACTIVE) if (s.active[exc]) value |= 1 << bit;
+    for (const [bit, exc] of SHCSR_PENDING) if (s.pending[exc]) value |= 1 << bit;
+    for (const [bit, exc] of SHCSR_ENABLE) if (s.enabled[exc]) value |= 1 << bit;
+    return value >>> 0;
+  }
+
+  private writeShcsr(value: number): void {
+    const s = this.state;
+    for (const [bit, exc] of SHCSR_ACTIVE) s.active[exc] = ((value >>> bit) & 1) === 1;
+    for (const [bit, exc] of SHCSR_PENDING) s.pending[exc] = ((value >>> bit) & 1) === 1;
+    for (const [bit, exc] of SHCSR_ENABLE) s.enabled[exc] = ((value >>> bit) & 1) === 1;
+  }
+
+  private readShpr(byteOffset: number, size: number): number {
+    let value = 0;
+    for (let i = 0; i < size; i++) {
+      const exc = 4 + byteOffset + i;
+      if (SHPR_IMPLEMENTED.has(exc)) value |= (this.state.priority[exc]! & 0xff) << (8 * i);
+    }
+    return value >>> 0;
+  }
+
+  private writeShpr(byteOffset: number, size: number, value: number): void {
+    for (let i = 0; i < size; i++) {
+      const exc = 4 + byteOffset + i;
+      if (SHPR_IMPLEMENTED.has(exc)) this.state.setPriority(exc, (value >>> (8 * i)) & 0xff);
+    }
+  }
+
+  private readCfsr(byteOffset: number, size: number): number {
+    const mask = size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
+    return ((this.faults.cfsr >>> (8 * byteOffset)) & mask) >>> 0;
+  }
+
+  private writeCfsr(byteOffset: number, size: number, value: number): void {
+    const mask = size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
+    this.faults.cfsr = (this.faults.cfsr & ~((value & mask) << (8 * byteOffset))) >>> 0;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Turns the reason a Unicorn run stopped into Cortex-M behaviour. Unicorn 2.0.1 reports (see
+ * hv/unicorn/README.md): SVC as interrupt 2 with the PC after it; BKPT as 7 with the PC on it;
+ * a branch to EXC_RETURN in handler mode as 8; a fetch from an execute-never region as 3;
+ * undefined instructions, WFE and YIELD as UC_ERR_INSN_INVALID; a Thumb-bit-clear branch as
+ * UC_ERR_EXCEPTION; unmapped accesses as memory hooks; WFI as a normal end before the limit.
+ */
+import { ARM_REG as R, UC_ERR, UC_MEM } from '../../unicorn/constants.ts';
+import type { StepOutcome } from '../cpu.ts';
+import type { CortexM } from './cortex-m.ts';
+import { EXC, exceptionName } from './exceptions.ts';
+import { CFSR, busFault, memManageFault, usageFault } from './fault-status.ts';
+
+export type RunStop =
+  | { readonly kind: 'interrupt'; readonly intno: number; readonly pc: number }
+  | { readonly kind: 'memory'; readonly type: number; readonly address: number; readonly size: number }
+  | { readonly kind: 'bus-error'; readonly address: number; readonly write: boolean; readonly reason: string }
+  | { readonly kind: 'engine'; readonly err: number; readonly limitReached: boolean };
+
+const INTNO = { SWI: 2, PREFETCH_ABORT: 3, BKPT: 7, EXCEPTION_EXIT: 8, NOCP: 17, INVSTATE: 18, UNALIGNED: 22 };
+const RAN: StepOutcome = { kind: 'ran' };
+
+export function interpretStop(cpu: CortexM, stop: RunStop): StepOutcome {
+  switch (stop.kind) {
+    case 'interrupt':
+      return interrupt(cpu, stop.intno, stop.pc);
+    case 'memory':
+      return memoryFault(cpu, stop.type, stop.address);
+    case 'bus-error':
+      cpu.markAborted();
+      return cpu.pendFault(busFault(CFSR.PRECISERR, `precise bus error: ${stop.reason}`, stop.address)) ?? RAN;
+    case 'engine':
+      return engineStop(cpu, stop.err, stop.limitReached);
+  }
+}
+
+function interrupt(cpu: CortexM, intno: number, pc: number): StepOutcome {
+  switch (intno) {
+    case INTNO.SWI:
+      return supervisorCall(cpu, pc);
+    case INTNO.BKPT:
+      return breakpoint(cpu, pc);
+    case INTNO.EXCEPTION_EXIT:
+      return exceptionReturn(cpu, (pc | 1) >>> 0);
+    case INTNO.PREFETCH_ABORT:
+      if (cpu.cpu.ipsr() !== 0 && pc >= 0xff000000) return exceptionReturn(cpu, (pc | 1) >>> 0);
+      return cpu.pendFault(memManageFault(CFSR.IACCVIOL, `instruction fetch from execute-never address 0x${hex(pc)}`)) ?? RAN;
+    case INTNO.NOCP:
+      cpu.markAborted();
+      return cpu.pendFault(usageFault(CFSR.NOCP, 'coprocessor instruction with the coprocessor disabled')) ?? RAN;
+    case INTNO.INVSTATE:
+      return cpu.pendFault(usageFault(CFSR.INVSTATE, `execution in ARM state at 0x${hex(pc)}`)) ?? RAN;
+    case INTNO.UNALIGNED:
+      cpu.markAborted();
+      return cpu.pendFault(usageFault(CFSR.UNALIGNED, 'unaligned access')) ?? RAN;
+    default:
+      cpu.markAborted();
+      return cpu.pendFault(usageFault(CFSR.UNDEFINSTR, `unexpected CPU exception ${intno}`)) ?? RAN;
+  }
+}
+
+function supervisorCall(cpu: CortexM, pc: number): StepOutcome {
+  const imm = halfword(cpu, pc - 2) & 0xff;
+  cpu.events.trap('svc', `svc #${imm}`, pc - 2);
+  const stopped = cpu.unit.raiseSynchronous({ exception: EXC.SVCALL, cfsr: 0, description: `svc #${imm}` });
+  return stopped ? cpu.faulted(stopped.reason, stopped.message, stopped.exception) : RAN;
+}
+
+function breakpoint(cpu: CortexM, pc: number): StepOutcome {
+  const imm = halfword(cpu, pc) & 0xff;
+  if (imm === 0xab && cpu.semihostingEnabled) {
+    cpu.events.trap('semihosting', `semihosting call 0x${cpu.cpu.read(R.R0).toString(16)}`, pc);
+    return cpu.callSemihosting();
+  }
+  cpu.markAborted();
+  cpu.events.trap('bkpt', `bkpt #${imm}`, pc);
+  // DebugMonitor is disabled, so the breakpoint escalates to HardFault (as on QEMU's M4).
+  const stopped = cpu.unit.raiseSynchronous({ exception: EXC.DEBUG_MONITOR, cfsr: 0, description: `bkpt #${imm}` });
+  return stopped ? cpu.faulted(stopped.reason, stopped.message, stopped.exception) : RAN;
+}
+
+function exceptionReturn(cpu: CortexM, excReturn: number): StepOutcome {
+  const result = cpu.unit.exceptionReturn(excReturn);
+  if (result.kind === 'stopped') return cpu.faulted(result.reason, result.message, result.exception);
+  if (result.kind === 'returned') {
+    cpu.events.exceptionReturn(result.exception, exceptionName(result.exception), result.toThread, cpu.pc());
+  } else {
+    cpu.events.exceptionReturn(result.from, exceptionName(result.from), false, cpu.pc(), true);
+    cpu.reportEntry(result.exception, true);
+  }
+  return RAN;
+}
+
+function memoryFault(cpu: CortexM, type: number, address: number): StepOutcome {
+  const where = `0x${hex(address)}`;
+  switch (type) {
+    case UC_MEM.FETCH_UNMAPPED:
+      return cpu.pendFault(busFault(CFSR.IBUSERR, `instruction fetch from unmapped address ${where}`)) ?? RAN;
+    case UC_MEM.FETCH_PROT:
+      return cpu.pendFault(memManageFault(CFSR.IACCVIOL, `instruction fetch from protected address ${where}`)) ?? RAN;
+    case UC_MEM.READ_PROT:
+    case UC_MEM.WRITE_PROT: {
+      cpu.markAborted();
+      const verb = type === UC_MEM.READ_PROT ? 'read of' : 'write to';
+      return cpu.pendFault(memManageFault(CFSR.DACCVIOL, `${verb} protected address ${where}`, address)) ?? RAN;
+    }
+    default: {
+      cpu.markAborted();
+      const verb = type === UC_MEM.WRITE_UNMAPPED ? 'writing' : 'reading';
+      return cpu.pendFault(busFault(CFSR.PRECISERR, `precise data bus error ${verb} ${where}`, address)) ?? RAN;
+    }
+  }
+}
+
+function engineStop(cpu: CortexM, err: number, limitReached: boolean): StepOutcome {
+  if (err === UC_ERR.OK) return limitReached ? RAN : cpu.sleep();
+  if (err === UC_ERR.INSN_INVALID) return invalidInstruction(cpu);
+  if (err === UC_ERR.EXCEPTION) {
+    return cpu.pendFault(usageFault(CFSR.INVSTATE, `execution in ARM state at 0x${hex(cpu.pc())}`)) ?? RAN;
+  }
+  cpu.markAborted();
+  return cpu.faulted('engine-error', `emulation stopped with Unicorn error ${err} at 0x${hex(cpu.pc())}`);
+}
+
+/** WFE and YIELD are hints that Unicorn does not know: execute them as NOPs (architecturally allowed). */
+function invalidInstruction(cpu: CortexM): StepOutcome {
+  const pc = cpu.pc();
+  const first = halfword(cpu, pc);
+  const hint = first === 0xbf20 || first === 0xbf10 ? 2 : wideHint(cpu, pc, first);
+  if (hint > 0) {
+    cpu.cpu.write(R.PC, pc + hint);
+    return RAN;
+  }
+  cpu.markAborted();
+  return cpu.pendFault(usageFault(CFSR.UNDEFINSTR, `undefined instruction 0x${first.toString(16)} at 0x${hex(pc)}`)) ?? RAN;
+}
+
+function wideHint(cpu: CortexM, pc: number, first: number): number {
+  if (first !== 0xf3af) return 0;
+  const second = halfword(cpu, pc + 2);
+  return second === 0x8001 || second === 0x8002 ? 4 : 0;
+}
+
+function halfword(cpu: CortexM, address: number): number {
+  return cpu.engine.tryReadMemory(address >>> 0, 2)?.readUInt16LE(0) ?? 0;
+}
+
+function hex(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,100 @@
+/**
+ * The Private Peripheral Bus (0xE0000000-0xE00FFFFF) as the hypervisor virtualises it for each
+ * guest: the System Control Space at 0xE000E000 (SysTick, NVIC, SCB, MPU) and the DWT cycle
+ * counter at 0xE0001000. As on QEMU's mps2 boards, other PPB addresses read as zero and ignore
+ * writes, unprivileged accesses (except STIR with CCR.USERSETMPEND) are bus errors, and SysTick
+ * registers accept only word accesses.
+ */
+import { GuestBusError, type MmioDevice } from '../../trap/mmio.ts';
+import type { Dwt } from './dwt.ts';
+import { MpuRegisters } from './mpu-registers.ts';
+import { NvicRegisters } from './nvic-registers.ts';
+import { ScbRegisters } from './scb-registers.ts';
+import type { SysTick } from './systick.ts';
+
+export const PPB_BASE = 0xe0000000;
+export const PPB_SIZE = 0x100000;
+const SCS_OFFSET = 0xe000;
+const DWT_OFFSET = 0x1000;
+const CCR_USERSETMPEND = 1 << 1;
+
+export interface SystemSpaceParts {
+  systick: SysTick;
+  nvic: NvicRegisters;
+  scb: ScbRegisters;
+  mpu: MpuRegisters;
+  dwt: Dwt;
+  /** True while the guest executes privileged (handler mode or CONTROL.nPRIV = 0). */
+  privileged(): boolean;
+  /** Called for accesses to registers hvlab does not model (traced, never silent). */
+  unimplemented(offset: number, size: number, write: boolean): void;
+  /** Called after every write: it may have changed what can preempt. */
+  written(): void;
+}
+
+export class SystemSpace implements MmioDevice {
+  readonly name = 'ppb';
+  readonly model = 'armv7m-ppb';
+  readonly size = PPB_SIZE;
+
+  constructor(private readonly parts: SystemSpaceParts) {}
+
+  reset(): void {
+    const p = this.parts;
+    p.systick.reset();
+    p.scb.reset();
+    p.mpu.reset();
+    p.dwt.reset();
+  }
+
+  read(offset: number, size: number): number {
+    this.checkPrivilege(offset, false);
+    if (offset >= SCS_OFFSET && offset < SCS_OFFSET + 0x1000) return this.readScs(offset - SCS_OFFSET, size);
+    if (offset >= DWT_OFFSET && offset < DWT_OFFSET + 0x1000) return this.parts.dwt.read(offset - DWT_OFFSET);
+    this.parts.unimplemented(offset, size, false);
+    return 0;
+  }
+
+  write(offset: number, size: number, value: number): void {
+    this.checkPrivilege(offset, true);
+    if (offset >= SCS_OFFSET && offset < SCS_OFFSET + 0x1000) this.writeScs(offset - SCS_OFFSET, size, value);
+    else if (offset >= DWT_OFFSET && offset < DWT_OFFSET + 0x1000) this.parts.dwt.write(offset - DWT_OFFSET, value);
+    else this.parts.unimplemented(offset, size, true);
+    this.parts.written();
+  }
+
+  private readScs(off: number, size: number): number {
+    const p = this.parts;
+    if (off >= 0x10 && off < 0xf0) return off < 0x20 ? p.systick.read(this.systickOffset(off, size, false)) : 0;
+    if (MpuRegisters.covers(off)) return size === 4 ? p.mpu.read(off) : 0;
+    if (ScbRegisters.covers(off)) return p.scb.read(off, size);
+    if (NvicRegisters.covers(off)) return p.nvic.read(off, size);
+    p.unimplemented(SCS_OFFSET + off, size, false);
+    return 0;
+  }
+
+  private writeScs(off: number, size: number, value: number): void {
+    const p = this.parts;
+    if (off >= 0x10 && off < 0xf0) {
+      if (off < 0x20) p.systick.write(this.systickOffset(off, size, true), value);
+      return;
+    }
+    if (MpuRegisters.covers(off)) return size === 4 ? p.mpu.write(off, value) : undefined;
+    if (ScbRegisters.covers(off)) return p.scb.write(off, size, value);
+    if (NvicRegisters.covers(off)) return p.nvic.write(off, size, value);
+    p.unimplemented(SCS_OFFSET + off, size, true);
+  }
+
+  private systickOffset(off: number, size: number, write: boolean): number {
+    if (size !== 4 || (off & 3) !== 0) {
+      throw new GuestBusError(PPB_BASE + SCS_OFFSET + off, write, 'SysTick registers need word access');
+    }
+    return off - 0x10;
+  }
+
+  private checkPrivilege(offset: number, write: boolean): void {
+    if (this.parts.privileged()) return;
+    const stir = offset === SCS_OFFSET + 0xf00 && write && (this.parts.scb.ccr & CCR_USERSETMPEND) !== 0;
+    if (!stir) throw new GuestBusError(PPB_BASE + offset, write, 'unprivileged access to the private peripheral bus');
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * SysTick timer (ARMv7-M ARM B3.3), counting virtual cycles. Behaviour follows QEMU 7.2's
+ * armv7m_systick as wired on mps2 (the oracle): CLKSOURCE=1 counts the processor clock,
+ * CLKSOURCE=0 the 1 MHz reference clock; the period is RVR+1 ticks; a counter enabled at 0
+ * reloads on its first tick; CSR reads clear COUNTFLAG; any CVR write clears the count and
+ * COUNTFLAG. The counter is computed from an anchor (time, value) instead of being ticked, and the
+ * next wrap is an event on the virtual clock.
+ *
+ * Registers (offsets from 0xE000E010): CSR 0x0, RVR 0x4, CVR 0x8, CALIB 0xC.
+ */
+import type { ScheduledEvent } from '../../time/event-queue.ts';
+import type { VirtualTime } from '../../time/virtual-time.ts';
+
+const CSR_ENABLE = 1 << 0;
+const CSR_TICKINT = 1 << 1;
+const CSR_CLKSOURCE = 1 << 2;
+const CSR_COUNTFLAG = 1 << 16;
+const VALUE_MASK = 0xffffff;
+
+export interface SysTickOptions {
+  /** Reference clock in Hz (CLKSOURCE = 0); 0 when there is none (CALIB.NOREF). */
+  refHz: number;
+}
+
+export class SysTick {
+  private control = 0;
+  private reload = 0;
+  private anchorTime = 0;
+  private anchorValue = 0;
+  private wrapEvent: ScheduledEvent | undefined;
+
+  constructor(
+    private readonly time: VirtualTime,
+    private readonly options: SysTickOptions,
+    private readonly pendException: () => void,
+  ) {}
+
+  reset(): void {
+    this.time.cancel(this.wrapEvent);
+    this.wrapEvent = undefined;
+    this.control = this.options.refHz > 0 ? 0 : CSR_CLKSOURCE;
+    this.reload = 0;
+    this.anchorTime = this.time.now();
+    this.anchorValue = 0;
+  }
+
+  get enabled(): boolean {
+    return (this.control & CSR_ENABLE) !== 0;
+  }
+
+  /** Reads register `offset`; a CSR read clears COUNTFLAG. */
+  read(offset: number): number {
+    switch (offset) {
+      case 0x0: {
+        const value = this.control;
+        this.control &= ~CSR_COUNTFLAG;
+        return value;
+      }
+      case 0x4:
+        return this.reload;
+      case 0x8:
+        return this.currentValue();
+      case 0xc:
+        return this.calibration();
+      default:
+        return 0;
+    }
+  }
+
+  write(offset: number, value: number): void {
+    if (offset === 0x0) this.writeControl(value);
+    else if (offset === 0x4) this.writeReload(value);
+    else if (offset === 0x8) this.writeCurrent();
+  }
+
+  /** CALIB: TENMS = ticks of the reference clock in 10 ms, minus one (QEMU's value). */
+  calibration(): number {
+    if (this.options.refHz <= 0) return 1 << 31;
+    const tenms = Math.round(this.options.refHz / 100);
+    return (tenms - 1) & VALUE_MASK;
+  }
+
+  private cyclesPerTick(): number {
+    if (this.control & CSR_CLKSOURCE) return 1;
+    return Math.max(1, Math.round(this.time.hz / this.options.refHz));
+  }
+
+  /** Ticks elapsed since the anchor. */
+  private elapsedTicks(): number {
+    return Math.floor((this.time.now() - this.anchorTime) / this.cyclesPerTick());
+  }
+
+  private currentValue(): number {
+    if (!this.enabled) return this.anchorValue;
+    const k = this.elapsedTicks();
+    if (this.anchorValue > 0 && k < this.anchorValue) return this.anchorValue - k;
+    if (this.reload === 0) return 0;
+    const sinceZero = this.anchorValue > 0 ? k - this.anchorValue : k;
+    const phase = sinceZero % (this.reload + 1);
+    return phase === 0 ? 0 : this.reload + 1 - phase;
+  }
+
+  /** Freezes the current count into the anchor, before a change of rate, reload or state. */
+  private reanchor(): void {
+    this.anchorValue = this.currentValue();
+    this.anchorTime = this.time.now();
+  }
+
+  private writeControl(value: number): void {
+    this.reanchor();
+    this.control = (this.control & ~7) | (value & 7);
+    this.scheduleWrap();
+  }
+
+  private writeReload(value: number): void {
+    this.reanchor();
+    this.reload = value & VALUE_MASK;
+    this.scheduleWrap();
+  }
+
+  private writeCurrent(): void {
+    this.anchorTime = this.time.now();
+    this.anchorValue = 0;
+    this.control &= ~CSR_COUNTFLAG;
+    this.scheduleWrap();
+  }
+
+  private scheduleWrap(): void {
+    this.time.cancel(this.wrapEvent);
+    this.wrapEvent = undefined;
+    if (!this.enabled) return;
+    const ticks = this.anchorValue > 0 ? this.anchorValue : this.reload + 1;
+    if (this.anchorValue === 0 && this.reload === 0) return;
+    const at = this.anchorTime + ticks * this.cyclesPerTick();
+    this.wrapEvent = this.time.schedule(at, 'systick', (when) => this.wrap(when));
+  }
+
+  private wrap(at: number): void {
+    this.wrapEvent = undefined;
+    this.control |= CSR_COUNTFLAG;
+    if (this.control & CSR_TICKINT) this.pendException();
+    this.anchorTime = at;
+    this.anchorValue = 0;
+    this.scheduleWrap();
+  }
+}

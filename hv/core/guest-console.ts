@@ -1,0 +1,62 @@
+/**
+ * A guest's console: bytes from its UART (or semihosting) become lines, printed as
+ * `[name] text`. Output is contained: an over-long line is split, and past a byte budget the rest
+ * of the guest's output is dropped with one notice, so a guest flooding its UART cannot drown its
+ * neighbours' output or exhaust memory.
+ */
+
+export const DEFAULT_CONSOLE_LIMIT = 1 << 20;
+export const MAX_LINE = 4096;
+
+export interface ConsoleStats {
+  bytes: number;
+  lines: number;
+  dropped: number;
+}
+
+export class GuestConsole {
+  private pending: number[] = [];
+  private readonly decoder = new TextDecoder('utf-8');
+  readonly stats: ConsoleStats = { bytes: 0, lines: 0, dropped: 0 };
+  private limitReported = false;
+
+  constructor(
+    readonly name: string,
+    /** Receives each complete line, without the newline. */
+    private readonly emit: (guest: string, line: string) => void,
+    private readonly limit = DEFAULT_CONSOLE_LIMIT,
+  ) {}
+
+  write(byte: number): void {
+    if (this.stats.bytes >= this.limit) return this.drop();
+    this.stats.bytes++;
+    if (byte === 0x0a) return this.flushLine();
+    if (byte === 0x0d) return;
+    this.pending.push(byte);
+    if (this.pending.length >= MAX_LINE) this.flushLine();
+  }
+
+  writeAll(bytes: Uint8Array): void {
+    for (const b of bytes) this.write(b);
+  }
+
+  /** Emits a last unterminated line (at the end of the run). */
+  flush(): void {
+    if (this.pending.length > 0) this.flushLine();
+  }
+
+  private flushLine(): void {
+    const line = this.decoder.decode(Uint8Array.from(this.pending));
+    this.pending = [];
+    this.stats.lines++;
+    this.emit(this.name, line);
+  }
+
+  private drop(): void {
+    this.stats.dropped++;
+    if (this.limitReported) return;
+    this.limitReported = true;
+    this.flush();
+    this.emit(this.name, `[hv] console limit of ${this.limit} bytes reached; further output is dropped`);
+  }
+}

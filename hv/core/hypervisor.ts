@@ -1,0 +1,132 @@
+/**
+ * The hypervisor: N guests, each a VM with its own address space and vCPU, on M emulated cores.
+ * The run loop always advances the core with the smallest clock (so cores stay within a slice of
+ * each other), lets the scheduler pick a vCPU, runs it until the earlier of its slice end, its
+ * next device event and the end of the run, and charges what it used. A guest that halts or
+ * faults stops alone; the others keep running.
+ */
+import type { StepOutcome } from '../arch/cpu.ts';
+import { InternalError } from '../errors.ts';
+import type { Scheduler } from '../sched/scheduler.ts';
+import type { TraceRecorder } from '../trace/recorder.ts';
+import { Core } from './core.ts';
+import type { Vm } from './vm.ts';
+
+export type EndReason = 'all-stopped' | 'idle' | 'until-cycles' | 'until-line';
+
+export interface RunLimits {
+  /** Stop when virtual time reaches this many cycles. */
+  untilCycles?: number;
+}
+
+export interface RunResult {
+  readonly reason: EndReason;
+  /** Virtual time at the end: the largest core clock. */
+  readonly cycles: number;
+}
+
+const MAX_STALLED_STEPS = 100_000;
+
+export class Hypervisor {
+  readonly cores: Core[];
+  readonly vms: Vm[] = [];
+  private stopRequest: EndReason | undefined;
+  private stalled = 0;
+
+  constructor(
+    coreCount: number,
+    readonly scheduler: Scheduler<Vm>,
+    readonly recorder: TraceRecorder,
+  ) {
+    this.cores = Array.from({ length: coreCount }, (_, i) => new Core(i, recorder));
+  }
+
+  /** Adds a guest to `core`'s run queue. */
+  addGuest(vm: Vm, core: number): void {
+    this.vms.push(vm);
+    this.scheduler.assign(vm, core);
+  }
+
+  coreOf(vm: Vm): number {
+    return this.cores.findIndex((c) => this.scheduler.queue(c.index).includes(vm));
+  }
+
+  /** Ends the run at the next step boundary (e.g. a console line matched --until-line). */
+  requestStop(reason: EndReason): void {
+    this.stopRequest ??= reason;
+    for (const core of this.cores) core.running?.cpu.requestStop();
+  }
+
+  run(limits: RunLimits = {}): RunResult {
+    for (const vm of this.vms) {
+      this.recorder.record({ kind: 'guest-start', ts: 0, core: this.coreOf(vm), guest: vm.name, pc: vm.cpu.pc() });
+    }
+    const reason = this.loop(limits.untilCycles ?? Infinity);
+    for (const core of this.cores) core.switchOut('end of run');
+    return { reason, cycles: Math.max(0, ...this.cores.map((c) => c.clock)) };
+  }
+
+  private loop(until: number): EndReason {
+    for (;;) {
+      if (this.stopRequest) return this.stopRequest;
+      const core = this.nextCore();
+      if (!core) return this.vms.some((vm) => vm.alive) ? 'idle' : 'all-stopped';
+      if (core.clock >= until) return 'until-cycles';
+      this.advance(core, until);
+    }
+  }
+
+  /** The unfinished core with the smallest clock (lowest index on ties). */
+  private nextCore(): Core | undefined {
+    let best: Core | undefined;
+    for (const core of this.cores) {
+      if (core.finished) continue;
+      if (!this.scheduler.queue(core.index).some((vm) => vm.alive)) {
+        core.finished = true;
+        continue;
+      }
+      if (!best || core.clock < best.clock) best = core;
+    }
+    return best;
+  }
+
+  private advance(core: Core, until: number): void {
+    const vm = this.scheduler.pick(core.index, core.clock);
+    if (!vm) return this.idle(core, until);
+    core.switchTo(vm);
+    const deadline = Math.min(this.scheduler.sliceEnd(core.index), until);
+    const { outcome, consumed } = vm.step(core.clock, deadline);
+    core.clock += consumed;
+    this.checkProgress(consumed, outcome);
+    this.settle(core, vm, outcome);
+  }
+
+  private idle(core: Core, until: number): void {
+    const queue = this.scheduler.queue(core.index);
+    const next = Math.min(...queue.filter((vm) => vm.alive).map((vm) => vm.clock.nextEventTime()));
+    if (next === Infinity) {
+      core.idleUntil(core.clock);
+      core.finished = true;
+      return;
+    }
+    core.idleUntil(Math.min(Math.max(next, core.clock), until));
+  }
+
+  private settle(core: Core, vm: Vm, outcome: StepOutcome): void {
+    if (outcome.kind === 'halted') this.stopGuest(core, vm, 'halted', outcome.exitCode, null, `exit code ${outcome.exitCode}`);
+    else if (outcome.kind === 'faulted') {
+      this.stopGuest(core, vm, 'faulted', null, outcome.report, `${outcome.report.kind}: ${outcome.report.description}`);
+    } else if (outcome.kind === 'sleeping') core.switchOut('waiting for interrupt');
+  }
+
+  private stopGuest(core: Core, vm: Vm, state: 'halted' | 'faulted', exitCode: number | null, report: Vm['fault'], detail: string): void {
+    vm.stop(state, exitCode, report);
+    this.recorder.record({ kind: 'guest-stop', ts: core.clock, core: core.index, guest: vm.name, pc: vm.cpu.pc(), state, detail });
+    core.switchOut(state);
+  }
+
+  private checkProgress(consumed: number, outcome: StepOutcome): void {
+    this.stalled = consumed === 0 && outcome.kind === 'ran' ? this.stalled + 1 : 0;
+    if (this.stalled > MAX_STALLED_STEPS) throw new InternalError('the run loop made no progress in 100000 steps');
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Guest images: an ELF32 ARM executable or a raw binary at a load address, read from disk and
+ * checked against the guest's memory before anything is written.
+ */
+import { readFileSync } from 'node:fs';
+import { ImageError } from '../errors.ts';
+import { hex } from '../format.ts';
+import { type ElfSymbol, looksLikeElf, parseElf } from './elf.ts';
+
+export interface ImageSegment {
+  readonly address: number;
+  readonly data: Uint8Array;
+  readonly memorySize: number;
+}
+
+export interface GuestImage {
+  readonly file: string;
+  readonly format: 'elf' | 'bin';
+  readonly segments: readonly ImageSegment[];
+  readonly entry: number;
+  readonly symbols: readonly ElfSymbol[];
+  /** Where the reset vector table is (VTOR at reset). */
+  readonly vectorTable: number;
+}
+
+export interface ImageOptions {
+  /** Forces the format; otherwise ELF is recognised by its magic number. */
+  format?: 'elf' | 'bin';
+  /** Load address of a raw binary (default 0, where QEMU loads one). */
+  loadAddress?: number;
+}
+
+export interface MemoryRange {
+  readonly name: string;
+  readonly base: number;
+  readonly size: number;
+}
+
+export function readImage(file: string, options: ImageOptions = {}): GuestImage {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (cause) {
+    throw new ImageError(`${file}: cannot read image: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  const format = options.format ?? (looksLikeElf(bytes) ? 'elf' : 'bin');
+  if (format === 'elf') {
+    const elf = parseElf(bytes, file);
+    return { file, format, segments: elf.segments, entry: elf.entry, symbols: elf.symbols, vectorTable: 0 };
+  }
+  if (bytes.length === 0) throw new ImageError(`${file}: empty binary image`);
+  const address = options.loadAddress ?? 0;
+  const segment = { address, data: bytes, memorySize: bytes.length };
+  return { file, format, segments: [segment], entry: address, symbols: [], vectorTable: address };
+}
+
+/** Throws unless every segment lies entirely inside one of the guest's memory ranges. */
+export function checkPlacement(image: GuestImage, memory: readonly MemoryRange[]): void {
+  image.segments.forEach((segment, i) => {
+    const end = segment.address + segment.memorySize;
+    const fits = memory.some((m) => segment.address >= m.base && end <= m.base + m.size);
+    if (!fits) {
+      const map = memory.map((m) => `${m.name} ${hex(m.base)}-${hex(m.base + m.size - 1)}`).join(', ');
+      throw new ImageError(
+        `${image.file}: segment ${i} at ${hex(segment.address)}-${hex(end - 1)} lies outside the guest's memory (${map})`,
+      );
+    }
+  });
+}
+
+/** Writes the segments (zero-filling each up to its memory size). */
+export function placeImage(image: GuestImage, write: (address: number, bytes: Uint8Array) => void): void {
+  for (const segment of image.segments) {
+    write(segment.address, segment.data);
+    const zeros = segment.memorySize - segment.data.length;
+    if (zeros > 0) write(segment.address + segment.data.length, new Uint8Array(zeros));
+  }
+}

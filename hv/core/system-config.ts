@@ -1,0 +1,134 @@
+/**
+ * The system file (YAML): which guests run, on how many cores, on which board. Validated with a
+ * zod schema; every problem is reported at once with the file, the field path and what was
+ * expected. Image paths are relative to the system file. Field reference: hv/core/README.md.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
+import { ConfigError } from '../errors.ts';
+import { DEFAULT_CONSOLE_LIMIT } from './guest-console.ts';
+
+const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, KB: 1024, KIB: 1024, M: 1 << 20, MB: 1 << 20, MIB: 1 << 20 };
+
+/** A byte size: a number or a string such as "64KiB" or "4 MiB", a multiple of 1 KiB. */
+const byteSize = z
+  .union([z.number().int().positive(), z.string().regex(/^\s*\d+\s*[a-zA-Z]*\s*$/, 'a size such as 65536 or "64KiB"')])
+  .transform((value, ctx) => {
+    const size = typeof value === 'number' ? value : parseSize(value);
+    if (size === undefined || size % 1024 !== 0 || size === 0) {
+      ctx.addIssue({ code: 'custom', message: 'expected a positive multiple of 1 KiB (e.g. 65536, "64KiB", "1MiB")' });
+      return z.NEVER;
+    }
+    return size;
+  });
+
+const guestSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a name of 1-32 letters, digits, "_", "." or "-"'),
+    image: z.string().min(1),
+    format: z.enum(['elf', 'bin']).optional(),
+    'load-address': z.number().int().min(0).max(0xffffffff).optional(),
+    core: z.number().int().min(0).optional(),
+    'code-size': byteSize.optional(),
+    'sram-size': byteSize.optional(),
+    semihosting: z.boolean().default(true),
+    'console-limit': z.number().int().positive().default(DEFAULT_CONSOLE_LIMIT),
+  })
+  .strict();
+
+const systemSchema = z
+  .object({
+    cores: z.number().int().min(1).max(64).default(1),
+    board: z.enum(Object.keys(BOARDS) as [string, ...string[]]).default('mps2-an386'),
+    'slice-cycles': z.number().int().min(100).default(25_000),
+    guests: z.array(guestSchema).min(1, 'at least one guest'),
+  })
+  .strict();
+
+export type SystemFile = z.infer<typeof systemSchema>;
+export type GuestEntry = z.infer<typeof guestSchema>;
+
+export interface SystemConfig extends SystemFile {
+  /** The file it came from ('<command line>' for a single image). */
+  readonly source: string;
+}
+
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = SIZE_UNITS[m[2]!.toUpperCase()];
+  return unit === undefined ? undefined : Number(m[1]) * unit;
+}
+
+/** Reads and validates a system file; image paths become absolute. */
+export function loadSystemFile(file: string): SystemConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`${file}: cannot read system file: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
+  }
+  return validateSystem(parseYaml(text, file), file);
+}
+
+function parseYaml(text: string, file: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      return `${file}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
+    });
+    throw new ConfigError(`invalid YAML:\n${lines.join('\n')}`);
+  }
+  return doc.toJS();
+}
+
+/** Validates parsed system-file data; `file` names it in errors and anchors relative paths. */
+export function validateSystem(data: unknown, file: string): SystemConfig {
+  const result = systemSchema.safeParse(data ?? {});
+  if (!result.success) throw new ConfigError(formatIssues(file, result.error.issues));
+  const config = result.data;
+  checkSemantics(config, file);
+  const base = dirname(resolve(file));
+  const guests = config.guests.map((g) => ({ ...g, image: resolve(base, g.image) }));
+  return { ...config, guests, source: file };
+}
+
+/** A system of one guest from an image given on the command line. */
+export function singleImageSystem(image: string): SystemConfig {
+  const name = basename(image, extname(image)).replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 32) || 'guest';
+  return validateSystem({ guests: [{ name, image: resolve(image) }] }, '<command line>');
+}
+
+function checkSemantics(config: SystemFile, file: string): void {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  config.guests.forEach((g, i) => {
+    if (seen.has(g.name)) problems.push(`${file}: guests[${i}].name: expected a unique name, "${g.name}" is used twice`);
+    seen.add(g.name);
+    if (g.core !== undefined && g.core >= config.cores) {
+      problems.push(`${file}: guests[${i}].core: expected a core below cores (${config.cores}), got ${g.core}`);
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+}
+
+function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = formatPath(issue.path);
+      if (issue.code === 'unrecognized_keys') {
+        return `${file}: ${path || '(top level)'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      }
+      return `${file}: ${path || '(top level)'}: ${issue.message.replace(/^Invalid input: /, '')}`;
+    })
+    .join('\n');
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}

@@ -1,0 +1,147 @@
+/**
+ * Exports trace events as Chrome Trace Event JSON, which ui.perfetto.dev opens.
+ *
+ * Time unit: one trace microsecond is one CPU cycle (timestamps are integer cycles, so Perfetto's
+ * conversion to nanoseconds is exact and slices nest exactly); `otherData` states the unit and the
+ * clock rate. Tracks: process "cores" has one thread per emulated core with the vCPU residency
+ * slices (named after the guest), vCPU switches, idle time, and the cost of each trap, exception
+ * entry and return nested inside the residency; process "guests" has one thread per guest with
+ * its exception handlers (entry to return, nested as they preempt each other) and its start and
+ * stop.
+ */
+import type { TraceEvent } from './events.ts';
+
+const CORES_PID = 1;
+const GUESTS_PID = 2;
+
+interface ChromeEvent {
+  name: string;
+  cat?: string;
+  ph: string;
+  ts?: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  s?: string;
+  args?: Record<string, unknown>;
+}
+
+export interface TraceMetadata {
+  clockHz: number;
+  coreCount: number;
+  guests: readonly string[];
+  dropped: number;
+  board: string;
+}
+
+export function chromeTrace(events: readonly TraceEvent[], meta: TraceMetadata, endTime: number): object {
+  const out: ChromeEvent[] = [...metadataEvents(meta)];
+  const slices: ChromeEvent[] = [];
+  const guestTid = new Map(meta.guests.map((g, i) => [g, i + 1]));
+  const residency = new Map<number, { ts: number; guest: string; pc: number }>();
+  const handlers = new Map<string, Array<{ ts: number; name: string }>>();
+  for (const e of events) {
+    const tid = e.core + 1;
+    switch (e.kind) {
+      case 'vcpu-switch-in':
+        residency.set(e.core, { ts: e.ts, guest: e.guest, pc: e.pc });
+        break;
+      case 'vcpu-switch-out': {
+        const start = residency.get(e.core);
+        residency.delete(e.core);
+        if (start) slices.push(slice(start.guest, 'vcpu', start.ts, e.ts - start.ts, CORES_PID, tid, { guest: e.guest, pcIn: hex(start.pc), pcOut: hex(e.pc), reason: e.reason }));
+        break;
+      }
+      case 'vcpu-switch':
+        slices.push(slice('vcpu switch', 'hv', e.ts, e.dur, CORES_PID, tid, { from: e.from, to: e.to }));
+        break;
+      case 'idle':
+        slices.push(slice('idle', 'hv', e.ts, e.dur, CORES_PID, tid, {}));
+        break;
+      case 'trap':
+        slices.push(slice(`trap ${e.trap}`, 'trap', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, pc: hex(e.pc), detail: e.detail }));
+        break;
+      case 'exception-entry': {
+        const name = e.tailChained ? `tail-chain ${e.exception}` : `exception entry ${e.exception}`;
+        slices.push(slice(name, 'exception', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, pc: hex(e.pc) }));
+        stack(handlers, e.guest).push({ ts: e.ts, name: e.exception });
+        break;
+      }
+      case 'exception-return': {
+        if (e.dur > 0) slices.push(slice(`exception return ${e.exception}`, 'exception', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, pc: hex(e.pc) }));
+        const open = stack(handlers, e.guest).pop();
+        if (open) slices.push(slice(open.name, 'handler', open.ts, e.ts + e.dur - open.ts, GUESTS_PID, guestTid.get(e.guest) ?? 0, { core: e.core }));
+        break;
+      }
+      case 'guest-start':
+      case 'guest-stop': {
+        const args = e.kind === 'guest-stop' ? { pc: hex(e.pc), state: e.state, detail: e.detail } : { pc: hex(e.pc) };
+        out.push({ name: e.kind, cat: 'guest', ph: 'i', s: 't', ts: e.ts, pid: GUESTS_PID, tid: guestTid.get(e.guest) ?? 0, args });
+        break;
+      }
+    }
+  }
+  closeOpen(slices, residency, handlers, guestTid, endTime);
+  slices.sort((a, b) => a.ts! - b.ts! || b.dur! - a.dur!);
+  return { traceEvents: [...out, ...slices], displayTimeUnit: 'ns', otherData: otherData(meta) };
+}
+
+function slice(name: string, cat: string, ts: number, dur: number, pid: number, tid: number, args: Record<string, unknown>): ChromeEvent {
+  return { name, cat, ph: 'X', ts, dur, pid, tid, args };
+}
+
+function stack(map: Map<string, Array<{ ts: number; name: string }>>, guest: string): Array<{ ts: number; name: string }> {
+  let s = map.get(guest);
+  if (!s) {
+    s = [];
+    map.set(guest, s);
+  }
+  return s;
+}
+
+/** Handlers still running when the run ended are closed at the end time. */
+function closeOpen(
+  slices: ChromeEvent[],
+  residency: Map<number, { ts: number; guest: string }>,
+  handlers: Map<string, Array<{ ts: number; name: string }>>,
+  guestTid: Map<string, number>,
+  endTime: number,
+): void {
+  for (const [core, start] of residency) slices.push(slice(start.guest, 'vcpu', start.ts, endTime - start.ts, CORES_PID, core + 1, { guest: start.guest }));
+  for (const [guest, open] of handlers) {
+    for (const h of open) slices.push(slice(h.name, 'handler', h.ts, Math.max(0, endTime - h.ts), GUESTS_PID, guestTid.get(guest) ?? 0, { unfinished: true }));
+  }
+}
+
+function metadataEvents(meta: TraceMetadata): ChromeEvent[] {
+  const events: ChromeEvent[] = [
+    { name: 'process_name', ph: 'M', pid: CORES_PID, tid: 0, args: { name: 'cores' } },
+    { name: 'process_sort_index', ph: 'M', pid: CORES_PID, tid: 0, args: { sort_index: 0 } },
+    { name: 'process_name', ph: 'M', pid: GUESTS_PID, tid: 0, args: { name: 'guests' } },
+    { name: 'process_sort_index', ph: 'M', pid: GUESTS_PID, tid: 0, args: { sort_index: 1 } },
+  ];
+  for (let c = 0; c < meta.coreCount; c++) {
+    events.push({ name: 'thread_name', ph: 'M', pid: CORES_PID, tid: c + 1, args: { name: `core ${c}` } });
+    events.push({ name: 'thread_sort_index', ph: 'M', pid: CORES_PID, tid: c + 1, args: { sort_index: c } });
+  }
+  meta.guests.forEach((g, i) => {
+    events.push({ name: 'thread_name', ph: 'M', pid: GUESTS_PID, tid: i + 1, args: { name: g } });
+    events.push({ name: 'thread_sort_index', ph: 'M', pid: GUESTS_PID, tid: i + 1, args: { sort_index: i } });
+  });
+  return events;
+}
+
+function otherData(meta: TraceMetadata): Record<string, unknown> {
+  return {
+    generator: 'hvlab',
+    board: meta.board,
+    timeUnit: 'cycle',
+    note: 'timestamps are CPU cycles: 1 us on the timeline = 1 cycle',
+    clockHz: meta.clockHz,
+    droppedEvents: meta.dropped,
+  };
+}
+
+function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}

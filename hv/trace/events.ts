@@ -1,0 +1,24 @@
+/**
+ * Trace events: plain records with a cycle timestamp, the core, the guest and the PC. Exporters
+ * (Chrome/Perfetto JSON, stats) are separate modules that read these records.
+ */
+import type { TrapKind } from '../arch/cpu.ts';
+
+interface Base {
+  /** Virtual time in cycles of the core's clock. */
+  readonly ts: number;
+  readonly core: number;
+}
+
+export type TraceEvent =
+  | (Base & { readonly kind: 'guest-start'; readonly guest: string; readonly pc: number })
+  | (Base & { readonly kind: 'guest-stop'; readonly guest: string; readonly pc: number; readonly state: string; readonly detail: string })
+  | (Base & { readonly kind: 'trap'; readonly guest: string; readonly pc: number; readonly dur: number; readonly trap: TrapKind; readonly detail: string })
+  | (Base & { readonly kind: 'exception-entry'; readonly guest: string; readonly pc: number; readonly dur: number; readonly exception: string; readonly tailChained: boolean })
+  | (Base & { readonly kind: 'exception-return'; readonly guest: string; readonly pc: number; readonly dur: number; readonly exception: string })
+  | (Base & { readonly kind: 'vcpu-switch'; readonly dur: number; readonly from: string | null; readonly to: string })
+  | (Base & { readonly kind: 'vcpu-switch-in'; readonly guest: string; readonly pc: number })
+  | (Base & { readonly kind: 'vcpu-switch-out'; readonly guest: string; readonly pc: number; readonly reason: string })
+  | (Base & { readonly kind: 'idle'; readonly dur: number });
+
+export type TraceEventKind = TraceEvent['kind'];

@@ -1,0 +1,58 @@
+/**
+ * Exact distribution of integer cycle counts: a count per distinct value (costs repeat, so this
+ * stays small), giving exact minimum, maximum and nearest-rank percentiles.
+ */
+
+export interface DistributionSummary {
+  count: number;
+  min: number;
+  p50: number;
+  p99: number;
+  max: number;
+  total: number;
+}
+
+export class Histogram {
+  private readonly counts = new Map<number, number>();
+  private n = 0;
+  private sum = 0;
+
+  add(value: number, times = 1): void {
+    this.counts.set(value, (this.counts.get(value) ?? 0) + times);
+    this.n += times;
+    this.sum += value * times;
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  /** Nearest-rank percentile (p in 0..100). */
+  percentile(p: number): number {
+    if (this.n === 0) return 0;
+    const rank = Math.max(1, Math.ceil((p / 100) * this.n));
+    let seen = 0;
+    for (const value of this.sortedValues()) {
+      seen += this.counts.get(value)!;
+      if (seen >= rank) return value;
+    }
+    return this.max();
+  }
+
+  min(): number {
+    return this.n === 0 ? 0 : this.sortedValues()[0]!;
+  }
+
+  max(): number {
+    const values = this.sortedValues();
+    return values.length === 0 ? 0 : values[values.length - 1]!;
+  }
+
+  summary(): DistributionSummary {
+    return { count: this.n, min: this.min(), p50: this.percentile(50), p99: this.percentile(99), max: this.max(), total: this.sum };
+  }
+
+  private sortedValues(): number[] {
+    return [...this.counts.keys()].sort((a, b) => a - b);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The single sink of trace events: it keeps the per-kind cycle distributions for the stats file
+ * (always complete) and stores events for the trace file up to a limit (so that a guest flooding
+ * traps cannot exhaust memory; the trace then says how many events it dropped).
+ */
+import type { TraceEvent } from './events.ts';
+import { type DistributionSummary, Histogram } from './histogram.ts';
+
+export const DEFAULT_TRACE_LIMIT = 2_000_000;
+
+export class TraceRecorder {
+  readonly events: TraceEvent[] = [];
+  private readonly distributions = new Map<string, Histogram>();
+  dropped = 0;
+
+  constructor(
+    /** Store events for a trace file (false: only keep statistics). */
+    private readonly keepEvents: boolean,
+    private readonly limit = DEFAULT_TRACE_LIMIT,
+  ) {}
+
+  /** True when events are stored (a trace file was asked for). */
+  get keepsEvents(): boolean {
+    return this.keepEvents;
+  }
+
+  record(event: TraceEvent): void {
+    if (!this.keepEvents) return;
+    if (this.events.length < this.limit) this.events.push(event);
+    else this.dropped++;
+  }
+
+  /** Adds one observation of `cycles` to the distribution of event kind `kind`. */
+  measure(kind: string, cycles: number): void {
+    let h = this.distributions.get(kind);
+    if (!h) {
+      h = new Histogram();
+      this.distributions.set(kind, h);
+    }
+    h.add(cycles);
+  }
+
+  /** Distribution per event kind, keys sorted for byte-identical output. */
+  summaries(): Record<string, DistributionSummary> {
+    const out: Record<string, DistributionSummary> = {};
+    for (const kind of [...this.distributions.keys()].sort()) out[kind] = this.distributions.get(kind)!.summary();
+    return out;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The neutral record of a trapped device access and the device interface it is dispatched to
+ * (Bao's `struct emul_access`, Renode's and rp2040js's peripheral shape): read(offset, size),
+ * write(offset, size, value), reset(), a declared size and a name.
+ */
+
+export interface MmioAccess {
+  /** Guest-physical address. */
+  readonly address: number;
+  /** Offset into the device. */
+  readonly offset: number;
+  readonly size: number;
+  readonly write: boolean;
+  /** Value written, or value returned by the device for a read. */
+  readonly value: number;
+}
+
+export interface MmioDevice {
+  /** Instance name, e.g. `uart0`. */
+  readonly name: string;
+  /** Model name, e.g. `cmsdk-apb-uart`. */
+  readonly model: string;
+  /** Size of the register window in bytes. */
+  readonly size: number;
+  read(offset: number, size: number): number;
+  write(offset: number, size: number, value: number): void;
+  reset(): void;
+}
+
+/**
+ * Thrown by a device (or the dispatcher) when the guest's access must fail with a precise bus
+ * fault: an access to a hole in the memory map, a forbidden access size, an unprivileged access
+ * to the system control space. The vCPU turns it into a BusFault; it never reaches the user.
+ */
+export class GuestBusError extends Error {
+  constructor(
+    readonly address: number,
+    readonly write: boolean,
+    readonly reason: string,
+  ) {
+    super(`bus error ${write ? 'writing' : 'reading'} 0x${(address >>> 0).toString(16)}: ${reason}`);
+    this.name = 'GuestBusError';
+  }
+}

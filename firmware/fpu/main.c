@@ -170,12 +170,6 @@ static void check_lazy_psp(void) { check_roundtrip(2, 1, 1); }
 static void check_immediate_msp(void) { check_roundtrip(3, 0, 0); }
 static void check_immediate_psp(void) { check_roundtrip(4, 1, 0); }
 
-static void check_fpdscr(void)
-{
-    FPU_FPDSCR = 0x00C00000u; /* handlers start in round-towards-zero */
-    check_roundtrip(5, 0, 1);
-}
-
 static volatile float fa = 1.5f, fb = 2.25f;
 
 static void check_enabled(void)
@@ -299,7 +293,6 @@ int main(void)
     run("lazy-psp", check_lazy_psp);
     run("immediate-msp", check_immediate_msp);
     run("immediate-psp", check_immediate_psp);
-    run("fpdscr", check_fpdscr);
     run("no-fp-context", check_no_fp_context);
     run("nested", check_nested);
     uart_printf("fpu: done\n");

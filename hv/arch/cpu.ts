@@ -22,6 +22,8 @@ export interface FaultReport {
   /** The exception involved (HardFault, BusFault, ...). */
   readonly kind: string;
   readonly description: string;
+  /** The guest fault that led here (e.g. "precise data bus error reading 0x30000000"), if any. */
+  readonly cause: string | null;
   readonly pc: number;
   readonly cfsr: number;
   readonly hfsr: number;

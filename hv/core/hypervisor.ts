@@ -9,6 +9,7 @@ import type { StepOutcome } from '../arch/cpu.ts';
 import { InternalError } from '../errors.ts';
 import type { Scheduler } from '../sched/scheduler.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
+import { formatFaultReport } from '../arch/armv7m/fault-report.ts';
 import { Core } from './core.ts';
 import type { Vm } from './vm.ts';
 
@@ -121,6 +122,7 @@ export class Hypervisor {
 
   private stopGuest(core: Core, vm: Vm, state: 'halted' | 'faulted', exitCode: number | null, report: Vm['fault'], detail: string): void {
     vm.stop(state, exitCode, report);
+    if (report) vm.announce(formatFaultReport(report));
     this.recorder.record({ kind: 'guest-stop', ts: core.clock, core: core.index, guest: vm.name, pc: vm.cpu.pc(), state, detail });
     core.switchOut(state);
   }

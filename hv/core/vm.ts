@@ -124,6 +124,11 @@ export class Vm implements CpuEvents, SchedulableVcpu {
     this.console.flush();
   }
 
+  /** Prints hypervisor messages about this guest in its console stream (`[name] [hv] ...`). */
+  announce(lines: readonly string[]): void {
+    for (const line of lines) this.services.consoleLine(this.name, `[hv] ${line}`);
+  }
+
   report(): GuestReport {
     return {
       name: this.name,
@@ -198,6 +203,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
         resetVtor: this.config.image.vectorTable,
         semihosting: this.config.semihosting,
         faultLoopLimit: this.config.faultLoopLimit,
+        codeMemory: this.codeMemory(),
       },
       {
         exceptionEntry: (e, n, t, pc) => this.exceptionEntry(e, n, t, pc),
@@ -211,6 +217,12 @@ export class Vm implements CpuEvents, SchedulableVcpu {
         instructionBudget: () => this.clock.budget(),
       },
     );
+  }
+
+  /** The board's code region at this guest's size (where divisions are looked for). */
+  private codeMemory(): { base: number; size: number } {
+    const region = this.config.board.memory.find((m) => m.role === 'code') ?? this.config.board.memory[0]!;
+    return { base: region.base, size: this.config.memory.code ?? region.size };
   }
 
   private createBoard(): BoardInstance {

@@ -1,19 +1,14 @@
 /**
  * JavaScript side of the native instruction counter (see native/insn-counter.c): the counter's
- * state lives in native memory that both sides read and write without a call.
+ * state lives in native memory that both sides read and write without a call; the C side reports
+ * the layout of that state, so no offset is hard-coded here.
  */
 import koffi from 'koffi';
 import { NativeLibraryError } from '../errors.ts';
 import { counterLibraryPath } from './native-build.ts';
 
-const STATE_WORDS = 11;
-const EXECUTED = 0;
-const LIMIT = 1;
-const STOP = 2;
-const PENDING = 3;
-const WATCH = 4;
-const WATCH_IDS = 5;
-const WATCH_VALUES = 8;
+const FIELDS = ['executed', 'limit', 'stop', 'pending', 'watch', 'watchIds', 'watchValues', 'divTrap', 'divFault', 'divBase', 'divSize', 'divMap', 'divRegs'] as const;
+type Field = (typeof FIELDS)[number];
 /** Number of registers the counter can watch. */
 export const WATCHED_REGISTERS = 3;
 /** Largest limit of one run; keeps the 32-bit native counter far from wrapping. */
@@ -22,11 +17,13 @@ export const MAX_RUN_INSTRUCTIONS = 0x7fff_ffff;
 function declare() {
   const lib = koffi.load(counterLibraryPath());
   const attach = lib.func('int hv_counter_attach(uc_engine *uc, _Out_ size_t *hh, void *counter)');
-  const stateSize = lib.func('int hv_counter_state_size(void)');
-  if (stateSize() !== STATE_WORDS * 4) {
-    throw new NativeLibraryError(`instruction counter state is ${stateSize()} bytes, expected ${STATE_WORDS * 4}`);
-  }
-  return { attach };
+  const stateSize = lib.func('int hv_counter_state_size(void)')() as number;
+  const out = new Uint32Array(FIELDS.length);
+  const n = lib.func('int hv_counter_offsets(_Out_ uint32_t *out, int count)')(out, out.length) as number;
+  if (n !== FIELDS.length) throw new NativeLibraryError(`instruction counter reports ${n} fields, expected ${FIELDS.length}`);
+  const words = {} as Record<Field, number>;
+  FIELDS.forEach((f, i) => (words[f] = out[i]! / 4));
+  return { attach, stateSize, words };
 }
 
 const CACHE_KEY = Symbol.for('hvlab.unicorn.counter');
@@ -39,13 +36,16 @@ function counterBindings(): ReturnType<typeof declare> {
 export class InstructionCounter {
   private readonly address: bigint;
   private readonly state: Uint32Array;
+  private readonly w: Record<Field, number>;
+  private divMap: bigint | undefined;
   private freed = false;
 
   /** Allocates the shared state and installs the hook on `handle` (an open uc_engine). */
   constructor(handle: unknown, hookHandle: (hh: bigint) => void) {
-    const { attach } = counterBindings();
-    this.address = koffi.alloc('uint32_t', STATE_WORDS) as bigint;
-    this.state = new Uint32Array(koffi.view(this.address, STATE_WORDS * 4));
+    const { attach, stateSize, words } = counterBindings();
+    this.w = words;
+    this.address = koffi.alloc('uint8_t', stateSize) as bigint;
+    this.state = new Uint32Array(koffi.view(this.address, stateSize));
     this.state.fill(0);
     const hh: [bigint] = [0n];
     const err = attach(handle, hh, this.address) as number;
@@ -56,25 +56,40 @@ export class InstructionCounter {
   /** Prepares a run of at most `limit` instructions. */
   reset(limit: number): void {
     const s = this.state;
-    s[EXECUTED] = 0;
-    s[STOP] = 0;
-    s[PENDING] = 0;
-    s[LIMIT] = Math.min(Math.max(0, Math.floor(limit)), MAX_RUN_INSTRUCTIONS);
+    s[this.w.executed] = 0;
+    s[this.w.stop] = 0;
+    s[this.w.pending] = 0;
+    s[this.w.divFault] = 0;
+    s[this.w.limit] = Math.min(Math.max(0, Math.floor(limit)), MAX_RUN_INSTRUCTIONS);
   }
 
   /** Instructions retired since the last reset. */
   get executed(): number {
-    return this.state[EXECUTED]!;
+    return this.state[this.w.executed]!;
   }
 
   get limit(): number {
-    return this.state[LIMIT]!;
+    return this.state[this.w.limit]!;
   }
 
   /** Changes the limit of the run in progress (it never goes below what already ran). */
   set limit(value: number) {
-    const floor = this.state[EXECUTED]!;
-    this.state[LIMIT] = Math.min(Math.max(floor, Math.floor(value)), MAX_RUN_INSTRUCTIONS);
+    const floor = this.state[this.w.executed]!;
+    this.state[this.w.limit] = Math.min(Math.max(floor, Math.floor(value)), MAX_RUN_INSTRUCTIONS);
+  }
+
+  /** Stops the run before the next instruction (safe from inside MMIO callbacks). */
+  requestStop(): void {
+    this.state[this.w.stop] = 1;
+  }
+
+  get stopRequested(): boolean {
+    return this.state[this.w.stop] !== 0;
+  }
+
+  /** True when the run ended because the limit was reached. */
+  get reachedLimit(): boolean {
+    return this.state[this.w.pending] !== 0 && this.state[this.w.stop] === 0;
   }
 
   /**
@@ -84,33 +99,47 @@ export class InstructionCounter {
   watch(ids: readonly number[] | undefined, values: readonly number[] = []): void {
     const s = this.state;
     if (!ids) {
-      s[WATCH] = 0;
+      s[this.w.watch] = 0;
       return;
     }
     for (let i = 0; i < WATCHED_REGISTERS; i++) {
-      s[WATCH_IDS + i] = ids[i]!;
-      s[WATCH_VALUES + i] = values[i]! >>> 0;
+      s[this.w.watchIds + i] = ids[i]!;
+      s[this.w.watchValues + i] = values[i]! >>> 0;
     }
-    s[WATCH] = 1;
+    s[this.w.watch] = 1;
   }
 
-  /** Stops the run before the next instruction (safe from inside MMIO callbacks). */
-  requestStop(): void {
-    this.state[STOP] = 1;
+  /**
+   * Sets the division map: for the code at [base, base + entries * 2), entry i non-zero marks an
+   * SDIV/UDIV at base + 2i whose divisor is register `registerIds[entry - 1]`.
+   */
+  setDivisionMap(base: number, entries: Uint8Array, registerIds: readonly number[]): void {
+    if (this.divMap === undefined || this.state[this.w.divSize]! / 2 < entries.length) {
+      if (this.divMap !== undefined) koffi.free(this.divMap);
+      this.divMap = koffi.alloc('uint8_t', Math.max(1, entries.length)) as bigint;
+    }
+    new Uint8Array(koffi.view(this.divMap, entries.length)).set(entries);
+    const s = this.state;
+    s[this.w.divBase] = base >>> 0;
+    s[this.w.divSize] = entries.length * 2;
+    new BigUint64Array(s.buffer, this.w.divMap * 4, 1)[0] = this.divMap;
+    registerIds.forEach((id, i) => (s[this.w.divRegs + i] = id));
   }
 
-  get stopRequested(): boolean {
-    return this.state[STOP] !== 0;
+  /** Enables the division-by-zero check (needs a division map). */
+  set divisionTrap(on: boolean) {
+    this.state[this.w.divTrap] = on && this.divMap !== undefined ? 1 : 0;
   }
 
-  /** True when the run ended because the limit was reached. */
-  get reachedLimit(): boolean {
-    return this.state[PENDING] !== 0 && this.state[STOP] === 0;
+  /** True when the run stopped before a division by zero. */
+  get divisionFault(): boolean {
+    return this.state[this.w.divFault] !== 0;
   }
 
   free(): void {
     if (this.freed) return;
     this.freed = true;
     koffi.free(this.address);
+    if (this.divMap !== undefined) koffi.free(this.divMap);
   }
 }

@@ -9,6 +9,7 @@ import type { Engine } from '../../unicorn/engine.ts';
 import type { VirtualTime } from '../../time/virtual-time.ts';
 import type { CpuEvents, GuestCpu, StepOutcome } from '../cpu.ts';
 import { CONTROL_FPCA, CONTROL_NPRIV, CpuRegisters, XPSR_IPSR_MASK, XPSR_THUMB } from './cpu-registers.ts';
+import { REGISTER_IDS, buildDivisionMap } from './division-map.ts';
 import { Dwt } from './dwt.ts';
 import { ExceptionState } from './exception-state.ts';
 import { type EntryResult, ExceptionUnit, type Stopped } from './exception-unit.ts';
@@ -36,6 +37,8 @@ export interface CortexMOptions {
   semihosting: boolean;
   /** Stop a guest that faults this many times in a row at the same PC. */
   faultLoopLimit: number;
+  /** Code memory, searched for divisions when the guest enables CCR.DIV_0_TRP. */
+  codeMemory: { base: number; size: number };
 }
 
 export interface CortexMHost extends CpuEvents, Omit<SemihostingHost, 'exit'> {
@@ -48,6 +51,7 @@ export interface CortexMHost extends CpuEvents, Omit<SemihostingHost, 'exit'> {
 }
 
 const ENTRY_CHAIN_LIMIT = 64;
+const CCR_DIV_0_TRP = 1 << 4;
 /** Registers the counter watches while an interrupt waits for unmasking (readMasks() order). */
 const MASK_REGISTERS = [R.PRIMASK, R.FAULTMASK, R.BASEPRI];
 
@@ -66,6 +70,9 @@ export class CortexM implements GuestCpu {
   private haltCode: number | undefined;
   private faultLoop = { pc: -1, count: 0 };
   private inRun = false;
+  /** Description of the last synchronous fault the guest raised (for fault reports). */
+  lastFault: string | undefined;
+  private divisionMapReady = false;
 
   constructor(
     readonly engine: Engine,
@@ -111,6 +118,8 @@ export class CortexM implements GuestCpu {
     this.isSleeping = false;
     this.haltCode = undefined;
     this.faultLoop = { pc: -1, count: 0 };
+    this.divisionMapReady = false;
+    this.lastFault = undefined;
     // Handler mode first: the guest may have left the CPU unprivileged, which blocks SP writes.
     this.cpu.write(R.XPSR, XPSR_THUMB | EXC.RESET);
     const table = this.engine.tryReadMemory(this.scb.vtor, 8);
@@ -191,6 +200,7 @@ export class CortexM implements GuestCpu {
     const counter = this.engine.counter;
     counter.reset(maxInstructions);
     this.watchMasksIfNeeded();
+    this.armDivisionTrap();
     this.stopCause = undefined;
     this.aborted = false;
     this.inRun = true;
@@ -200,7 +210,9 @@ export class CortexM implements GuestCpu {
     } finally {
       this.inRun = false;
     }
-    const stop: RunStop = this.stopCause ?? { kind: 'engine', err, limitReached: counter.reachedLimit || counter.stopRequested };
+    const stop: RunStop = counter.divisionFault
+      ? { kind: 'divide-by-zero' }
+      : (this.stopCause ?? { kind: 'engine', err, limitReached: counter.reachedLimit || counter.stopRequested });
     const outcome = interpretStop(this, stop);
     this.executed = counter.executed - (this.aborted ? 1 : 0);
     return outcome;
@@ -216,6 +228,17 @@ export class CortexM implements GuestCpu {
     const wanted = this.state.preempting(this.state.activePriority()) !== 0;
     if (blocked && wanted) this.engine.counter.watch(MASK_REGISTERS, [masks.primask, masks.faultmask, masks.basepri]);
     else this.engine.counter.watch(undefined);
+  }
+
+  /** CCR.DIV_0_TRP: the native counter checks divisors (the map is built on first use). */
+  private armDivisionTrap(): void {
+    const on = (this.scb.ccr & CCR_DIV_0_TRP) !== 0;
+    if (on && !this.divisionMapReady) {
+      const { base, size } = this.options.codeMemory;
+      this.engine.counter.setDivisionMap(base, buildDivisionMap(this.engine, base, size), REGISTER_IDS);
+      this.divisionMapReady = true;
+    }
+    this.engine.counter.divisionTrap = on;
   }
 
   private stopIfRunning(): void {
@@ -245,6 +268,7 @@ export class CortexM implements GuestCpu {
   /** Raises a synchronous guest fault; returns a faulted outcome if the guest cannot take it. */
   pendFault(fault: GuestFault): StepOutcome | undefined {
     const pc = this.pc();
+    this.lastFault = fault.description;
     this.host.trap('fault', fault.description, pc);
     if (this.faultLoop.pc === pc) this.faultLoop.count++;
     else this.faultLoop = { pc, count: 1 };

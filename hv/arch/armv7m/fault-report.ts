@@ -19,5 +19,20 @@ export function buildFaultReport(cpu: CortexM, reason: string, kind: string, des
     faultmask: regs.faultmask,
   });
   const status = cpu.faults.snapshot();
-  return { reason, kind, description, pc: regs.pc, ...status, registers };
+  return { reason, kind, description, cause: cpu.lastFault ?? null, pc: regs.pc, ...status, registers };
+}
+
+/** The report as console lines (what `hv run` prints when it stops a guest). */
+export function formatFaultReport(report: FaultReport): string[] {
+  const h = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+  const r = report.registers;
+  const regs = (names: string[]) => names.map((n) => `${n} ${h(r[n] ?? 0)}`).join(' ');
+  return [
+    `stopped (${report.reason}): ${report.description}`,
+    ...(report.cause ? [`  cause: ${report.cause} at pc ${h(report.pc)}`] : [`  pc ${h(report.pc)}`]),
+    `  CFSR ${h(report.cfsr)} HFSR ${h(report.hfsr)} MMFAR ${h(report.mmfar)} BFAR ${h(report.bfar)}`,
+    `  ${regs(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'])}`,
+    `  ${regs(['r8', 'r9', 'r10', 'r11', 'r12', 'sp', 'lr', 'pc'])}`,
+    `  ${regs(['xpsr', 'msp', 'psp', 'control', 'primask', 'basepri', 'faultmask'])}`,
+  ];
 }

@@ -18,7 +18,13 @@
  *             and the run stops as soon as one differs from watch_values: the hypervisor uses
  *             it while an interrupt is pending but masked, to take the interrupt right after
  *             the instruction that unmasks it (CPSIE, MSR PRIMASK/BASEPRI/FAULTMASK).
- * Only the symbols uc_hook_add, uc_emu_stop and uc_reg_read_batch of libunicorn.so.2 are used.
+ *   div_*     when div_trap is set, an instruction starting at an address whose entry in
+ *             div_map (one byte per halfword from div_base) is non-zero is an SDIV/UDIV whose
+ *             divisor is register div_regs[entry - 1]; if that register is zero the run stops
+ *             before the division and div_fault is set, so that the hypervisor raises the
+ *             DIVBYZERO UsageFault (CCR.DIV_0_TRP), which Unicorn 2.0.1 does not implement.
+ * Only the symbols uc_hook_add, uc_emu_stop, uc_reg_read and uc_reg_read_batch of libunicorn.so.2
+ * are used.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +33,7 @@ typedef struct uc_struct uc_engine;
 typedef size_t uc_hook;
 extern int uc_emu_stop(uc_engine *uc);
 extern int uc_reg_read_batch(uc_engine *uc, int *regs, void **vals, int count);
+extern int uc_reg_read(uc_engine *uc, int regid, void *value);
 extern int uc_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback, void *user_data,
                        uint64_t begin, uint64_t end, ...);
 
@@ -42,7 +49,24 @@ struct hv_counter {
     uint32_t watch;
     int32_t watch_ids[WATCHED];
     uint32_t watch_values[WATCHED];
+    uint32_t div_trap;
+    uint32_t div_fault;
+    uint32_t div_base;
+    uint32_t div_size;
+    const uint8_t *div_map;
+    int32_t div_regs[16];
 };
+
+static int is_division_by_zero(uc_engine *uc, struct hv_counter *c, uint64_t address)
+{
+    uint64_t offset = address - c->div_base;
+    if (address < c->div_base || offset >= c->div_size) return 0;
+    uint8_t entry = c->div_map[offset >> 1];
+    if (entry == 0) return 0;
+    uint32_t divisor = 1;
+    uc_reg_read(uc, c->div_regs[(entry - 1) & 15], &divisor);
+    return divisor == 0;
+}
 
 static int watched_registers_changed(uc_engine *uc, struct hv_counter *c)
 {
@@ -58,10 +82,13 @@ static int watched_registers_changed(uc_engine *uc, struct hv_counter *c)
 static void hv_count_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
 {
     struct hv_counter *c = (struct hv_counter *)user_data;
-    (void)address;
     (void)size;
     if (__builtin_expect(c->pending != 0, 0)) c->executed++;
     if (__builtin_expect(c->watch != 0, 0) && watched_registers_changed(uc, c)) c->stop = 1;
+    if (__builtin_expect(c->div_trap != 0, 0) && c->pending == 0 && is_division_by_zero(uc, c, address)) {
+        c->div_fault = 1;
+        c->stop = 1;
+    }
     if (__builtin_expect(c->stop != 0 || c->executed >= c->limit, 0)) {
         c->pending = 1;
         uc_emu_stop(uc);
@@ -80,4 +107,21 @@ int hv_counter_attach(uc_engine *uc, uc_hook *hh, struct hv_counter *counter)
 int hv_counter_state_size(void)
 {
     return (int)sizeof(struct hv_counter);
+}
+
+/* Byte offsets of the fields, in declaration order, so JavaScript never hard-codes the layout. */
+int hv_counter_offsets(uint32_t *out, int count)
+{
+    const uint32_t offsets[] = {
+        offsetof(struct hv_counter, executed),     offsetof(struct hv_counter, limit),
+        offsetof(struct hv_counter, stop),         offsetof(struct hv_counter, pending),
+        offsetof(struct hv_counter, watch),        offsetof(struct hv_counter, watch_ids),
+        offsetof(struct hv_counter, watch_values), offsetof(struct hv_counter, div_trap),
+        offsetof(struct hv_counter, div_fault),    offsetof(struct hv_counter, div_base),
+        offsetof(struct hv_counter, div_size),     offsetof(struct hv_counter, div_map),
+        offsetof(struct hv_counter, div_regs),
+    };
+    int n = (int)(sizeof offsets / sizeof offsets[0]);
+    for (int i = 0; i < n && i < count; i++) out[i] = offsets[i];
+    return n;
 }

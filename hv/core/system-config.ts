@@ -113,6 +113,13 @@ function checkSemantics(config: SystemFile, file: string): void {
     if (g.core !== undefined && g.core >= config.cores) {
       problems.push(`${file}: guests[${i}].core: expected a core below cores (${config.cores}), got ${g.core}`);
     }
+    for (const role of ['code', 'sram'] as const) {
+      const size = g[`${role}-size`];
+      const region = BOARDS[config.board]!.memory.find((m) => m.role === role);
+      if (size !== undefined && region && size > region.size) {
+        problems.push(`${file}: guests[${i}].${role}-size: expected at most ${region.size} bytes (${region.name} on ${config.board}), got ${size}`);
+      }
+    }
   });
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
 }

@@ -7,7 +7,12 @@ import koffi from 'koffi';
 import { NativeLibraryError } from '../errors.ts';
 import { counterLibraryPath } from './native-build.ts';
 
-const FIELDS = ['executed', 'limit', 'stop', 'pending', 'watch', 'watchIds', 'watchValues', 'divTrap', 'divFault', 'divBase', 'divSize', 'divMap', 'divRegs'] as const;
+const FIELDS = ['executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divBase', 'divSize', 'divMap', 'divRegs'] as const;
+/** Bits of the `flags` word (see native/insn-counter.c). */
+const FLAG_STOP = 1;
+const FLAG_PENDING = 2;
+const FLAG_WATCH = 4;
+const FLAG_DIV_TRAP = 8;
 type Field = (typeof FIELDS)[number];
 /** Number of registers the counter can watch. */
 export const WATCHED_REGISTERS = 3;
@@ -57,8 +62,7 @@ export class InstructionCounter {
   reset(limit: number): void {
     const s = this.state;
     s[this.w.executed] = 0;
-    s[this.w.stop] = 0;
-    s[this.w.pending] = 0;
+    s[this.w.flags] = s[this.w.flags]! & ~(FLAG_STOP | FLAG_PENDING);
     s[this.w.divFault] = 0;
     s[this.w.limit] = Math.min(Math.max(0, Math.floor(limit)), MAX_RUN_INSTRUCTIONS);
   }
@@ -80,16 +84,16 @@ export class InstructionCounter {
 
   /** Stops the run before the next instruction (safe from inside MMIO callbacks). */
   requestStop(): void {
-    this.state[this.w.stop] = 1;
+    this.setFlag(FLAG_STOP, true);
   }
 
   get stopRequested(): boolean {
-    return this.state[this.w.stop] !== 0;
+    return (this.state[this.w.flags]! & FLAG_STOP) !== 0;
   }
 
   /** True when the run ended because the limit was reached. */
   get reachedLimit(): boolean {
-    return this.state[this.w.pending] !== 0 && this.state[this.w.stop] === 0;
+    return (this.state[this.w.flags]! & (FLAG_PENDING | FLAG_STOP)) === FLAG_PENDING;
   }
 
   /**
@@ -98,15 +102,12 @@ export class InstructionCounter {
    */
   watch(ids: readonly number[] | undefined, values: readonly number[] = []): void {
     const s = this.state;
-    if (!ids) {
-      s[this.w.watch] = 0;
-      return;
-    }
+    if (!ids) return this.setFlag(FLAG_WATCH, false);
     for (let i = 0; i < WATCHED_REGISTERS; i++) {
       s[this.w.watchIds + i] = ids[i]!;
       s[this.w.watchValues + i] = values[i]! >>> 0;
     }
-    s[this.w.watch] = 1;
+    this.setFlag(FLAG_WATCH, true);
   }
 
   /**
@@ -128,12 +129,17 @@ export class InstructionCounter {
 
   /** Enables the division-by-zero check (needs a division map). */
   set divisionTrap(on: boolean) {
-    this.state[this.w.divTrap] = on && this.divMap !== undefined ? 1 : 0;
+    this.setFlag(FLAG_DIV_TRAP, on && this.divMap !== undefined);
   }
 
   /** True when the run stopped before a division by zero. */
   get divisionFault(): boolean {
     return this.state[this.w.divFault] !== 0;
+  }
+
+  private setFlag(flag: number, on: boolean): void {
+    const s = this.state;
+    s[this.w.flags] = on ? s[this.w.flags]! | flag : s[this.w.flags]! & ~flag;
   }
 
   free(): void {

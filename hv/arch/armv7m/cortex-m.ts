@@ -120,6 +120,7 @@ export class CortexM implements GuestCpu {
     this.faultLoop = { pc: -1, count: 0 };
     this.divisionMapReady = false;
     this.lastFault = undefined;
+    this.eventRegister = false;
     // Handler mode first: the guest may have left the CPU unprivileged, which blocks SP writes.
     this.cpu.write(R.XPSR, XPSR_THUMB | EXC.RESET);
     const table = this.engine.tryReadMemory(this.scb.vtor, 8);
@@ -223,6 +224,7 @@ export class CortexM implements GuestCpu {
    * watches those registers and stops right after the instruction that unmasks it.
    */
   private watchMasksIfNeeded(): void {
+    if (this.state.highestPending() === 0) return this.engine.counter.watch(undefined);
     const masks = this.cpu.readMasks();
     const blocked = this.state.preempting(this.state.executionPriority(masks)) === 0;
     const wanted = this.state.preempting(this.state.activePriority()) !== 0;
@@ -256,7 +258,24 @@ export class CortexM implements GuestCpu {
     return undefined;
   }
 
+  /** The event register (ARMv7-M B1.5.18), set by exception entry and return, and by SEV. */
+  private eventRegister = false;
+
+  setEvent(): void {
+    this.eventRegister = true;
+  }
+
+  /** WFE: continue if an event was registered (clearing it), otherwise sleep like WFI. */
+  waitForEvent(sevJustBefore: boolean): StepOutcome {
+    if (this.eventRegister || sevJustBefore) {
+      this.eventRegister = false;
+      return { kind: 'ran' };
+    }
+    return this.sleep();
+  }
+
   reportEntry(exc: number, tailChained: boolean): void {
+    this.eventRegister = true;
     this.host.exceptionEntry(exc, exceptionName(exc), tailChained, this.pc());
   }
 

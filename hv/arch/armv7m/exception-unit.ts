@@ -66,6 +66,7 @@ export class ExceptionUnit {
 
   /** Enters the highest pending exception if it can preempt; undefined when none can. */
   takePending(): EntryResult | undefined {
+    if (this.state.highestPending() === 0) return undefined;
     const exc = this.state.preempting(this.executionPriority());
     return exc === 0 ? undefined : this.enter(exc);
   }

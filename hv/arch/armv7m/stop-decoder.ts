@@ -85,6 +85,7 @@ function breakpoint(cpu: CortexM, pc: number): StepOutcome {
 function exceptionReturn(cpu: CortexM, excReturn: number): StepOutcome {
   const result = cpu.unit.exceptionReturn(excReturn);
   if (result.kind === 'stopped') return cpu.faulted(result.reason, result.message, result.exception);
+  cpu.setEvent();
   if (result.kind === 'returned') {
     cpu.events.exceptionReturn(result.exception, exceptionName(result.exception), result.toThread, cpu.pc());
   } else {
@@ -125,17 +126,30 @@ function engineStop(cpu: CortexM, err: number, limitReached: boolean): StepOutco
   return cpu.faulted('engine-error', `emulation stopped with Unicorn error ${err} at 0x${hex(cpu.pc())}`);
 }
 
-/** WFE and YIELD are hints that Unicorn does not know: execute them as NOPs (architecturally allowed). */
+/** Unicorn does not know the hints WFE (wait for event) and YIELD (a NOP here). */
 function invalidInstruction(cpu: CortexM): StepOutcome {
   const pc = cpu.pc();
   const first = halfword(cpu, pc);
-  const hint = first === 0xbf20 || first === 0xbf10 ? 2 : wideHint(cpu, pc, first);
-  if (hint > 0) {
-    cpu.cpu.write(R.PC, pc + hint);
-    return RAN;
+  const size = first === 0xbf20 || first === 0xbf10 ? 2 : wideHint(cpu, pc, first);
+  if (size > 0) {
+    cpu.cpu.write(R.PC, pc + size);
+    return isWfe(cpu, pc, first) ? cpu.waitForEvent(followsSev(cpu, pc)) : RAN;
   }
   cpu.markAborted();
   return cpu.pendFault(usageFault(CFSR.UNDEFINSTR, `undefined instruction 0x${first.toString(16)} at 0x${hex(pc)}`)) ?? RAN;
+}
+
+function isWfe(cpu: CortexM, pc: number, first: number): boolean {
+  return first === 0xbf20 || (first === 0xf3af && halfword(cpu, pc + 2) === 0x8002);
+}
+
+/**
+ * Unicorn executes SEV without telling: a SEV right before the WFE (the usual "SEV; WFE" that
+ * clears the event register) is recognised here instead.
+ */
+function followsSev(cpu: CortexM, pc: number): boolean {
+  if (halfword(cpu, pc - 2) === 0xbf40) return true;
+  return halfword(cpu, pc - 4) === 0xf3af && halfword(cpu, pc - 2) === 0x8004;
 }
 
 function wideHint(cpu: CortexM, pc: number, first: number): number {

@@ -4,27 +4,28 @@
  * Unicorn 2.0.1 has no API that tells how many instructions ran when emulation stops early (a
  * trap, WFI, an exception), and a JavaScript code hook costs ~115 ns per instruction. This hook
  * is called by Unicorn before every guest instruction, like Unicorn's own count hook, and keeps
- * the count in memory that JavaScript reads directly:
+ * its state in memory that JavaScript reads and writes directly:
  *   executed  instructions retired since the run started (written here);
  *   limit     stop before executing instruction number limit + 1 (written by JavaScript, may be
  *             lowered or raised during the run, e.g. when a device schedules an earlier event);
- *   stop      set by JavaScript to stop before the next instruction. Stopping from inside an
- *             MMIO callback with uc_emu_stop would re-execute the trapping instruction on
- *             restart in Unicorn 2.0.1, so traps set this flag instead;
- *   pending   set here when this hook asked Unicorn to stop. Unicorn cannot stop inside an IT
- *             block and ignores the request until the block ends: when the hook is called
- *             again, the instruction it was called for last time did run and is counted then;
- *   watch     when non-zero, the registers watch_ids[0..2] are read before every instruction
- *             and the run stops as soon as one differs from watch_values: the hypervisor uses
- *             it while an interrupt is pending but masked, to take the interrupt right after
- *             the instruction that unmasks it (CPSIE, MSR PRIMASK/BASEPRI/FAULTMASK).
- *   div_*     when div_trap is set, an instruction starting at an address whose entry in
- *             div_map (one byte per halfword from div_base) is non-zero is an SDIV/UDIV whose
- *             divisor is register div_regs[entry - 1]; if that register is zero the run stops
- *             before the division and div_fault is set, so that the hypervisor raises the
- *             DIVBYZERO UsageFault (CCR.DIV_0_TRP), which Unicorn 2.0.1 does not implement.
- * Only the symbols uc_hook_add, uc_emu_stop, uc_reg_read and uc_reg_read_batch of libunicorn.so.2
- * are used.
+ *   flags     FLAG_STOP: set by JavaScript to stop before the next instruction (stopping from
+ *             inside an MMIO callback with uc_emu_stop would re-execute the trapping instruction
+ *             on restart in Unicorn 2.0.1, so traps set this flag instead);
+ *             FLAG_PENDING: set here when this hook asked Unicorn to stop. Unicorn cannot stop
+ *             inside an IT block and ignores the request until the block ends: when the hook is
+ *             called again, the instruction it was called for last time did run and counts then;
+ *             FLAG_WATCH: the registers watch_ids[] are read before every instruction and the run
+ *             stops as soon as one differs from watch_values[]; the hypervisor uses it while an
+ *             interrupt waits for PRIMASK/FAULTMASK/BASEPRI, to take it right after the
+ *             instruction that unmasks it;
+ *             FLAG_DIV_TRAP: an instruction starting where div_map (one byte per halfword from
+ *             div_base) is non-zero is an SDIV/UDIV whose divisor is register
+ *             div_regs[entry - 1]; if it is zero the run stops before the division and
+ *             div_fault is set, so that the hypervisor raises the DIVBYZERO UsageFault
+ *             (CCR.DIV_0_TRP), which Unicorn 2.0.1 does not implement.
+ * The common case (no flag, limit not reached) is one comparison, so the hook costs what
+ * Unicorn's own count hook costs. Only uc_hook_add, uc_emu_stop, uc_reg_read and
+ * uc_reg_read_batch of libunicorn.so.2 are used.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -38,35 +39,24 @@ extern int uc_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback, voi
                        uint64_t begin, uint64_t end, ...);
 
 #define UC_HOOK_CODE 4
-
 #define WATCHED 3
+#define FLAG_STOP 1u
+#define FLAG_PENDING 2u
+#define FLAG_WATCH 4u
+#define FLAG_DIV_TRAP 8u
 
 struct hv_counter {
     uint32_t executed;
     uint32_t limit;
-    uint32_t stop;
-    uint32_t pending;
-    uint32_t watch;
+    uint32_t flags;
+    uint32_t div_fault;
     int32_t watch_ids[WATCHED];
     uint32_t watch_values[WATCHED];
-    uint32_t div_trap;
-    uint32_t div_fault;
     uint32_t div_base;
     uint32_t div_size;
     const uint8_t *div_map;
     int32_t div_regs[16];
 };
-
-static int is_division_by_zero(uc_engine *uc, struct hv_counter *c, uint64_t address)
-{
-    uint64_t offset = address - c->div_base;
-    if (address < c->div_base || offset >= c->div_size) return 0;
-    uint8_t entry = c->div_map[offset >> 1];
-    if (entry == 0) return 0;
-    uint32_t divisor = 1;
-    uc_reg_read(uc, c->div_regs[(entry - 1) & 15], &divisor);
-    return divisor == 0;
-}
 
 static int watched_registers_changed(uc_engine *uc, struct hv_counter *c)
 {
@@ -79,22 +69,42 @@ static int watched_registers_changed(uc_engine *uc, struct hv_counter *c)
     return 0;
 }
 
-static void hv_count_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+static int is_division_by_zero(uc_engine *uc, struct hv_counter *c, uint64_t address)
 {
-    struct hv_counter *c = (struct hv_counter *)user_data;
-    (void)size;
-    if (__builtin_expect(c->pending != 0, 0)) c->executed++;
-    if (__builtin_expect(c->watch != 0, 0) && watched_registers_changed(uc, c)) c->stop = 1;
-    if (__builtin_expect(c->div_trap != 0, 0) && c->pending == 0 && is_division_by_zero(uc, c, address)) {
+    uint64_t offset = address - c->div_base;
+    if (address < c->div_base || offset >= c->div_size) return 0;
+    uint8_t entry = c->div_map[offset >> 1];
+    if (entry == 0) return 0;
+    uint32_t divisor = 1;
+    uc_reg_read(uc, c->div_regs[(entry - 1) & 15], &divisor);
+    return divisor == 0;
+}
+
+static void slow_path(uc_engine *uc, struct hv_counter *c, uint64_t address)
+{
+    if (c->flags & FLAG_PENDING) c->executed++;
+    if ((c->flags & FLAG_WATCH) && watched_registers_changed(uc, c)) c->flags |= FLAG_STOP;
+    if ((c->flags & (FLAG_DIV_TRAP | FLAG_PENDING)) == FLAG_DIV_TRAP && is_division_by_zero(uc, c, address)) {
         c->div_fault = 1;
-        c->stop = 1;
+        c->flags |= FLAG_STOP;
     }
-    if (__builtin_expect(c->stop != 0 || c->executed >= c->limit, 0)) {
-        c->pending = 1;
+    if ((c->flags & FLAG_STOP) || c->executed >= c->limit) {
+        c->flags |= FLAG_PENDING;
         uc_emu_stop(uc);
         return;
     }
     c->executed++;
+}
+
+static void hv_count_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+{
+    struct hv_counter *c = (struct hv_counter *)user_data;
+    (void)size;
+    if (__builtin_expect((c->executed < c->limit) & (c->flags == 0), 1)) {
+        c->executed++;
+        return;
+    }
+    slow_path(uc, c, address);
 }
 
 /* Installs the counting hook on every address; returns Unicorn's error code. */
@@ -113,13 +123,11 @@ int hv_counter_state_size(void)
 int hv_counter_offsets(uint32_t *out, int count)
 {
     const uint32_t offsets[] = {
-        offsetof(struct hv_counter, executed),     offsetof(struct hv_counter, limit),
-        offsetof(struct hv_counter, stop),         offsetof(struct hv_counter, pending),
-        offsetof(struct hv_counter, watch),        offsetof(struct hv_counter, watch_ids),
-        offsetof(struct hv_counter, watch_values), offsetof(struct hv_counter, div_trap),
-        offsetof(struct hv_counter, div_fault),    offsetof(struct hv_counter, div_base),
-        offsetof(struct hv_counter, div_size),     offsetof(struct hv_counter, div_map),
-        offsetof(struct hv_counter, div_regs),
+        offsetof(struct hv_counter, executed),  offsetof(struct hv_counter, limit),
+        offsetof(struct hv_counter, flags),     offsetof(struct hv_counter, div_fault),
+        offsetof(struct hv_counter, watch_ids), offsetof(struct hv_counter, watch_values),
+        offsetof(struct hv_counter, div_base),  offsetof(struct hv_counter, div_size),
+        offsetof(struct hv_counter, div_map),   offsetof(struct hv_counter, div_regs),
     };
     int n = (int)(sizeof offsets / sizeof offsets[0]);
     for (int i = 0; i < n && i < count; i++) out[i] = offsets[i];

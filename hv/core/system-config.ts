@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import type { BoardDescription } from '../../devices/platforms/board.ts';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_CONSOLE_LIMIT } from './guest-console.ts';
@@ -90,9 +91,10 @@ function parseYaml(text: string, file: string): unknown {
 /** Validates parsed system-file data; `file` names it in errors and anchors relative paths. */
 export function validateSystem(data: unknown, file: string): SystemConfig {
   const result = systemSchema.safeParse(data ?? {});
-  if (!result.success) throw new ConfigError(formatIssues(file, result.error.issues));
+  const problems = result.success ? [] : formatIssues(file, result.error.issues);
+  problems.push(...semanticProblems(data, file));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems.join('\n'));
   const config = result.data;
-  checkSemantics(config, file);
   const base = dirname(resolve(file));
   const guests = config.guests.map((g) => ({ ...g, image: resolve(base, g.image) }));
   return { ...config, guests, source: file };
@@ -104,27 +106,40 @@ export function singleImageSystem(image: string): SystemConfig {
   return validateSystem({ guests: [{ name, image: resolve(image) }] }, '<command line>');
 }
 
-function checkSemantics(config: SystemFile, file: string): void {
+/**
+ * Checks that need several fields (unique names, pinned cores, memory sizes), on the raw data so
+ * that they are reported together with the schema's own problems; fields of the wrong type are
+ * skipped here (the schema reports them).
+ */
+function semanticProblems(data: unknown, file: string): string[] {
+  const raw = (data ?? {}) as Record<string, unknown>;
+  if (!Array.isArray(raw['guests'])) return [];
+  const cores = typeof raw['cores'] === 'number' ? raw['cores'] : 1;
+  const board = BOARDS[typeof raw['board'] === 'string' ? raw['board'] : 'mps2-an386'];
   const problems: string[] = [];
   const seen = new Set<string>();
-  config.guests.forEach((g, i) => {
-    if (seen.has(g.name)) problems.push(`${file}: guests[${i}].name: expected a unique name, "${g.name}" is used twice`);
-    seen.add(g.name);
-    if (g.core !== undefined && g.core >= config.cores) {
-      problems.push(`${file}: guests[${i}].core: expected a core below cores (${config.cores}), got ${g.core}`);
+  raw['guests'].forEach((entry: unknown, i) => {
+    const g = (entry ?? {}) as Record<string, unknown>;
+    if (typeof g['name'] === 'string') {
+      if (seen.has(g['name'])) problems.push(`${file}: guests[${i}].name: expected a unique name, "${g['name']}" is used twice`);
+      seen.add(g['name']);
     }
-    for (const role of ['code', 'sram'] as const) {
-      const size = g[`${role}-size`];
-      const region = BOARDS[config.board]!.memory.find((m) => m.role === role);
-      if (size !== undefined && region && size > region.size) {
-        problems.push(`${file}: guests[${i}].${role}-size: expected at most ${region.size} bytes (${region.name} on ${config.board}), got ${size}`);
-      }
+    if (typeof g['core'] === 'number' && g['core'] >= cores) {
+      problems.push(`${file}: guests[${i}].core: expected a core below cores (${cores}), got ${g['core']}`);
     }
+    for (const role of ['code', 'sram'] as const) problems.push(...sizeProblem(g[`${role}-size`], role, board, `${file}: guests[${i}]`));
   });
-  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  return problems;
 }
 
-function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]): string {
+function sizeProblem(value: unknown, role: 'code' | 'sram', board: BoardDescription | undefined, where: string): string[] {
+  const size = typeof value === 'number' ? value : typeof value === 'string' ? parseSize(value) : undefined;
+  const region = board?.memory.find((m) => m.role === role);
+  if (size === undefined || !region || size <= region.size) return [];
+  return [`${where}.${role}-size: expected at most ${region.size} bytes (${region.name} on ${board!.name}), got ${size}`];
+}
+
+function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]): string[] {
   return issues
     .map((issue) => {
       const path = formatPath(issue.path);
@@ -132,8 +147,7 @@ function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]): string
         return `${file}: ${path || '(top level)'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       }
       return `${file}: ${path || '(top level)'}: ${issue.message.replace(/^Invalid input: /, '')}`;
-    })
-    .join('\n');
+    });
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {

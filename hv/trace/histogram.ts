@@ -30,7 +30,7 @@ export class Histogram {
   /** Nearest-rank percentile (p in 0..100). */
   percentile(p: number): number {
     if (this.n === 0) return 0;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.n));
+    const rank = Math.max(1, Math.ceil((p * this.n) / 100));
     let seen = 0;
     for (const value of this.sortedValues()) {
       seen += this.counts.get(value)!;

@@ -169,10 +169,14 @@ describe('parseElf rejects bad input with an ImageError naming the file and the 
     expect(e.message).toMatch(/overlapping segments/);
   });
 
-  it('touching segments are not overlapping', () => {
+  it('touching and separate segments are not overlapping', () => {
+    // hello.elf as built: segment 1 starts exactly where segment 0 ends (0x6a4).
+    expect(parseElf(elfCopy(HELLO), FILE).segments[1]!.address).toBe(0x6a4);
     const b = elfCopy(HELLO);
-    patchProgramHeader(b, 1, 'paddr', 0x6a4); // unchanged: ends exactly where the next begins
-    expect(() => parseElf(b, FILE)).not.toThrow();
+    patchProgramHeader(b, 1, 'paddr', 0x800);
+    expect(parseElf(b, FILE).segments[1]!.address).toBe(0x800);
+    patchProgramHeader(b, 1, 'paddr', 0x6a3);
+    expect(() => parseElf(b, FILE)).toThrow(/overlapping segments/);
   });
 
   it('a segment whose file size exceeds its memory size', () => {

@@ -144,7 +144,7 @@ export class CortexM implements GuestCpu {
   }
 
   get executingNow(): number {
-    return this.engine.counter.executed;
+    return this.engine.counter.executed - (this.aborted ? 1 : 0);
   }
 
   pc(): number {
@@ -183,6 +183,7 @@ export class CortexM implements GuestCpu {
 
   step(): StepOutcome {
     this.executed = 0;
+    this.aborted = false;
     this.engine.counter.reset(0);
     if (this.isSleeping) {
       if (!this.canWake()) return { kind: 'sleeping' };

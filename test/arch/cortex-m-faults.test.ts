@@ -58,7 +58,7 @@ describe('CortexM fault escalation', () => {
   });
 
   it('takes UsageFault itself when SHCSR.USGFAULTENA is set', () => {
-    const r = start(thumb([0xbf00], UDF, SPIN));
+    const r = start(thumb([0xbf00], UDF, SPIN)); // 0x100 nop; 0x102 udf #0; b .
     r.ppbWrite(REG.SHCSR, SHCSR_USGFAULTENA);
     expect(r.run()).toEqual({ kind: 'halted', exitCode: 0 });
     expect(r.entries.map((e) => [e.name, e.frame[6]])).toEqual([['UsageFault', 0x102]]);
@@ -77,6 +77,7 @@ describe('CortexM fault escalation', () => {
   });
 
   it('locks up on a fault inside the HardFault handler', () => {
+    // Thread: 0x100 udf #0. HardFault handler: 0x200 nop; 0x202 udf #0; b .
     const r = start(thumb(UDF, SPIN), { code: [[0x200, thumb([0xbf00], UDF, SPIN)]], vectors: { 3: ta(0x200) } });
     const outcome = r.run();
     expect(outcome.kind).toBe('faulted');

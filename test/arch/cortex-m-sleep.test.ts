@@ -143,7 +143,8 @@ describe('CortexM semihosting', () => {
 
   it('escalates bkpt 0xab to HardFault when semihosting is off', () => {
     const program = thumb([0x2018], [0xbeab], SPIN); // movs r0, #0x18; bkpt 0xab; b .
-    const r = start({ vectors: { 0: STACK_TOP, 1: ta(0x100), 3: ta(0x200) }, code: [[0x100, program], [0x200, thumb([0xbf00], SPIN)]], semihosting: false });
+    const handler = thumb([0xbf00], SPIN); // nop; b .
+    const r = start({ vectors: { 0: STACK_TOP, 1: ta(0x100), 3: ta(0x200) }, code: [[0x100, program], [0x200, handler]], semihosting: false });
     r.runUntil(() => r.entries.length > 0);
     expect(r.entries.map((e) => [e.name, e.frame[6]])).toEqual([['HardFault', 0x102]]);
     expect(r.ppbRead(REG.HFSR)).toBe(1 << 30);

@@ -25,8 +25,11 @@ let nvic: NvicRegisters;
 let current: number;
 let resets: number;
 let fpca: boolean;
+/** Called before a DEMCR write, as CortexM wires it to the DWT. */
+let traceEnableChanging: () => void;
 
 beforeEach(() => {
+  traceEnableChanging = () => {};
   state = new ExceptionState(32, 8);
   faults = new FaultStatus();
   current = 0;
@@ -36,6 +39,7 @@ beforeEach(() => {
     currentException: () => current,
     requestSystemReset: () => resets++,
     fpContextActive: () => fpca,
+    traceEnableChanging: () => traceEnableChanging(),
   });
   nvic = new NvicRegisters(state);
 });
@@ -289,9 +293,11 @@ describe('SystemSpace', () => {
     privileged = true;
     written = 0;
     unimplemented = [];
+    const dwt = new Dwt(time, () => (scb.demcr & (1 << 24)) !== 0);
+    traceEnableChanging = () => dwt.freeze();
     space = new SystemSpace({
       systick: new SysTick(time, { refHz: 1_000_000 }, () => state.setPending(EXC.SYSTICK)),
-      dwt: new Dwt(time, () => (scb.demcr & (1 << 24)) !== 0),
+      dwt,
       scb,
       nvic,
       mpu: new MpuRegisters(),

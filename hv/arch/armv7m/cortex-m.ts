@@ -68,7 +68,7 @@ export class CortexM implements GuestCpu {
   private executed = 0;
   private aborted = false;
   private haltCode: number | undefined;
-  private faultLoop = { pc: -1, count: 0 };
+  private faultLoop = { state: '', count: 0 };
   private inRun = false;
   /** Description of the last synchronous fault the guest raised (for fault reports). */
   lastFault: string | undefined;
@@ -82,13 +82,14 @@ export class CortexM implements GuestCpu {
   ) {
     this.cpu = new CpuRegisters(engine);
     this.state = new ExceptionState(options.irqCount, options.priorityBits);
+    const dwt = new Dwt(time, () => (this.scb.demcr & DEMCR_TRCENA) !== 0);
     this.scb = new ScbRegisters(this.state, this.faults, {
       currentException: () => this.cpu.ipsr(),
       requestSystemReset: () => host.systemReset(),
       fpContextActive: () => (this.engine.readRegister(R.CONTROL) & CONTROL_FPCA) !== 0,
+      traceEnableChanging: () => dwt.freeze(),
     });
     const systick = new SysTick(time, { refHz: options.systickRefHz }, () => this.state.setPending(EXC.SYSTICK));
-    const dwt = new Dwt(time, () => (this.scb.demcr & DEMCR_TRCENA) !== 0);
     this.systemSpace = new SystemSpace({
       systick,
       dwt,
@@ -117,7 +118,7 @@ export class CortexM implements GuestCpu {
     this.scb.vtor = this.options.resetVtor >>> 0;
     this.isSleeping = false;
     this.haltCode = undefined;
-    this.faultLoop = { pc: -1, count: 0 };
+    this.faultLoop = { state: '', count: 0 };
     this.divisionMapReady = false;
     this.lastFault = undefined;
     this.eventRegister = false;
@@ -290,10 +291,12 @@ export class CortexM implements GuestCpu {
     const pc = this.pc();
     this.lastFault = fault.description;
     this.host.trap('fault', fault.description, pc);
-    if (this.faultLoop.pc === pc) this.faultLoop.count++;
-    else this.faultLoop = { pc, count: 1 };
+    // The same fault with the same registers again means the guest cannot make progress.
+    const state = this.cpu.snapshotBatch.read().join(',');
+    if (this.faultLoop.state === state) this.faultLoop.count++;
+    else this.faultLoop = { state, count: 1 };
     if (this.faultLoop.count >= this.options.faultLoopLimit) {
-      const times = `${this.faultLoop.count} times in a row at the same PC`;
+      const times = `${this.faultLoop.count} times in a row with the same PC and registers`;
       return this.faulted('fault-loop', `${fault.description}, ${times}`, fault.exception);
     }
     const stopped = this.unit.raiseSynchronous(fault);

@@ -50,7 +50,8 @@ export class Dwt {
     return (this.anchorCount + (this.time.now() - this.anchorTime)) >>> 0;
   }
 
-  private freeze(): void {
+  /** Captures the count so far (before a change of CTRL or DEMCR.TRCENA). */
+  freeze(): void {
     this.anchorCount = this.cycleCount();
     this.anchorTime = this.time.now();
   }

@@ -183,11 +183,15 @@ export class ExceptionUnit {
     return undefined;
   }
 
+  /**
+   * ExceptionReturn() in the ARMv7-M ARM: the returning exception is deactivated, then the INVPC
+   * UsageFault is taken on the existing frame with LR still holding the bad value.
+   */
   private invalidReturn(exc: number, excReturn: number, why: string): ReturnResult {
     const fault = usageFault(CFSR.INVPC, `invalid EXC_RETURN 0x${hex(excReturn)} from ${exceptionName(exc)}: ${why}`);
+    if (exc !== 0 && this.state.active[exc]) this.state.deactivate(exc);
     const stopped = this.raiseSynchronous(fault);
     if (stopped) return stopped;
-    // The fault is taken on the existing frame, with LR still holding the bad value.
     const next = this.state.preempting(this.executionPriority());
     if (next === 0) return this.stop('lockup', exc, fault.description);
     return this.tailChain(exc, next, excReturn);

@@ -47,7 +47,7 @@ export class MpuRegisters {
     else if (offset >= 0xd9c) {
       const isRbar = ((offset - 0xd9c) & 4) === 0;
       if (isRbar) this.writeRbar(value);
-      else this.rasr[this.rnr] = value & 0x1737ff3f;
+      else this.rasr[this.rnr] = value & 0x173fff3f;
     }
   }
 

@@ -57,6 +57,8 @@ export interface ScbHooks {
   requestSystemReset(): void;
   /** True when the running context has used the FPU since the last exception entry (CONTROL.FPCA). */
   fpContextActive(): boolean;
+  /** DEMCR is about to be written (DEMCR.TRCENA gates the DWT cycle counter). */
+  traceEnableChanging(): void;
 }
 
 export class ScbRegisters {
@@ -139,7 +141,10 @@ export class ScbRegisters {
       case 0xd34: this.faults.mmfar = value; return;
       case 0xd38: this.faults.bfar = value; return;
       case 0xd88: this.cpacr = value & 0x00f00000; return;
-      case 0xdfc: this.demcr = value & 0x010f07f1; return;
+      case 0xdfc:
+        this.hooks.traceEnableChanging();
+        this.demcr = value & 0x010f07f1;
+        return;
       case 0xf34: this.fpccr = ((this.fpccr & ~FPCCR_WRITABLE) | (value & FPCCR_WRITABLE)) >>> 0; return;
       case 0xf38: this.fpcar = (value & ~7) >>> 0; return;
       case 0xf3c: this.fpdscr = value & FPDSCR_WRITABLE; return;

@@ -75,7 +75,7 @@ export class SysTick {
 
   /** CALIB: TENMS = ticks of the reference clock in 10 ms, minus one (QEMU's value). */
   calibration(): number {
-    if (this.options.refHz <= 0) return 1 << 31;
+    if (this.options.refHz <= 0) return (1 << 31) >>> 0;
     const tenms = Math.round(this.options.refHz / 100);
     return (tenms - 1) & VALUE_MASK;
   }
@@ -100,15 +100,28 @@ export class SysTick {
     return phase === 0 ? 0 : this.reload + 1 - phase;
   }
 
-  /** Freezes the current count into the anchor, before a change of rate, reload or state. */
+  /**
+   * Moves the anchor to the last tick boundary, keeping the count and the phase of the tick in
+   * progress (a reload change then applies from the next reload on, as on the hardware).
+   */
   private reanchor(): void {
+    if (!this.enabled) return;
+    const ticks = this.elapsedTicks();
     this.anchorValue = this.currentValue();
-    this.anchorTime = this.time.now();
+    this.anchorTime += ticks * this.cyclesPerTick();
   }
 
+  /** Only ENABLE and CLKSOURCE change the counting; TICKINT is looked at when the count wraps. */
   private writeControl(value: number): void {
+    const changes = (this.control ^ value) & (CSR_ENABLE | CSR_CLKSOURCE);
+    if (changes === 0) {
+      this.control = (this.control & ~7) | (value & 7);
+      return;
+    }
     this.reanchor();
+    if (changes & CSR_ENABLE && value & CSR_ENABLE) this.anchorTime = this.time.now();
     this.control = (this.control & ~7) | (value & 7);
+    if (changes & CSR_CLKSOURCE) this.anchorTime = this.time.now();
     this.scheduleWrap();
   }
 

@@ -1,0 +1,81 @@
+/**
+ * Parameters of the layered policy, their defaults and their validation. Kept apart from the
+ * mechanism so that the CLI and the README can refer to one table of defaults.
+ */
+import { ConfigError } from '../../errors.ts';
+import { MIN_CAPACITY } from './policy.ts';
+
+export interface LayeredOptions {
+  /** Number of layers, 2..8 (default 3). Layer 0 is the hottest; the last one evicts. */
+  readonly layers?: number;
+  /**
+   * Sizes of the layers above the last, as shares of the capacity, top first; the last layer
+   * gets the rest. Default: 3/4 of the cache split evenly over the upper layers (3 layers:
+   * 0.375, 0.375, last 0.25), so one-time private blocks pass through a quarter of the cache
+   * while blocks that proved hot or shared keep the rest (like SLRU's protected segment).
+   */
+  readonly layerShares?: readonly number[];
+  /**
+   * A block whose smoothed read interval (cycles) is at most this is hot. 'auto' (default):
+   * the running geometric mean of the read intervals seen at hits, so that the threshold
+   * follows the trace's time scale (microseconds in a boot storm, minutes in a server trace).
+   */
+  readonly hotInterval?: number | 'auto';
+  /** A block referenced by at least this many image files is shared (default 2). */
+  readonly sharedReferences?: number;
+  /** Weight of the newest interval in the smoothed interval, 0 < w <= 1 (default 0.5). */
+  readonly smoothing?: number;
+  /** Remembered evicted keys (with their read times), as a share of the capacity (default 1). */
+  readonly ghostRatio?: number;
+}
+
+export interface ResolvedLayeredOptions {
+  readonly layerCapacities: number[];
+  readonly hotInterval: number | 'auto';
+  readonly sharedReferences: number;
+  readonly smoothing: number;
+  readonly ghostCapacity: number;
+}
+
+export const LAYERED_DEFAULTS = {
+  layers: 3,
+  upperShare: 0.75,
+  hotInterval: 'auto',
+  sharedReferences: 2,
+  smoothing: 0.5,
+  ghostRatio: 1,
+} as const;
+
+export const MAX_LAYERS = 8;
+
+export function resolveLayeredOptions(capacity: number, options: LayeredOptions): ResolvedLayeredOptions {
+  const layers = options.layers ?? options.layerShares?.map(() => 0).concat(0).length ?? LAYERED_DEFAULTS.layers;
+  if (!Number.isInteger(layers) || layers < 2 || layers > MAX_LAYERS) fail(`layers: expected an integer 2..${MAX_LAYERS}, got ${layers}`);
+  const shares = options.layerShares ?? Array(layers - 1).fill(LAYERED_DEFAULTS.upperShare / (layers - 1));
+  if (shares.length !== layers - 1) fail(`layer shares: expected ${layers - 1} values (one per layer above the last), got ${shares.length}`);
+  const sum = shares.reduce((a, b) => a + b, 0);
+  if (shares.some((s) => !(s > 0)) || !(sum < 1)) fail(`layer shares: expected positive values summing to less than 1, got ${shares.join(',')}`);
+  if (capacity < Math.max(MIN_CAPACITY, 2 * layers)) fail(`capacity ${capacity} blocks is too small for ${layers} layers`);
+  const upper = shares.map((s) => Math.max(1, Math.floor(s * capacity)));
+  const last = capacity - upper.reduce((a, b) => a + b, 0);
+  if (last < 1) fail(`layer shares ${shares.join(',')} leave no room for the last layer at capacity ${capacity}`);
+  const hotInterval = options.hotInterval ?? LAYERED_DEFAULTS.hotInterval;
+  if (hotInterval !== 'auto' && !(hotInterval >= 0)) fail(`hot interval: expected cycles >= 0 or 'auto', got ${hotInterval}`);
+  const sharedReferences = options.sharedReferences ?? LAYERED_DEFAULTS.sharedReferences;
+  if (!Number.isInteger(sharedReferences) || sharedReferences < 1) fail(`shared references: expected an integer >= 1, got ${sharedReferences}`);
+  const smoothing = options.smoothing ?? LAYERED_DEFAULTS.smoothing;
+  if (!(smoothing > 0 && smoothing <= 1)) fail(`smoothing: expected 0 < w <= 1, got ${smoothing}`);
+  const ghostRatio = options.ghostRatio ?? LAYERED_DEFAULTS.ghostRatio;
+  if (!(ghostRatio >= 0)) fail(`ghost ratio: expected >= 0, got ${ghostRatio}`);
+  return {
+    layerCapacities: [...upper, last],
+    hotInterval,
+    sharedReferences,
+    smoothing,
+    ghostCapacity: Math.max(1, Math.floor(ghostRatio * capacity)),
+  };
+}
+
+function fail(message: string): never {
+  throw new ConfigError(`layered policy: ${message}`);
+}

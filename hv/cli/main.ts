@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.ts';
+import { registerCostsCommand } from './costs.ts';
 import { registerRunCommand } from './run.ts';
 
 export const EXIT_OK = 0;
@@ -17,6 +18,7 @@ export function buildProgram(setStatus: (status: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerRunCommand(program, setStatus);
+  registerCostsCommand(program);
   return program;
 }
 

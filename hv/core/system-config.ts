@@ -45,6 +45,7 @@ const systemSchema = z
     cores: z.number().int().min(1).max(64).default(1),
     board: z.enum(Object.keys(BOARDS) as [string, ...string[]]).default('mps2-an386'),
     'slice-cycles': z.number().int().min(100).default(25_000),
+    costs: z.string().min(1).optional(),
     guests: z.array(guestSchema).min(1, 'at least one guest'),
   })
   .strict();
@@ -97,7 +98,8 @@ export function validateSystem(data: unknown, file: string): SystemConfig {
   const config = result.data;
   const base = dirname(resolve(file));
   const guests = config.guests.map((g) => ({ ...g, image: resolve(base, g.image) }));
-  return { ...config, guests, source: file };
+  const costs = config.costs === undefined ? undefined : resolve(base, config.costs);
+  return { ...config, costs, guests, source: file };
 }
 
 /** A system of one guest from an image given on the command line. */

@@ -4,6 +4,7 @@
  */
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import { RoundRobinScheduler } from '../sched/round-robin.ts';
+import { loadCostFile } from '../time/cost-file.ts';
 import { type CostTable, defaultCosts } from '../time/cost-model.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { Hypervisor } from './hypervisor.ts';
@@ -36,7 +37,7 @@ export interface BootedSystem {
 export function bootSystem(config: SystemConfig, options: BootOptions): BootedSystem {
   const coreCount = options.cores ?? config.cores;
   const board = BOARDS[config.board]!;
-  const costs = options.costs ?? defaultCosts();
+  const costs = options.costs ?? (config.costs ? loadCostFile(config.costs) : defaultCosts());
   const recorder = new TraceRecorder(options.trace ?? false);
   const hypervisor = new Hypervisor(coreCount, new RoundRobinScheduler<Vm>(config['slice-cycles']), recorder);
   const images = config.guests.map((g) => readImage(g.image, { format: g.format, loadAddress: g['load-address'] }));

@@ -1,0 +1,37 @@
+/**
+ * Cost overrides from a YAML file: a mapping from cost name to cycles (a number) or to
+ * `{ cycles, source }` to cite where a figure comes from. Names not in the table are errors.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import { type CostName, type CostTable, DEFAULT_COSTS, defaultCosts } from './cost-model.ts';
+
+const cycles = z.number().min(0).max(1e9);
+const entry = z.union([cycles, z.object({ cycles, source: z.string().min(1) }).strict()]);
+
+export function loadCostFile(file: string): CostTable {
+  let data: unknown;
+  try {
+    data = parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new ConfigError(`${file}: cannot read cost file: ${(cause as Error).message}`, { cause });
+  }
+  return applyCostOverrides(data ?? {}, file);
+}
+
+export function applyCostOverrides(data: unknown, file: string): CostTable {
+  const names = Object.keys(DEFAULT_COSTS) as CostName[];
+  const schema = z.record(z.enum(names as [CostName, ...CostName[]]), entry);
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${file}: ${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new ConfigError(`${problems.join('\n')}\n(cost names: ${names.join(', ')})`);
+  }
+  const table = defaultCosts();
+  for (const [name, value] of Object.entries(result.data) as Array<[CostName, z.infer<typeof entry>]>) {
+    table[name] = typeof value === 'number' ? { cycles: value, source: `${file} (overrides the default)` } : value;
+  }
+  return table;
+}

@@ -5,7 +5,7 @@
  */
 
 /** Kinds of trap the hypervisor counts and traces. */
-export type TrapKind = 'mmio' | 'svc' | 'fault' | 'semihosting' | 'wfi' | 'bkpt' | 'reset';
+export type TrapKind = 'mmio' | 'svc' | 'hypercall' | 'fault' | 'semihosting' | 'wfi' | 'bkpt' | 'reset';
 
 export interface CpuEvents {
   /** An exception handler was entered (tailChained: without unstacking the previous one). */

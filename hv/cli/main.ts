@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.ts';
 import { registerCostsCommand } from './costs.ts';
 import { registerRunCommand } from './run.ts';
+import { registerCacheSimCommand } from './cache-sim.ts';
+import { registerTraceGenCommand } from './trace-gen.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
@@ -18,6 +20,8 @@ export function buildProgram(setStatus: (status: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerRunCommand(program, setStatus);
+  registerCacheSimCommand(program, setStatus);
+  registerTraceGenCommand(program, setStatus);
   registerCostsCommand(program);
   return program;
 }

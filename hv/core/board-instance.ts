@@ -10,6 +10,7 @@ import type { BoardDescription, DeviceSpec, MemoryRegionSpec, Permissions } from
 import { type DeviceWiring, createDevice } from '../../devices/registry.ts';
 import { UC_PROT } from '../unicorn/constants.ts';
 import type { Engine } from '../unicorn/engine.ts';
+import type { HostMemory } from '../unicorn/host-memory.ts';
 import { DispatchTable } from '../trap/dispatch-table.ts';
 import { GuestBusError } from '../trap/mmio.ts';
 import type { MemoryRange } from './image.ts';
@@ -19,9 +20,15 @@ export interface MemorySizes {
   sram?: number;
 }
 
+/** A memory region of a guest with the host memory behind it (shareable with other engines). */
+export interface GuestRam extends MemoryRange {
+  readonly host: HostMemory;
+  readonly perms: number;
+}
+
 export interface BoardInstance {
   /** Primary memory regions with their sizes for this guest (where images may be placed). */
-  readonly memory: readonly MemoryRange[];
+  readonly memory: readonly GuestRam[];
   readonly devices: readonly MmioDevice[];
   readonly foreground: DispatchTable;
   readonly background: DispatchTable;
@@ -64,11 +71,12 @@ export function instantiateBoard(engine: Engine, board: BoardDescription, sizes:
   return { memory, devices, foreground, background, windows: board.windows, bitbands };
 }
 
-function mapRegion(engine: Engine, region: MemoryRegionSpec, sizes: MemorySizes): MemoryRange {
+function mapRegion(engine: Engine, region: MemoryRegionSpec, sizes: MemorySizes): GuestRam {
   const size = (region.role && sizes[region.role]) ?? region.size;
   const addresses = size === region.size ? [region.base, ...(region.aliases ?? [])] : [region.base];
-  engine.mapSharedMemory(addresses, size, PERMS[region.perms]);
-  return { name: region.name, base: region.base, size };
+  const perms = PERMS[region.perms];
+  const host = engine.mapSharedMemory(addresses, size, perms);
+  return { name: region.name, base: region.base, size, host, perms };
 }
 
 /** Device outputs wired to the same interrupt are ORed, as QEMU's board does with TYPE_OR_IRQ. */

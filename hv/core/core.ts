@@ -14,6 +14,8 @@ export class Core {
   private loaded: Vm | undefined;
   /** Nothing on this core can ever run again. */
   finished = false;
+  /** Told of every vCPU switch on this core (the I/O system counts world switches). */
+  onSwitch: ((from: Vm | undefined, to: Vm) => void) | undefined;
 
   constructor(
     readonly index: number,
@@ -30,6 +32,7 @@ export class Core {
       this.recorder.record({ kind: 'vcpu-switch', ts: this.clock, dur: cost, core: this.index, from: this.loaded?.name ?? null, to: vm.name });
       this.clock += cost;
       vm.stats.cycles += cost;
+      this.onSwitch?.(this.loaded, vm);
     }
     this.running = vm;
     this.loaded = vm;

@@ -42,6 +42,20 @@ export interface GuestReport {
   console: ConsoleStats;
   unimplemented: Record<string, { reads: number; writes: number }>;
   fault: FaultReport | null;
+  /** For guests with an I/O path: what their I/O did. */
+  io?: GuestIoReport;
+}
+
+export interface GuestIoReport {
+  path: string;
+  ios: number;
+  requests: number;
+  bytes: number;
+  errors: number;
+  traps: number;
+  worldSwitches: number;
+  /** Cycles per phase, summed over all I/Os. */
+  phases: Record<string, number>;
 }
 
 export function sortedRecord<V>(map: ReadonlyMap<string, V>): Record<string, V> {

@@ -37,6 +37,25 @@ const guestSchema = z
     'sram-size': byteSize.optional(),
     semihosting: z.boolean().default(true),
     'console-limit': z.number().int().positive().default(DEFAULT_CONSOLE_LIMIT),
+    cmdline: z.string().max(1024).default(''),
+    'vector-table': z.number().int().min(0).max(0xffffff80).multipleOf(128).optional(),
+    'io-path': z.enum(['in-context', 'split', 'emulated']).optional(),
+    disk: z.string().min(1).optional(),
+    'disk-format': z.enum(['raw', 'qcow2']).optional(),
+  })
+  .strict();
+
+const ioSchema = z
+  .object({
+    'driver-vm': z
+      .object({
+        image: z.string().min(1),
+        name: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a name of 1-32 letters, digits, "_", "." or "-"').default('driver-vm'),
+        core: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    'disk-timing': z.enum(['sd-spi', 'emmc']).default('sd-spi'),
   })
   .strict();
 
@@ -46,6 +65,7 @@ const systemSchema = z
     board: z.enum(Object.keys(BOARDS) as [string, ...string[]]).default('mps2-an386'),
     'slice-cycles': z.number().int().min(100).default(25_000),
     costs: z.string().min(1).optional(),
+    io: ioSchema.optional(),
     guests: z.array(guestSchema).min(1, 'at least one guest'),
   })
   .strict();
@@ -97,9 +117,11 @@ export function validateSystem(data: unknown, file: string): SystemConfig {
   if (problems.length > 0 || !result.success) throw new ConfigError(problems.join('\n'));
   const config = result.data;
   const base = dirname(resolve(file));
-  const guests = config.guests.map((g) => ({ ...g, image: resolve(base, g.image) }));
+  const guests = config.guests.map((g) => ({ ...g, image: resolve(base, g.image), disk: g.disk === undefined ? undefined : resolve(base, g.disk) }));
   const costs = config.costs === undefined ? undefined : resolve(base, config.costs);
-  return { ...config, costs, guests, source: file };
+  const driver = config.io?.['driver-vm'];
+  const io = config.io && { ...config.io, 'driver-vm': driver && { ...driver, image: resolve(base, driver.image) } };
+  return { ...config, costs, io, guests, source: file };
 }
 
 /** A system of one guest from an image given on the command line. */
@@ -130,7 +152,27 @@ function semanticProblems(data: unknown, file: string): string[] {
       problems.push(`${file}: guests[${i}].core: expected a core below cores (${cores}), got ${g['core']}`);
     }
     for (const role of ['code', 'sram'] as const) problems.push(...sizeProblem(g[`${role}-size`], role, board, `${file}: guests[${i}]`));
+    problems.push(...ioProblems(g, raw, `${file}: guests[${i}]`));
   });
+  const io = raw['io'] as Record<string, unknown> | undefined;
+  const driver = io?.['driver-vm'] as Record<string, unknown> | undefined;
+  if (typeof driver?.['core'] === 'number' && driver['core'] >= cores) {
+    problems.push(`${file}: io.driver-vm.core: expected a core below cores (${cores}), got ${driver['core']}`);
+  }
+  if (typeof driver?.['name'] === 'string' && seen.has(driver['name'])) {
+    problems.push(`${file}: io.driver-vm.name: expected a name no guest uses, "${driver['name']}" is a guest`);
+  }
+  return problems;
+}
+
+function ioProblems(g: Record<string, unknown>, raw: Record<string, unknown>, where: string): string[] {
+  const path = g['io-path'];
+  const hasDriver = typeof (raw['io'] as Record<string, unknown> | undefined)?.['driver-vm'] === 'object';
+  const problems: string[] = [];
+  if ((path === 'in-context' || path === 'split') && !hasDriver) {
+    problems.push(`${where}.io-path: expected io.driver-vm to be configured for the ${path} path`);
+  }
+  if (g['disk'] !== undefined && path === undefined) problems.push(`${where}.disk: expected an io-path for a guest with a disk`);
   return problems;
 }
 

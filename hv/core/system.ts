@@ -8,9 +8,14 @@ import { loadCostFile } from '../time/cost-file.ts';
 import { type CostTable, defaultCosts } from '../time/cost-model.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { Hypervisor } from './hypervisor.ts';
-import { readImage } from './image.ts';
+import { type GuestImage, readImage } from './image.ts';
+import type { BoardDescription } from '../../devices/platforms/board.ts';
+import { DRIVER_WINDOW_REGION } from '../io/driver-vm.ts';
+import { IoSystem } from '../io/io-system.ts';
+import { HV_WINDOW_BASE } from '../io/layout.ts';
+import { DEFAULT_CONSOLE_LIMIT } from './guest-console.ts';
 import type { SystemConfig } from './system-config.ts';
-import { Vm } from './vm.ts';
+import { Vm, type VmServices } from './vm.ts';
 
 export interface BootOptions {
   /** Overrides the system file's core count. */
@@ -27,6 +32,8 @@ export interface BootOptions {
 export interface BootedSystem {
   readonly config: SystemConfig;
   readonly hypervisor: Hypervisor;
+  /** The guests' I/O (when any guest has an io-path). */
+  readonly io: IoSystem | undefined;
   readonly recorder: TraceRecorder;
   readonly costs: CostTable;
   readonly coreCount: number;
@@ -41,8 +48,18 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
   const recorder = new TraceRecorder(options.trace ?? false);
   const hypervisor = new Hypervisor(coreCount, new RoundRobinScheduler<Vm>(config['slice-cycles']), recorder);
   const images = config.guests.map((g) => readImage(g.image, { format: g.format, loadAddress: g['load-address'] }));
+  const driverConfig = config.io?.['driver-vm'];
+  const driverImage = driverConfig && readImage(driverConfig.image);
+  const services = (core: number) => ({
+    costs,
+    recorder,
+    coreNow: () => hypervisor.cores[core]!.clock,
+    core: () => core,
+    consoleLine: options.consoleLine,
+  });
+  let io: IoSystem | undefined;
   try {
-    config.guests.forEach((g, index) => {
+    const guests = config.guests.map((g, index) => {
       const core = Math.min(g.core ?? index % coreCount, coreCount - 1);
       const vm = new Vm(
         {
@@ -53,21 +70,61 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
           memory: { code: g['code-size'], sram: g['sram-size'] },
           semihosting: g.semihosting,
           consoleLimit: g['console-limit'],
+          cmdline: g.cmdline,
+          vectorTable: g['vector-table'],
           faultLoopLimit: options.faultLoopLimit ?? 16,
         },
-        {
-          costs,
-          recorder,
-          coreNow: () => hypervisor.cores[core]!.clock,
-          core: () => core,
-          consoleLine: options.consoleLine,
-        },
+        services(core),
       );
       hypervisor.addGuest(vm, core);
+      return vm;
     });
+    const driverVm = driverConfig && driverImage && bootDriverVm(driverConfig, driverImage, guests.length, coreCount, board, options, services);
+    if (driverVm) hypervisor.addGuest(driverVm.vm, driverVm.core);
+    if (config.guests.some((g) => g['io-path'])) {
+      io = new IoSystem({ config, guests, driverVm: driverVm?.vm, costs, recorder, cores: coreCount, coreOf: (vm) => hypervisor.coreOf(vm) });
+      const driver = io.driver;
+      if (driver) for (const core of hypervisor.cores) core.onSwitch = (_from, to) => to === driver.vm && io?.worldSwitchToDriver();
+    }
   } catch (error) {
     for (const vm of hypervisor.vms) vm.close();
+    io?.close();
     throw error;
   }
-  return { config, hypervisor, recorder, costs, coreCount, close: () => hypervisor.vms.forEach((vm) => vm.close()) };
+  const close = () => {
+    io?.close();
+    hypervisor.vms.forEach((vm) => vm.close());
+  };
+  return { config, hypervisor, io, recorder, costs, coreCount, close };
+}
+
+type DriverConfig = NonNullable<NonNullable<SystemConfig['io']>['driver-vm']>;
+
+/** The driver VM: its image runs in the driver window, which it boots from. */
+function bootDriverVm(
+  config: DriverConfig,
+  image: GuestImage,
+  index: number,
+  coreCount: number,
+  board: BoardDescription,
+  options: BootOptions,
+  services: (core: number) => VmServices,
+): { vm: Vm; core: number } {
+  const core = Math.min(config.core ?? coreCount - 1, coreCount - 1);
+  const vm = new Vm(
+    {
+      name: config.name,
+      index,
+      board,
+      image,
+      memory: {},
+      semihosting: true,
+      consoleLimit: DEFAULT_CONSOLE_LIMIT,
+      faultLoopLimit: options.faultLoopLimit ?? 16,
+      extraMemory: [DRIVER_WINDOW_REGION],
+      vectorTable: HV_WINDOW_BASE,
+    },
+    services(core),
+  );
+  return { vm, core };
 }

@@ -15,6 +15,7 @@ export class VmClock implements VirtualTime {
   private stepStart = 0;
   private charged = 0;
   private deadline = Infinity;
+  private pendingCharge = 0;
   cpu: GuestCpu | undefined;
 
   constructor(
@@ -41,9 +42,15 @@ export class VmClock implements VirtualTime {
     this.queue.cancel(event);
   }
 
-  /** Adds hypervisor cycles to the step in progress (or to nothing when idle). */
+  /**
+   * Adds hypervisor cycles to the step in progress. Work done between steps (a device event
+   * fired while the guest waited) is charged at the start of the guest's next step.
+   */
   charge(cycles: number): void {
-    if (!this.running) return;
+    if (!this.running) {
+      this.pendingCharge += cycles;
+      return;
+    }
     this.charged += cycles;
     this.updateLimit();
   }
@@ -51,7 +58,8 @@ export class VmClock implements VirtualTime {
   beginStep(start: number, deadline: number): void {
     this.running = true;
     this.stepStart = start;
-    this.charged = 0;
+    this.charged = this.pendingCharge;
+    this.pendingCharge = 0;
     this.deadline = Math.min(deadline, this.queue.nextTime());
   }
 

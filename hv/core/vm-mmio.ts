@@ -28,6 +28,11 @@ export class VmMmio {
     this.mapDevice(ppbBase, this.vm.cpu.systemSpace);
   }
 
+  /** Adds a device to the VM's map (hvlab's virtio devices, physical devices of the driver VM). */
+  addDevice(base: number, device: MmioDevice): void {
+    this.board!.foreground.add(base, device);
+  }
+
   /** Reads or writes a device register without trap accounting (bit-band aliases use it). */
   deviceAccess(address: number, size: number, write: boolean, value: number): number {
     const m = this.resolve(address, write);
@@ -88,6 +93,7 @@ export class VmMmio {
   }
 
   private recordTrap(device: MmioDevice, address: number, offset: number, size: number, write: boolean, value: number): void {
+    if (device.passthrough) return;
     const vm = this.vm;
     const ts = vm.clock.now();
     vm.clock.charge(this.trapCycles);

@@ -6,14 +6,16 @@
 import type { CpuEvents, FaultReport, StepOutcome, TrapKind } from '../arch/cpu.ts';
 import { CortexM } from '../arch/armv7m/cortex-m.ts';
 import { PPB_BASE, PPB_SIZE } from '../arch/armv7m/system-space.ts';
-import type { BoardDescription } from '../../devices/platforms/board.ts';
+import type { BoardDescription, MemoryRegionSpec } from '../../devices/platforms/board.ts';
 import { Engine } from '../unicorn/engine.ts';
-import { type CostTable, mmioTrapCycles } from '../time/cost-model.ts';
+import { type CostTable, hypercallCycles, mmioTrapCycles } from '../time/cost-model.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
+import type { GuestMemory } from '../io/guest-queue.ts';
+import type { MmioDevice } from '../trap/mmio.ts';
 import type { SchedulableVcpu } from '../sched/scheduler.ts';
 import { type BoardInstance, type MemorySizes, instantiateBoard } from './board-instance.ts';
 import { GuestConsole } from './guest-console.ts';
-import { type GuestReport, type GuestState, GuestStats, sortedRecord } from './guest-stats.ts';
+import { type GuestIoReport, type GuestReport, type GuestState, GuestStats, sortedRecord } from './guest-stats.ts';
 import { type GuestImage, checkPlacement, placeImage } from './image.ts';
 import { VmClock } from './vm-clock.ts';
 import { VmMmio } from './vm-mmio.ts';
@@ -27,6 +29,12 @@ export interface VmConfig {
   semihosting: boolean;
   consoleLimit: number;
   faultLoopLimit: number;
+  /** What the guest's semihosting SYS_GET_CMDLINE returns. */
+  cmdline?: string;
+  /** Where the reset vector table is (default: the image's). */
+  vectorTable?: number;
+  /** Memory beyond the board's (the driver window of the driver VM). */
+  extraMemory?: readonly MemoryRegionSpec[];
 }
 
 export interface VmServices {
@@ -54,6 +62,11 @@ export class Vm implements CpuEvents, SchedulableVcpu {
   fault: FaultReport | null = null;
   private readonly handlerStarts: number[] = [];
   private resetRequested = false;
+  private readonly deferred: Array<() => void> = [];
+  /** I/O counters of this guest's I/O path (set by the I/O system). */
+  ioTotals: (() => GuestIoReport) | undefined;
+  /** Hypercalls this VM may make (the driver VM's, set by the I/O system); false: not one. */
+  hypercalls: ((imm: number) => boolean) | undefined;
   private readonly mmio: VmMmio;
 
   constructor(
@@ -108,12 +121,43 @@ export class Vm implements CpuEvents, SchedulableVcpu {
     this.clock.fireDue(start);
     const wasSleeping = this.cpu.sleeping;
     const outcome = this.cpu.step();
+    this.runDeferred();
     if (outcome.kind === 'sleeping' && !wasSleeping) this.trap('wfi', 'wait for interrupt', this.cpu.pc());
     const consumed = this.clock.endStep(this.cpu.lastExecuted);
     this.stats.instructions += this.cpu.lastExecuted;
     this.stats.cycles += consumed;
     if (this.resetRequested) this.systemResetNow();
     return { outcome, consumed };
+  }
+
+  /**
+   * Runs `work` right after the instruction in progress (a trap handler that needs the guest
+   * stopped, such as a driver call in the guest's context); its costs go into the current step.
+   */
+  defer(work: () => void): void {
+    this.deferred.push(work);
+    this.cpu.requestStop();
+  }
+
+  private runDeferred(): void {
+    while (this.deferred.length > 0) this.deferred.shift()!();
+  }
+
+  /** Adds a device to the guest's map (virtio transports; physical devices of the driver VM). */
+  addDevice(base: number, device: MmioDevice): void {
+    this.mmio.addDevice(base, device);
+  }
+
+  /** The guest's RAM as DMA and virtqueue accesses see it: nothing outside its memory regions. */
+  readonly memory: GuestMemory = {
+    read: (address, length) => (this.inRam(address, length) ? this.engine.tryReadMemory(address, length) : undefined),
+    write: (address, data) => this.inRam(address, data.length) && this.engine.tryWriteMemory(address, data),
+  };
+
+  /** True when [address, address + length) lies inside one of the guest's memory regions. */
+  inRam(address: number, length: number): boolean {
+    if (length < 0 || address < 0 || address + length > 2 ** 32) return false;
+    return this.board.memory.some((m) => address >= m.base && address + length <= m.base + m.size);
   }
 
   /** Marks the guest stopped (halted or faulted) and releases nothing yet (stats stay readable). */
@@ -143,6 +187,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
       console: { ...this.console.stats },
       unimplemented: sortedRecord(this.stats.unimplemented),
       fault: this.fault,
+      ...(this.ioTotals ? { io: this.ioTotals() } : {}),
     };
   }
 
@@ -187,7 +232,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
   private trapCost(kind: TrapKind): number {
     const c = this.costs;
     if (kind === 'mmio') return mmioTrapCycles(c);
-    if (kind === 'svc' || kind === 'semihosting') return c.trapEntry.cycles + c.hypercall.cycles + c.trapReturn.cycles;
+    if (kind === 'svc' || kind === 'semihosting' || kind === 'hypercall') return hypercallCycles(c);
     return c.trapEntry.cycles + c.trapReturn.cycles;
   }
 
@@ -200,7 +245,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
         irqCount: board.irqCount,
         priorityBits: board.priorityBits,
         systickRefHz: board.systickRefHz,
-        resetVtor: this.config.image.vectorTable,
+        resetVtor: this.config.vectorTable ?? this.config.image.vectorTable,
         semihosting: this.config.semihosting,
         faultLoopLimit: this.config.faultLoopLimit,
         codeMemory: this.codeMemory(),
@@ -212,9 +257,11 @@ export class Vm implements CpuEvents, SchedulableVcpu {
         console: (bytes) => this.console.writeAll(bytes),
         cycles: () => this.clock.now(),
         hz: board.clockHz,
+        commandLine: this.config.cmdline ?? '',
         unimplemented: (address, size, write) => this.mmio.unimplemented('ppb', address - PPB_BASE, size, write),
         systemReset: () => this.requestSystemReset(),
         instructionBudget: () => this.clock.budget(),
+        hypercall: (imm) => this.hypercalls?.(imm) ?? false,
       },
     );
   }
@@ -226,7 +273,8 @@ export class Vm implements CpuEvents, SchedulableVcpu {
   }
 
   private createBoard(): BoardInstance {
-    return instantiateBoard(this.engine, this.config.board, this.config.memory, {
+    const board = { ...this.config.board, memory: [...this.config.board.memory, ...(this.config.extraMemory ?? [])] };
+    return instantiateBoard(this.engine, board, this.config.memory, {
       ctx: { time: this.clock, unimplemented: (d, o, s, w) => this.mmio.unimplemented(d, o, s, w) },
       irqLine: (n) => (high) => this.cpu.setIrq(n, high),
       nmi: () => this.cpu.pendNmi(),

@@ -25,6 +25,11 @@ export interface MmioDevice {
   read(offset: number, size: number): number;
   write(offset: number, size: number, value: number): void;
   reset(): void;
+  /**
+   * A physical device assigned to this VM: its registers are reached directly (the hypervisor
+   * maps them), so an access costs no trap.
+   */
+  readonly passthrough?: boolean;
 }
 
 /**

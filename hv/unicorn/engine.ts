@@ -10,6 +10,7 @@ import { UnicornError } from '../errors.ts';
 import { UC_ARCH, UC_CPU_ARM, UC_CTL, UC_ERR, UC_HOOK, UC_MODE } from './constants.ts';
 import { unicorn } from './ffi.ts';
 import { HookGuard } from './hooks.ts';
+import { HostMemory } from './host-memory.ts';
 import { InstructionCounter } from './instruction-counter.ts';
 import { RegisterBatch } from './register-batch.ts';
 
@@ -60,6 +61,7 @@ export class Engine {
   private readonly hooks = new Set<bigint>();
   private readonly contexts = new Set<EngineContext>();
   private readonly nativeBlocks: bigint[] = [];
+  private readonly hostMemory: HostMemory[] = [];
   private counterInstance: InstructionCounter | undefined;
   private closed = false;
 
@@ -102,14 +104,17 @@ export class Engine {
    * Maps the same zero-filled host memory at every address in `addresses` (a RAM with aliases,
    * as boards mirror their SRAM). The memory lives as long as the engine.
    */
-  mapSharedMemory(addresses: readonly number[], size: number, perms: number): void {
-    const raw = koffi.alloc('uint8_t', size + 4096) as bigint;
-    this.nativeBlocks.push(raw);
-    const aligned = (raw + 4095n) & ~4095n;
-    new Uint8Array(koffi.view(aligned, size)).fill(0);
-    for (const address of addresses) {
-      check(unicorn().fn.memMapPtr(this.h, address, size, perms, aligned), `uc_mem_map_ptr(${hexOf(address)})`);
-    }
+  mapSharedMemory(addresses: readonly number[], size: number, perms: number): HostMemory {
+    const memory = new HostMemory(size);
+    for (const address of addresses) this.mapHostMemory(address, memory, perms);
+    return memory;
+  }
+
+  /** Maps `memory` (possibly mapped by other engines too) at `address`. */
+  mapHostMemory(address: number, memory: HostMemory, perms: number): void {
+    check(unicorn().fn.memMapPtr(this.h, address, memory.size, perms, memory.address), `uc_mem_map_ptr(${hexOf(address)})`);
+    memory.retain();
+    this.hostMemory.push(memory);
   }
 
   unmapMemory(address: number, size: number): void {
@@ -286,6 +291,8 @@ export class Engine {
     this.guard.releaseAll();
     for (const block of this.nativeBlocks) koffi.free(block);
     this.nativeBlocks.length = 0;
+    for (const memory of this.hostMemory) memory.release();
+    this.hostMemory.length = 0;
   }
 
   get isClosed(): boolean {

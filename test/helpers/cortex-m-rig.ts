@@ -64,6 +64,7 @@ export class CortexMRig implements CortexMHost {
   readonly unimplementedLog: Array<{ address: number; size: number; write: boolean }> = [];
   resets = 0;
   readonly hz = 25_000_000;
+  readonly commandLine = 'requests=3 mode=test';
   private readonly budget: number;
 
   constructor(options: RigOptions) {

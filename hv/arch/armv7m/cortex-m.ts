@@ -48,6 +48,11 @@ export interface CortexMHost extends CpuEvents, Omit<SemihostingHost, 'exit'> {
   systemReset(): void;
   /** Instructions the guest may run now (time left before the step's deadline). */
   instructionBudget(): number;
+  /**
+   * An SVC the hypervisor may serve itself (a hypercall of the driver VM): return true when it
+   * did (results in the guest's registers), false to give the guest its own SVCall exception.
+   */
+  hypercall?(imm: number): boolean;
 }
 
 const ENTRY_CHAIN_LIMIT = 64;
@@ -107,6 +112,7 @@ export class CortexM implements GuestCpu {
       exit: (code) => (this.haltCode = code),
       cycles: () => host.cycles(),
       hz: host.hz,
+      commandLine: host.commandLine,
     });
     this.installHooks();
   }
@@ -316,6 +322,11 @@ export class CortexM implements GuestCpu {
     this.semihost.call();
     this.cpu.write(R.PC, this.pc() + 2);
     return this.haltCode === undefined ? { kind: 'ran' } : { kind: 'halted', exitCode: this.haltCode };
+  }
+
+  /** Lets the hypervisor serve SVC #imm itself; false when it is the guest's own SVC. */
+  hypercall(imm: number): boolean {
+    return this.host.hypercall?.(imm) ?? false;
   }
 
   get semihostingEnabled(): boolean {

@@ -39,6 +39,8 @@ export interface SemihostingHost {
   /** Virtual cycles since the guest started, and the clock rate. */
   cycles(): number;
   readonly hz: number;
+  /** What SYS_GET_CMDLINE returns (the guest's `cmdline` in the system file). */
+  readonly commandLine: string;
 }
 
 export class Semihosting {
@@ -67,7 +69,7 @@ export class Semihosting {
       case SYS.CLOCK: return Math.floor((this.host.cycles() * 100) / this.host.hz);
       case SYS.TIME: return Math.floor(this.host.cycles() / this.host.hz);
       case SYS.ERRNO: return 0;
-      case SYS.GET_CMDLINE: return this.emptyCommandLine(arg);
+      case SYS.GET_CMDLINE: return this.commandLine(arg);
       case SYS.HEAPINFO: return this.zeroHeapInfo(arg);
       case SYS.EXIT: return this.exit(arg === ADP_STOPPED_APPLICATION_EXIT ? 0 : 1);
       case SYS.EXIT_EXTENDED: return this.exitExtended(arg);
@@ -116,9 +118,15 @@ export class Semihosting {
     return name === ':tt' ? CONSOLE_HANDLE : 0xffffffff;
   }
 
-  private emptyCommandLine(block: number): number {
-    this.engine.tryWriteMemory(this.word(block, 0), new Uint8Array([0]));
-    this.engine.tryWriteMemory(block + 4, new Uint8Array(4));
+  /** SYS_GET_CMDLINE {buffer, size}: the command line, NUL-terminated; size becomes its length. */
+  private commandLine(block: number): number {
+    const text = Buffer.from(`${this.host.commandLine}\0`, 'latin1');
+    const room = this.word(block, 1);
+    if (text.length > room) return 0xffffffff;
+    this.engine.tryWriteMemory(this.word(block, 0), text);
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(text.length - 1);
+    this.engine.tryWriteMemory(block + 4, length);
     return 0;
   }
 

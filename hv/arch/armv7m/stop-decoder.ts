@@ -64,6 +64,7 @@ function interrupt(cpu: CortexM, intno: number, pc: number): StepOutcome {
 
 function supervisorCall(cpu: CortexM, pc: number): StepOutcome {
   const imm = halfword(cpu, pc - 2) & 0xff;
+  if (cpu.hypercall(imm)) return RAN;
   cpu.events.trap('svc', `svc #${imm}`, pc - 2);
   const stopped = cpu.unit.raiseSynchronous({ exception: EXC.SVCALL, cfsr: 0, description: `svc #${imm}` });
   return stopped ? cpu.faulted(stopped.reason, stopped.message, stopped.exception) : RAN;

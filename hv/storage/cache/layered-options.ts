@@ -27,6 +27,8 @@ export interface LayeredOptions {
   readonly smoothing?: number;
   /** Remembered evicted keys (with their read times), as a share of the capacity (default 1). */
   readonly ghostRatio?: number;
+  /** Hot blocks at a layer's tail spared per demotion or eviction, 0..64 (default 4). */
+  readonly secondChances?: number;
 }
 
 export interface ResolvedLayeredOptions {
@@ -35,6 +37,7 @@ export interface ResolvedLayeredOptions {
   readonly sharedReferences: number;
   readonly smoothing: number;
   readonly ghostCapacity: number;
+  readonly secondChances: number;
 }
 
 export const LAYERED_DEFAULTS = {
@@ -44,12 +47,13 @@ export const LAYERED_DEFAULTS = {
   sharedReferences: 2,
   smoothing: 0.5,
   ghostRatio: 1,
+  secondChances: 4,
 } as const;
 
 export const MAX_LAYERS = 8;
 
 export function resolveLayeredOptions(capacity: number, options: LayeredOptions): ResolvedLayeredOptions {
-  const layers = options.layers ?? options.layerShares?.map(() => 0).concat(0).length ?? LAYERED_DEFAULTS.layers;
+  const layers = options.layers ?? (options.layerShares ? options.layerShares.length + 1 : LAYERED_DEFAULTS.layers);
   if (!Number.isInteger(layers) || layers < 2 || layers > MAX_LAYERS) fail(`layers: expected an integer 2..${MAX_LAYERS}, got ${layers}`);
   const shares = options.layerShares ?? Array(layers - 1).fill(LAYERED_DEFAULTS.upperShare / (layers - 1));
   if (shares.length !== layers - 1) fail(`layer shares: expected ${layers - 1} values (one per layer above the last), got ${shares.length}`);
@@ -67,7 +71,10 @@ export function resolveLayeredOptions(capacity: number, options: LayeredOptions)
   if (!(smoothing > 0 && smoothing <= 1)) fail(`smoothing: expected 0 < w <= 1, got ${smoothing}`);
   const ghostRatio = options.ghostRatio ?? LAYERED_DEFAULTS.ghostRatio;
   if (!(ghostRatio >= 0)) fail(`ghost ratio: expected >= 0, got ${ghostRatio}`);
+  const secondChances = options.secondChances ?? LAYERED_DEFAULTS.secondChances;
+  if (!Number.isInteger(secondChances) || secondChances < 0 || secondChances > 64) fail(`second chances: expected an integer 0..64, got ${secondChances}`);
   return {
+    secondChances,
     layerCapacities: [...upper, last],
     hotInterval,
     sharedReferences,

@@ -78,11 +78,12 @@ export class S3FifoPolicy implements CachePolicy {
   }
 
   admit(key: BlockKey, _now: number, _references: number): BlockKey {
-    let node = this.pool.find(key);
-    if (node !== NIL && this.pool.list[node] !== G) throw new InternalError(`s3fifo: admit of resident key ${key}`);
+    const ghost = this.pool.find(key);
+    if (ghost !== NIL && this.pool.list[ghost] !== G) throw new InternalError(`s3fifo: admit of resident key ${key}`);
+    // Leave the ghost queue first: making room may drop the ghost queue's tail, which could be this key.
+    if (ghost !== NIL) this.pool.release(ghost);
     const evicted = this.size >= this.capacity ? this.evict() : NO_KEY;
-    if (node !== NIL) this.pool.moveToHead(M, node);
-    else node = this.pool.allocate(key, S);
+    const node = this.pool.allocate(key, ghost !== NIL ? M : S);
     this.freq[node] = 0;
     return evicted;
   }

@@ -1,0 +1,181 @@
+/**
+ * The emulated I/O path (QEMU's model): the backend is TypeScript inside the hypervisor. On a
+ * notification it walks the guest's queue itself, charges its own work to the guest's core,
+ * drives the physical block controller through a slot of its own, and when the device is done
+ * writes the status and the used ring and injects the completion interrupt. The guest keeps
+ * running while the device works.
+ */
+import type { BlockController } from '../../../devices/block-controller.ts';
+import type { Vm } from '../../core/vm.ts';
+import { type CostTable, mmioTrapCycles } from '../../time/cost-model.ts';
+import { type BlkRequest, SECTOR, parseBlkRequest } from '../blk-request.ts';
+import { GuestQueue, QueueCorrupt } from '../guest-queue.ts';
+import type { IoPath } from '../io-path.ts';
+import type { IoTracker } from '../io-tracker.ts';
+import { BLK_S, CONSOLE_TRANSMITQ, blockId } from '../virtio-devices.ts';
+import { VIRTIO_ID, type VirtioTransport } from '../virtio-mmio.ts';
+import { type DeviceCommand, SlotDriver } from './slot-driver.ts';
+
+export interface EmulatedPathOptions {
+  vm: Vm;
+  tracker: IoTracker;
+  costs: CostTable;
+  blockController: BlockController;
+  /** The block controller slot this guest's backend uses. */
+  slot: number;
+  /** Disk unit and size (sectors) of this guest's virtio-blk. */
+  unit: number;
+  capacity: number;
+  /** Writes console bytes to the physical console UART on this guest's channel. */
+  consoleWrite(bytes: Uint8Array): void;
+}
+
+interface Job {
+  readonly io: number;
+  readonly head: number;
+  readonly request: BlkRequest & { status: { address: number } };
+  readonly commands: DeviceCommand[];
+  written: number;
+  code: number;
+}
+
+export class EmulatedPath implements IoPath {
+  readonly name = 'emulated';
+  private readonly device: SlotDriver;
+  private readonly waiting: Job[] = [];
+  private readonly pending = new Map<number, { transport: VirtioTransport; left: number }>();
+
+  constructor(private readonly o: EmulatedPathOptions) {
+    this.device = new SlotDriver(o.blockController, o.slot, o.vm, (status, issued, cycles) => {
+      const job = this.waiting[0];
+      if (job && cycles > 0) this.o.tracker.phase(job.io, 'device', issued, cycles);
+      this.nextCommand(status);
+    });
+  }
+
+  notify(transport: VirtioTransport, queue: number): void {
+    const vm = this.o.vm;
+    const trap = mmioTrapCycles(this.o.costs);
+    const io = this.o.tracker.begin(transport.name, vm.clock.now() - trap);
+    this.o.tracker.phase(io, 'trap', vm.clock.now() - trap, trap);
+    const gq = new GuestQueue(vm.memory, transport.queues[queue]!);
+    try {
+      if (transport.deviceId === VIRTIO_ID.BLOCK) this.takeBlockRequests(io, transport, gq);
+      else if (queue === CONSOLE_TRANSMITQ) this.serveConsole(io, transport, gq);
+      else this.finishIo(io, transport, false);
+    } catch (error) {
+      if (!(error instanceof QueueCorrupt)) throw error;
+      transport.needsReset();
+      this.finishIo(io, transport, true);
+    }
+  }
+
+  reset(transport: VirtioTransport): void {
+    void transport;
+    this.waiting.length = 0;
+  }
+
+  private charge(io: number, phase: string, cycles: number): void {
+    const clock = this.o.vm.clock;
+    this.o.tracker.phase(io, phase, clock.now(), cycles);
+    clock.charge(cycles);
+  }
+
+  private takeBlockRequests(io: number, transport: VirtioTransport, gq: GuestQueue): void {
+    const heads = gq.takeAvailable();
+    if (heads.length === 0) return this.finishIo(io, transport, false);
+    this.pending.set(io, { transport, left: heads.length });
+    for (const head of heads) this.startRequest(io, head, gq);
+  }
+
+  private startRequest(io: number, head: number, gq: GuestQueue): void {
+    const vm = this.o.vm;
+    this.charge(io, 'emulation', this.o.costs.emulatedRequest.cycles);
+    const chain = gq.chain(head);
+    const request = parseBlkRequest(chain, chain[0] ? vm.memory.read(chain[0].address, 16) : undefined, {
+      capacity: this.o.capacity,
+      inRam: (a, l) => vm.inRam(a, l),
+    });
+    if (request.kind === 'malformed') throw new QueueCorrupt(request.reason);
+    const job: Job = { io, head, request, commands: commandsFor(request, this.o.unit), written: 1, code: BLK_S.OK };
+    if (request.kind === 'reject') job.code = request.code;
+    if (request.kind === 'get-id') job.written += this.writeId(request.data[0]!);
+    this.waiting.push(job);
+    if (this.waiting.length === 1) this.nextCommand();
+  }
+
+  private writeId(buffer: { address: number; length: number }): number {
+    const id = blockId(this.o.unit).subarray(0, Math.min(buffer.length, 20));
+    this.o.vm.memory.write(buffer.address, id);
+    return id.length;
+  }
+
+  /** Issues the next device command of the oldest job, or finishes jobs that have none left. */
+  private nextCommand(status?: number): void {
+    const job = this.waiting[0];
+    if (!job) return;
+    if (status !== undefined && status & 4) job.code = BLK_S.IOERR;
+    const command = job.code === BLK_S.OK ? job.commands.shift() : undefined;
+    if (command) return this.device.issue(command);
+    this.waiting.shift();
+    this.finishRequest(job);
+    this.nextCommand();
+  }
+
+  private finishRequest(job: Job): void {
+    const vm = this.o.vm;
+    const r = job.request;
+    const bytes = r.kind === 'read' || r.kind === 'write' ? r.data.reduce((a, d) => a + d.length, 0) : 0;
+    if (r.kind === 'read' && job.code === BLK_S.OK) job.written += bytes;
+    this.charge(job.io, 'completion', Math.ceil(bytes * this.o.costs.grantCopyPerByte.cycles));
+    vm.memory.write(r.status.address, Uint8Array.of(job.code));
+    const entry = this.pending.get(job.io);
+    if (!entry) return;
+    new GuestQueue(vm.memory, entry.transport.queues[0]!).pushUsed(job.head, job.written);
+    this.o.tracker.served(job.io, 1, job.code === BLK_S.OK ? bytes : 0, job.code === BLK_S.OK ? 0 : 1);
+    if (--entry.left === 0) {
+      this.pending.delete(job.io);
+      this.finishIo(job.io, entry.transport, true);
+    }
+  }
+
+  private serveConsole(io: number, transport: VirtioTransport, gq: GuestQueue): void {
+    const vm = this.o.vm;
+    for (const head of gq.takeAvailable()) {
+      this.charge(io, 'emulation', this.o.costs.emulatedRequest.cycles);
+      let bytes = 0;
+      for (const d of gq.chain(head)) {
+        const data = d.writable ? undefined : vm.memory.read(d.address, d.length);
+        if (!data) continue;
+        this.o.consoleWrite(data);
+        bytes += data.length;
+      }
+      this.charge(io, 'completion', Math.ceil(bytes * this.o.costs.grantCopyPerByte.cycles));
+      gq.pushUsed(head, 0);
+      this.o.tracker.served(io, 1, bytes, 0);
+    }
+    this.finishIo(io, transport, true);
+  }
+
+  /** Injects the completion interrupt (when anything completed) and closes the I/O. */
+  private finishIo(io: number, transport: VirtioTransport, interrupt: boolean): void {
+    if (interrupt) {
+      this.charge(io, 'interrupt injection', this.o.costs.interruptInjection.cycles);
+      transport.complete();
+    }
+    this.o.tracker.end(io, this.o.vm.clock.now());
+  }
+}
+
+/** One device command per data buffer (a read or a write), or one flush. */
+function commandsFor(request: BlkRequest, unit: number): DeviceCommand[] {
+  if (request.kind === 'flush') return [{ op: 'flush', unit, sector: 0, count: 0, address: 0 }];
+  if (request.kind !== 'read' && request.kind !== 'write') return [];
+  const commands: DeviceCommand[] = [];
+  let sector = request.sector;
+  for (const d of request.data) {
+    commands.push({ op: request.kind, unit, sector, count: d.length / SECTOR, address: d.address });
+    sector += d.length / SECTOR;
+  }
+  return commands;
+}

@@ -1,0 +1,54 @@
+/**
+ * The physical I/O devices of the machine: the block controller with its disks and the console
+ * UART, shared by whoever may drive them (the driver VM, driver code running in a caller's
+ * context, the hypervisor's emulated backends). Each of those drives its own register slot.
+ */
+import { BlockController } from '../../devices/block-controller.ts';
+import { HostConsoleUart } from '../../devices/host-console-uart.ts';
+import type { BlockImage } from '../storage/block-image.ts';
+import type { DiskTiming } from '../storage/cache/disk-timing.ts';
+import { HV_DRIVER_VM_SLOT, HV_SLOT_STRIDE } from './layout.ts';
+
+export interface IoPlatformOptions {
+  /** Disk images, one per unit of the block controller. */
+  disks: readonly BlockImage[];
+  timing: DiskTiming;
+  cores: number;
+  guests: number;
+  /** Bytes the console UART sends on `channel` (a guest index). */
+  console(channel: number, byte: number): void;
+}
+
+export class IoPlatform {
+  readonly blockController: BlockController;
+  readonly consoleUart: HostConsoleUart;
+  readonly slotCount: number;
+
+  constructor(private readonly options: IoPlatformOptions) {
+    this.slotCount = 1 + options.cores + options.guests;
+    this.blockController = new BlockController('blkctl', options.disks, options.timing, this.slotCount);
+    this.consoleUart = new HostConsoleUart('console-uart', this.slotCount, options.console);
+  }
+
+  get driverVmSlot(): number {
+    return HV_DRIVER_VM_SLOT;
+  }
+
+  /** Slot of driver code running in a caller's context on `core`. */
+  inContextSlot(core: number): number {
+    return 1 + core;
+  }
+
+  /** Slot of the hypervisor's emulated backend serving guest `guest`. */
+  emulatedSlot(guest: number): number {
+    return 1 + this.options.cores + guest;
+  }
+
+  slotOffset(slot: number): number {
+    return slot * HV_SLOT_STRIDE;
+  }
+
+  close(): void {
+    for (const disk of this.options.disks) disk.close();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Wires the I/O of a booted system: opens the guests' disk images as units of the physical block
+ * controller, gives the driver VM its physical devices, and gives every guest with an `io-path`
+ * its virtio-blk (when it has a disk) and virtio-console transports, served by its path.
+ */
+import type { Vm } from '../core/vm.ts';
+import type { SystemConfig } from '../core/system-config.ts';
+import { InputError } from '../errors.ts';
+import type { BlockImage } from '../storage/block-image.ts';
+import { DISK_TIMINGS } from '../storage/cache/disk-timing.ts';
+import { openImage } from '../storage/open-image.ts';
+import type { CostTable } from '../time/cost-model.ts';
+import type { TraceRecorder } from '../trace/recorder.ts';
+import { DriverVm } from './driver-vm.ts';
+import { EmulatedPath } from './emulated/emulated-path.ts';
+import { InContextPath } from './in-context/in-context-path.ts';
+import type { IoPath, IoPathName } from './io-path.ts';
+import { IoPlatform } from './io-platform.ts';
+import { type IoTotals, IoTracker } from './io-tracker.ts';
+import { HV_VIRTIO_BLK_BASE, HV_VIRTIO_BLK_IRQ, HV_VIRTIO_CONSOLE_BASE, HV_VIRTIO_CONSOLE_IRQ } from './layout.ts';
+import { SplitHypercalls } from './split/split-hypercalls.ts';
+import { SplitPath } from './split/split-path.ts';
+import { virtioBlockType, virtioConsoleType } from './virtio-devices.ts';
+import { VirtioTransport } from './virtio-mmio.ts';
+
+export interface IoSystemOptions {
+  config: SystemConfig;
+  /** Guest VMs in system-file order. */
+  guests: readonly Vm[];
+  driverVm: Vm | undefined;
+  costs: CostTable;
+  recorder: TraceRecorder;
+  cores: number;
+  /** Index of the core a VM runs on. */
+  coreOf(vm: Vm): number;
+}
+
+export interface GuestIo {
+  readonly vm: Vm;
+  readonly path: IoPath;
+  readonly tracker: IoTracker;
+  readonly transports: readonly VirtioTransport[];
+  readonly unit: number | undefined;
+  readonly disk: BlockImage | undefined;
+}
+
+export class IoSystem {
+  readonly platform: IoPlatform;
+  readonly guests: GuestIo[] = [];
+  readonly driver: DriverVm | undefined;
+
+  constructor(private readonly o: IoSystemOptions) {
+    const disks = openDisks(o.config);
+    const timing = DISK_TIMINGS[o.config.io?.['disk-timing'] ?? 'sd-spi']!;
+    this.platform = new IoPlatform({
+      disks: disks.filter((d): d is BlockImage => d !== undefined),
+      timing,
+      cores: o.cores,
+      guests: o.guests.length,
+      console: (channel, byte) => o.guests[channel]?.console.write(byte),
+    });
+    this.driver = o.driverVm && new DriverVm(o.driverVm, this.platform, o.costs, o.cores);
+    let unit = 0;
+    o.config.guests.forEach((g, index) => {
+      const path = g['io-path'];
+      if (!path) return;
+      const disk = disks[index];
+      this.guests.push(this.wireGuest(index, path, disk, disk ? unit++ : undefined));
+    });
+  }
+
+  /** A core switched to the driver VM (a world switch the split path causes). */
+  worldSwitchToDriver(): void {
+    if (this.driver) SplitHypercalls.for(this.driver).worldSwitch();
+  }
+
+  close(): void {
+    for (const g of this.guests) (g.path as { close?: () => void }).close?.();
+    this.platform.close();
+  }
+
+  private wireGuest(index: number, pathName: IoPathName, disk: BlockImage | undefined, unit: number | undefined): GuestIo {
+    const vm = this.o.guests[index]!;
+    const tracker = new IoTracker(this.o.recorder, vm.name, pathName, () => this.o.coreOf(vm));
+    const capacity = disk ? disk.size / 512 : 0;
+    const path = this.createPath(pathName, vm, tracker, index, unit ?? 0, capacity);
+    const transports: VirtioTransport[] = [];
+    const attach = (base: number, irq: number, transport: VirtioTransport) => {
+      vm.addDevice(base, transport);
+      transports.push(transport);
+      void irq;
+    };
+    const events = (irq: number) => ({
+      notify: (t: VirtioTransport, q: number) => path.notify(t, q),
+      reset: (t: VirtioTransport) => path.reset(t),
+      irq: (high: boolean) => vm.cpu.setIrq(irq, high),
+      access: () => tracker.trap(),
+    });
+    if (disk) attach(HV_VIRTIO_BLK_BASE, HV_VIRTIO_BLK_IRQ, new VirtioTransport(`${vm.name}.virtio-blk`, virtioBlockType(capacity), events(HV_VIRTIO_BLK_IRQ)));
+    attach(HV_VIRTIO_CONSOLE_BASE, HV_VIRTIO_CONSOLE_IRQ, new VirtioTransport(`${vm.name}.virtio-console`, virtioConsoleType(), events(HV_VIRTIO_CONSOLE_IRQ)));
+    vm.ioTotals = () => ({ path: pathName, ...tracker.totals });
+    return { vm, path, tracker, transports, unit, disk };
+  }
+
+  private createPath(name: IoPathName, vm: Vm, tracker: IoTracker, index: number, unit: number, capacity: number): IoPath {
+    const common = { vm, tracker, costs: this.o.costs, unit, capacity, frontend: index };
+    if (name === 'emulated') {
+      return new EmulatedPath({
+        ...common,
+        blockController: this.platform.blockController,
+        slot: this.platform.emulatedSlot(index),
+        consoleWrite: (bytes) => bytes.forEach((b) => vm.console.write(b)),
+      });
+    }
+    const driver = this.driver;
+    if (!driver) throw new DriverMissing(`guest ${vm.name}: the ${name} path needs io.driver-vm`);
+    if (name === 'in-context') return new InContextPath({ ...common, driver, core: () => this.o.coreOf(vm) });
+    return new SplitPath({ ...common, driver });
+  }
+}
+
+export type GuestIoTotals = IoTotals & { path: IoPathName };
+
+class DriverMissing extends InputError {
+  readonly code = 'HV_CONFIG';
+}
+
+function openDisks(config: SystemConfig): Array<BlockImage | undefined> {
+  const opened: BlockImage[] = [];
+  try {
+    return config.guests.map((g) => {
+      if (!g.disk) return undefined;
+      const image = openImage(g.disk, { format: g['disk-format'] });
+      opened.push(image);
+      return image;
+    });
+  } catch (error) {
+    for (const image of opened) image.close();
+    throw error;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The split I/O path, Xen's split-driver model as the baseline: a notification becomes an event
+ * to the driver VM, which runs on its own vCPU (scheduled on its own core like any guest), reaches
+ * the frontend's queue and buffers only through hypervisor-checked grant copies, drives the
+ * physical device with its interrupt, and reports back with a hypercall; the hypervisor then
+ * interrupts the frontend. The frontend keeps running meanwhile.
+ */
+import type { Vm } from '../../core/vm.ts';
+import { type CostTable, mmioTrapCycles } from '../../time/cost-model.ts';
+import { buildCall } from '../call-record.ts';
+import type { DriverVm } from '../driver-vm.ts';
+import type { IoPath } from '../io-path.ts';
+import type { IoTracker } from '../io-tracker.ts';
+import { HV_BLKCTL_BASE, HV_HOSTUART_BASE, HV_MODE_GRANT, HV_RESULT_NEEDS_RESET, HV_RESULT_NOTIFY } from '../layout.ts';
+import type { VirtioTransport } from '../virtio-mmio.ts';
+import { type QueueStateReport, SplitHypercalls } from './split-hypercalls.ts';
+
+export interface SplitPathOptions {
+  vm: Vm;
+  tracker: IoTracker;
+  costs: CostTable;
+  driver: DriverVm;
+  frontend: number;
+  unit: number;
+  capacity: number;
+}
+
+/** An I/O in flight: posted to the driver VM, not yet reported back. */
+export interface OpenIo {
+  readonly path: SplitPath;
+  readonly io: number;
+  readonly transport: VirtioTransport;
+  readonly posted: number;
+  firstHypercall: number | undefined;
+  grantCycles: number;
+  deviceCycles: number;
+}
+
+export class SplitPath implements IoPath {
+  readonly name = 'split';
+  private readonly hypercalls: SplitHypercalls;
+
+  constructor(readonly o: SplitPathOptions) {
+    this.hypercalls = SplitHypercalls.for(o.driver);
+    this.hypercalls.register(o.frontend, this);
+  }
+
+  get vm(): Vm {
+    return this.o.vm;
+  }
+
+  get tracker(): IoTracker {
+    return this.o.tracker;
+  }
+
+  notify(transport: VirtioTransport, queue: number): void {
+    const { vm, tracker, costs, driver } = this.o;
+    const trap = mmioTrapCycles(costs);
+    const io = tracker.begin(transport.name, vm.clock.now() - trap);
+    tracker.phase(io, 'trap', vm.clock.now() - trap, trap);
+    const record = buildCall(HV_MODE_GRANT, this.o, transport, queue, { blk: HV_BLKCTL_BASE, uart: HV_HOSTUART_BASE });
+    tracker.phase(io, 'event channel', vm.clock.now(), costs.eventChannelSend.cycles);
+    vm.clock.charge(costs.eventChannelSend.cycles);
+    const posted = vm.clock.now();
+    this.hypercalls.open({ path: this, io, transport, posted, firstHypercall: undefined, grantCycles: 0, deviceCycles: 0 });
+    // The event reaches the driver VM at this moment of its own timeline.
+    driver.vm.clock.schedule(posted, `evtchn ${vm.name}`, () => driver.postEvent(record));
+  }
+
+  reset(transport: VirtioTransport): void {
+    void transport;
+  }
+
+  /** The driver VM reported a processed event (HV_SVC_QUEUE_STATE). */
+  queueState(open: OpenIo, report: QueueStateReport, driverNow: number): void {
+    const { tracker, costs, vm } = this.o;
+    const q = open.transport.queues[report.queue];
+    if (q) {
+      q.lastAvail = report.lastAvail;
+      q.usedIdx = report.usedIdx;
+    }
+    const start = open.firstHypercall ?? driverNow;
+    tracker.phase(open.io, 'driver wait', open.posted, Math.max(0, start - open.posted));
+    const run = Math.max(0, driverNow - start - open.grantCycles - open.deviceCycles);
+    tracker.phase(open.io, 'driver run', start, run);
+    tracker.served(open.io, report.completed, 0, report.errors);
+    if (report.result & HV_RESULT_NEEDS_RESET) open.transport.needsReset();
+    const notify = (report.result & HV_RESULT_NOTIFY) !== 0;
+    const delay = costs.eventChannelSend.cycles + (notify ? costs.interruptInjection.cycles : 0);
+    vm.clock.schedule(driverNow + delay, `evtchn ${vm.name} completion`, (at) => {
+      tracker.phase(open.io, 'interrupt injection', driverNow, delay);
+      if (notify) open.transport.complete();
+      tracker.end(open.io, at);
+    });
+  }
+}

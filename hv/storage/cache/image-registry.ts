@@ -1,0 +1,94 @@
+/**
+ * The images the block cache knows: an id per image file (keys are built from it, so the same
+ * file opened twice shares one id) and, per file, the registered top images (VM disks) whose
+ * backing chain includes it: the candidates that may reference its blocks.
+ */
+import { ConfigError } from '../../errors.ts';
+import { type BlockImage, SECTOR_SIZE } from '../block-image.ts';
+import { MAX_IMAGE_ID } from './key.ts';
+
+/**
+ * The granularity at which `image`'s chain can change where data lives: a raw image never
+ * changes it; an image with a numeric `clusterSize` (qcow2) changes it per cluster; anything
+ * else is assumed to change it per sector. The smallest unit over the chain counts.
+ */
+export function chainAllocationUnit(image: BlockImage): number {
+  let unit = Number.POSITIVE_INFINITY;
+  for (let i: BlockImage | null = image; i !== null; i = i.backing) {
+    if (i.format === 'raw' && i.backing === null) continue;
+    const cluster = (i as { clusterSize?: unknown }).clusterSize;
+    unit = Math.min(unit, typeof cluster === 'number' && cluster >= SECTOR_SIZE ? cluster : SECTOR_SIZE);
+  }
+  return unit;
+}
+
+export class ImageRegistry {
+  private readonly ids = new Map<string, number>();
+  private readonly images: BlockImage[] = [];
+  private readonly sharers: BlockImage[][] = [];
+  private readonly attached = new Set<BlockImage>();
+  private readonly units = new Map<BlockImage, number>();
+
+  /** The id of `image`'s file, assigned on first sight. */
+  idOf(image: BlockImage): number {
+    let id = this.ids.get(image.file);
+    if (id === undefined) {
+      id = this.images.length;
+      if (id > MAX_IMAGE_ID) throw new ConfigError(`block cache: more than ${MAX_IMAGE_ID + 1} image files`);
+      this.ids.set(image.file, id);
+      this.images.push(image);
+      this.sharers.push([]);
+    } else if (!image.readOnly && this.images[id]!.readOnly) {
+      // Keep a writable handle for write-backs when one is seen.
+      this.images[id] = image;
+    }
+    return id;
+  }
+
+  /** The image object used for write-backs to file `id`. */
+  image(id: number): BlockImage {
+    return this.images[id]!;
+  }
+
+  isAttached(top: BlockImage): boolean {
+    return this.attached.has(top);
+  }
+
+  /** Registers a VM disk: `top` and every image of its backing chain gain `top` as a sharer. */
+  attach(top: BlockImage): void {
+    if (this.attached.has(top)) return;
+    this.attached.add(top);
+    for (let image: BlockImage | null = top; image !== null; image = image.backing) {
+      this.sharers[this.idOf(image)]!.push(top);
+    }
+  }
+
+  detach(top: BlockImage): void {
+    if (!this.attached.delete(top)) return;
+    for (let image: BlockImage | null = top; image !== null; image = image.backing) {
+      const list = this.sharers[this.idOf(image)]!;
+      const at = list.indexOf(top);
+      if (at >= 0) list.splice(at, 1);
+    }
+  }
+
+  /** Registered top images whose chain includes file `id`. */
+  sharersOf(id: number): readonly BlockImage[] {
+    return this.sharers[id] ?? [];
+  }
+
+  /** {@link chainAllocationUnit} of `image`, computed once per image object. */
+  allocationUnit(image: BlockImage): number {
+    let unit = this.units.get(image);
+    if (unit === undefined) {
+      unit = chainAllocationUnit(image);
+      this.units.set(image, unit);
+    }
+    return unit;
+  }
+
+  /** Every image id known so far. */
+  allIds(): number[] {
+    return this.images.map((_, id) => id);
+  }
+}

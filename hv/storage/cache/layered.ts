@@ -1,0 +1,227 @@
+/**
+ * The layered policy: hvlab's own cache mechanism. The cache's blocks are organised in N layers,
+ * each an LRU list; layer 0 is the hottest and the last layer is the only one that evicts.
+ * Every block (and every remembered evicted key) tracks
+ *  - when it was last read and a smoothed interval between its reads (exponential average), and
+ *  - how many image files reference it (a base-image block under 20 overlays has 20),
+ * and those two signals drive its movement:
+ *  - placement: a missed block enters the layer its score selects, one layer above the last per
+ *    merit: "shared" (references >= sharedReferences) and "hot" (a known smoothed interval at
+ *    most the hot threshold; known when the key was remembered from an earlier eviction);
+ *  - promotion: a hit on a hot or shared block moves it one layer up (others go to the head of
+ *    their own layer);
+ *  - demotion: a layer over its size moves its least recently read block to the head of the
+ *    layer below; the last layer holds what remains of the capacity and evicts its tail.
+ * Blocks read once by one VM thus pass through the last layer only, while blocks that several
+ * VMs read (a boot storm) or that are read often stay in the upper layers. Every step is O(1)
+ * (a cascade of demotions is at most N-1 moves).
+ */
+import { InternalError } from '../../errors.ts';
+import { type BlockKey, NO_KEY } from './key.ts';
+import { type LayeredOptions, type ResolvedLayeredOptions, resolveLayeredOptions } from './layered-options.ts';
+import { NIL, NodePool } from './node-pool.ts';
+import type { CachePolicy, LayerStats } from './policy.ts';
+
+const UNKNOWN = -1;
+/** Weight of one hit in the running mean of log2 intervals behind the 'auto' hot threshold. */
+const AUTO_WEIGHT = 1 / 256;
+
+export class LayeredPolicy implements CachePolicy {
+  readonly name = 'layered';
+  readonly options: ResolvedLayeredOptions;
+  private readonly pool: NodePool;
+  private readonly lastRead: Float64Array;
+  /** Smoothed interval between reads in cycles, or UNKNOWN before the second read. */
+  private readonly interval: Float64Array;
+  private readonly references: Uint32Array;
+  private readonly caps: Int32Array;
+  private readonly bottom: number;
+  private readonly ghost: number;
+  private readonly hits: Float64Array;
+  /** Running mean of log2(1 + interval) over hits, NaN until the first one ('auto' threshold). */
+  private logMeanInterval = Number.NaN;
+  private promotions = 0;
+  private demotions = 0;
+
+  constructor(
+    readonly capacity: number,
+    options: LayeredOptions = {},
+  ) {
+    this.options = resolveLayeredOptions(capacity, options);
+    const layers = this.options.layerCapacities.length;
+    const nodes = capacity + this.options.ghostCapacity;
+    this.pool = new NodePool(nodes, layers + 1);
+    this.lastRead = new Float64Array(nodes);
+    this.interval = new Float64Array(nodes);
+    this.references = new Uint32Array(nodes);
+    this.caps = Int32Array.from(this.options.layerCapacities);
+    this.bottom = layers - 1;
+    this.ghost = layers;
+    this.hits = new Float64Array(layers);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (let l = 0; l <= this.bottom; l++) n += this.pool.size(l);
+    return n;
+  }
+
+  get metadataBytes(): number {
+    const perNode = 8 + 8 + 4;
+    return this.pool.byteLength + this.pool.nodeCount * perNode;
+  }
+
+  /** The hot threshold in effect now (cycles). */
+  get hotThreshold(): number {
+    const fixed = this.options.hotInterval;
+    if (fixed !== 'auto') return fixed;
+    // Before the first hit nothing has proved hot.
+    return Number.isNaN(this.logMeanInterval) ? 0 : 2 ** this.logMeanInterval - 1;
+  }
+
+  /** Promotions and demotions since construction (for reports). */
+  get moves(): { promotions: number; demotions: number } {
+    return { promotions: this.promotions, demotions: this.demotions };
+  }
+
+  lookup(key: BlockKey, now: number): boolean {
+    const node = this.pool.find(key);
+    if (node === NIL) return false;
+    const layer = this.pool.list[node]!;
+    if (layer === this.ghost) return false;
+    this.hits[layer]!++;
+    const raw = this.observeRead(node, now);
+    this.learnInterval(raw);
+    if (layer > 0 && this.deservesPromotion(node)) {
+      this.pool.moveToHead(layer - 1, node);
+      this.promotions++;
+      this.settle(layer - 1, now);
+    } else {
+      this.pool.moveToHead(layer, node);
+    }
+    return true;
+  }
+
+  contains(key: BlockKey): boolean {
+    const node = this.pool.find(key);
+    return node !== NIL && this.pool.list[node] !== this.ghost;
+  }
+
+  admit(key: BlockKey, now: number, references: number): BlockKey {
+    const ghost = this.pool.find(key);
+    if (ghost !== NIL && this.pool.list[ghost] !== this.ghost) throw new InternalError(`layered: admit of resident key ${key}`);
+    // Take the remembered read history out of the ghost list first: making room may drop the
+    // ghost list's tail, which could be this key.
+    const lastRead = ghost === NIL ? now : this.lastRead[ghost]!;
+    const interval = ghost === NIL ? UNKNOWN : this.interval[ghost]!;
+    if (ghost !== NIL) this.pool.release(ghost);
+    const evicted = this.size >= this.capacity ? this.evict(now) : NO_KEY;
+    const node = this.pool.allocate(key, this.bottom);
+    this.lastRead[node] = lastRead;
+    this.interval[node] = interval;
+    if (ghost !== NIL) this.observeRead(node, now);
+    this.references[node] = references;
+    const layer = this.placement(node);
+    this.pool.moveToHead(layer, node);
+    this.settle(layer, now);
+    return evicted;
+  }
+
+  remove(key: BlockKey): boolean {
+    const node = this.pool.find(key);
+    if (node === NIL || this.pool.list[node] === this.ghost) return false;
+    this.pool.release(node);
+    return true;
+  }
+
+  setReferences(key: BlockKey, references: number): void {
+    const node = this.pool.find(key);
+    if (node !== NIL) this.references[node] = references;
+  }
+
+  layers(): LayerStats[] {
+    return Array.from(this.caps, (capacity, layer) => ({
+      name: `L${layer}`,
+      blocks: this.pool.size(layer),
+      capacity,
+      hits: this.hits[layer]!,
+    }));
+  }
+
+  /** The layer a resident key is in, or null (for tests). */
+  layerOf(key: BlockKey): number | null {
+    const node = this.pool.find(key);
+    return node === NIL || this.pool.list[node] === this.ghost ? null : this.pool.list[node]!;
+  }
+
+  /** Records a read at `now`; returns the raw interval since the previous read. */
+  private observeRead(node: number, now: number): number {
+    const raw = Math.max(0, now - this.lastRead[node]!);
+    const smoothed = this.interval[node]!;
+    this.interval[node] = smoothed === UNKNOWN ? raw : smoothed + this.options.smoothing * (raw - smoothed);
+    this.lastRead[node] = now;
+    return raw;
+  }
+
+  private learnInterval(raw: number): void {
+    const log = Math.log2(1 + raw);
+    const mean = this.logMeanInterval;
+    this.logMeanInterval = Number.isNaN(mean) ? log : mean + AUTO_WEIGHT * (log - mean);
+  }
+
+  private isHot(node: number): boolean {
+    const smoothed = this.interval[node]!;
+    return smoothed !== UNKNOWN && smoothed <= this.hotThreshold;
+  }
+
+  private isShared(node: number): boolean {
+    return this.references[node]! >= this.options.sharedReferences;
+  }
+
+  private deservesPromotion(node: number): boolean {
+    return this.isShared(node) || this.isHot(node);
+  }
+
+  private placement(node: number): number {
+    const merits = (this.isShared(node) ? 1 : 0) + (this.isHot(node) ? 1 : 0);
+    return Math.max(0, this.bottom - merits);
+  }
+
+  /** Demotes from `layer` downwards while a layer exceeds its size (the last layer has none). */
+  private settle(layer: number, now: number): void {
+    for (let l = layer; l < this.bottom && this.pool.size(l) > this.caps[l]!; l++) {
+      this.pool.moveToHead(l + 1, this.coldest(l, now));
+      this.demotions++;
+    }
+  }
+
+  /** Evicts the coldest block of the last layer into the ghost list; returns its key. */
+  private evict(now: number): BlockKey {
+    let layer = this.bottom;
+    // The upper layers never exceed their sizes, so the last one is non-empty when the cache is
+    // full; the loop only guards that invariant.
+    while (this.pool.size(layer) === 0 && layer > 0) layer--;
+    const victim = this.coldest(layer, now);
+    const key = this.pool.keys[victim]!;
+    if (this.pool.size(this.ghost) >= this.options.ghostCapacity) this.pool.release(this.pool.tail(this.ghost));
+    this.pool.moveToHead(this.ghost, victim);
+    return key;
+  }
+
+  /**
+   * The block to move out of `layer`: its least recently read one, unless that block is hot (read
+   * at short intervals, just not lately); a hot tail gets a second chance at the head of the layer
+   * with its interval aged by the time since its last read, so that a block whose reads stopped
+   * loses the privilege after one more pass. At most `secondChances` blocks are spared per call,
+   * which keeps the step O(1).
+   */
+  private coldest(layer: number, now: number): number {
+    for (let spared = 0; spared < this.options.secondChances; spared++) {
+      const tail = this.pool.tail(layer);
+      if (!this.isHot(tail)) return tail;
+      this.interval[tail] = Math.max(this.interval[tail]!, now - this.lastRead[tail]!);
+      this.pool.moveToHead(layer, tail);
+    }
+    return this.pool.tail(layer);
+  }
+}

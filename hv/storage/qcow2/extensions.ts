@@ -13,8 +13,6 @@ export interface HeaderExtensions {
   readonly backingFormat: string | null;
   /** Feature names by "<type>:<bit>" (type 0 incompatible, 1 compatible, 2 autoclear). */
   readonly featureNames: ReadonlyMap<string, string>;
-  /** Types of every extension present (unknown ones included), in file order. */
-  readonly types: readonly number[];
 }
 
 const recordHeaderParser = new Parser().endianness('big').uint32('type').uint32('length');
@@ -33,7 +31,6 @@ const MAX_FORMAT_NAME = 32;
 export function parseExtensions(area: Buffer, start: number, file: ImageFile): HeaderExtensions {
   let backingFormat: string | null = null;
   const featureNames = new Map<string, string>();
-  const types: number[] = [];
   // Each record takes at least 8 bytes, so this walks at most one cluster's worth of records.
   for (let offset = start; offset + 8 <= area.length; ) {
     const { type, length } = recordHeaderParser.parse(area.subarray(offset, offset + 8)) as { type: number; length: number };
@@ -43,12 +40,11 @@ export function parseExtensions(area: Buffer, start: number, file: ImageFile): H
       file.fail(`header extension ${hex(type)} at ${hex(offset)} (${length} bytes) runs past the end of the header area (${area.length} bytes)`);
     }
     const data = area.subarray(dataStart, dataStart + length);
-    types.push(type);
     if (type === EXT.backingFormat) backingFormat = parseBackingFormat(data, file);
     else if (type === EXT.featureNameTable) parseFeatureNames(data, featureNames);
     offset = dataStart + Math.ceil(length / 8) * 8;
   }
-  return { backingFormat, featureNames, types };
+  return { backingFormat, featureNames };
 }
 
 function parseBackingFormat(data: Buffer, file: ImageFile): string {

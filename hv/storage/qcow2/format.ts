@@ -78,15 +78,11 @@ export function makeGeometry(version: 2 | 3, clusterBits: number, size: number, 
 }
 
 /** Bytes of guest data one L1 entry (one L2 table) maps. */
-export function bytesPerL2(g: Geometry): number {
+function bytesPerL2(g: Geometry): number {
   return g.clusterSize * g.l2Entries;
 }
 
 /** L1 entries needed to map `size` guest bytes. */
 export function l1EntriesFor(g: Geometry, size: number): number {
   return Math.ceil(size / bytesPerL2(g));
-}
-
-export function clustersFor(g: Geometry, bytes: number): number {
-  return Math.ceil(bytes / g.clusterSize);
 }

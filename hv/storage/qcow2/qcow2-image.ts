@@ -46,6 +46,8 @@ export class Qcow2Image implements BlockImage {
   readonly file: string;
   readonly size: number;
   readonly info: Qcow2Info;
+  /** Allocation unit: where data lives can change per cluster (block caches key on this). */
+  readonly clusterSize: number;
   private readonly g: Geometry;
   private readonly refcounts: Refcounts;
   private readonly map: ClusterMap;
@@ -67,6 +69,7 @@ export class Qcow2Image implements BlockImage {
     this.file = io.path;
     this.g = header.geometry;
     this.size = this.g.size;
+    this.clusterSize = this.g.clusterSize;
     this.info = describe(header);
     const cacheTables = Math.max(MIN_CACHE_TABLES, Math.floor(cacheBytes / this.g.clusterSize));
     const writeBack = (): void => this.writeBack();

@@ -47,7 +47,7 @@ export function registerCacheSimCommand(program: Command, setStatus: (status: nu
     .option('--block <BYTES>', 'cache block size in bytes', parseBlockSize('--block'), 4096)
     .option('--device <NAME>', `device cost model: ${Object.keys(DISK_TIMINGS).join(', ')}`, parseChoice('--device', Object.keys(DISK_TIMINGS)), 'sd-spi')
     .option('--layers <N>', 'layered: number of layers (default 3)', parseInteger('--layers', 2))
-    .option('--layer-shares <LIST>', 'layered: shares of the layers above the last, top first (default 0.375,0.375)', parseShares)
+    .option('--layer-shares <LIST>', 'layered: shares of the layers above the last, top first (default 0.45,0.45)', parseShares)
     .option('--hot-interval-us <US>', "layered: read interval that counts as hot, in us, or 'auto' (default)", parseHotInterval)
     .option('--shared-refs <N>', 'layered: image files referencing a block for it to count as shared (default 2)', parseInteger('--shared-refs', 1))
     .option('--json <FILE>', 'also write the full results (occupancy over time included) as JSON')

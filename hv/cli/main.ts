@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.ts';
 import { registerCostsCommand } from './costs.ts';
+import { registerExperimentCommand } from './experiment.ts';
 import { registerRunCommand } from './run.ts';
 import { registerCacheSimCommand } from './cache-sim.ts';
 import { registerTraceGenCommand } from './trace-gen.ts';
@@ -23,6 +24,7 @@ export function buildProgram(setStatus: (status: number) => void): Command {
   registerCacheSimCommand(program, setStatus);
   registerTraceGenCommand(program, setStatus);
   registerCostsCommand(program);
+  registerExperimentCommand(program);
   return program;
 }
 

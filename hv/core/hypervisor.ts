@@ -70,47 +70,48 @@ export class Hypervisor {
   private loop(until: number): EndReason {
     for (;;) {
       if (this.stopRequest) return this.stopRequest;
-      const core = this.nextCore();
-      if (!core) return this.vms.some((vm) => vm.alive) ? 'idle' : 'all-stopped';
-      if (core.clock >= until) return 'until-cycles';
-      this.advance(core, until);
+      const next = this.nextCore();
+      if (!next) return this.vms.some((vm) => vm.alive) ? 'idle' : 'all-stopped';
+      if (next.at >= until) return 'until-cycles';
+      this.advance(next.core, next.at, until);
     }
   }
 
-  /** The unfinished core with the smallest clock (lowest index on ties). */
-  private nextCore(): Core | undefined {
-    let best: Core | undefined;
+  /**
+   * The core that has work soonest: a runnable vCPU at its clock, or a device event of one of its
+   * vCPUs later (it idles until then). A core with neither waits without a time (another core may
+   * still post an event to it); when every core waits so, the run is over.
+   */
+  private nextCore(): { core: Core; at: number } | undefined {
+    let best: { core: Core; at: number } | undefined;
     for (const core of this.cores) {
       if (core.finished) continue;
-      if (!this.scheduler.queue(core.index).some((vm) => vm.alive)) {
+      const queue = this.scheduler.queue(core.index).filter((vm) => vm.alive);
+      if (queue.length === 0) {
         core.finished = true;
         continue;
       }
-      if (!best || core.clock < best.clock) best = core;
+      const at = this.readyTime(core, queue);
+      if (at !== Infinity && (!best || at < best.at)) best = { core, at };
     }
     return best;
   }
 
-  private advance(core: Core, until: number): void {
+  private readyTime(core: Core, queue: readonly Vm[]): number {
+    if (queue.some((vm) => vm.runnable(core.clock))) return core.clock;
+    return Math.max(core.clock, Math.min(...queue.map((vm) => vm.clock.nextEventTime())));
+  }
+
+  private advance(core: Core, at: number, until: number): void {
+    if (at > core.clock) return core.idleUntil(Math.min(at, until));
     const vm = this.scheduler.pick(core.index, core.clock);
-    if (!vm) return this.idle(core, until);
+    if (!vm) return core.idleUntil(Math.min(core.clock + 1, until));
     core.switchTo(vm);
     const deadline = Math.min(this.scheduler.sliceEnd(core.index), until);
     const { outcome, consumed } = vm.step(core.clock, deadline);
     core.clock += consumed;
     this.checkProgress(consumed, outcome);
     this.settle(core, vm, outcome);
-  }
-
-  private idle(core: Core, until: number): void {
-    const queue = this.scheduler.queue(core.index);
-    const next = Math.min(...queue.filter((vm) => vm.alive).map((vm) => vm.clock.nextEventTime()));
-    if (next === Infinity) {
-      core.idleUntil(core.clock);
-      core.finished = true;
-      return;
-    }
-    core.idleUntil(Math.min(Math.max(next, core.clock), until));
   }
 
   private settle(core: Core, vm: Vm, outcome: StepOutcome): void {

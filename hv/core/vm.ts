@@ -59,6 +59,8 @@ export class Vm implements CpuEvents, SchedulableVcpu {
   readonly board: BoardInstance;
   state: GuestState = 'running';
   exitCode: number | null = null;
+  /** Virtual time at which the guest halted or faulted. */
+  stoppedAt: number | null = null;
   fault: FaultReport | null = null;
   private readonly handlerStarts: number[] = [];
   private resetRequested = false;
@@ -162,6 +164,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
 
   /** Marks the guest stopped (halted or faulted) and releases nothing yet (stats stay readable). */
   stop(state: 'halted' | 'faulted', exitCode: number | null, fault: FaultReport | null): void {
+    this.stoppedAt = this.services.coreNow();
     this.state = state;
     this.exitCode = exitCode;
     this.fault = fault;

@@ -7,15 +7,18 @@
  * slices (named after the guest), vCPU switches, idle time, and the cost of each trap, exception
  * entry and return nested inside the residency; process "guests" has one thread per guest with
  * its exception handlers (entry to return, nested as they preempt each other) and its start and
- * stop.
+ * stop; process "I/O" shows every I/O (queue notification to completion interrupt) and its
+ * phases as asynchronous slices, per guest.
  */
 import type { TraceEvent } from './events.ts';
 
 const CORES_PID = 1;
 const GUESTS_PID = 2;
+const IO_PID = 3;
 
 interface ChromeEvent {
   name: string;
+  id?: string;
   cat?: string;
   ph: string;
   ts?: number;
@@ -40,6 +43,7 @@ export function chromeTrace(events: readonly TraceEvent[], meta: TraceMetadata, 
   const guestTid = new Map(meta.guests.map((g, i) => [g, i + 1]));
   const residency = new Map<number, { ts: number; guest: string; pc: number }>();
   const handlers = new Map<string, Array<{ ts: number; name: string }>>();
+  let phaseSeq = 0;
   for (const e of events) {
     const tid = e.core + 1;
     switch (e.kind) {
@@ -73,6 +77,20 @@ export function chromeTrace(events: readonly TraceEvent[], meta: TraceMetadata, 
         if (open) slices.push(slice(open.name, 'handler', open.ts, e.ts + e.dur - open.ts, GUESTS_PID, guestTid.get(e.guest) ?? 0, { core: e.core }));
         break;
       }
+      case 'io-begin':
+        out.push(asyncEvent('b', `io ${e.device}`, `io-${e.guest}-${e.id}`, e.ts, guestTid.get(e.guest) ?? 0, { path: e.path, core: e.core }));
+        break;
+      case 'io-end':
+        out.push(asyncEvent('e', '', `io-${e.guest}-${e.id}`, e.ts, guestTid.get(e.guest) ?? 0, { requests: e.requests, bytes: e.bytes, errors: e.errors }));
+        break;
+      case 'io-phase': {
+        // Phases of one I/O may overlap (the split path's driver work and its grant copies), so
+        // each is its own asynchronous slice rather than a nested one.
+        const id = `phase-${e.guest}-${e.id}-${phaseSeq++}`;
+        const tid = guestTid.get(e.guest) ?? 0;
+        out.push(asyncEvent('b', e.phase, id, e.ts, tid, { io: e.id, core: e.core }), asyncEvent('e', e.phase, id, e.ts + e.dur, tid, {}));
+        break;
+      }
       case 'guest-start':
       case 'guest-stop': {
         const args = e.kind === 'guest-stop' ? { pc: hex(e.pc), state: e.state, detail: e.detail } : { pc: hex(e.pc) };
@@ -82,8 +100,13 @@ export function chromeTrace(events: readonly TraceEvent[], meta: TraceMetadata, 
     }
   }
   closeOpen(slices, residency, handlers, guestTid, endTime);
+  out.push(...ioMetadata(events, meta.guests));
   slices.sort((a, b) => a.ts! - b.ts! || b.dur! - a.dur!);
   return { traceEvents: [...out, ...slices], displayTimeUnit: 'ns', otherData: otherData(meta) };
+}
+
+function asyncEvent(ph: 'b' | 'e', name: string, id: string, ts: number, tid: number, args: Record<string, unknown>): ChromeEvent {
+  return { name, cat: 'io', ph, ts, pid: IO_PID, tid, id, args } as ChromeEvent;
 }
 
 function slice(name: string, cat: string, ts: number, dur: number, pid: number, tid: number, args: Record<string, unknown>): ChromeEvent {
@@ -129,6 +152,20 @@ function metadataEvents(meta: TraceMetadata): ChromeEvent[] {
     events.push({ name: 'thread_sort_index', ph: 'M', pid: GUESTS_PID, tid: i + 1, args: { sort_index: i } });
   });
   return events;
+}
+
+/** The "I/O" process and its per-guest tracks, when the run did I/O. */
+function ioMetadata(events: readonly TraceEvent[], guests: readonly string[]): ChromeEvent[] {
+  const withIo = new Set(events.filter((e) => e.kind === 'io-begin').map((e) => (e as { guest: string }).guest));
+  if (withIo.size === 0) return [];
+  const out: ChromeEvent[] = [
+    { name: 'process_name', ph: 'M', pid: IO_PID, tid: 0, args: { name: 'I/O' } },
+    { name: 'process_sort_index', ph: 'M', pid: IO_PID, tid: 0, args: { sort_index: 2 } },
+  ];
+  guests.forEach((g, i) => {
+    if (withIo.has(g)) out.push({ name: 'thread_name', ph: 'M', pid: IO_PID, tid: i + 1, args: { name: `${g} I/O` } });
+  });
+  return out;
 }
 
 function otherData(meta: TraceMetadata): Record<string, unknown> {

@@ -10,15 +10,16 @@ export interface LayeredOptions {
   readonly layers?: number;
   /**
    * Sizes of the layers above the last, as shares of the capacity, top first; the last layer
-   * gets the rest. Default: 3/4 of the cache split evenly over the upper layers (3 layers:
-   * 0.375, 0.375, last 0.25), so one-time private blocks pass through a quarter of the cache
-   * while blocks that proved hot or shared keep the rest (like SLRU's protected segment).
+   * gets the rest. Default: 9/10 of the cache split evenly over the upper layers (3 layers:
+   * 0.45, 0.45, last 0.10), so that blocks read once by one VM pass through a tenth of the cache
+   * (as in S3-FIFO's small queue) while blocks that proved hot or shared keep the rest.
    */
   readonly layerShares?: readonly number[];
   /**
-   * A block whose smoothed read interval (cycles) is at most this is hot. 'auto' (default):
-   * the running geometric mean of the read intervals seen at hits, so that the threshold
-   * follows the trace's time scale (microseconds in a boot storm, minutes in a server trace).
+   * A block whose smoothed read interval (cycles) is at most this is hot. 'auto' (default): per
+   * layer, how long an unread block survives in it (the mean time since the last read of the
+   * blocks it demoted or evicted), so that a block is hot for a layer when it will be read again
+   * before that layer would push it out; it follows the trace's own time scale.
    */
   readonly hotInterval?: number | 'auto';
   /** A block referenced by at least this many image files is shared (default 2). */
@@ -42,7 +43,7 @@ export interface ResolvedLayeredOptions {
 
 export const LAYERED_DEFAULTS = {
   layers: 3,
-  upperShare: 0.75,
+  upperShare: 0.9,
   hotInterval: 'auto',
   sharedReferences: 2,
   smoothing: 0.5,

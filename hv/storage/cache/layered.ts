@@ -23,8 +23,8 @@ import { NIL, NodePool } from './node-pool.ts';
 import type { CachePolicy, LayerStats } from './policy.ts';
 
 const UNKNOWN = -1;
-/** Weight of one hit in the running mean of log2 intervals behind the 'auto' hot threshold. */
-const AUTO_WEIGHT = 1 / 256;
+/** Weight of one demotion in a layer's running mean residency (the 'auto' hot threshold). */
+const AGE_WEIGHT = 1 / 32;
 
 export class LayeredPolicy implements CachePolicy {
   readonly name = 'layered';
@@ -38,8 +38,17 @@ export class LayeredPolicy implements CachePolicy {
   private readonly bottom: number;
   private readonly ghost: number;
   private readonly hits: Float64Array;
-  /** Running mean of log2(1 + interval) over hits, NaN until the first one ('auto' threshold). */
-  private logMeanInterval = Number.NaN;
+  /**
+   * Per layer, the running mean time since their last read of the blocks it demoted (or, for the
+   * last layer, evicted): how long an unread block survives there. Infinite until the layer
+   * first overflows: while it has room, anything may enter.
+   */
+  private readonly residency: Float64Array;
+  /**
+   * Running mean of the time from a shared block's first read to its second: whether a new
+   * shared block will be read again before the layer above the last would demote it.
+   */
+  private sharedReuse = 0;
   private promotions = 0;
   private demotions = 0;
 
@@ -58,6 +67,7 @@ export class LayeredPolicy implements CachePolicy {
     this.bottom = layers - 1;
     this.ghost = layers;
     this.hits = new Float64Array(layers);
+    this.residency = new Float64Array(layers).fill(Number.POSITIVE_INFINITY);
   }
 
   get size(): number {
@@ -71,12 +81,14 @@ export class LayeredPolicy implements CachePolicy {
     return this.pool.byteLength + this.pool.nodeCount * perNode;
   }
 
-  /** The hot threshold in effect now (cycles). */
-  get hotThreshold(): number {
+  /**
+   * The read interval (cycles) at or below which a block is hot enough for `layer`: the fixed
+   * `hotInterval`, or with 'auto' the layer's residency, i.e. whether the block will be read
+   * again before the layer would push it out.
+   */
+  hotThreshold(layer: number): number {
     const fixed = this.options.hotInterval;
-    if (fixed !== 'auto') return fixed;
-    // Before the first hit nothing has proved hot.
-    return Number.isNaN(this.logMeanInterval) ? 0 : 2 ** this.logMeanInterval - 1;
+    return fixed === 'auto' ? this.residency[layer]! : fixed;
   }
 
   /** Promotions and demotions since construction (for reports). */
@@ -90,9 +102,8 @@ export class LayeredPolicy implements CachePolicy {
     const layer = this.pool.list[node]!;
     if (layer === this.ghost) return false;
     this.hits[layer]!++;
-    const raw = this.observeRead(node, now);
-    this.learnInterval(raw);
-    if (layer > 0 && this.deservesPromotion(node)) {
+    this.observeRead(node, now);
+    if (layer > 0 && (this.isShared(node) || this.isHotFor(node, layer - 1))) {
       this.pool.moveToHead(layer - 1, node);
       this.promotions++;
       this.settle(layer - 1, now);
@@ -154,43 +165,42 @@ export class LayeredPolicy implements CachePolicy {
     return node === NIL || this.pool.list[node] === this.ghost ? null : this.pool.list[node]!;
   }
 
-  /** Records a read at `now`; returns the raw interval since the previous read. */
-  private observeRead(node: number, now: number): number {
+  /** Records a read at `now` in the block's smoothed interval. */
+  private observeRead(node: number, now: number): void {
     const raw = Math.max(0, now - this.lastRead[node]!);
     const smoothed = this.interval[node]!;
+    if (smoothed === UNKNOWN && this.isShared(node)) this.sharedReuse += AGE_WEIGHT * (raw - this.sharedReuse);
     this.interval[node] = smoothed === UNKNOWN ? raw : smoothed + this.options.smoothing * (raw - smoothed);
     this.lastRead[node] = now;
-    return raw;
   }
 
-  private learnInterval(raw: number): void {
-    const log = Math.log2(1 + raw);
-    const mean = this.logMeanInterval;
-    this.logMeanInterval = Number.isNaN(mean) ? log : mean + AUTO_WEIGHT * (log - mean);
-  }
-
-  private isHot(node: number): boolean {
+  private isHotFor(node: number, layer: number): boolean {
     const smoothed = this.interval[node]!;
-    return smoothed !== UNKNOWN && smoothed <= this.hotThreshold;
+    return smoothed !== UNKNOWN && smoothed <= this.hotThreshold(layer);
   }
 
   private isShared(node: number): boolean {
     return this.references[node]! >= this.options.sharedReferences;
   }
 
-  private deservesPromotion(node: number): boolean {
-    return this.isShared(node) || this.isHot(node);
-  }
-
+  /**
+   * The layer for an admitted block: the last, one higher if shared, one more if its known
+   * interval is hot there. A shared block read only once so far goes up only while shared blocks
+   * are typically read again before the layer above the last would demote them; otherwise it
+   * waits in the last layer and its ghost brings it back up when the next VM reads it.
+   */
   private placement(node: number): number {
-    const merits = (this.isShared(node) ? 1 : 0) + (this.isHot(node) ? 1 : 0);
-    return Math.max(0, this.bottom - merits);
+    let layer = this.bottom;
+    const known = this.interval[node] !== UNKNOWN;
+    if (this.isShared(node) && (known || this.sharedReuse <= this.hotThreshold(layer - 1))) layer--;
+    if (layer > 0 && this.isHotFor(node, layer - 1)) layer--;
+    return Math.max(0, layer);
   }
 
   /** Demotes from `layer` downwards while a layer exceeds its size (the last layer has none). */
   private settle(layer: number, now: number): void {
     for (let l = layer; l < this.bottom && this.pool.size(l) > this.caps[l]!; l++) {
-      this.pool.moveToHead(l + 1, this.coldest(l, now));
+      this.pool.moveToHead(l + 1, this.leave(l, now));
       this.demotions++;
     }
   }
@@ -201,7 +211,7 @@ export class LayeredPolicy implements CachePolicy {
     // The upper layers never exceed their sizes, so the last one is non-empty when the cache is
     // full; the loop only guards that invariant.
     while (this.pool.size(layer) === 0 && layer > 0) layer--;
-    const victim = this.coldest(layer, now);
+    const victim = this.leave(layer, now);
     const key = this.pool.keys[victim]!;
     if (this.pool.size(this.ghost) >= this.options.ghostCapacity) this.pool.release(this.pool.tail(this.ghost));
     this.pool.moveToHead(this.ghost, victim);
@@ -209,19 +219,22 @@ export class LayeredPolicy implements CachePolicy {
   }
 
   /**
-   * The block to move out of `layer`: its least recently read one, unless that block is hot (read
-   * at short intervals, just not lately); a hot tail gets a second chance at the head of the layer
-   * with its interval aged by the time since its last read, so that a block whose reads stopped
-   * loses the privilege after one more pass. At most `secondChances` blocks are spared per call,
-   * which keeps the step O(1).
+   * The block to move out of `layer`: its least recently read one, unless that block is hot for
+   * the layer (read at short intervals, just not lately); a hot tail gets a second chance at the
+   * head with its interval aged by the time since its last read, so that a block whose reads
+   * stopped loses the privilege after one more pass. At most `secondChances` blocks are spared
+   * per call, which keeps the step O(1). Updates the layer's residency.
    */
-  private coldest(layer: number, now: number): number {
-    for (let spared = 0; spared < this.options.secondChances; spared++) {
-      const tail = this.pool.tail(layer);
-      if (!this.isHot(tail)) return tail;
+  private leave(layer: number, now: number): number {
+    let tail = this.pool.tail(layer);
+    for (let spared = 0; spared < this.options.secondChances && this.isHotFor(tail, layer); spared++) {
       this.interval[tail] = Math.max(this.interval[tail]!, now - this.lastRead[tail]!);
       this.pool.moveToHead(layer, tail);
+      tail = this.pool.tail(layer);
     }
-    return this.pool.tail(layer);
+    const age = now - this.lastRead[tail]!;
+    const mean = this.residency[layer]!;
+    this.residency[layer] = mean === Number.POSITIVE_INFINITY ? age : mean + AGE_WEIGHT * (age - mean);
+    return tail;
   }
 }

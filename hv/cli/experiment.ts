@@ -1,0 +1,69 @@
+/**
+ * `hv experiment io-path [--requests N] [--size BYTES] [--out DIR]`: the same workload under the
+ * three I/O paths; prints a table per path and writes results.json (deterministic numbers),
+ * host.json (host speed), a Perfetto trace per path and an SVG chart of the phases into --out.
+ */
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.ts';
+import { phaseChartSvg } from '../io/experiment/chart.ts';
+import { type HostResult, type PathResult, runExperiment } from '../io/experiment/io-path-experiment.ts';
+import { parseInteger } from './options.ts';
+import { writeOutputFile } from './output-file.ts';
+
+const FIRMWARE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'firmware', 'build');
+
+interface Options {
+  requests: number;
+  size: number;
+  out: string;
+}
+
+export function registerExperimentCommand(program: Command): void {
+  program
+    .command('experiment')
+    .description('run an experiment; `io-path` compares the in-context, split and emulated I/O paths')
+    .argument('<name>', 'the experiment: io-path')
+    .option('--requests <N>', 'requests per workload phase', parseInteger('--requests', 1), 64)
+    .option('--size <BYTES>', 'request size in bytes, a multiple of 512 (default: the 512 B and 4 KiB mix)', parseInteger('--size', 0), 0)
+    .option('--out <DIR>', 'where results.json, host.json, traces and the chart go', 'out/io-path')
+    .action(async (name: string, options: Options) => {
+      if (name !== 'io-path') throw new UsageError(`unknown experiment "${name}" (known: io-path)`);
+      if (options.size % 512 !== 0 || options.size > 65536) throw new UsageError('--size: expected a multiple of 512 up to 65536');
+      await ioPathExperiment(options);
+    });
+}
+
+async function ioPathExperiment(o: Options): Promise<void> {
+  const outDir = resolve(o.out);
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (cause) {
+    throw new UsageError(`${o.out}: cannot create the output directory: ${(cause as Error).message}`);
+  }
+  const { results, host } = runExperiment({ requests: o.requests, size: o.size, outDir, firmwareDir: FIRMWARE });
+  process.stdout.write(resultTables(results, host));
+  writeOutputFile(join(outDir, 'results.json'), `${JSON.stringify({ requests: o.requests, size: o.size, paths: results }, null, 2)}\n`);
+  writeOutputFile(join(outDir, 'host.json'), `${JSON.stringify({ note: 'host speed varies between runs', paths: host }, null, 2)}\n`);
+  const bars = results.flatMap((r) => Object.entries(r.phases).map(([phase, cycles]) => ({ path: r.path, phase, cycles })));
+  writeOutputFile(join(outDir, 'phases.svg'), await phaseChartSvg(bars, `mean cycles per I/O by phase (${o.requests} requests per phase)`));
+  process.stdout.write(`wrote ${join(o.out, 'results.json')}, host.json, phases.svg and trace-<path>.json\n`);
+}
+
+export function resultTables(results: readonly PathResult[], host: readonly HostResult[]): string {
+  const summary = new Table({
+    head: ['path', 'I/Os', 'latency p50', 'latency p99', 'traps/I/O', 'switches/I/O', 'I/Os per virtual s', 'host I/Os per s', 'read checksum'],
+    style: { head: [], border: [] },
+  });
+  for (const r of results) {
+    const h = host.find((x) => x.path === r.path)!;
+    summary.push([r.path, r.ios, r.latency.p50, r.latency.p99, r.trapsPerIo, r.worldSwitchesPerIo, r.iosPerVirtualSecond, Math.round(h.iosPerSecond), r.readChecksum ?? '-']);
+  }
+  const phaseNames = [...new Set(results.flatMap((r) => Object.keys(r.phases)))].sort();
+  const phases = new Table({ head: ['phase (mean cycles per I/O)', ...results.map((r) => r.path)], style: { head: [], border: [] } });
+  for (const name of phaseNames) phases.push([name, ...results.map((r) => r.phases[name] ?? '-')]);
+  return `${summary.toString()}\n${phases.toString()}\n`;
+}

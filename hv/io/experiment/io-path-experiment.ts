@@ -1,0 +1,135 @@
+/**
+ * The I/O-path experiment: the same workload guest (firmware/build/ioload.elf: sequential and
+ * random 512-byte and 4 KiB reads and writes, console writes) under each I/O path, each run on a
+ * fresh zero-filled raw disk image with the driver VM on core 1 and the guest on core 0. For each
+ * path: I/O latency, the cycles of each phase per I/O, traps and world switches per I/O, I/Os per
+ * virtual second, the data the guest read (its checksum) and the disk's content (SHA-256), and
+ * the host speed. Everything but the host numbers is deterministic.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GuestIoReport } from '../../core/guest-stats.ts';
+import { bootSystem } from '../../core/system.ts';
+import { validateSystem } from '../../core/system-config.ts';
+import { InternalError } from '../../errors.ts';
+import type { DistributionSummary } from '../../trace/histogram.ts';
+import { writeChromeTrace } from '../../trace/trace-file.ts';
+import { IO_PATHS, type IoPathName } from '../io-path.ts';
+
+export interface ExperimentOptions {
+  requests: number;
+  /** Request size in bytes; 0 = the workload's mix of 512 B and 4 KiB. */
+  size: number;
+  outDir: string;
+  /** Directory of the firmware images (ioload.elf, driver-vm.elf). */
+  firmwareDir: string;
+  /** Disk size in bytes. */
+  diskBytes?: number;
+}
+
+export interface PathResult {
+  readonly path: IoPathName;
+  readonly ios: number;
+  readonly requests: number;
+  readonly bytes: number;
+  readonly errors: number;
+  readonly latency: DistributionSummary;
+  /** Mean cycles per I/O of each phase. */
+  readonly phases: Record<string, number>;
+  readonly trapsPerIo: number;
+  readonly worldSwitchesPerIo: number;
+  /** Virtual time the workload took, in cycles. */
+  readonly cycles: number;
+  readonly iosPerVirtualSecond: number;
+  readonly readChecksum: string | null;
+  readonly diskSha256: string;
+  readonly guestExit: number | null;
+  readonly trace: string;
+}
+
+export interface HostResult {
+  readonly path: IoPathName;
+  readonly seconds: number;
+  readonly iosPerSecond: number;
+}
+
+const RUN_LIMIT_CYCLES = 50_000_000_000;
+
+export function runPath(path: IoPathName, o: ExperimentOptions): { result: PathResult; host: HostResult } {
+  const disk = join(o.outDir, `disk-${path}.img`);
+  writeFileSync(disk, Buffer.alloc(o.diskBytes ?? 8 << 20));
+  const config = validateSystem(
+    {
+      cores: 2,
+      io: { 'driver-vm': { image: join(o.firmwareDir, 'driver-vm.elf'), core: 1 } },
+      guests: [{ name: 'ioload', image: join(o.firmwareDir, 'ioload.elf'), core: 0, 'io-path': path, disk, cmdline: `requests=${o.requests} size=${o.size} seed=1` }],
+    },
+    join(o.outDir, `${path}.yaml`),
+  );
+  const lines: string[] = [];
+  const system = bootSystem(config, { trace: true, consoleLine: (guest, line) => lines.push(`[${guest}] ${line}`) });
+  try {
+    const started = process.hrtime.bigint();
+    const run = system.hypervisor.run({ untilCycles: RUN_LIMIT_CYCLES });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const vm = system.hypervisor.vms.find((v) => v.name === 'ioload')!;
+    if (vm.state !== 'halted') throw new InternalError(`io-path experiment (${path}): the workload did not finish (${vm.state}, run ${run.reason}):\n${lines.join('\n')}`);
+    const trace = join(o.outDir, `trace-${path}.json`);
+    writeChromeTrace(trace, system, run);
+    system.io?.close();
+    const timing = { cycles: vm.stoppedAt ?? run.cycles, hz: vm.config.board.clockHz };
+    const result = summarise(path, vm.report().io!, system.recorder.summaries(), timing, lines, disk, trace, vm.exitCode);
+    return { result, host: { path, seconds, iosPerSecond: result.ios / seconds } };
+  } finally {
+    system.close();
+  }
+}
+
+function summarise(
+  path: IoPathName,
+  io: GuestIoReport,
+  summaries: Record<string, DistributionSummary>,
+  { cycles, hz }: { cycles: number; hz: number },
+  lines: readonly string[],
+  disk: string,
+  trace: string,
+  guestExit: number | null,
+): PathResult {
+  const ios = Math.max(1, io.ios);
+  const phases: Record<string, number> = {};
+  for (const name of Object.keys(io.phases).sort()) phases[name] = round(io.phases[name]! / ios);
+  const checksum = lines.map((l) => /read checksum (0x[0-9a-f]+)/.exec(l)?.[1]).find((c) => c !== undefined) ?? null;
+  return {
+    path,
+    ios: io.ios,
+    requests: io.requests,
+    bytes: io.bytes,
+    errors: io.errors,
+    latency: summaries[`io.latency.${path}`] ?? summaries['io.latency']!,
+    phases,
+    trapsPerIo: round(io.traps / ios),
+    worldSwitchesPerIo: round(io.worldSwitches / ios),
+    cycles,
+    iosPerVirtualSecond: round(io.ios / (cycles / hz)),
+    readChecksum: checksum,
+    diskSha256: createHash('sha256').update(readFileSync(disk)).digest('hex'),
+    guestExit,
+    trace,
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+export function runExperiment(o: ExperimentOptions): { results: PathResult[]; host: HostResult[] } {
+  const results: PathResult[] = [];
+  const host: HostResult[] = [];
+  for (const path of IO_PATHS) {
+    const r = runPath(path, o);
+    results.push(r.result);
+    host.push(r.host);
+  }
+  return { results, host };
+}

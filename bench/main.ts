@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runBare } from './bare-unicorn.ts';
+import { cacheBench } from './cache-bench.ts';
 import { runHvlab } from './hvlab-run.ts';
 import { writeLoopImages } from './mmio-loop.ts';
 
@@ -51,3 +52,4 @@ function trapCost(iterations: number): void {
 console.log(`hvlab benchmarks (Node ${process.version}, ${process.arch})`);
 guestMips(100_000_000);
 trapCost(500_000);
+cacheBench();

@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import { UsageError } from '../errors.ts';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { statSync } from 'node:fs';
 import { CLOCK_HZ, DISK_TIMINGS } from '../storage/cache/disk-timing.ts';
 import type { LayeredOptions } from '../storage/cache/layered-options.ts';
@@ -17,7 +17,7 @@ import { TRACE_FORMATS, type TraceFormat } from '../storage/sim/trace.ts';
 import { writeOutputFile } from './output-file.ts';
 import { parseInteger } from './options.ts';
 import { progressBar } from './progress.ts';
-import { parseBlockSize, parseChoice, parseNumber, parseSize, type SizeValue, sizeInBlocks } from './size-option.ts';
+import { parseBlockSize, parseChoice, parseNumber, parseSize, type SizeValue, sizeInBlocks } from './cache-options.ts';
 
 interface CacheSimOptions {
   trace: string;
@@ -43,7 +43,9 @@ export function registerCacheSimCommand(program: Command, setStatus: (status: nu
     .requiredOption('--trace <FILE>', 'the trace: MSR Cambridge CSV or hvlab CSV (see hv/storage/cache/README.md)')
     .option('--format <FORMAT>', 'msr or csv (default: detected from the first line)', parseChoice('--format', TRACE_FORMATS))
     .option('--policy <NAME>', 'lru, arc, s3fifo, layered or all', parseChoice('--policy', [...POLICY_NAMES, 'all'] as const), 'all')
-    .option('--size <BLOCKS|BYTES>', 'cache size: blocks, or bytes with a unit (64MiB)', parseSize('--size'), { bytes: 64 << 20 })
+    .addOption(
+      new Option('--size <BLOCKS|BYTES>', 'cache size: blocks, or bytes with a unit (64MiB)').argParser(parseSize('--size')).default({ bytes: 64 << 20 }, '64MiB'),
+    )
     .option('--block <BYTES>', 'cache block size in bytes', parseBlockSize('--block'), 4096)
     .option('--device <NAME>', `device cost model: ${Object.keys(DISK_TIMINGS).join(', ')}`, parseChoice('--device', Object.keys(DISK_TIMINGS)), 'sd-spi')
     .option('--layers <N>', 'layered: number of layers (default 3)', parseInteger('--layers', 2))

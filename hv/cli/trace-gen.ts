@@ -4,15 +4,15 @@
  * a byte-identical trace. The first lines record the command that made the trace.
  */
 import type { Command } from 'commander';
-import { BOOT_STORM_DEFAULTS, type BootStormOptions, generateBootStorm } from '../storage/sim/generators/boot-storm.ts';
+import { BOOT_STORM_DEFAULTS, generateBootStorm } from '../storage/sim/generators/boot-storm.ts';
 import { COMMON_DEFAULTS, type GeneratorCommon } from '../storage/sim/generators/common.ts';
-import { generateMixed, MIXED_DEFAULTS, type MixedOptions } from '../storage/sim/generators/mixed.ts';
-import { generateScan, SCAN_DEFAULTS, type ScanOptions } from '../storage/sim/generators/scan.ts';
+import { generateMixed, MIXED_DEFAULTS } from '../storage/sim/generators/mixed.ts';
+import { generateScan, SCAN_DEFAULTS } from '../storage/sim/generators/scan.ts';
 import { TraceWriter } from '../storage/sim/generators/trace-writer.ts';
-import { generateZipf, ZIPF_DEFAULTS, type ZipfOptions } from '../storage/sim/generators/zipf.ts';
+import { generateZipf, ZIPF_DEFAULTS } from '../storage/sim/generators/zipf.ts';
 import { parseInteger } from './options.ts';
 import { progressBar } from './progress.ts';
-import { parseBlockSize, parseNumber } from './size-option.ts';
+import { parseBlockSize, parseNumber } from './cache-options.ts';
 
 /** Runs with at least this many requests get a progress bar (when stderr is a terminal). */
 const LONG_RUN_REQUESTS = 200_000;
@@ -69,39 +69,61 @@ const MIXED: Spec[] = [
   ['interval-us', 'mean microseconds between requests', num('interval-us'), MIXED_DEFAULTS.intervalUs],
 ];
 
+interface Generator {
+  readonly name: string;
+  readonly description: string;
+  readonly options: readonly Spec[];
+  /** Commander hands over the options camelCased from their flags: exactly the generator's fields. */
+  readonly generate: Generate<never>;
+  /** Requests the run will write, roughly (decides whether a progress bar is worth it). */
+  readonly estimate: (options: Raw) => number;
+}
+
+const GENERATORS: readonly Generator[] = [
+  {
+    name: 'boot-storm',
+    description: 'N VMs booting from one base image, staggered, with jitter and private overlay I/O',
+    options: BOOT_STORM,
+    generate: generateBootStorm as Generate<never>,
+    estimate: (o) => ((o.vms as number) * (o.bootBlocks as number)) / 2,
+  },
+  { name: 'zipf', description: 'reads and writes with Zipf popularity', options: ZIPF, generate: generateZipf as Generate<never>, estimate: (o) => o.requests as number },
+  {
+    name: 'scan',
+    description: 'sequential passes over a region',
+    options: SCAN,
+    generate: generateScan as Generate<never>,
+    estimate: (o) => ((o.blocks as number) * (o.passes as number)) / (o.requestBlocks as number),
+  },
+  {
+    name: 'mixed',
+    description: 'popular shared reads, scans of private data and overlay writes',
+    options: MIXED,
+    generate: generateMixed as Generate<never>,
+    estimate: (o) => o.requests as number,
+  },
+];
+
 export function registerTraceGenCommand(program: Command, setStatus: (status: number) => void): void {
-  const gen = program.command('trace-gen').description('write a synthetic, seeded block trace in hvlab CSV');
-  kind(gen, 'boot-storm', 'N VMs booting from one base image, staggered, with jitter and private overlay I/O', BOOT_STORM, generateBootStorm, setStatus,
-    (o) => (o.vms as number) * (o.bootBlocks as number) / 2);
-  kind(gen, 'zipf', 'reads and writes with Zipf popularity', ZIPF, generateZipf, setStatus, (o) => o.requests as number);
-  kind(gen, 'scan', 'sequential passes over a region', SCAN, generateScan, setStatus, (o) => (o.blocks as number) * (o.passes as number) / (o.requestBlocks as number));
-  kind(gen, 'mixed', 'popular shared reads, scans of private data and overlay writes', MIXED, generateMixed, setStatus, (o) => o.requests as number);
+  const parent = program.command('trace-gen').description('write a synthetic, seeded block trace in hvlab CSV');
+  for (const generator of GENERATORS) {
+    const command = parent.command(generator.name).description(generator.description);
+    for (const [flag, help, parse, fallback] of generator.options) command.option(`--${flag} <N>`, help, parse, fallback);
+    command
+      .option('--seed <N>', 'PRNG seed', parseInteger('--seed', 0), COMMON_DEFAULTS.seed)
+      .option('--block <BYTES>', 'block size of the requests', parseBlockSize('--block'), COMMON_DEFAULTS.blockSize)
+      .option('--out <FILE>', 'write the trace to FILE (default: standard output)')
+      .action((raw: Raw) => setStatus(runGenerator(generator, raw)));
+  }
 }
 
-function kind<T extends GeneratorCommon>(
-  parent: Command,
-  name: string,
-  description: string,
-  specs: readonly Spec[],
-  generate: Generate<T>,
-  setStatus: (status: number) => void,
-  estimate: (options: Raw) => number,
-): void {
-  const command = parent.command(name).description(description);
-  for (const [flag, help, parse, fallback] of specs) command.option(`--${flag} <N>`, help, parse, fallback);
-  command
-    .option('--seed <N>', 'PRNG seed', parseInteger('--seed', 0), COMMON_DEFAULTS.seed)
-    .option('--block <BYTES>', 'block size of the requests', parseBlockSize('--block'), COMMON_DEFAULTS.blockSize)
-    .option('--out <FILE>', 'write the trace to FILE (default: standard output)')
-    .action((raw: Raw) => setStatus(runGenerator(name, specs, raw, generate, estimate)));
-}
-
-function runGenerator<T extends GeneratorCommon>(name: string, specs: readonly Spec[], raw: Raw, generate: Generate<T>, estimate: (o: Raw) => number): number {
+function runGenerator(generator: Generator, raw: Raw): number {
   const out = new TraceWriter(raw.out);
-  const bar = progressBar(`trace-gen ${name}`, estimate(raw), LONG_RUN_REQUESTS, 'requests');
+  const bar = progressBar(`trace-gen ${generator.name}`, generator.estimate(raw), LONG_RUN_REQUESTS, 'requests');
   try {
-    out.comment(`hv trace-gen ${name} ${commandLine(specs, raw)}`);
-    generate({ ...raw, blockSize: raw.block, progress: bar.update } as unknown as T, out);
+    out.comment(`hv trace-gen ${generator.name} ${commandLine(generator.options, raw)}`);
+    const common: GeneratorCommon = { seed: raw.seed as number, blockSize: raw.block as number, progress: bar.update };
+    generator.generate({ ...raw, ...common } as never, out);
   } finally {
     bar.stop();
     out.close();

@@ -164,6 +164,11 @@ export class BlockCache {
     return !location.zero && this.memory.find(this.locationKey(location)) >= 0;
   }
 
+  /** Bytes of bookkeeping arrays (policy and cache memory index), cache data excluded. */
+  get metadataBytes(): number {
+    return this.policy.metadataBytes + this.memory.metadataBytes;
+  }
+
   /** Dirty blocks waiting for write-back. */
   get dirtyBlocks(): number {
     let n = 0;

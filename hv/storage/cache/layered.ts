@@ -1,20 +1,25 @@
 /**
  * The layered policy: hvlab's own cache mechanism. The cache's blocks are organised in N layers,
  * each an LRU list; layer 0 is the hottest and the last layer is the only one that evicts.
- * Every block (and every remembered evicted key) tracks
+ * Every block (and every remembered evicted key, the ghosts) tracks
  *  - when it was last read and a smoothed interval between its reads (exponential average), and
  *  - how many image files reference it (a base-image block under 20 overlays has 20),
  * and those two signals drive its movement:
- *  - placement: a missed block enters the layer its score selects, one layer above the last per
- *    merit: "shared" (references >= sharedReferences) and "hot" (a known smoothed interval at
- *    most the hot threshold; known when the key was remembered from an earlier eviction);
- *  - promotion: a hit on a hot or shared block moves it one layer up (others go to the head of
- *    their own layer);
+ *  - placement: a missed block enters the last layer, one layer higher if shared (references >=
+ *    sharedReferences; a shared block read once so far only while shared blocks are typically
+ *    read again before that layer would demote them), one more if its interval, known from its
+ *    ghost, is hot for that layer;
+ *  - promotion: a hit on a shared block, or on a block hot for the layer above, moves it one
+ *    layer up; other hits move to the head of their own layer;
  *  - demotion: a layer over its size moves its least recently read block to the head of the
- *    layer below; the last layer holds what remains of the capacity and evicts its tail.
- * Blocks read once by one VM thus pass through the last layer only, while blocks that several
- * VMs read (a boot storm) or that are read often stay in the upper layers. Every step is O(1)
- * (a cascade of demotions is at most N-1 moves).
+ *    layer below, after giving hot blocks at its tail one more pass; the last layer holds what
+ *    remains of the capacity and evicts the same way.
+ * "Hot for a layer" means a smoothed interval at most the layer's threshold: fixed, or ('auto')
+ * how long unread blocks survive in that layer, i.e. the block will be read again before the
+ * layer would push it out. Blocks read once by one VM thus pass through the last layer only,
+ * while blocks that several VMs read (a boot storm) or that are read often stay in the upper
+ * layers. Every step is O(1): a cascade of demotions is at most N-1 moves, each sparing at most
+ * `secondChances` blocks. README.md in this folder has the parameters and measurements.
  */
 import { InternalError } from '../../errors.ts';
 import { type BlockKey, NO_KEY } from './key.ts';
@@ -130,8 +135,8 @@ export class LayeredPolicy implements CachePolicy {
     const node = this.pool.allocate(key, this.bottom);
     this.lastRead[node] = lastRead;
     this.interval[node] = interval;
-    if (ghost !== NIL) this.observeRead(node, now);
     this.references[node] = references;
+    if (ghost !== NIL) this.observeRead(node, now);
     const layer = this.placement(node);
     this.pool.moveToHead(layer, node);
     this.settle(layer, now);

@@ -7,11 +7,13 @@
  * non-zero counter is reinserted with the counter decremented. Hits only bump the counter, so the
  * hit path touches no list.
  *
- * Choices where the paper leaves room (each as in libCacheSim's S3FIFOv0, the SOSP code):
- *  - leaving S needs freq >= 2 ("t.freq > 1" in algorithm 1), configurable;
- *  - the counter is cleared when a block moves from S to M;
- *  - one admit evicts exactly one block: moving blocks from S to M may overfill M, and the next
- *    eviction then comes from M.
+ * Choices where the paper leaves room:
+ *  - leaving S needs freq >= 2 ("t.freq > 1" in algorithm 1; libCacheSim's S3FIFOv0, the SOSP
+ *    code, defaults to the same threshold), configurable;
+ *  - the counter is cleared when a block moves from S to M (as the paper's text describes);
+ *  - one admit evicts exactly one block: eviction takes from S while S holds at least its 10%
+ *    (algorithm 1), and blocks moving from S to M may overfill M, which simply makes M the
+ *    source next time, instead of evicting a second block on the spot.
  */
 import { InternalError } from '../../errors.ts';
 import { type BlockKey, NO_KEY } from './key.ts';

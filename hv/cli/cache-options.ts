@@ -1,7 +1,7 @@
 /**
- * `--size` of the cache commands: a plain number is a count of cache blocks, a number with a
- * binary unit is bytes (`64MiB`, `512KiB`, `1G`; K, M, G, T are binary too). Bad values are a
- * UsageError naming the option.
+ * Option values of the cache commands (cache-sim, trace-gen); each failure is a UsageError naming
+ * the option. `--size`: a plain number is a count of cache blocks, a number with a binary unit is
+ * bytes (`64MiB`, `512KiB`, `1G`; K, M, G, T are binary too).
  */
 import { UsageError } from '../errors.ts';
 
@@ -55,7 +55,8 @@ export function parseBlockSize(option: string): (value: string) => number {
 export function parseNumber(option: string, min: number, max = Number.POSITIVE_INFINITY): (value: string) => number {
   return (value) => {
     const n = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
-    if (!(n >= min && n <= max)) throw new UsageError(`${option}: expected a number from ${min} to ${max}, got "${value}"`);
+    const range = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max}`;
+    if (!(n >= min && n <= max)) throw new UsageError(`${option}: expected a number ${range}, got "${value}"`);
     return n;
   };
 }

@@ -85,6 +85,8 @@ export class VmClock implements VirtualTime {
 
   private updateLimit(): void {
     const cpu = this.cpu!;
-    cpu.setStepLimit(cpu.executingNow + Math.max(0, this.deadline - this.now()));
+    const executing = cpu.executingNow;
+    const left = this.deadline - (this.stepStart + this.charged + executing);
+    cpu.setStepLimit(executing + (left > 0 ? left : 0));
   }
 }

@@ -8,11 +8,13 @@ import type { BoardInstance } from './board-instance.ts';
 import type { Mapping } from '../trap/dispatch-table.ts';
 import { GuestBusError, type MmioDevice } from '../trap/mmio.ts';
 import { mmioTrapCycles } from '../time/cost-model.ts';
+import type { Histogram } from '../trace/histogram.ts';
 import type { Vm } from './vm.ts';
 
 export class VmMmio {
   private board: BoardInstance | undefined;
   private trapCycles = 0;
+  private trapHistogram: Histogram | undefined;
 
   constructor(private readonly vm: Vm) {}
 
@@ -20,6 +22,7 @@ export class VmMmio {
   map(board: BoardInstance, ppbBase: number, ppbSize: number): void {
     this.board = board;
     this.trapCycles = mmioTrapCycles(this.vm.costs);
+    this.trapHistogram = this.vm.recorder.histogram('trap.mmio');
     const e = this.vm.engine;
     for (const w of board.windows) {
       e.mapMmio(w.base, w.size, (off, size) => this.access(w.base + off, size, false, 0), (off, size, v) => void this.access(w.base + off, size, true, v));
@@ -98,7 +101,7 @@ export class VmMmio {
     const ts = vm.clock.now();
     vm.clock.charge(this.trapCycles);
     vm.stats.countTrap('mmio');
-    vm.recorder.measure('trap.mmio', this.trapCycles);
+    this.trapHistogram!.add(this.trapCycles);
     if (!vm.recorder.keepsEvents) return;
     const detail = `${device.name}+0x${offset.toString(16)} ${write ? 'write' : 'read'}${size * 8} 0x${(value >>> 0).toString(16)}`;
     vm.recorder.record({ kind: 'trap', ts, dur: this.trapCycles, core: vm.coreIndex, guest: vm.name, pc: vm.cpu.pc(), trap: 'mmio', detail });

@@ -16,11 +16,27 @@ export class Histogram {
   private readonly counts = new Map<number, number>();
   private n = 0;
   private sum = 0;
+  /** The last value added and its count so far (costs repeat: one add is then two additions). */
+  private lastValue = Number.NaN;
+  private lastCount = 0;
 
   add(value: number, times = 1): void {
-    this.counts.set(value, (this.counts.get(value) ?? 0) + times);
+    if (value === this.lastValue) {
+      this.lastCount += times;
+    } else {
+      this.settle();
+      this.lastValue = value;
+      this.lastCount = times;
+    }
     this.n += times;
     this.sum += value * times;
+  }
+
+  /** Moves the pending run of the last value into the map. */
+  private settle(): void {
+    if (this.lastCount === 0) return;
+    this.counts.set(this.lastValue, (this.counts.get(this.lastValue) ?? 0) + this.lastCount);
+    this.lastCount = 0;
   }
 
   get count(): number {
@@ -53,6 +69,7 @@ export class Histogram {
   }
 
   private sortedValues(): number[] {
+    this.settle();
     return [...this.counts.keys()].sort((a, b) => a - b);
   }
 }

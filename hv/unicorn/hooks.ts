@@ -15,12 +15,17 @@ export class HookGuard {
 
   constructor(private readonly stopEmulation: () => void) {}
 
-  /** Registers `fn` with koffi as a C callback of `proto`, wrapped so that errors stop emulation. */
+  /**
+   * Registers `fn` with koffi as a C callback of `proto`, wrapped so that errors stop emulation.
+   * The wrapper takes a fixed number of arguments (callbacks have at most six) instead of a rest
+   * parameter: it runs on every trap, and a rest array per call is measurable garbage.
+   */
   register<A extends unknown[], R>(proto: TypeObject, fallback: R, fn: (...args: A) => R): unknown {
-    const wrapped = (...args: A): R => {
+    const call = fn as unknown as (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown) => R;
+    const wrapped = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown): R => {
       if (this.failed) return fallback;
       try {
-        return fn(...args);
+        return call(a, b, c, d, e, f);
       } catch (error) {
         this.fail(error);
         return fallback;

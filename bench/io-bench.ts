@@ -1,0 +1,51 @@
+/**
+ * Host throughput of each I/O path: the ioread guest issues back-to-back 512-byte reads over
+ * virtio-blk (one in flight), with the driver VM on the second core; the time of the run alone
+ * (not the boot) gives reads per host second. Aim: in-context >= 100,000 reads per host second.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bootSystem } from '../hv/core/system.ts';
+import { validateSystem } from '../hv/core/system-config.ts';
+import { IO_PATHS, type IoPathName } from '../hv/io/io-path.ts';
+
+const FIRMWARE = resolve(import.meta.dirname, '..', 'firmware', 'build');
+
+function readsPerSecond(path: IoPathName, requests: number, dir: string): { perSecond: number; reads: number } {
+  const disk = join(dir, `${path}.img`);
+  writeFileSync(disk, Buffer.alloc(1 << 20));
+  const config = validateSystem(
+    {
+      cores: 2,
+      io: { 'driver-vm': { image: join(FIRMWARE, 'driver-vm.elf'), core: 1 } },
+      guests: [{ name: 'ioread', image: join(FIRMWARE, 'ioread.elf'), core: 0, 'io-path': path, disk, cmdline: `requests=${requests}` }],
+    },
+    join(dir, `${path}.yaml`),
+  );
+  const system = bootSystem(config, { consoleLine: () => {} });
+  try {
+    const started = process.hrtime.bigint();
+    system.hypervisor.run();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const reads = system.hypervisor.vms[0]!.report().io?.requests ?? 0;
+    return { perSecond: reads / seconds, reads };
+  } finally {
+    system.close();
+  }
+}
+
+export function ioPathBench(requests: number): void {
+  const dir = mkdtempSync(join(tmpdir(), 'hvlab-io-bench-'));
+  try {
+    console.log(`I/O paths (ioread: ${requests} back-to-back 512-byte reads, driver VM on core 1)`);
+    for (const path of IO_PATHS) {
+      readsPerSecond(path, 200, dir);
+      const best = Math.max(...[0, 1, 2].map(() => readsPerSecond(path, requests, dir).perSecond));
+      const aim = path === 'in-context' ? ' (aim >= 100000)' : '';
+      console.log(`  ${path.padEnd(11)} ${Math.round(best).toString().padStart(7)} reads per host second${aim}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

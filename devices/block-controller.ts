@@ -5,8 +5,11 @@
  * (slot 0: the driver VM; slot 1 + n: driver code running on core n), so that contexts never
  * share command registers. Commands are served one at a time in issue order; the service time
  * on the virtual clock is a command overhead, a transfer time per sector and a seek time when
- * the head moves (hv/storage/cache/disk-timing.ts). Data moves by DMA in the issuing context's address
- * space: writes are read from memory when the command starts, reads land when it completes.
+ * the head moves (hv/storage/cache/disk-timing.ts), or, for a disk read through the hypervisor's
+ * block cache, what the cache says the read cost (hits cost a copy). Data moves by DMA in the
+ * issuing context's address space. The disk image is read or written when the command starts
+ * (commands are served in issue order, so this is the order the device would apply them); a
+ * read's data lands in memory when the command completes.
  *
  * Registers of a slot (slot n at n × 0x100):
  * | off  | name        | access | meaning                                                        |
@@ -52,8 +55,8 @@ export interface SlotBinding {
   readonly time: VirtualTime;
   readonly dma: DmaPort;
   readonly irq?: IrqLine;
-  /** Called when a command of this slot completes, with its STATUS value. */
-  readonly completed?: (status: number) => void;
+  /** Called when a command of this slot completes, with its STATUS value and what it did. */
+  readonly completed?: (status: number, command: CompletedCommand) => void;
 }
 
 interface Command {
@@ -62,10 +65,14 @@ interface Command {
   readonly sector: number;
   readonly count: number;
   readonly dma: number;
+  /** For a read, the data read from the disk at the start. */
   readonly data?: Uint8Array;
   readonly start: number;
   readonly completeAt: number;
 }
+
+/** Cycles the last read of `unit` cost, when something better than the device model knows it. */
+export type ReadCost = (unit: number) => number | undefined;
 
 class Slot {
   unit = 0;
@@ -87,7 +94,8 @@ export interface CompletedCommand {
   readonly unit: number;
   readonly sector: number;
   readonly count: number;
-  readonly issued: number;
+  /** False when the DMA transfer failed. */
+  readonly ok: boolean;
   readonly start: number;
   readonly end: number;
 }
@@ -100,8 +108,12 @@ export class BlockController implements MmioDevice {
   private readonly slots: Slot[];
   private freeAt = 0;
   private head = 0;
-  /** Called for every completed command. */
-  onComplete: ((c: CompletedCommand) => void) | undefined;
+  /** Told of every completed command (traces, statistics, the split path's accounting). */
+  readonly completions = new Set<(c: CompletedCommand) => void>();
+  /** When set (the block cache), the cost of reads. */
+  readCost: ReadCost | undefined;
+  /** Virtual time of the command being started (what a cache below sees as "now"). */
+  commandTime = 0;
 
   constructor(
     readonly name: string,
@@ -196,12 +208,9 @@ export class BlockController implements MmioDevice {
     const problem = this.validate(s, op);
     if (problem) return this.fail(s, problem);
     const now = s.binding.time.now();
-    let data: Uint8Array | undefined;
-    if (op === 2) {
-      data = s.binding.dma.read(s.dma, s.count * SECTOR_SIZE);
-      if (!data) return this.fail(s, ERR.DMA);
-      data = Uint8Array.from(data);
-    }
+    this.commandTime = Math.max(now, this.freeAt);
+    const data = this.perform(s, op);
+    if (data === false) return this.fail(s, ERR.DMA);
     const start = Math.max(now, this.freeAt);
     const completeAt = start + this.serviceCycles(op, s);
     this.freeAt = completeAt;
@@ -221,8 +230,24 @@ export class BlockController implements MmioDevice {
     return undefined;
   }
 
+  /** Reads, writes or flushes the disk; false when the DMA source is not readable. */
+  private perform(s: Slot, op: number): Uint8Array | undefined | false {
+    const image = this.units[s.unit]!;
+    if (op === 3) {
+      image.flush();
+      return undefined;
+    }
+    if (op === 1) return image.readSectors(s.sector, s.count);
+    const data = s.binding!.dma.read(s.dma, s.count * SECTOR_SIZE);
+    if (!data) return false;
+    image.writeSectors(s.sector, Uint8Array.from(data));
+    return undefined;
+  }
+
   private serviceCycles(op: number, s: Slot): number {
     const t = this.timing;
+    const cached = op === 1 ? this.readCost?.(s.unit) : undefined;
+    if (cached !== undefined) return cached;
     if (op === 3) return t.commandCycles;
     const seek = s.sector === this.head ? 0 : t.seekCycles;
     return t.commandCycles + seek + s.count * t.perSectorCycles;
@@ -234,26 +259,14 @@ export class BlockController implements MmioDevice {
     s.binding!.time.cancel(s.event);
     s.event = undefined;
     s.command = undefined;
-    const ok = this.transfer(s.binding!, c);
+    const ok = c.op !== 1 || s.binding!.dma.write(c.dma, c.data!);
     s.status = ok ? STATUS_DONE : STATUS_DONE | STATUS_ERROR | (ERR.DMA << 8);
     s.intStatus |= 1;
     this.updateIrq(s);
     const op = c.op === 1 ? 'read' : c.op === 2 ? 'write' : 'flush';
-    this.onComplete?.({ slot: index, op, unit: c.unit, sector: c.sector, count: c.count, issued: c.start, start: c.start, end: c.completeAt });
-    s.binding!.completed?.(s.status);
-  }
-
-  private transfer(binding: SlotBinding, c: Command): boolean {
-    const image = this.units[c.unit]!;
-    if (c.op === 3) {
-      image.flush();
-      return true;
-    }
-    if (c.op === 2) {
-      image.writeSectors(c.sector, c.data!);
-      return true;
-    }
-    return binding.dma.write(c.dma, image.readSectors(c.sector, c.count));
+    const record: CompletedCommand = { slot: index, op, unit: c.unit, sector: c.sector, count: c.count, ok, start: c.start, end: c.completeAt };
+    for (const listener of this.completions) listener(record);
+    s.binding!.completed?.(s.status, record);
   }
 
   private updateIrq(s: Slot): void {

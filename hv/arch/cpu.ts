@@ -51,10 +51,12 @@ export interface GuestCpu {
    */
   step(): StepOutcome;
   readonly lastExecuted: number;
-  /** Instructions retired so far in the step in progress (valid inside device callbacks). */
-  readonly executingNow: number;
-  /** Lowers or raises the instruction limit of the step in progress. */
-  setStepLimit(maxInstructions: number): void;
+  /** Cycles of the last step's instructions (equal to lastExecuted with one cycle per instruction). */
+  readonly lastCycles: number;
+  /** Cycles of the instructions retired so far in the step in progress (valid inside device callbacks). */
+  readonly cyclesNow: number;
+  /** Lowers or raises the cycle limit of the step in progress. */
+  setStepLimit(maxCycles: number): void;
   /** Stops the step in progress before its next instruction. */
   requestStop(): void;
   /** True when a sleeping CPU has an interrupt that wakes it. */

@@ -11,6 +11,7 @@ import type { RunResult } from '../core/hypervisor.ts';
 import { statsJson, type StatsFile } from '../trace/stats-file.ts';
 import { summaryTable } from '../trace/summary-table.ts';
 import { writeChromeTrace } from '../trace/trace-file.ts';
+import { loadCapstone } from '../arch/armv7m/capstone.ts';
 import { parseInteger, parseRegex } from './options.ts';
 import { writeOutputFile } from './output-file.ts';
 
@@ -22,6 +23,7 @@ interface RunOptions {
   untilLine?: RegExp;
   trace?: string;
   stats?: string;
+  diskTrace?: string;
 }
 
 export function registerRunCommand(program: Command, setStatus: (status: number) => void): void {
@@ -34,17 +36,20 @@ export function registerRunCommand(program: Command, setStatus: (status: number)
     .option('--until-line <REGEX>', 'stop when any guest prints a line matching REGEX', parseRegex('--until-line'))
     .option('--trace <FILE>', 'write a Chrome Trace Event JSON file (opens in ui.perfetto.dev; 1 us = 1 cycle)')
     .option('--stats <FILE>', 'write per-guest and per-event statistics as JSON')
-    .action((target: string, options: RunOptions) => setStatus(runSystem(target, options)));
+    .option('--disk-trace <FILE>', "record the guests' block requests for hv cache-sim (hvlab CSV)")
+    .action(async (target: string, options: RunOptions) => setStatus(await runSystem(target, options)));
 }
 
-export function runSystem(target: string, options: RunOptions): number {
+export async function runSystem(target: string, options: RunOptions): Promise<number> {
   const ext = extname(target).toLowerCase();
   const config = ext === '.yaml' || ext === '.yml' ? loadSystemFile(target) : singleImageSystem(target);
+  if (config.timing === 'cycle') await loadCapstone();
   let system: BootedSystem | undefined;
   const started = process.hrtime.bigint();
   system = bootSystem(config, {
     cores: options.cores,
     trace: options.trace !== undefined,
+    diskTrace: options.diskTrace,
     consoleLine: (guest, line) => {
       process.stdout.write(`[${guest}] ${line}\n`);
       if (options.untilLine?.test(line)) system?.hypervisor.requestStop('until-line');

@@ -56,6 +56,15 @@ const ioSchema = z
       .strict()
       .optional(),
     'disk-timing': z.enum(['sd-spi', 'emmc']).default('sd-spi'),
+    cache: z
+      .object({
+        policy: z.enum(['layered', 'lru', 'arc', 's3fifo', 'none']).default('layered'),
+        size: byteSize.default(4 << 20),
+        block: z.number().int().min(512).max(65536).refine((n) => (n & (n - 1)) === 0, 'a power of two').default(4096),
+        write: z.enum(['through', 'back']).default('through'),
+      })
+      .strict()
+      .default({ policy: 'layered', size: 4 << 20, block: 4096, write: 'through' }),
   })
   .strict();
 
@@ -65,6 +74,7 @@ const systemSchema = z
     board: z.enum(Object.keys(BOARDS) as [string, ...string[]]).default('mps2-an386'),
     'slice-cycles': z.number().int().min(100).default(25_000),
     costs: z.string().min(1).optional(),
+    timing: z.enum(['instruction', 'cycle']).default('instruction'),
     io: ioSchema.optional(),
     guests: z.array(guestSchema).min(1, 'at least one guest'),
   })

@@ -7,6 +7,7 @@ import { RoundRobinScheduler } from '../sched/round-robin.ts';
 import { loadCostFile } from '../time/cost-file.ts';
 import { type CostTable, defaultCosts } from '../time/cost-model.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
+import { UsageError } from '../errors.ts';
 import { Hypervisor } from './hypervisor.ts';
 import { type GuestImage, readImage } from './image.ts';
 import type { BoardDescription } from '../../devices/platforms/board.ts';
@@ -27,6 +28,8 @@ export interface BootOptions {
   costs?: CostTable;
   /** Consecutive faults at one PC after which a guest is stopped. */
   faultLoopLimit?: number;
+  /** Record the guests' block requests into this file (simulator format). */
+  diskTrace?: string;
 }
 
 export interface BootedSystem {
@@ -72,6 +75,7 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
           consoleLimit: g['console-limit'],
           cmdline: g.cmdline,
           vectorTable: g['vector-table'],
+          timing: config.timing,
           faultLoopLimit: options.faultLoopLimit ?? 16,
         },
         services(core),
@@ -79,10 +83,22 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
       hypervisor.addGuest(vm, core);
       return vm;
     });
-    const driverVm = driverConfig && driverImage && bootDriverVm(driverConfig, driverImage, guests.length, coreCount, board, options, services);
+    const driverVm = driverConfig && driverImage && bootDriverVm(driverConfig, driverImage, guests.length, coreCount, board, { ...options, timing: config.timing }, services);
     if (driverVm) hypervisor.addGuest(driverVm.vm, driverVm.core);
+    if (options.diskTrace !== undefined && !config.guests.some((g) => g.disk)) {
+      throw new UsageError(`--disk-trace ${options.diskTrace}: no guest has a disk`);
+    }
     if (config.guests.some((g) => g['io-path'])) {
-      io = new IoSystem({ config, guests, driverVm: driverVm?.vm, costs, recorder, cores: coreCount, coreOf: (vm) => hypervisor.coreOf(vm) });
+      io = new IoSystem({
+        config,
+        guests,
+        driverVm: driverVm?.vm,
+        costs,
+        recorder,
+        cores: coreCount,
+        coreOf: (vm) => hypervisor.coreOf(vm),
+        diskTrace: options.diskTrace,
+      });
       const driver = io.driver;
       if (driver) for (const core of hypervisor.cores) core.onSwitch = (_from, to) => to === driver.vm && io?.worldSwitchToDriver();
     }
@@ -107,7 +123,7 @@ function bootDriverVm(
   index: number,
   coreCount: number,
   board: BoardDescription,
-  options: BootOptions,
+  options: BootOptions & { timing: 'instruction' | 'cycle' },
   services: (core: number) => VmServices,
 ): { vm: Vm; core: number } {
   const core = Math.min(config.core ?? coreCount - 1, coreCount - 1);
@@ -123,6 +139,7 @@ function bootDriverVm(
       faultLoopLimit: options.faultLoopLimit ?? 16,
       extraMemory: [DRIVER_WINDOW_REGION],
       vectorTable: HV_WINDOW_BASE,
+      timing: options.timing,
     },
     services(core),
   );

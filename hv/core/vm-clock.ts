@@ -26,7 +26,7 @@ export class VmClock implements VirtualTime {
 
   now(): number {
     if (!this.running) return this.coreNow();
-    return this.stepStart + this.charged + this.cpu!.executingNow;
+    return this.stepStart + this.charged + this.cpu!.cyclesNow;
   }
 
   schedule(at: number, label: string, fire: (at: number) => void): ScheduledEvent {
@@ -63,13 +63,13 @@ export class VmClock implements VirtualTime {
     this.deadline = Math.min(deadline, this.queue.nextTime());
   }
 
-  /** Ends the step; returns the cycles it consumed (instructions plus charges). */
-  endStep(executed: number): number {
+  /** Ends the step; returns the cycles it consumed (guest instructions' cycles plus charges). */
+  endStep(guestCycles: number): number {
     this.running = false;
-    return executed + this.charged;
+    return guestCycles + this.charged;
   }
 
-  /** Instructions the guest may still run before the deadline. */
+  /** Cycles the guest may still run before the deadline. */
   budget(): number {
     return Math.max(0, this.deadline - this.now());
   }
@@ -85,7 +85,7 @@ export class VmClock implements VirtualTime {
 
   private updateLimit(): void {
     const cpu = this.cpu!;
-    const executing = cpu.executingNow;
+    const executing = cpu.cyclesNow;
     const left = this.deadline - (this.stepStart + this.charged + executing);
     cpu.setStepLimit(executing + (left > 0 ? left : 0));
   }

@@ -35,6 +35,8 @@ export interface VmConfig {
   vectorTable?: number;
   /** Memory beyond the board's (the driver window of the driver VM). */
   extraMemory?: readonly MemoryRegionSpec[];
+  /** One cycle per instruction, or each instruction's Cortex-M4 cycle count. */
+  timing?: 'instruction' | 'cycle';
 }
 
 export interface VmServices {
@@ -125,7 +127,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
     const outcome = this.cpu.step();
     this.runDeferred();
     if (outcome.kind === 'sleeping' && !wasSleeping) this.trap('wfi', 'wait for interrupt', this.cpu.pc());
-    const consumed = this.clock.endStep(this.cpu.lastExecuted);
+    const consumed = this.clock.endStep(this.cpu.lastCycles);
     this.stats.instructions += this.cpu.lastExecuted;
     this.stats.cycles += consumed;
     if (this.resetRequested) this.systemResetNow();
@@ -252,6 +254,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
         semihosting: this.config.semihosting,
         faultLoopLimit: this.config.faultLoopLimit,
         codeMemory: this.codeMemory(),
+        timing: this.config.timing ?? 'instruction',
       },
       {
         exceptionEntry: (e, n, t, pc) => this.exceptionEntry(e, n, t, pc),

@@ -48,7 +48,4 @@ export class IoPlatform {
     return slot * HV_SLOT_STRIDE;
   }
 
-  close(): void {
-    for (const disk of this.options.disks) disk.close();
-  }
 }

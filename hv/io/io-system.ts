@@ -5,9 +5,11 @@
  */
 import type { Vm } from '../core/vm.ts';
 import type { SystemConfig } from '../core/system-config.ts';
-import { InputError } from '../errors.ts';
+import { InputError, UsageError } from '../errors.ts';
 import type { BlockImage } from '../storage/block-image.ts';
-import { DISK_TIMINGS } from '../storage/cache/disk-timing.ts';
+import { DISK_TIMINGS, type DiskTiming } from '../storage/cache/disk-timing.ts';
+import { DiskCache, type DiskCacheOptions } from './disk-cache.ts';
+import { DiskTraceRecorder } from './disk-trace.ts';
 import { openImage } from '../storage/open-image.ts';
 import type { CostTable } from '../time/cost-model.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
@@ -33,6 +35,8 @@ export interface IoSystemOptions {
   cores: number;
   /** Index of the core a VM runs on. */
   coreOf(vm: Vm): number;
+  /** Record the guests' block requests into this file (hv run --disk-trace). */
+  diskTrace?: string;
 }
 
 export interface GuestIo {
@@ -48,17 +52,23 @@ export class IoSystem {
   readonly platform: IoPlatform;
   readonly guests: GuestIo[] = [];
   readonly driver: DriverVm | undefined;
+  readonly diskCache: DiskCache;
+  private readonly diskTrace: DiskTraceRecorder | undefined;
 
   constructor(private readonly o: IoSystemOptions) {
     const disks = openDisks(o.config);
     const timing = DISK_TIMINGS[o.config.io?.['disk-timing'] ?? 'sd-spi']!;
+    const images = disks.filter((d): d is BlockImage => d !== undefined);
+    this.diskCache = new DiskCache(cacheOptions(o.config, timing));
     this.platform = new IoPlatform({
-      disks: disks.filter((d): d is BlockImage => d !== undefined),
+      disks: this.diskCache.wrap(images),
       timing,
       cores: o.cores,
       guests: o.guests.length,
       console: (channel, byte) => o.guests[channel]?.console.write(byte),
     });
+    this.diskCache.attach(this.platform.blockController);
+    this.diskTrace = o.diskTrace === undefined ? undefined : this.recordDisks(o.diskTrace, disks);
     this.driver = o.driverVm && new DriverVm(o.driverVm, this.platform, o.costs, o.cores);
     let unit = 0;
     o.config.guests.forEach((g, index) => {
@@ -76,7 +86,16 @@ export class IoSystem {
 
   close(): void {
     for (const g of this.guests) (g.path as { close?: () => void }).close?.();
-    this.platform.close();
+    this.diskTrace?.close();
+    this.diskCache.close();
+  }
+
+  private recordDisks(file: string, disks: ReadonlyArray<BlockImage | undefined>): DiskTraceRecorder {
+    const units = disks.flatMap((image, i) => (image ? [{ guest: this.o.guests[i]!.name, image }] : []));
+    if (units.length === 0) throw new UsageError(`--disk-trace ${file}: no guest has a disk`);
+    const recorder = new DiskTraceRecorder(file, units, this.o.guests[0]!.config.board.clockHz);
+    recorder.attach(this.platform.blockController);
+    return recorder;
   }
 
   private wireGuest(index: number, pathName: IoPathName, disk: BlockImage | undefined, unit: number | undefined): GuestIo {
@@ -123,6 +142,11 @@ export type GuestIoTotals = IoTotals & { path: IoPathName };
 
 class DriverMissing extends InputError {
   readonly code = 'HV_CONFIG';
+}
+
+function cacheOptions(config: SystemConfig, timing: DiskTiming): DiskCacheOptions {
+  const c = config.io?.cache ?? { policy: 'layered', size: 4 << 20, block: 4096, write: 'through' };
+  return { policy: c.policy, size: c.size, blockSize: c.block, writeMode: c.write === 'back' ? 'write-back' : 'write-through', timing };
 }
 
 function openDisks(config: SystemConfig): Array<BlockImage | undefined> {

@@ -48,11 +48,14 @@ export class IoTracker {
     return id;
   }
 
-  /** A phase of I/O `id` from `start` for `cycles` cycles. */
-  phase(id: number, name: string, start: number, cycles: number): void {
+  /**
+   * A phase of I/O `id` from `start` for `cycles` cycles. `sync`: the phase runs on the guest's
+   * core while the guest waits (the in-context path), so the trace also shows it on that core.
+   */
+  phase(id: number, name: string, start: number, cycles: number, sync = false): void {
     this.recorder.measure(`io.phase.${name}`, cycles);
     this.totals.phases[name] = (this.totals.phases[name] ?? 0) + cycles;
-    this.recorder.record({ kind: 'io-phase', ts: start, dur: cycles, core: this.core(), guest: this.guest, id, phase: name });
+    this.recorder.record({ kind: 'io-phase', ts: start, dur: cycles, core: this.core(), guest: this.guest, id, phase: name, sync });
   }
 
   /** Requests served by I/O `id` (bytes moved, errors answered). */

@@ -89,6 +89,8 @@ export function chromeTrace(events: readonly TraceEvent[], meta: TraceMetadata, 
         const id = `phase-${e.guest}-${e.id}-${phaseSeq++}`;
         const tid = guestTid.get(e.guest) ?? 0;
         out.push(asyncEvent('b', e.phase, id, e.ts, tid, { io: e.id, core: e.core }), asyncEvent('e', e.phase, id, e.ts + e.dur, tid, {}));
+        // Phases run on the guest's core (in-context) also appear there, inside its residency.
+        if (e.sync) slices.push(slice(`io ${e.phase}`, 'io', e.ts, e.dur, CORES_PID, e.core + 1, { guest: e.guest, io: e.id }));
         break;
       }
       case 'guest-start':

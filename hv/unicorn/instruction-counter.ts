@@ -7,12 +7,16 @@ import koffi from 'koffi';
 import { NativeLibraryError } from '../errors.ts';
 import { counterLibraryPath } from './native-build.ts';
 
-const FIELDS = ['executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divBase', 'divSize', 'divMap', 'divRegs'] as const;
+const FIELDS = [
+  'executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divBase', 'divSize', 'divMap', 'divRegs',
+  'cycles', 'pendingCost', 'lastCost', 'needDecode', 'prevEnd', 'branchPenalty', 'cycleBase', 'cycleSize', 'cycleMap',
+] as const;
 /** Bits of the `flags` word (see native/insn-counter.c). */
 const FLAG_STOP = 1;
 const FLAG_PENDING = 2;
 const FLAG_WATCH = 4;
 const FLAG_DIV_TRAP = 8;
+const FLAG_CYCLES = 16;
 type Field = (typeof FIELDS)[number];
 /** Number of registers the counter can watch. */
 export const WATCHED_REGISTERS = 3;
@@ -43,6 +47,7 @@ export class InstructionCounter {
   private readonly state: Uint32Array;
   private readonly w: Record<Field, number>;
   private divMap: bigint | undefined;
+  private cycleMapAddress: bigint | undefined;
   private freed = false;
 
   /** Allocates the shared state and installs the hook on `handle` (an open uc_engine). */
@@ -58,10 +63,14 @@ export class InstructionCounter {
     hookHandle(BigInt(hh[0]));
   }
 
-  /** Prepares a run of at most `limit` instructions. */
+  /** Prepares a run of at most `limit` cycles (instructions without cycle timing). */
   reset(limit: number): void {
     const s = this.state;
     s[this.w.executed] = 0;
+    s[this.w.cycles] = 0;
+    s[this.w.lastCost] = 0;
+    s[this.w.needDecode] = 0;
+    s[this.w.prevEnd] = 0;
     s[this.w.flags] = s[this.w.flags]! & ~(FLAG_STOP | FLAG_PENDING);
     s[this.w.divFault] = 0;
     s[this.w.limit] = Math.min(Math.max(0, Math.floor(limit)), MAX_RUN_INSTRUCTIONS);
@@ -72,13 +81,48 @@ export class InstructionCounter {
     return this.state[this.w.executed]!;
   }
 
+  /** Cycles of the instructions retired since the last reset (equal to executed without cycle timing). */
+  get cycles(): number {
+    return this.state[this.w.cycles]!;
+  }
+
+  /** Cycles of the last retired instruction. */
+  get lastCost(): number {
+    return this.state[this.w.lastCost]!;
+  }
+
+  /** True when the run stopped before an instruction whose cycle cost is not known yet. */
+  get needDecode(): boolean {
+    return this.state[this.w.needDecode] !== 0;
+  }
+
+  /**
+   * Cycle timing over [base, base + size): returns the map (one byte per halfword, in native
+   * memory) in which the hypervisor writes each decoded instruction's cycles; instructions outside
+   * it cost 1. `penalty` is added after a taken branch (pipeline refill).
+   */
+  enableCycleTiming(base: number, size: number, penalty: number): Uint8Array {
+    const entries = Math.ceil(size / 2);
+    if (this.cycleMapAddress !== undefined) koffi.free(this.cycleMapAddress);
+    this.cycleMapAddress = koffi.alloc('uint8_t', Math.max(1, entries)) as bigint;
+    const map = new Uint8Array(koffi.view(this.cycleMapAddress, Math.max(1, entries)));
+    map.fill(0);
+    const s = this.state;
+    s[this.w.cycleBase] = base >>> 0;
+    s[this.w.cycleSize] = entries * 2;
+    s[this.w.branchPenalty] = penalty;
+    new BigUint64Array(s.buffer, this.w.cycleMap * 4, 1)[0] = this.cycleMapAddress;
+    this.setFlag(FLAG_CYCLES, true);
+    return map;
+  }
+
   get limit(): number {
     return this.state[this.w.limit]!;
   }
 
-  /** Changes the limit of the run in progress (it never goes below what already ran). */
+  /** Changes the limit (in cycles) of the run in progress (it never goes below what already ran). */
   set limit(value: number) {
-    const floor = this.state[this.w.executed]!;
+    const floor = this.state[this.w.cycles]!;
     this.state[this.w.limit] = Math.min(Math.max(floor, Math.floor(value)), MAX_RUN_INSTRUCTIONS);
   }
 
@@ -147,5 +191,6 @@ export class InstructionCounter {
     this.freed = true;
     koffi.free(this.address);
     if (this.divMap !== undefined) koffi.free(this.divMap);
+    if (this.cycleMapAddress !== undefined) koffi.free(this.cycleMapAddress);
   }
 }

@@ -88,6 +88,7 @@ export class CortexMRig implements CortexMHost {
         semihosting: options.semihosting ?? true,
         faultLoopLimit: options.faultLoopLimit ?? 16,
         codeMemory: { base: CODE_BASE, size: CODE_SIZE },
+        timing: options.timing ?? 'instruction',
       },
       this,
     );

@@ -9,6 +9,7 @@ import type { Engine } from '../../unicorn/engine.ts';
 import type { VirtualTime } from '../../time/virtual-time.ts';
 import type { CpuEvents, GuestCpu, StepOutcome } from '../cpu.ts';
 import { CONTROL_FPCA, CONTROL_NPRIV, CpuRegisters, XPSR_IPSR_MASK, XPSR_THUMB } from './cpu-registers.ts';
+import { CycleTimer } from './cycle-timing.ts';
 import { REGISTER_IDS, buildDivisionMap } from './division-map.ts';
 import { Dwt } from './dwt.ts';
 import { ExceptionState } from './exception-state.ts';
@@ -39,6 +40,8 @@ export interface CortexMOptions {
   faultLoopLimit: number;
   /** Code memory, searched for divisions when the guest enables CCR.DIV_0_TRP. */
   codeMemory: { base: number; size: number };
+  /** One cycle per instruction, or Cortex-M4 cycle counts (needs capstone loaded). */
+  timing: 'instruction' | 'cycle';
 }
 
 export interface CortexMHost extends CpuEvents, Omit<SemihostingHost, 'exit'> {
@@ -71,6 +74,9 @@ export class CortexM implements GuestCpu {
   private stopCause: RunStop | undefined;
   private isSleeping = false;
   private executed = 0;
+  private cycles = 0;
+  /** Cycle timing (undefined: one cycle per instruction). */
+  readonly cycleTimer: CycleTimer | undefined;
   private aborted = false;
   private haltCode: number | undefined;
   private faultLoop = { state: '', count: 0 };
@@ -115,6 +121,7 @@ export class CortexM implements GuestCpu {
       commandLine: host.commandLine,
     });
     this.installHooks();
+    if (options.timing === 'cycle') this.cycleTimer = new CycleTimer(engine, options.codeMemory.base, options.codeMemory.size);
   }
 
   reset(): void {
@@ -126,6 +133,7 @@ export class CortexM implements GuestCpu {
     this.haltCode = undefined;
     this.faultLoop = { state: '', count: 0 };
     this.divisionMapReady = false;
+    this.cycleTimer?.clear();
     this.lastFault = undefined;
     this.eventRegister = false;
     // Handler mode first: the guest may have left the CPU unprivileged, which blocks SP writes.
@@ -150,8 +158,13 @@ export class CortexM implements GuestCpu {
     return this.executed;
   }
 
-  get executingNow(): number {
-    return this.engine.counter.executed - (this.aborted ? 1 : 0);
+  get lastCycles(): number {
+    return this.cycles;
+  }
+
+  get cyclesNow(): number {
+    const counter = this.engine.counter;
+    return counter.cycles - (this.aborted ? counter.lastCost : 0);
   }
 
   pc(): number {
@@ -190,6 +203,7 @@ export class CortexM implements GuestCpu {
 
   step(): StepOutcome {
     this.executed = 0;
+    this.cycles = 0;
     this.aborted = false;
     this.engine.counter.reset(0);
     if (this.isSleeping) {
@@ -221,9 +235,12 @@ export class CortexM implements GuestCpu {
     }
     const stop: RunStop = counter.divisionFault
       ? { kind: 'divide-by-zero' }
-      : (this.stopCause ?? { kind: 'engine', err, limitReached: counter.reachedLimit || counter.stopRequested });
+      : counter.needDecode && !this.stopCause
+        ? { kind: 'decode' }
+        : (this.stopCause ?? { kind: 'engine', err, limitReached: counter.reachedLimit || counter.stopRequested });
     const outcome = interpretStop(this, stop);
     this.executed = counter.executed - (this.aborted ? 1 : 0);
+    this.cycles = this.cyclesNow;
     return outcome;
   }
 

@@ -16,7 +16,9 @@ export type RunStop =
   | { readonly kind: 'memory'; readonly type: number; readonly address: number; readonly size: number }
   | { readonly kind: 'bus-error'; readonly address: number; readonly write: boolean; readonly reason: string }
   | { readonly kind: 'engine'; readonly err: number; readonly limitReached: boolean }
-  | { readonly kind: 'divide-by-zero' };
+  | { readonly kind: 'divide-by-zero' }
+  /** Cycle timing met code it has not decoded yet. */
+  | { readonly kind: 'decode' };
 
 const INTNO = { SWI: 2, PREFETCH_ABORT: 3, BKPT: 7, EXCEPTION_EXIT: 8, NOCP: 17, INVSTATE: 18, UNALIGNED: 22 };
 const RAN: StepOutcome = { kind: 'ran' };
@@ -32,6 +34,9 @@ export function interpretStop(cpu: CortexM, stop: RunStop): StepOutcome {
       return cpu.pendFault(busFault(CFSR.PRECISERR, `precise bus error: ${stop.reason}`, stop.address)) ?? RAN;
     case 'engine':
       return engineStop(cpu, stop.err, stop.limitReached);
+    case 'decode':
+      cpu.cycleTimer?.decode(cpu.pc());
+      return RAN;
     case 'divide-by-zero':
       return cpu.pendFault(usageFault(CFSR.DIVBYZERO, `division by zero at 0x${hex(cpu.pc())}`)) ?? RAN;
   }

@@ -62,7 +62,8 @@ export function runPath(path: IoPathName, o: ExperimentOptions): { result: PathR
   const config = validateSystem(
     {
       cores: 2,
-      io: { 'driver-vm': { image: join(o.firmwareDir, 'driver-vm.elf'), core: 1 } },
+      // No disk cache: the experiment compares the paths on the device itself.
+      io: { 'driver-vm': { image: join(o.firmwareDir, 'driver-vm.elf'), core: 1 }, cache: { policy: 'none' } },
       guests: [{ name: 'ioload', image: join(o.firmwareDir, 'ioload.elf'), core: 0, 'io-path': path, disk, cmdline: `requests=${o.requests} size=${o.size} seed=1` }],
     },
     join(o.outDir, `${path}.yaml`),

@@ -12,6 +12,7 @@
 import { ARM_REG as R, UC_ERR, UC_HOOK, UC_PROT } from '../../unicorn/constants.ts';
 import { Engine } from '../../unicorn/engine.ts';
 import type { RegisterBatch } from '../../unicorn/register-batch.ts';
+import { CycleTimer } from '../../arch/armv7m/cycle-timing.ts';
 import type { Vm } from '../../core/vm.ts';
 import type { DriverVm } from '../driver-vm.ts';
 import { HV_BLKCTL_BASE, HV_CALL_RETURN_ADDR, HV_HOSTUART_BASE, HV_WINDOW_BASE } from '../layout.ts';
@@ -43,6 +44,8 @@ export class DriverContext {
   private readonly entryRegisters: RegisterBatch;
   private stop: { kind: 'return' } | { kind: 'fault'; detail: string } | undefined;
 
+  private readonly cycleTimer: CycleTimer | undefined;
+
   constructor(
     readonly caller: Vm,
     private readonly driver: DriverVm,
@@ -56,6 +59,8 @@ export class DriverContext {
       this.engine.mapMmio(HV_HOSTUART_BASE, consoleUart.size, (o) => consoleUart.read(o), (o, s, v) => consoleUart.write(o, s, v));
       this.installHooks();
       this.entryRegisters = this.engine.registerBatch([R.R0, R.SP, R.LR, R.XPSR, R.CONTROL]);
+      // Driver code is timed like the caller's: one cycle per instruction, or cycle timing.
+      if (caller.config.timing === 'cycle') this.cycleTimer = new CycleTimer(this.engine, HV_WINDOW_BASE, driver.window.size);
     } catch (error) {
       this.engine.close();
       throw error;
@@ -97,14 +102,22 @@ export class DriverContext {
     this.engine.close();
   }
 
-  /** Runs driver code from `pc`; returns the instructions it retired before it stopped. */
+  /** Runs driver code from `pc`; returns the cycles of the instructions it retired before it stopped. */
   private runSegment(pc: number, budget: number): number {
     const e = this.engine;
-    this.stop = undefined;
-    e.counter.reset(budget);
-    const err = e.run(pc | 1);
-    const executed = e.counter.executed;
+    let cycles = 0;
+    let err: number;
+    for (;;) {
+      this.stop = undefined;
+      e.counter.reset(budget - cycles);
+      err = e.run(pc | 1);
+      cycles += e.counter.cycles;
+      if (!e.counter.needDecode || this.stop) break;
+      pc = e.readRegister(R.PC);
+      this.cycleTimer?.decode(pc);
+    }
     // A normal end before the limit is a WFI: the caller waits for the device and resumes.
+    const executed = cycles;
     if (this.stop || err === UC_ERR.OK) return executed;
     this.stop = { kind: 'fault', detail: `driver code stopped with Unicorn error ${err} at 0x${e.readRegister(R.PC).toString(16)}` };
     return executed;

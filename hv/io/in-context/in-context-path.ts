@@ -59,7 +59,7 @@ export class InContextPath implements IoPath {
 
   private charge(io: number, phase: string, cycles: number): void {
     const clock = this.o.vm.clock;
-    this.o.tracker.phase(io, phase, clock.now(), cycles);
+    this.o.tracker.phase(io, phase, clock.now(), cycles, true);
     clock.charge(cycles);
   }
 
@@ -74,7 +74,11 @@ export class InContextPath implements IoPath {
     const context = (this.context ??= new DriverContext(vm, driver));
     context.engine.writeMemory(record, buildCall(HV_MODE_DIRECT, this.o, transport, queue, slots));
     const clock = this.driverClock(io, context, slot);
-    driver.platform.blockController.bind(slot, { time: clock.time, dma: vm.memory });
+    driver.platform.blockController.bind(slot, {
+      time: clock.time,
+      dma: vm.memory,
+      completed: (_status, c) => c.ok && c.op !== 'flush' && this.o.tracker.served(io, 0, c.count * 512, 0),
+    });
     const entry = transport.deviceId === VIRTIO_ID.BLOCK ? driver.interface.blkNotify : driver.interface.consoleNotify;
     try {
       context.call(entry, record, driver.stackTop(core), clock);
@@ -97,7 +101,7 @@ export class InContextPath implements IoPath {
     let waited = false;
     const time: VirtualTime = {
       hz: clock.hz,
-      now: () => clock.now() + context.engine.counter.executed,
+      now: () => clock.now() + context.engine.counter.cycles,
       schedule: (at, label, fire) => clock.schedule(at, label, fire),
       cancel: (event) => clock.cancel(event),
     };
@@ -109,7 +113,7 @@ export class InContextPath implements IoPath {
         if (done === undefined) return undefined;
         waited = true;
         const wait = Math.max(0, done - clock.now());
-        this.o.tracker.phase(io, 'device', clock.now(), wait);
+        this.o.tracker.phase(io, 'device', clock.now(), wait, true);
         clock.charge(wait);
         controller.poll(slot);
         return wait;

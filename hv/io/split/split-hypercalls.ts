@@ -26,12 +26,13 @@ export class SplitHypercalls {
 
   private constructor(private readonly driver: DriverVm) {
     driver.vm.hypercalls = (imm) => this.hypercall(imm);
-    driver.platform.blockController.onComplete = (c) => {
+    driver.platform.blockController.completions.add((c) => {
       const head = this.inFlight[0];
       if (c.slot !== HV_DRIVER_VM_SLOT || !head) return;
       head.deviceCycles += c.end - c.start;
       head.path.tracker.phase(head.io, 'device', c.start, c.end - c.start);
-    };
+      if (c.ok && c.op !== 'flush') head.path.tracker.served(head.io, 0, c.count * 512, 0);
+    });
   }
 
   /** The hypercall handler of `driver` (created on first use). */

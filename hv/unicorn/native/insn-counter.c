@@ -23,6 +23,13 @@
  *             div_regs[entry - 1]; if it is zero the run stops before the division and
  *             div_fault is set, so that the hypervisor raises the DIVBYZERO UsageFault
  *             (CCR.DIV_0_TRP), which Unicorn 2.0.1 does not implement.
+ *             FLAG_CYCLES: cycle timing: an instruction starting where cycle_map (one byte per
+ *             halfword from cycle_base) holds n costs n cycles, plus branch_penalty when it does
+ *             not follow the previous instruction (that one was a taken branch: pipeline refill);
+ *             an entry of 0 means "not decoded yet": the run stops before the instruction and
+ *             need_decode is set, so that the hypervisor decodes the block and resumes.
+ *   cycles    cycles of the retired instructions (equal to executed without FLAG_CYCLES); the
+ *             limit applies to cycles.
  * The common case (no flag, limit not reached) is one comparison, so the hook costs what
  * Unicorn's own count hook costs. Only uc_hook_add, uc_emu_stop, uc_reg_read and
  * uc_reg_read_batch of libunicorn.so.2 are used.
@@ -44,17 +51,27 @@ extern int uc_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback, voi
 #define FLAG_PENDING 2u
 #define FLAG_WATCH 4u
 #define FLAG_DIV_TRAP 8u
+#define FLAG_CYCLES 16u
 
 struct hv_counter {
     uint32_t executed;
     uint32_t limit;
     uint32_t flags;
+    uint32_t cycles;
+    uint32_t pending_cost;
+    uint32_t last_cost;
+    uint32_t need_decode;
+    uint32_t prev_end;
+    uint32_t branch_penalty;
+    uint32_t cycle_base;
+    uint32_t cycle_size;
     uint32_t div_fault;
     int32_t watch_ids[WATCHED];
     uint32_t watch_values[WATCHED];
     uint32_t div_base;
     uint32_t div_size;
     const uint8_t *div_map;
+    const uint8_t *cycle_map;
     int32_t div_regs[16];
 };
 
@@ -80,31 +97,60 @@ static int is_division_by_zero(uc_engine *uc, struct hv_counter *c, uint64_t add
     return divisor == 0;
 }
 
-static void slow_path(uc_engine *uc, struct hv_counter *c, uint64_t address)
+/* Cycles of the instruction at `address` under cycle timing; 0 when it is not decoded yet. */
+static uint32_t instruction_cycles(struct hv_counter *c, uint64_t address)
 {
-    if (c->flags & FLAG_PENDING) c->executed++;
+    uint32_t cost = 1;
+    uint64_t offset = address - c->cycle_base;
+    if (address >= c->cycle_base && offset < c->cycle_size) cost = c->cycle_map[offset >> 1];
+    if (cost != 0 && c->prev_end != 0 && address != c->prev_end) cost += c->branch_penalty;
+    return cost;
+}
+
+static void slow_path(uc_engine *uc, struct hv_counter *c, uint64_t address, uint32_t size)
+{
+    if (c->flags & FLAG_PENDING) {
+        c->executed++;
+        c->cycles += c->pending_cost;
+    }
     if ((c->flags & FLAG_WATCH) && watched_registers_changed(uc, c)) c->flags |= FLAG_STOP;
     if ((c->flags & (FLAG_DIV_TRAP | FLAG_PENDING)) == FLAG_DIV_TRAP && is_division_by_zero(uc, c, address)) {
         c->div_fault = 1;
         c->flags |= FLAG_STOP;
     }
-    if ((c->flags & FLAG_STOP) || c->executed >= c->limit) {
+    uint32_t cost = 1;
+    if (c->flags & FLAG_CYCLES) {
+        cost = instruction_cycles(c, address);
+        if (cost == 0) {
+            c->need_decode = 1;
+            c->flags |= FLAG_STOP;
+        }
+    }
+    /* A run whose budget is smaller than its first instruction's cycles still runs that
+     * instruction (the deadline is overshot by less than one instruction), or it could never
+     * make progress. */
+    int over = c->cycles >= c->limit || (c->cycles + cost > c->limit && c->cycles > 0);
+    if ((c->flags & FLAG_STOP) || over) {
         c->flags |= FLAG_PENDING;
+        c->pending_cost = cost;
         uc_emu_stop(uc);
         return;
     }
     c->executed++;
+    c->cycles += cost;
+    c->last_cost = cost;
+    c->prev_end = (uint32_t)address + size;
 }
 
 static void hv_count_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
 {
     struct hv_counter *c = (struct hv_counter *)user_data;
-    (void)size;
-    if (__builtin_expect((c->executed < c->limit) & (c->flags == 0), 1)) {
+    if (__builtin_expect((c->cycles < c->limit) & (c->flags == 0), 1)) {
         c->executed++;
+        c->cycles++;
         return;
     }
-    slow_path(uc, c, address);
+    slow_path(uc, c, address, size);
 }
 
 /* Installs the counting hook on every address; returns Unicorn's error code. */
@@ -123,11 +169,16 @@ int hv_counter_state_size(void)
 int hv_counter_offsets(uint32_t *out, int count)
 {
     const uint32_t offsets[] = {
-        offsetof(struct hv_counter, executed),  offsetof(struct hv_counter, limit),
-        offsetof(struct hv_counter, flags),     offsetof(struct hv_counter, div_fault),
-        offsetof(struct hv_counter, watch_ids), offsetof(struct hv_counter, watch_values),
-        offsetof(struct hv_counter, div_base),  offsetof(struct hv_counter, div_size),
-        offsetof(struct hv_counter, div_map),   offsetof(struct hv_counter, div_regs),
+        offsetof(struct hv_counter, executed),     offsetof(struct hv_counter, limit),
+        offsetof(struct hv_counter, flags),        offsetof(struct hv_counter, div_fault),
+        offsetof(struct hv_counter, watch_ids),    offsetof(struct hv_counter, watch_values),
+        offsetof(struct hv_counter, div_base),     offsetof(struct hv_counter, div_size),
+        offsetof(struct hv_counter, div_map),      offsetof(struct hv_counter, div_regs),
+        offsetof(struct hv_counter, cycles),       offsetof(struct hv_counter, pending_cost),
+        offsetof(struct hv_counter, last_cost),    offsetof(struct hv_counter, need_decode),
+        offsetof(struct hv_counter, prev_end),     offsetof(struct hv_counter, branch_penalty),
+        offsetof(struct hv_counter, cycle_base),   offsetof(struct hv_counter, cycle_size),
+        offsetof(struct hv_counter, cycle_map),
     };
     int n = (int)(sizeof offsets / sizeof offsets[0]);
     for (int i = 0; i < n && i < count; i++) out[i] = offsets[i];

@@ -14,8 +14,14 @@ export interface GuestSpec {
   format?: 'elf' | 'bin';
 }
 
-export function runHvlab(guests: GuestSpec[], untilCycles: number, sliceCycles: number): HvResult {
-  const config = validateSystem({ 'slice-cycles': sliceCycles, guests }, 'bench');
+/** `timing: cycle` needs capstone loaded first (`loadCapstone()`). */
+export function runHvlab(
+  guests: GuestSpec[],
+  untilCycles: number,
+  sliceCycles: number,
+  timing: 'instruction' | 'cycle' = 'instruction',
+): HvResult {
+  const config = validateSystem({ 'slice-cycles': sliceCycles, timing, guests }, 'bench');
   const system = bootSystem(config, { consoleLine: () => {} });
   try {
     const started = process.hrtime.bigint();

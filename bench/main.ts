@@ -2,6 +2,7 @@
  * `npm run bench`: host-speed benchmarks, printed (never asserted in tests):
  *  - guest MIPS of a compute-bound image under hvlab against the same image in a bare Unicorn
  *    loop with the same slice size, in the same process (aim: ratio >= 0.9);
+ *  - guest MIPS with `timing: cycle` against the default one cycle per instruction;
  *  - host cost of one MMIO trap round trip (aim: <= 500 ns);
  *  - host throughput of each I/O path (aim: in-context >= 100,000 512-byte reads per second);
  *  - cache lookups per second per policy and memory per cached block.
@@ -10,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadCapstone } from '../hv/arch/armv7m/capstone.ts';
 import { runBare } from './bare-unicorn.ts';
 import { cacheBench } from './cache-bench.ts';
 import { ioPathBench } from './io-bench.ts';
@@ -45,6 +47,27 @@ function guestMips(instructions: number, trials = 3): void {
   console.log(`  ratio              ${(median(hv) / median(bare)).toFixed(3)} (aim >= 0.9)`);
 }
 
+/** Host speed of `timing: cycle` (capstone-decoded per-instruction cycles) against the default. */
+function cycleTimingSpeed(instructions: number, trials = 3): void {
+  const guests = [{ name: 'compute', image: COMPUTE }];
+  runHvlab(guests, 2_000_000, SLICE, 'cycle');
+  const byInstruction: number[] = [];
+  const byCycle: number[] = [];
+  let cpi = 0;
+  for (let i = 0; i < trials; i++) {
+    const plain = runHvlab(guests, instructions, SLICE);
+    byInstruction.push(mips(plain.instructions, plain.seconds));
+    // The budget is in cycles: run enough of them for about the same instruction count.
+    const cycled = runHvlab(guests, Math.round(instructions * 1.5), SLICE, 'cycle');
+    cpi = Math.round(instructions * 1.5) / cycled.instructions;
+    byCycle.push(mips(cycled.instructions, cycled.seconds));
+  }
+  console.log(`timing modes (compute.elf, median of ${trials})`);
+  console.log(`  timing: instruction  ${median(byInstruction).toFixed(1)} MIPS`);
+  console.log(`  timing: cycle        ${median(byCycle).toFixed(1)} MIPS (guest CPI ${cpi.toFixed(2)})`);
+  console.log(`  ratio cycle/instruction ${(median(byCycle) / median(byInstruction)).toFixed(3)}`);
+}
+
 function trapCost(iterations: number): void {
   const dir = mkdtempSync(join(tmpdir(), 'hvlab-bench-'));
   try {
@@ -65,6 +88,8 @@ function trapCost(iterations: number): void {
 
 console.log(`hvlab benchmarks (Node ${process.version}, ${process.arch})`);
 guestMips(60_000_000);
+await loadCapstone();
+cycleTimingSpeed(20_000_000);
 trapCost(5_000_000);
 ioPathBench(5_000);
 cacheBench();

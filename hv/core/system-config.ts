@@ -42,8 +42,24 @@ const guestSchema = z
     'io-path': z.enum(['in-context', 'split', 'emulated']).optional(),
     disk: z.string().min(1).optional(),
     'disk-format': z.enum(['raw', 'qcow2']).optional(),
+    'disk-snapshot': z.boolean().default(false),
   })
   .strict();
+
+/** A device preset by name, or a preset with some of its service-time parameters replaced. */
+const diskTimingSchema = z.union([
+  z.enum(['sd-spi', 'emmc']),
+  z
+    .object({
+      base: z.enum(['sd-spi', 'emmc']).default('sd-spi'),
+      'command-cycles': z.number().int().min(0).optional(),
+      'per-sector-cycles': z.number().int().min(0).optional(),
+      'seek-cycles': z.number().int().min(0).optional(),
+    })
+    .strict(),
+]);
+
+export type DiskTimingConfig = z.infer<typeof diskTimingSchema>;
 
 const ioSchema = z
   .object({
@@ -55,7 +71,7 @@ const ioSchema = z
       })
       .strict()
       .optional(),
-    'disk-timing': z.enum(['sd-spi', 'emmc']).default('sd-spi'),
+    'disk-timing': diskTimingSchema.default('sd-spi'),
     cache: z
       .object({
         policy: z.enum(['layered', 'lru', 'arc', 's3fifo', 'none']).default('layered'),
@@ -183,6 +199,9 @@ function ioProblems(g: Record<string, unknown>, raw: Record<string, unknown>, wh
     problems.push(`${where}.io-path: expected io.driver-vm to be configured for the ${path} path`);
   }
   if (g['disk'] !== undefined && path === undefined) problems.push(`${where}.disk: expected an io-path for a guest with a disk`);
+  for (const field of ['disk-format', 'disk-snapshot']) {
+    if (g[field] !== undefined && g['disk'] === undefined) problems.push(`${where}.${field}: expected a disk for this guest to apply to`);
+  }
   return problems;
 }
 

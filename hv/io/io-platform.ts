@@ -7,7 +7,11 @@ import { BlockController } from '../../devices/block-controller.ts';
 import { HostConsoleUart } from '../../devices/host-console-uart.ts';
 import type { BlockImage } from '../storage/block-image.ts';
 import type { DiskTiming } from '../storage/cache/disk-timing.ts';
-import { HV_DRIVER_VM_SLOT, HV_SLOT_STRIDE } from './layout.ts';
+import { ConfigError } from '../errors.ts';
+import { HV_BLKCTL_BASE, HV_DRIVER_VM_SLOT, HV_HOSTUART_BASE, HV_SLOT_STRIDE } from './layout.ts';
+
+/** Slots fit between the block controller and the console UART (which has as many). */
+const MAX_SLOTS = (HV_HOSTUART_BASE - HV_BLKCTL_BASE) / HV_SLOT_STRIDE;
 
 export interface IoPlatformOptions {
   /** Disk images, one per unit of the block controller. */
@@ -26,6 +30,9 @@ export class IoPlatform {
 
   constructor(private readonly options: IoPlatformOptions) {
     this.slotCount = 1 + options.cores + options.guests;
+    if (this.slotCount > MAX_SLOTS) {
+      throw new ConfigError(`io: ${options.cores} cores and ${options.guests} guests need ${this.slotCount} device register slots; the block controller has ${MAX_SLOTS}`);
+    }
     this.blockController = new BlockController('blkctl', options.disks, options.timing, this.slotCount);
     this.consoleUart = new HostConsoleUart('console-uart', this.slotCount, options.console);
   }

@@ -4,13 +4,14 @@
  * its virtio-blk (when it has a disk) and virtio-console transports, served by its path.
  */
 import type { Vm } from '../core/vm.ts';
-import type { SystemConfig } from '../core/system-config.ts';
+import type { DiskTimingConfig, SystemConfig } from '../core/system-config.ts';
 import { InputError, UsageError } from '../errors.ts';
 import type { BlockImage } from '../storage/block-image.ts';
-import { DISK_TIMINGS, type DiskTiming } from '../storage/cache/disk-timing.ts';
+import { DISK_TIMINGS, type DiskTiming, customDiskTiming } from '../storage/cache/disk-timing.ts';
 import { DiskCache, type DiskCacheOptions } from './disk-cache.ts';
 import { DiskTraceRecorder } from './disk-trace.ts';
 import { openImage } from '../storage/open-image.ts';
+import { openSnapshot } from '../storage/snapshot.ts';
 import type { CostTable } from '../time/cost-model.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
 import { DriverVm } from './driver-vm.ts';
@@ -57,7 +58,7 @@ export class IoSystem {
 
   constructor(private readonly o: IoSystemOptions) {
     const disks = openDisks(o.config);
-    const timing = DISK_TIMINGS[o.config.io?.['disk-timing'] ?? 'sd-spi']!;
+    const timing = diskTiming(o.config.io?.['disk-timing'] ?? 'sd-spi');
     const images = disks.filter((d): d is BlockImage => d !== undefined);
     this.diskCache = new DiskCache(cacheOptions(o.config, timing));
     this.platform = new IoPlatform({
@@ -154,7 +155,7 @@ function openDisks(config: SystemConfig): Array<BlockImage | undefined> {
   try {
     return config.guests.map((g) => {
       if (!g.disk) return undefined;
-      const image = openImage(g.disk, { format: g['disk-format'] });
+      const image = g['disk-snapshot'] ? openSnapshot(g.disk, g.name, g['disk-format']) : openImage(g.disk, { format: g['disk-format'] });
       opened.push(image);
       return image;
     });
@@ -162,4 +163,13 @@ function openDisks(config: SystemConfig): Array<BlockImage | undefined> {
     for (const image of opened) image.close();
     throw error;
   }
+}
+
+function diskTiming(config: DiskTimingConfig): DiskTiming {
+  if (typeof config === 'string') return DISK_TIMINGS[config]!;
+  return customDiskTiming(DISK_TIMINGS[config.base]!, {
+    commandCycles: config['command-cycles'],
+    perSectorCycles: config['per-sector-cycles'],
+    seekCycles: config['seek-cycles'],
+  });
 }

@@ -35,6 +35,14 @@ export interface EngineOptions {
   cpuModel?: number;
 }
 
+/** Unicorn's mapping granule for ARM: addresses and sizes of mappings are multiples of it. */
+export const MAP_ALIGN = 0x1000;
+
+/** `size` rounded up to whole mapping granules. */
+export function mapSize(size: number): number {
+  return Math.ceil(size / MAP_ALIGN) * MAP_ALIGN;
+}
+
 export class EngineContext {
   constructor(
     private handle: unknown,
@@ -146,7 +154,10 @@ export class Engine {
     return unicorn().fn.memWrite(this.h, address, bytes, bytes.length) === 0;
   }
 
-  /** Maps an MMIO region: guest accesses call `read`/`write` with the offset into the region. */
+  /**
+   * Maps an MMIO region: guest accesses call `read`/`write` with the offset into the region.
+   * Unicorn maps whole pages: `address` and `size` must be multiples of MAP_ALIGN (see mapSize).
+   */
   mapMmio(address: number, size: number, read: MmioRead, write: MmioWrite): void {
     const { fn, protos } = unicorn();
     const r = this.guard.register(protos.mmioRead, 0, (_uc: unknown, off: Int64, sz: number) =>

@@ -263,3 +263,27 @@ describe('invalid system files', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('io.disk-timing', () => {
+  const base = { guests: [{ name: 'a', image: 'a.elf' }] };
+  it('takes a preset name or a preset with replaced parameters', () => {
+    expect(validateSystem({ ...base, io: { 'disk-timing': 'emmc' } }, 's.yaml').io?.['disk-timing']).toBe('emmc');
+    const custom = validateSystem({ ...base, io: { 'disk-timing': { 'seek-cycles': 900 } } }, 's.yaml').io?.['disk-timing'];
+    expect(custom).toEqual({ base: 'sd-spi', 'seek-cycles': 900 });
+  });
+  it('names the bad field', () => {
+    const error = configError(() => validateSystem({ ...base, io: { 'disk-timing': { 'seek-cycle': 1 } } }, 's.yaml'));
+    expect(error.message).toContain('io.disk-timing');
+  });
+});
+
+describe('guest disk fields', () => {
+  it('rejects disk-snapshot and disk-format on a guest without a disk', () => {
+    const error = configError(() =>
+      validateSystem({ guests: [{ name: 'a', image: 'a.elf', 'io-path': 'emulated', 'disk-snapshot': true, 'disk-format': 'raw' }] }, 's.yaml'),
+    );
+    const lines = problemLines(error, 's.yaml');
+    expect(lines).toContain('s.yaml: guests[0].disk-snapshot: expected a disk for this guest to apply to');
+    expect(lines).toContain('s.yaml: guests[0].disk-format: expected a disk for this guest to apply to');
+  });
+});

@@ -69,6 +69,24 @@ export const EMMC: DiskTiming = {
 
 export const DISK_TIMINGS: Readonly<Record<string, DiskTiming>> = { 'sd-spi': SD_SPI, emmc: EMMC };
 
+export interface DiskTimingOverrides {
+  readonly commandCycles?: number | undefined;
+  readonly perSectorCycles?: number | undefined;
+  readonly seekCycles?: number | undefined;
+}
+
+/** A preset with some service-time parameters replaced; the replaced ones cite the user. */
+export function customDiskTiming(base: DiskTiming, overrides: DiskTimingOverrides): DiskTiming {
+  const given = Object.entries(overrides).filter(([, v]) => v !== undefined) as [keyof DiskTimingOverrides, number][];
+  if (given.length === 0) return base;
+  const timing: Record<string, unknown> = { ...base, name: `${base.name} (custom)`, sources: { ...base.sources } };
+  for (const [key, value] of given) {
+    timing[key] = value;
+    (timing['sources'] as Record<string, string>)[key] = 'set in the system file';
+  }
+  return timing as unknown as DiskTiming;
+}
+
 export function copyCycles(timing: DiskTiming, bytes: number): number {
   return Math.ceil(bytes / 32) * timing.copyCyclesPer32Bytes;
 }

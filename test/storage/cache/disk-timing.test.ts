@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DiskTiming, ReadCostMeter, SD_SPI, copyCycles, deviceReadCycles } from '../../../hv/storage/cache/disk-timing.ts';
+import { type DiskTiming, ReadCostMeter, SD_SPI, copyCycles, customDiskTiming, deviceReadCycles } from '../../../hv/storage/cache/disk-timing.ts';
 import { blockKey } from '../../../hv/storage/cache/key.ts';
 
 const SEEKING: DiskTiming = { ...SD_SPI, name: 'test', seekCycles: 1000 };
@@ -32,5 +32,17 @@ describe('disk timing', () => {
     for (const name of ['commandCycles', 'perSectorCycles', 'seekCycles', 'hitLookupCycles', 'copyCyclesPer32Bytes']) {
       expect(SD_SPI.sources[name]).toMatch(/\w+/);
     }
+  });
+
+  it('replaces only the parameters a system file sets, and says so in the sources', () => {
+    expect(customDiskTiming(SD_SPI, {})).toBe(SD_SPI);
+    const custom = customDiskTiming(SD_SPI, { seekCycles: 5000, commandCycles: undefined });
+    expect(custom.seekCycles).toBe(5000);
+    expect(custom.commandCycles).toBe(SD_SPI.commandCycles);
+    expect(custom.perSectorCycles).toBe(SD_SPI.perSectorCycles);
+    expect(custom.name).toBe('sd-spi (custom)');
+    expect(custom.sources['seekCycles']).toBe('set in the system file');
+    expect(custom.sources['commandCycles']).toBe(SD_SPI.sources['commandCycles']);
+    expect(SD_SPI.seekCycles).toBe(0);
   });
 });

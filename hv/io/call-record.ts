@@ -5,8 +5,10 @@ import type { VirtioTransport } from './virtio-mmio.ts';
 
 export interface CallTarget {
   readonly vm: Vm;
-  /** The frontend index (guest index): console channel and grant domain. */
+  /** The frontend number: the grant domain and the driver VM's queue-state index. */
   readonly frontend: number;
+  /** The console UART channel of the guest's console output (its guest index). */
+  readonly channel: number;
   readonly unit: number;
   readonly capacity: number;
 }
@@ -30,7 +32,7 @@ export function buildCall(mode: number, t: CallTarget, transport: VirtioTranspor
     uartSlot: slots.uart,
     unit: t.unit,
     capacity: t.capacity,
-    channel: t.frontend,
+    channel: t.channel,
     result: 0,
     completed: 0,
     errors: 0,

@@ -5,7 +5,7 @@
  */
 import type { Vm } from '../core/vm.ts';
 import type { DiskTimingConfig, SystemConfig } from '../core/system-config.ts';
-import { InputError, UsageError } from '../errors.ts';
+import { ConfigError, UsageError } from '../errors.ts';
 import type { BlockImage } from '../storage/block-image.ts';
 import { DISK_TIMINGS, type DiskTiming, customDiskTiming } from '../storage/cache/disk-timing.ts';
 import { DiskCache, type DiskCacheOptions } from './disk-cache.ts';
@@ -20,7 +20,7 @@ import { InContextPath } from './in-context/in-context-path.ts';
 import type { IoPath, IoPathName } from './io-path.ts';
 import { IoPlatform } from './io-platform.ts';
 import { type IoTotals, IoTracker } from './io-tracker.ts';
-import { HV_VIRTIO_BLK_BASE, HV_VIRTIO_BLK_IRQ, HV_VIRTIO_CONSOLE_BASE, HV_VIRTIO_CONSOLE_IRQ } from './layout.ts';
+import { HV_MAX_CORES, HV_MAX_FRONTENDS, HV_VIRTIO_BLK_BASE, HV_VIRTIO_BLK_IRQ, HV_VIRTIO_CONSOLE_BASE, HV_VIRTIO_CONSOLE_IRQ } from './layout.ts';
 import { SplitHypercalls } from './split/split-hypercalls.ts';
 import { SplitPath } from './split/split-path.ts';
 import { virtioBlockType, virtioConsoleType } from './virtio-devices.ts';
@@ -57,6 +57,7 @@ export class IoSystem {
   private readonly diskTrace: DiskTraceRecorder | undefined;
 
   constructor(private readonly o: IoSystemOptions) {
+    this.checkDriverLimits();
     const disks = openDisks(o.config);
     const timing = diskTiming(o.config.io?.['disk-timing'] ?? 'sd-spi');
     const images = disks.filter((d): d is BlockImage => d !== undefined);
@@ -72,12 +73,34 @@ export class IoSystem {
     this.diskTrace = o.diskTrace === undefined ? undefined : this.recordDisks(o.diskTrace, disks);
     this.driver = o.driverVm && new DriverVm(o.driverVm, this.platform, o.costs, o.cores);
     let unit = 0;
+    let splitFrontend = 0;
     o.config.guests.forEach((g, index) => {
       const path = g['io-path'];
       if (!path) return;
       const disk = disks[index];
-      this.guests.push(this.wireGuest(index, path, disk, disk ? unit++ : undefined));
+      // Split-path frontends are numbered 0.. among themselves: the driver VM's queue state index.
+      const frontend = path === 'split' ? splitFrontend++ : index;
+      this.guests.push(this.wireGuest(index, path, disk, disk ? unit++ : undefined, frontend));
     });
+  }
+
+  /**
+   * The driver VM has one call record and stack per core (in-context calls) and queue state for
+   * a fixed number of frontends (split path): systems beyond that are refused up front.
+   */
+  private checkDriverLimits(): void {
+    const problems: string[] = [];
+    let splitFrontends = 0;
+    this.o.config.guests.forEach((g, index) => {
+      const core = this.o.coreOf(this.o.guests[index]!);
+      if (g['io-path'] === 'in-context' && core >= HV_MAX_CORES) {
+        problems.push(`${this.o.config.source}: guests[${index}].core: the in-context path runs on cores 0-${HV_MAX_CORES - 1} (the driver VM has ${HV_MAX_CORES} call records), guest ${g.name} is on core ${core}`);
+      }
+      if (g['io-path'] === 'split' && ++splitFrontends > HV_MAX_FRONTENDS) {
+        problems.push(`${this.o.config.source}: guests[${index}].io-path: the driver VM serves at most ${HV_MAX_FRONTENDS} split-path guests, guest ${g.name} is number ${splitFrontends}`);
+      }
+    });
+    if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   }
 
   /** A core switched to the driver VM (a world switch the split path causes). */
@@ -99,11 +122,11 @@ export class IoSystem {
     return recorder;
   }
 
-  private wireGuest(index: number, pathName: IoPathName, disk: BlockImage | undefined, unit: number | undefined): GuestIo {
+  private wireGuest(index: number, pathName: IoPathName, disk: BlockImage | undefined, unit: number | undefined, frontend: number): GuestIo {
     const vm = this.o.guests[index]!;
     const tracker = new IoTracker(this.o.recorder, vm.name, pathName, () => this.o.coreOf(vm));
     const capacity = disk ? disk.size / 512 : 0;
-    const path = this.createPath(pathName, vm, tracker, index, unit ?? 0, capacity);
+    const path = this.createPath(pathName, vm, tracker, index, frontend, unit ?? 0, capacity);
     const transports: VirtioTransport[] = [];
     const attach = (base: number, irq: number, transport: VirtioTransport) => {
       vm.addDevice(base, transport);
@@ -122,8 +145,8 @@ export class IoSystem {
     return { vm, path, tracker, transports, unit, disk };
   }
 
-  private createPath(name: IoPathName, vm: Vm, tracker: IoTracker, index: number, unit: number, capacity: number): IoPath {
-    const common = { vm, tracker, costs: this.o.costs, unit, capacity, frontend: index };
+  private createPath(name: IoPathName, vm: Vm, tracker: IoTracker, index: number, frontend: number, unit: number, capacity: number): IoPath {
+    const common = { vm, tracker, costs: this.o.costs, unit, capacity, frontend, channel: index };
     if (name === 'emulated') {
       return new EmulatedPath({
         ...common,
@@ -133,7 +156,7 @@ export class IoSystem {
       });
     }
     const driver = this.driver;
-    if (!driver) throw new DriverMissing(`guest ${vm.name}: the ${name} path needs io.driver-vm`);
+    if (!driver) throw new ConfigError(`guest ${vm.name}: the ${name} path needs io.driver-vm`);
     if (name === 'in-context') return new InContextPath({ ...common, driver, core: () => this.o.coreOf(vm) });
     return new SplitPath({ ...common, driver });
   }
@@ -141,9 +164,6 @@ export class IoSystem {
 
 export type GuestIoTotals = IoTotals & { path: IoPathName };
 
-class DriverMissing extends InputError {
-  readonly code = 'HV_CONFIG';
-}
 
 function cacheOptions(config: SystemConfig, timing: DiskTiming): DiskCacheOptions {
   const c = config.io?.cache ?? { policy: 'layered', size: 4 << 20, block: 4096, write: 'through' };

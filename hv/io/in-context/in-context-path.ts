@@ -29,6 +29,8 @@ export interface InContextPathOptions {
   costs: CostTable;
   driver: DriverVm;
   frontend: number;
+  /** Console UART channel (the guest's index). */
+  channel: number;
   unit: number;
   capacity: number;
   /** The core the caller runs on now. */

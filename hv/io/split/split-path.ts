@@ -21,6 +21,8 @@ export interface SplitPathOptions {
   costs: CostTable;
   driver: DriverVm;
   frontend: number;
+  /** Console UART channel (the guest's index). */
+  channel: number;
   unit: number;
   capacity: number;
 }

@@ -28,7 +28,7 @@ export function registerExperimentCommand(program: Command): void {
     .description('run an experiment; `io-path` compares the in-context, split and emulated I/O paths')
     .argument('<name>', 'the experiment: io-path')
     .option('--requests <N>', 'requests per workload phase', parseInteger('--requests', 1), 64)
-    .option('--size <BYTES>', 'request size in bytes, a multiple of 512 (default: the 512 B and 4 KiB mix)', parseInteger('--size', 0), 0)
+    .option('--size <BYTES>', 'request size in bytes, a multiple of 512; 0 is the mix of 512 B and 4 KiB', parseInteger('--size', 0), 0)
     .option('--out <DIR>', 'where results.json, host.json, traces and the chart go', 'out/io-path')
     .action(async (name: string, options: Options) => {
       if (name !== 'io-path') throw new UsageError(`unknown experiment "${name}" (known: io-path)`);

@@ -26,6 +26,8 @@
  * | 0x24 | COMMAND     | WO     | 1 READ, 2 WRITE, 3 FLUSH: starts the command                   |
  * | 0x28 | STATUS      | RO     | bit 0 BUSY, 1 DONE, 2 ERROR; bits 15:8 error: 1 bad unit,       |
  * |      |             |        | 2 out of range, 3 DMA fault, 4 busy, 5 bad command or count    |
+ * |      |             |        | (a command while BUSY is refused: BUSY stays set with error 4,  |
+ * |      |             |        | and the command in flight completes normally)                  |
  * | 0x2C | INT_ENABLE  | RW     | bit 0: interrupt on completion                                 |
  * | 0x30 | INT_STATUS  | RW1C   | bit 0: a command completed                                     |
  */
@@ -203,7 +205,11 @@ export class BlockController implements MmioDevice {
   }
 
   private start(index: number, s: Slot, op: number): void {
-    if (s.status & STATUS_BUSY) return this.fail(s, ERR.BUSY);
+    // A command while busy is refused; the one in flight is untouched and STATUS stays BUSY.
+    if (s.status & STATUS_BUSY) {
+      s.status = STATUS_BUSY | STATUS_ERROR | (ERR.BUSY << 8);
+      return;
+    }
     if (!s.binding) return this.fail(s, ERR.DMA);
     const problem = this.validate(s, op);
     if (problem) return this.fail(s, problem);
@@ -218,7 +224,6 @@ export class BlockController implements MmioDevice {
     s.command = { op, unit: s.unit, sector: s.sector, count: s.count, dma: s.dma, data, start, completeAt };
     s.status = STATUS_BUSY;
     s.event = s.binding.time.schedule(completeAt, `${this.name} slot ${index}`, () => this.complete(index, s));
-    void now;
   }
 
   private validate(s: Slot, op: number): number | undefined {

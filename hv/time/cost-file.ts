@@ -23,7 +23,7 @@ export function loadCostFile(file: string): CostTable {
 
 export function applyCostOverrides(data: unknown, file: string): CostTable {
   const names = Object.keys(DEFAULT_COSTS) as CostName[];
-  const schema = z.record(z.enum(names as [CostName, ...CostName[]]), entry);
+  const schema = z.partialRecord(z.enum(names as [CostName, ...CostName[]]), entry);
   const result = schema.safeParse(data);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${file}: ${i.path.join('.') || '(top level)'}: ${i.message}`);

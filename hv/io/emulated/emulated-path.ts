@@ -8,7 +8,7 @@
 import type { BlockController } from '../../../devices/block-controller.ts';
 import type { Vm } from '../../core/vm.ts';
 import { type CostTable, mmioTrapCycles } from '../../time/cost-model.ts';
-import { type BlkRequest, SECTOR, parseBlkRequest } from '../blk-request.ts';
+import { BLK_ID_BYTES, type BlkRequest, SECTOR, parseBlkRequest } from '../blk-request.ts';
 import { GuestQueue, QueueCorrupt } from '../guest-queue.ts';
 import type { IoPath } from '../io-path.ts';
 import type { IoTracker } from '../io-tracker.ts';
@@ -105,7 +105,8 @@ export class EmulatedPath implements IoPath {
   }
 
   private writeId(buffer: { address: number; length: number }): number {
-    const id = blockId(this.o.unit).subarray(0, Math.min(buffer.length, 20));
+    // parseBlkRequest checked that the buffer holds the whole ID.
+    const id = blockId(this.o.unit).subarray(0, BLK_ID_BYTES);
     this.o.vm.memory.write(buffer.address, id);
     return id.length;
   }
@@ -152,7 +153,9 @@ export class EmulatedPath implements IoPath {
       }
       this.charge(io, 'completion', Math.ceil(bytes * this.o.costs.grantCopyPerByte.cycles));
       gq.pushUsed(head, 0);
-      this.o.tracker.served(io, 1, bytes, 0);
+      // `bytes` in the I/O totals counts disk data, as on the other paths; console bytes are in
+      // the guest's console counters.
+      this.o.tracker.served(io, 1, 0, 0);
     }
     this.finishIo(io, transport, true);
   }

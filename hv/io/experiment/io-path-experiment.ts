@@ -45,6 +45,7 @@ export interface PathResult {
   readonly readChecksum: string | null;
   readonly diskSha256: string;
   readonly guestExit: number | null;
+  /** The trace file, relative to the output directory. */
   readonly trace: string;
 }
 
@@ -76,8 +77,9 @@ export function runPath(path: IoPathName, o: ExperimentOptions): { result: PathR
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const vm = system.hypervisor.vms.find((v) => v.name === 'ioload')!;
     if (vm.state !== 'halted') throw new InternalError(`io-path experiment (${path}): the workload did not finish (${vm.state}, run ${run.reason}):\n${lines.join('\n')}`);
-    const trace = join(o.outDir, `trace-${path}.json`);
-    writeChromeTrace(trace, system, run);
+    // results.json names the trace relative to --out, so it does not depend on where --out is.
+    const trace = `trace-${path}.json`;
+    writeChromeTrace(join(o.outDir, trace), system, run);
     system.io?.close();
     const timing = { cycles: vm.stoppedAt ?? run.cycles, hz: vm.config.board.clockHz };
     const result = summarise(path, vm.report().io!, system.recorder.summaries(), timing, lines, disk, trace, vm.exitCode);

@@ -63,17 +63,26 @@ export class InstructionCounter {
     hookHandle(BigInt(hh[0]));
   }
 
-  /** Prepares a run of at most `limit` cycles (instructions without cycle timing). */
+  /** Prepares a run of at most `limit` cycles (instructions without cycle timing); see breakFlow. */
   reset(limit: number): void {
     const s = this.state;
     s[this.w.executed] = 0;
     s[this.w.cycles] = 0;
     s[this.w.lastCost] = 0;
     s[this.w.needDecode] = 0;
-    s[this.w.prevEnd] = 0;
     s[this.w.flags] = s[this.w.flags]! & ~(FLAG_STOP | FLAG_PENDING);
     s[this.w.divFault] = 0;
     s[this.w.limit] = Math.min(Math.max(0, Math.floor(limit)), MAX_RUN_INSTRUCTIONS);
+  }
+
+  /**
+   * Cycle timing: the next run does not continue the instruction stream of the last one (the
+   * hypervisor moved the PC: exception entry or return, a driver call), so its first instruction
+   * is not charged a branch refill. Runs that resume where the last one stopped keep the stream,
+   * so a taken branch just before a stop is still charged at the target.
+   */
+  breakFlow(): void {
+    this.state[this.w.prevEnd] = 0;
   }
 
   /** Instructions retired since the last reset. */

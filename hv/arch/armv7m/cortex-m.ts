@@ -77,6 +77,8 @@ export class CortexM implements GuestCpu {
   private cycles = 0;
   /** Cycle timing (undefined: one cycle per instruction). */
   readonly cycleTimer: CycleTimer | undefined;
+  /** Cycle timing: where the last run stopped; a run starting elsewhere breaks the stream. */
+  private streamPc = -1;
   private aborted = false;
   private haltCode: number | undefined;
   private faultLoop = { state: '', count: 0 };
@@ -227,12 +229,15 @@ export class CortexM implements GuestCpu {
     this.stopCause = undefined;
     this.aborted = false;
     this.inRun = true;
+    const pc = this.pc();
+    if (this.cycleTimer && pc !== this.streamPc) counter.breakFlow();
     let err: number;
     try {
-      err = this.engine.run(this.pc() | 1);
+      err = this.engine.run(pc | 1);
     } finally {
       this.inRun = false;
     }
+    if (this.cycleTimer) this.streamPc = this.pc();
     const stop: RunStop = counter.divisionFault
       ? { kind: 'divide-by-zero' }
       : counter.needDecode && !this.stopCause

@@ -76,6 +76,7 @@ export class DriverContext {
   call(entry: number, record: number, stackTop: number, clock: DriverClock): DriverRun {
     const e = this.engine;
     this.entryRegisters.write([record, stackTop, HV_CALL_RETURN_ADDR | 1, XPSR_THUMB, 0]);
+    e.counter.breakFlow();
     let pc = entry & ~1;
     let budget = DRIVER_CALL_BUDGET;
     const segments: number[] = [];

@@ -1,6 +1,8 @@
 /** Counters of one guest for the stats file and the summary table. */
 import type { FaultReport, TrapKind } from '../arch/cpu.ts';
 import type { ConsoleStats } from './guest-console.ts';
+import type { IoPathName } from '../io/io-path.ts';
+import type { IoTotals } from '../io/io-tracker.ts';
 
 export type GuestState = 'running' | 'halted' | 'faulted';
 
@@ -46,17 +48,8 @@ export interface GuestReport {
   io?: GuestIoReport;
 }
 
-export interface GuestIoReport {
-  path: string;
-  ios: number;
-  requests: number;
-  bytes: number;
-  errors: number;
-  traps: number;
-  worldSwitches: number;
-  /** Cycles per phase, summed over all I/Os. */
-  phases: Record<string, number>;
-}
+/** A guest's I/O totals (cycles per phase summed over all I/Os) and the path it uses. */
+export type GuestIoReport = IoTotals & { path: IoPathName };
 
 export function sortedRecord<V>(map: ReadonlyMap<string, V>): Record<string, V> {
   const out: Record<string, V> = {};

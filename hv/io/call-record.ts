@@ -1,17 +1,10 @@
 /** Builds the call record (struct hv_io_call) the driver code receives for a notified queue. */
-import type { Vm } from '../core/vm.ts';
+import type { DriverPathOptions } from './io-path.ts';
 import { type IoCall, encodeCall } from './layout.ts';
 import type { VirtioTransport } from './virtio-mmio.ts';
 
-export interface CallTarget {
-  readonly vm: Vm;
-  /** The frontend number: the grant domain and the driver VM's queue-state index. */
-  readonly frontend: number;
-  /** The console UART channel of the guest's console output (its guest index). */
-  readonly channel: number;
-  readonly unit: number;
-  readonly capacity: number;
-}
+/** The guest a call record is for (a path's options carry all of it). */
+export type CallTarget = Readonly<Pick<DriverPathOptions, 'vm' | 'frontend' | 'channel' | 'unit' | 'capacity'>>;
 
 export function buildCall(mode: number, t: CallTarget, transport: VirtioTransport, queue: number, slots: { blk: number; uart: number }): Buffer {
   const q = transport.queues[queue]!;

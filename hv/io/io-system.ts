@@ -162,8 +162,6 @@ export class IoSystem {
   }
 }
 
-export type GuestIoTotals = IoTotals & { path: IoPathName };
-
 
 function cacheOptions(config: SystemConfig, timing: DiskTiming): DiskCacheOptions {
   const c = config.io?.cache ?? { policy: 'layered', size: 4 << 20, block: 4096, write: 'through' };

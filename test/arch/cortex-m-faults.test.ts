@@ -4,18 +4,13 @@
  * handlers, fault loops and the divide-by-zero trap (ARMv7-M ARM B1.5.14-B1.5.16, B3.2.15-B3.2.18;
  * QEMU 7.2 as summarised in /tmp/research/qemu-mps2.md section 6).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ARM_REG as R } from '../../hv/unicorn/constants.ts';
-import { CortexMRig, type RigOptions, STACK_TOP, thumbAddress as ta } from '../helpers/cortex-m-rig.ts';
+import { type CortexMRig, type RigOptions, STACK_TOP, rigsClosedAfterEach, thumbAddress as ta } from '../helpers/cortex-m-rig.ts';
 import { HALT, R0_CCR, REG, SHCSR_BUSFAULTENA, SHCSR_USGFAULTENA } from '../helpers/thumb-m.ts';
 import { thumb } from '../helpers/thumb.ts';
 
-let rig: CortexMRig | undefined;
-
-afterEach(() => {
-  rig?.close();
-  rig = undefined;
-});
+const newRig = rigsClosedAfterEach();
 
 const SPIN = [0xe7fe]; // b .
 const UDF = [0xde00]; // udf #0
@@ -31,12 +26,11 @@ const HFSR_FORCED = 1 << 30;
 function start(thread: Buffer, extra: Partial<RigOptions> = {}): CortexMRig {
   const vectors: Record<number, number> = { 0: STACK_TOP, 1: ta(0x100) };
   for (const exc of [3, 4, 5, 6, 11]) vectors[exc] = ta(HANDLER);
-  rig = new CortexMRig({
+  return newRig({
     ...extra,
     vectors: { ...vectors, ...extra.vectors },
     code: [[0x100, thread], [HANDLER, thumb(HALT)], ...(extra.code ?? [])],
   });
-  return rig;
 }
 
 const unmappedRead = thumb(

@@ -2,23 +2,13 @@
  * Privilege, FAULTMASK, NMI and invalid exception returns on a real CortexM (ARMv7-M ARM B1.4.4
  * CONTROL, B1.5.8 exception return; QEMU 7.2 m_helper.c as summarised in qemu-mps2.md section 6).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ARM_REG as R } from '../../hv/unicorn/constants.ts';
-import { CortexMRig, EXC_RETURN, type RigOptions, STACK_TOP, thumbAddress as ta } from '../helpers/cortex-m-rig.ts';
+import { EXC_RETURN, STACK_TOP, rigsClosedAfterEach, thumbAddress as ta } from '../helpers/cortex-m-rig.ts';
 import { HALT, REG } from '../helpers/thumb-m.ts';
 import { thumb } from '../helpers/thumb.ts';
 
-let rig: CortexMRig | undefined;
-
-function start(options: RigOptions): CortexMRig {
-  rig = new CortexMRig(options);
-  return rig;
-}
-
-afterEach(() => {
-  rig?.close();
-  rig = undefined;
-});
+const start = rigsClosedAfterEach();
 
 const SPIN = [0xe7fe]; // b .
 const BX_LR = [0x4770]; // bx lr

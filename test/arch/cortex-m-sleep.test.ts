@@ -2,23 +2,13 @@
  * WFI sleep and wake-up, semihosting and SysTick interrupts on a real CortexM (ARMv7-M ARM
  * B1.5.19 WFI wake-up; "Semihosting for AArch32 and AArch64" v2.0).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ARM_REG as R } from '../../hv/unicorn/constants.ts';
-import { CortexMRig, type RigOptions, STACK_TOP, thumbAddress as ta } from '../helpers/cortex-m-rig.ts';
+import { STACK_TOP, rigsClosedAfterEach, thumbAddress as ta } from '../helpers/cortex-m-rig.ts';
 import { HALT, REG } from '../helpers/thumb-m.ts';
 import { thumb } from '../helpers/thumb.ts';
 
-let rig: CortexMRig | undefined;
-
-function start(options: RigOptions): CortexMRig {
-  rig = new CortexMRig(options);
-  return rig;
-}
-
-afterEach(() => {
-  rig?.close();
-  rig = undefined;
-});
+const start = rigsClosedAfterEach();
 
 const SPIN = [0xe7fe]; // b .
 const BX_LR = [0x4770]; // bx lr

@@ -3,24 +3,14 @@
  * EXC_RETURN, MSP/PSP, alignment), tail-chaining, and when PRIMASK, BASEPRI and the NVIC enable
  * let a pending interrupt in. Expected values follow the ARMv7-M ARM (B1.5.6-B1.5.8) and QEMU 7.2.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTROL_SPSEL } from '../../hv/arch/armv7m/cpu-registers.ts';
 import { ARM_REG as R } from '../../hv/unicorn/constants.ts';
-import { CortexMRig, EXC_RETURN, STACK_TOP, type RigOptions, thumbAddress as ta } from '../helpers/cortex-m-rig.ts';
+import { EXC_RETURN, STACK_TOP, rigsClosedAfterEach, thumbAddress as ta } from '../helpers/cortex-m-rig.ts';
 import { R0_ICSR, R0_ISER0, REG } from '../helpers/thumb-m.ts';
 import { thumb } from '../helpers/thumb.ts';
 
-let rig: CortexMRig | undefined;
-
-function start(options: RigOptions): CortexMRig {
-  rig = new CortexMRig(options);
-  return rig;
-}
-
-afterEach(() => {
-  rig?.close();
-  rig = undefined;
-});
+const start = rigsClosedAfterEach();
 
 const BX_LR = [0x4770]; // bx lr
 const SPIN = [0xe7fe]; // b .
@@ -45,14 +35,10 @@ describe('CortexM reset', () => {
     expect(r.reg(R.R4)).toBe(1);
 
     // The same CPU with its reset VTOR elsewhere.
-    const other = new CortexMRig({ vectors: {}, code: [[0x400, r.engine.readMemory(0x400, 8)]], resetVtor: 0x400 });
-    try {
-      expect(other.cpu.pc()).toBe(0x180);
-      expect(other.reg(R.MSP)).toBe(0x20000800);
-      expect(other.ppbRead(REG.VTOR)).toBe(0x400);
-    } finally {
-      other.close();
-    }
+    const other = start({ vectors: {}, code: [[0x400, r.engine.readMemory(0x400, 8)]], resetVtor: 0x400 });
+    expect(other.cpu.pc()).toBe(0x180);
+    expect(other.reg(R.MSP)).toBe(0x20000800);
+    expect(other.ppbRead(REG.VTOR)).toBe(0x400);
   });
 });
 

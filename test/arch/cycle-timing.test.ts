@@ -2,10 +2,10 @@
  * `timing: cycle`: each instruction costs its Cortex-M4 cycles (classes from the Cortex-M4 TRM),
  * decoded with capstone per block; a taken branch adds the pipeline refill.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCapstone } from '../../hv/arch/armv7m/capstone.ts';
 import { BRANCH_PENALTY, instructionCycles } from '../../hv/arch/armv7m/cycle-timing.ts';
-import { CortexMRig, STACK_TOP } from '../helpers/cortex-m-rig.ts';
+import { STACK_TOP, rigsClosedAfterEach } from '../helpers/cortex-m-rig.ts';
 import { HALT } from '../helpers/thumb-m.ts';
 import { thumb } from '../helpers/thumb.ts';
 
@@ -45,7 +45,7 @@ describe('instruction classes', () => {
 
 /** Cycles the guest spends from reset to its halt, with `code` placed before HALT (SVC handler: `bx lr` at 0x200). */
 function cyclesOf(code: readonly number[], timing: 'instruction' | 'cycle'): number {
-  const rig = new CortexMRig({
+  const rig = newRig({
     vectors: { 0: STACK_TOP, 1: 0x101, 11: 0x201 },
     code: [
       [0x100, thumb(code, HALT)],
@@ -54,7 +54,6 @@ function cyclesOf(code: readonly number[], timing: 'instruction' | 'cycle'): num
     timing,
     budget: 1_000_000,
   });
-  rigs.push(rig);
   let total = 0;
   const outcome = rig.runUntil(() => {
     total += rig.cpu.lastCycles;
@@ -64,10 +63,7 @@ function cyclesOf(code: readonly number[], timing: 'instruction' | 'cycle'): num
   return total;
 }
 
-const rigs: CortexMRig[] = [];
-afterEach(() => {
-  for (const rig of rigs.splice(0)) rig.close();
-});
+const newRig = rigsClosedAfterEach();
 
 // Checked with arm-none-eabi-as/objdump -d.
 const SEQUENCE = [

@@ -4,6 +4,7 @@ import { looksLikeElf, parseElf } from '../../hv/core/elf.ts';
 import { ImageError } from '../../hv/errors.ts';
 import { FIRMWARE } from '../helpers/hv-cli.ts';
 import { elfCopy, patchProgramHeader, programHeaders } from '../helpers/elf-bytes.ts';
+import { thrown as thrownError } from '../helpers/thrown.ts';
 
 const HELLO = join(FIRMWARE, 'hello.elf');
 const COMPUTE = join(FIRMWARE, 'compute.elf');
@@ -11,14 +12,7 @@ const FILE = 'guest/hello-copy.elf';
 
 /** Runs `fn`, which must throw; returns the error. */
 function thrown(fn: () => unknown): ImageError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImageError);
-    expect((error as ImageError).code).toBe('HV_IMAGE');
-    return error as ImageError;
-  }
-  throw new Error('expected an ImageError, nothing was thrown');
+  return thrownError(fn, ImageError, 'HV_IMAGE');
 }
 
 describe('parseElf on a real image (hello.elf)', () => {

@@ -6,6 +6,7 @@ import { ImageError } from '../../hv/errors.ts';
 import { MPS2_AN386 } from '../../devices/platforms/mps2-an386.ts';
 import { FIRMWARE, makeTempDir } from '../helpers/hv-cli.ts';
 import { elfCopy, patchProgramHeader } from '../helpers/elf-bytes.ts';
+import { thrown as thrownError } from '../helpers/thrown.ts';
 
 const HELLO = join(FIRMWARE, 'hello.elf');
 const COMPUTE = join(FIRMWARE, 'compute.elf');
@@ -21,14 +22,7 @@ function tempFile(name: string, bytes: Uint8Array): string {
 }
 
 function thrown(fn: () => unknown): ImageError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImageError);
-    expect((error as ImageError).code).toBe('HV_IMAGE');
-    return error as ImageError;
-  }
-  throw new Error('expected an ImageError, nothing was thrown');
+  return thrownError(fn, ImageError, 'HV_IMAGE');
 }
 
 /** Applies placeImage's writes to a sparse byte map. */

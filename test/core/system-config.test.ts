@@ -5,6 +5,7 @@ import { loadSystemFile, parseSize, singleImageSystem, validateSystem } from '..
 import { DEFAULT_CONSOLE_LIMIT } from '../../hv/core/guest-console.ts';
 import { ConfigError } from '../../hv/errors.ts';
 import { makeTempDir } from '../helpers/hv-cli.ts';
+import { thrown } from '../helpers/thrown.ts';
 
 const tmp = makeTempDir('hvlab-config-');
 afterAll(() => tmp.remove());
@@ -17,14 +18,7 @@ function writeYaml(relative: string, text: string): string {
 }
 
 function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('HV_CONFIG');
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
+  return thrown(fn, ConfigError, 'HV_CONFIG');
 }
 
 /** The error's lines, each checked to start with the file name. */

@@ -15,22 +15,9 @@ import {
   floodLetters,
   linesOfTask,
   taskSteps,
+  REGISTER_NAMES,
 } from '../helpers/firmware-output.ts';
 import { runImage } from '../helpers/run-system.ts';
-
-const REGISTER_NAMES = [
-  ...Array.from({ length: 13 }, (_, i) => `r${i}`),
-  'sp',
-  'lr',
-  'pc',
-  'xpsr',
-  'msp',
-  'psp',
-  'control',
-  'primask',
-  'basepri',
-  'faultmask',
-];
 
 const hex8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 

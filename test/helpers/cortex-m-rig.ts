@@ -9,6 +9,7 @@ import { PPB_BASE, PPB_SIZE } from '../../hv/arch/armv7m/system-space.ts';
 import { GuestBusError } from '../../hv/trap/mmio.ts';
 import { ARM_REG as R, UC_PROT } from '../../hv/unicorn/constants.ts';
 import { Engine } from '../../hv/unicorn/engine.ts';
+import { afterEach } from 'vitest';
 import { FakeTime } from './fake-time.ts';
 
 export const CODE_BASE = 0;
@@ -204,4 +205,17 @@ export class CortexMRig implements CortexMHost {
 /** Thumb address of code at `address` (bit 0 set), for vectors. */
 export function thumbAddress(address: number): number {
   return (address | 1) >>> 0;
+}
+
+/** Makes rigs for the calling test file and closes each one after the test that made it. */
+export function rigsClosedAfterEach(): (options: RigOptions) => CortexMRig {
+  const open: CortexMRig[] = [];
+  afterEach(() => {
+    for (const rig of open.splice(0)) rig.close();
+  });
+  return (options) => {
+    const rig = new CortexMRig(options);
+    open.push(rig);
+    return rig;
+  };
 }

@@ -74,3 +74,18 @@ export function floodLetters(length: number): string {
 /** Fault status bits (ARMv7-M ARM B3.2.15, B3.2.16). */
 export const CFSR = { IBUSERR: 1 << 8, PRECISERR: 1 << 9, BFARVALID: 1 << 15 } as const;
 export const HFSR_FORCED = 0x40000000;
+
+/** The core registers of a fault report, in the order the stats file lists them. */
+export const REGISTER_NAMES: readonly string[] = [
+  ...Array.from({ length: 13 }, (_, i) => `r${i}`),
+  'sp',
+  'lr',
+  'pc',
+  'xpsr',
+  'msp',
+  'psp',
+  'control',
+  'primask',
+  'basepri',
+  'faultmask',
+];

@@ -1,19 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../hv/errors.ts';
 import { diskDir, runIo } from '../helpers/io-run.ts';
+import { thrown } from '../helpers/thrown.ts';
 
 /** The driver VM has HV_MAX_CORES call records and queue state for HV_MAX_FRONTENDS split guests. */
 const disks = diskDir('hvlab-io-limits-');
 afterAll(() => disks.remove());
 
 function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
+  return thrown(fn, ConfigError, 'HV_CONFIG');
 }
 
 describe('driver VM limits', () => {

@@ -6,26 +6,18 @@
  * running while the device works.
  */
 import type { BlockController } from '../../../devices/block-controller.ts';
-import type { Vm } from '../../core/vm.ts';
-import { type CostTable, mmioTrapCycles } from '../../time/cost-model.ts';
+import { mmioTrapCycles } from '../../time/cost-model.ts';
 import { BLK_ID_BYTES, type BlkRequest, SECTOR, parseBlkRequest } from '../blk-request.ts';
 import { GuestQueue, QueueCorrupt } from '../guest-queue.ts';
-import type { IoPath } from '../io-path.ts';
-import type { IoTracker } from '../io-tracker.ts';
+import type { IoPath, IoPathOptions } from '../io-path.ts';
 import { BLK_S, CONSOLE_TRANSMITQ, blockId } from '../virtio-devices.ts';
 import { VIRTIO_ID, type VirtioTransport } from '../virtio-mmio.ts';
 import { type DeviceCommand, SlotDriver } from './slot-driver.ts';
 
-export interface EmulatedPathOptions {
-  vm: Vm;
-  tracker: IoTracker;
-  costs: CostTable;
+export interface EmulatedPathOptions extends IoPathOptions {
   blockController: BlockController;
   /** The block controller slot this guest's backend uses. */
   slot: number;
-  /** Disk unit and size (sectors) of this guest's virtio-blk. */
-  unit: number;
-  capacity: number;
   /** Writes console bytes to the physical console UART on this guest's channel. */
   consoleWrite(bytes: Uint8Array): void;
 }

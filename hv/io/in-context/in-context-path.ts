@@ -7,32 +7,15 @@
  * returns the window is closed, the context restored and the completion interrupt injected. The
  * caller is blocked for the whole call; no other VM runs.
  */
-import type { Vm } from '../../core/vm.ts';
-import {
-  type CostTable,
-  contextTransferCycles,
-  driverWindowCycles,
-  mmioTrapCycles,
-} from '../../time/cost-model.ts';
+import { contextTransferCycles, driverWindowCycles, mmioTrapCycles } from '../../time/cost-model.ts';
 import type { VirtualTime } from '../../time/virtual-time.ts';
 import { buildCall } from '../call-record.ts';
-import type { DriverVm } from '../driver-vm.ts';
-import type { IoPath } from '../io-path.ts';
-import type { IoTracker } from '../io-tracker.ts';
+import type { DriverPathOptions, IoPath } from '../io-path.ts';
 import { CALL_SIZE, HV_BLKCTL_BASE, HV_HOSTUART_BASE, HV_MODE_DIRECT, HV_RESULT_NEEDS_RESET, HV_RESULT_NOTIFY, HV_SLOT_STRIDE, decodeCallResult } from '../layout.ts';
 import { VIRTIO_ID, type VirtioTransport } from '../virtio-mmio.ts';
 import { DriverCallFailed, type DriverContext as Context, DriverContext } from './driver-context.ts';
 
-export interface InContextPathOptions {
-  vm: Vm;
-  tracker: IoTracker;
-  costs: CostTable;
-  driver: DriverVm;
-  frontend: number;
-  /** Console UART channel (the guest's index). */
-  channel: number;
-  unit: number;
-  capacity: number;
+export interface InContextPathOptions extends DriverPathOptions {
   /** The core the caller runs on now. */
   core(): number;
 }

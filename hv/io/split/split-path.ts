@@ -6,26 +6,15 @@
  * interrupts the frontend. The frontend keeps running meanwhile.
  */
 import type { Vm } from '../../core/vm.ts';
-import { type CostTable, mmioTrapCycles } from '../../time/cost-model.ts';
+import { mmioTrapCycles } from '../../time/cost-model.ts';
 import { buildCall } from '../call-record.ts';
-import type { DriverVm } from '../driver-vm.ts';
-import type { IoPath } from '../io-path.ts';
+import type { DriverPathOptions, IoPath } from '../io-path.ts';
 import type { IoTracker } from '../io-tracker.ts';
 import { HV_BLKCTL_BASE, HV_HOSTUART_BASE, HV_MODE_GRANT, HV_RESULT_NEEDS_RESET, HV_RESULT_NOTIFY } from '../layout.ts';
 import type { VirtioTransport } from '../virtio-mmio.ts';
 import { type QueueStateReport, SplitHypercalls } from './split-hypercalls.ts';
 
-export interface SplitPathOptions {
-  vm: Vm;
-  tracker: IoTracker;
-  costs: CostTable;
-  driver: DriverVm;
-  frontend: number;
-  /** Console UART channel (the guest's index). */
-  channel: number;
-  unit: number;
-  capacity: number;
-}
+export type SplitPathOptions = DriverPathOptions;
 
 /** An I/O in flight: posted to the driver VM, not yet reported back. */
 export interface OpenIo {

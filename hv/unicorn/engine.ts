@@ -156,17 +156,21 @@ export class Engine {
 
   /**
    * Maps an MMIO region: guest accesses call `read`/`write` with the offset into the region.
-   * Unicorn maps whole pages: `address` and `size` must be multiples of MAP_ALIGN (see mapSize).
+   * Unicorn maps whole pages (MAP_ALIGN): a `size` that is not a multiple is mapped rounded up,
+   * and accesses past `size` read as zero and are ignored, so callers pass the device's own size.
    */
   mapMmio(address: number, size: number, read: MmioRead, write: MmioWrite): void {
     const { fn, protos } = unicorn();
-    const r = this.guard.register(protos.mmioRead, 0, (_uc: unknown, off: Int64, sz: number) =>
-      read(u32(off), sz) >>> 0,
-    );
-    const w = this.guard.register(protos.mmioWrite, undefined, (_uc: unknown, off: Int64, sz: number, v: Int64) =>
-      write(u32(off), sz, u32(v)),
-    );
-    check(fn.mmioMap(this.h, address, size, r, null, w, null), `uc_mmio_map(${hexOf(address)}, ${hexOf(size)})`);
+    const mapped = mapSize(size);
+    const r = this.guard.register(protos.mmioRead, 0, (_uc: unknown, off: Int64, sz: number) => {
+      const offset = u32(off);
+      return offset < size ? read(offset, sz) >>> 0 : 0;
+    });
+    const w = this.guard.register(protos.mmioWrite, undefined, (_uc: unknown, off: Int64, sz: number, v: Int64) => {
+      const offset = u32(off);
+      if (offset < size) write(offset, sz, u32(v));
+    });
+    check(fn.mmioMap(this.h, address, mapped, r, null, w, null), `uc_mmio_map(${hexOf(address)}, ${hexOf(mapped)})`);
   }
 
   readRegister(id: number): number {

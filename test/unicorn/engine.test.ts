@@ -84,6 +84,29 @@ describe('Engine', () => {
     expect(e.readRegister(ARM_REG.R0)).toBe(0x1000);
   });
 
+  it('maps an MMIO region whose size is not a page multiple; accesses past the size read 0 and are ignored', () => {
+    // Checked with arm-none-eabi-as: mov.w r1, #0x40004000; ldr.w r0, [r1, #0x5fc];
+    // ldr.w r2, [r1, #0x800]; str.w r0, [r1, #0x900]; str.w r0, [r1, #0x10]; b .
+    const e = open(thumb(T.movwR1_0x40004000, [0xf8d1, 0x05fc, 0xf8d1, 0x2800, 0xf8c1, 0x0900, 0xf8c1, 0x0010], T.bSelf));
+    const reads: number[] = [];
+    const writes: number[] = [];
+    e.mapMmio(
+      0x40004000,
+      0x600,
+      (off) => {
+        reads.push(off);
+        return 0xabc0000 + off;
+      },
+      (off) => writes.push(off),
+    );
+    e.counter.reset(5);
+    e.run(1);
+    expect(e.readRegister(ARM_REG.R0)).toBe(0xabc05fc);
+    expect(e.readRegister(ARM_REG.R2)).toBe(0);
+    expect(reads).toEqual([0x5fc]);
+    expect(writes).toEqual([0x10]);
+  });
+
   it('reports SVC through the interrupt hook with the PC after the instruction', () => {
     const e = open(thumb(T.nop, T.svc5, T.nop, T.nop));
     const seen: Array<[number, number]> = [];

@@ -10,7 +10,7 @@
  * driver code waits for the block controller: virtual time jumps to the command's completion.
  */
 import { ARM_REG as R, UC_ERR, UC_HOOK, UC_PROT } from '../../unicorn/constants.ts';
-import { Engine, mapSize } from '../../unicorn/engine.ts';
+import { Engine } from '../../unicorn/engine.ts';
 import type { RegisterBatch } from '../../unicorn/register-batch.ts';
 import { CycleTimer } from '../../arch/armv7m/cycle-timing.ts';
 import type { Vm } from '../../core/vm.ts';
@@ -55,9 +55,8 @@ export class DriverContext {
       for (const region of caller.board.memory) this.engine.mapHostMemory(region.base, region.host, region.perms);
       this.engine.mapHostMemory(HV_WINDOW_BASE, driver.window.host, UC_PROT.ALL);
       const { blockController, consoleUart } = driver.platform;
-      // Registers past the last slot read as zero, as on the driver VM's own map.
-      this.engine.mapMmio(HV_BLKCTL_BASE, mapSize(blockController.size), (o, s) => blockController.read(o, s), (o, s, v) => blockController.write(o, s, v));
-      this.engine.mapMmio(HV_HOSTUART_BASE, mapSize(consoleUart.size), (o) => consoleUart.read(o), (o, s, v) => consoleUart.write(o, s, v));
+      this.engine.mapMmio(HV_BLKCTL_BASE, blockController.size, (o, s) => blockController.read(o, s), (o, s, v) => blockController.write(o, s, v));
+      this.engine.mapMmio(HV_HOSTUART_BASE, consoleUart.size, (o) => consoleUart.read(o), (o, s, v) => consoleUart.write(o, s, v));
       this.installHooks();
       this.entryRegisters = this.engine.registerBatch([R.R0, R.SP, R.LR, R.XPSR, R.CONTROL]);
       // Driver code is timed like the caller's: one cycle per instruction, or cycle timing.

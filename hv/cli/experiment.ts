@@ -1,6 +1,6 @@
 /**
- * `hv experiment io-path [--requests N] [--size BYTES] [--out DIR]`: the same workload under the
- * three I/O paths; prints a table per path and writes results.json (deterministic numbers),
+ * `hv experiment io-path [--requests N] [--size BYTES] [--out DIR] [--driver-core own|shared]`:
+ * the same workload under the three I/O paths; prints a table per path and writes results.json (deterministic numbers),
  * host.json (host speed), a Perfetto trace per path and an SVG chart of the phases into --out.
  */
 import Table from 'cli-table3';
@@ -20,6 +20,7 @@ interface Options {
   requests: number;
   size: number;
   out: string;
+  driverCore: 'own' | 'shared';
 }
 
 export function registerExperimentCommand(program: Command): void {
@@ -30,8 +31,12 @@ export function registerExperimentCommand(program: Command): void {
     .option('--requests <N>', 'requests per workload phase', parseInteger('--requests', 1), 64)
     .option('--size <BYTES>', 'request size in bytes, a multiple of 512; 0 is the mix of 512 B and 4 KiB', parseInteger('--size', 0), 0)
     .option('--out <DIR>', 'where results.json, host.json, traces and the chart go', 'out/io-path')
+    .option('--driver-core <own|shared>', "the driver VM on a core of its own (core 1) or on the guest's core 0", 'own')
     .action(async (name: string, options: Options) => {
       if (name !== 'io-path') throw new UsageError(`unknown experiment "${name}" (known: io-path)`);
+      if (options.driverCore !== 'own' && options.driverCore !== 'shared') {
+        throw new UsageError(`--driver-core: expected own or shared, got "${String(options.driverCore)}"`);
+      }
       if (options.size % 512 !== 0 || options.size > 65536) throw new UsageError('--size: expected a multiple of 512 up to 65536');
       await ioPathExperiment(options);
     });
@@ -44,9 +49,10 @@ async function ioPathExperiment(o: Options): Promise<void> {
   } catch (cause) {
     throw new UsageError(`${o.out}: cannot create the output directory: ${(cause as Error).message}`);
   }
-  const { results, host } = runExperiment({ requests: o.requests, size: o.size, outDir, firmwareDir: FIRMWARE });
+  const sharedCore = o.driverCore === 'shared';
+  const { results, host } = runExperiment({ requests: o.requests, size: o.size, outDir, firmwareDir: FIRMWARE, sharedCore });
   process.stdout.write(resultTables(results, host));
-  writeOutputFile(join(outDir, 'results.json'), `${JSON.stringify({ requests: o.requests, size: o.size, paths: results }, null, 2)}\n`);
+  writeOutputFile(join(outDir, 'results.json'), `${JSON.stringify({ requests: o.requests, size: o.size, driverCore: o.driverCore, paths: results }, null, 2)}\n`);
   writeOutputFile(join(outDir, 'host.json'), `${JSON.stringify({ note: 'host speed varies between runs', paths: host }, null, 2)}\n`);
   const bars = results.flatMap((r) => Object.entries(r.phases).map(([phase, cycles]) => ({ path: r.path, phase, cycles })));
   writeOutputFile(join(outDir, 'phases.svg'), await phaseChartSvg(bars, `mean cycles per I/O by phase (${o.requests} requests per phase)`));
@@ -55,7 +61,7 @@ async function ioPathExperiment(o: Options): Promise<void> {
 
 export function resultTables(results: readonly PathResult[], host: readonly HostResult[]): string {
   const summary = new Table({
-    head: ['path', 'I/Os', 'latency p50', 'latency p99', 'traps/I/O', 'switches/I/O', 'I/Os per virtual s', 'host I/Os per s', 'read checksum'],
+    head: ['path', 'I/Os', 'latency p50', 'latency p99', 'traps/I/O', 'world switches/I/O', 'I/Os per virtual s', 'host I/Os per s', 'read checksum'],
     style: { head: [], border: [] },
   });
   for (const r of results) {

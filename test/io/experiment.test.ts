@@ -133,3 +133,28 @@ describe('the in-context trace', () => {
     expect(other).toEqual([]);
   });
 });
+
+describe('--driver-core shared', () => {
+  it('puts the driver VM on the guest core: the split path switches to it, in-context never does, the bytes stay the same', () => {
+    const dir = join(tmp.dir, 'shared');
+    const run = runHv(['experiment', 'io-path', '--requests', '4', '--driver-core', 'shared', '--out', dir], 300_000);
+    expect(run.status, run.stderr).toBe(0);
+    const shared = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    expect(shared.driverCore).toBe('shared');
+    const by = Object.fromEntries(shared.paths.map((r: Record<string, any>) => [r['path'], r]));
+    expect(by['split']['worldSwitchesPerIo']).toBeGreaterThanOrEqual(1);
+    expect(by['in-context']['worldSwitchesPerIo']).toBe(0);
+    expect(by['emulated']['worldSwitchesPerIo']).toBe(0);
+    for (const path of IO_PATHS) {
+      const own = results.paths.find((r) => r['path'] === path)!;
+      expect(by[path]['readChecksum']).toBe(own['readChecksum']);
+      expect(by[path]['diskSha256']).toBe(own['diskSha256']);
+    }
+  });
+
+  it('refuses another value', () => {
+    const run = runHv(['experiment', 'io-path', '--driver-core', 'both', '--out', join(tmp.dir, 'bad')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--driver-core: expected own or shared, got "both"');
+  });
+});

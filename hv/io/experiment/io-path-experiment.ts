@@ -1,7 +1,8 @@
 /**
  * The I/O-path experiment: the same workload guest (firmware/build/ioload.elf: sequential and
  * random 512-byte and 4 KiB reads and writes, console writes) under each I/O path, each run on a
- * fresh zero-filled raw disk image with the driver VM on core 1 and the guest on core 0. For each
+ * fresh zero-filled raw disk image with the guest on core 0 and the driver VM on core 1 (or, with
+ * sharedCore, on core 0 too, where the split path's events become world switches). For each
  * path: I/O latency, the cycles of each phase per I/O, traps and world switches per I/O, I/Os per
  * virtual second, the data the guest read (its checksum) and the disk's content (SHA-256), and
  * the host speed. Everything but the host numbers is deterministic.
@@ -24,6 +25,8 @@ export interface ExperimentOptions {
   outDir: string;
   /** Directory of the firmware images (ioload.elf, driver-vm.elf). */
   firmwareDir: string;
+  /** Run the driver VM on the guest's core (one core) instead of a core of its own. */
+  sharedCore?: boolean;
   /** Disk size in bytes. */
   diskBytes?: number;
 }
@@ -62,9 +65,9 @@ export function runPath(path: IoPathName, o: ExperimentOptions): { result: PathR
   writeFileSync(disk, Buffer.alloc(o.diskBytes ?? 8 << 20));
   const config = validateSystem(
     {
-      cores: 2,
+      cores: o.sharedCore ? 1 : 2,
       // No disk cache: the experiment compares the paths on the device itself.
-      io: { 'driver-vm': { image: join(o.firmwareDir, 'driver-vm.elf'), core: 1 }, cache: { policy: 'none' } },
+      io: { 'driver-vm': { image: join(o.firmwareDir, 'driver-vm.elf'), core: o.sharedCore ? 0 : 1 }, cache: { policy: 'none' } },
       guests: [{ name: 'ioload', image: join(o.firmwareDir, 'ioload.elf'), core: 0, 'io-path': path, disk, cmdline: `requests=${o.requests} size=${o.size} seed=1` }],
     },
     join(o.outDir, `${path}.yaml`),

@@ -1,6 +1,6 @@
 /** Runs systems under hvlab for the benchmarks and reports host time. */
-import { bootSystem } from '../hv/core/system.ts';
 import { validateSystem } from '../hv/core/system-config.ts';
+import { Session } from '../hv/system/session.ts';
 
 export interface HvResult {
   instructions: number;
@@ -14,24 +14,23 @@ export interface GuestSpec {
   format?: 'elf' | 'bin';
 }
 
-/** `timing: cycle` needs capstone loaded first (`loadCapstone()`). */
-export function runHvlab(
+export async function runHvlab(
   guests: GuestSpec[],
   untilCycles: number,
   sliceCycles: number,
   timing: 'instruction' | 'cycle' = 'instruction',
-): HvResult {
+): Promise<HvResult> {
   const config = validateSystem({ 'slice-cycles': sliceCycles, timing, guests }, 'bench');
-  const system = bootSystem(config, { consoleLine: () => {} });
+  const session = await Session.open(config);
   try {
     const started = process.hrtime.bigint();
-    system.hypervisor.run({ untilCycles });
+    session.runUntil({ cycles: untilCycles });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const reports = system.hypervisor.vms.map((vm) => vm.report());
+    const reports = session.results().guests;
     const instructions = reports.reduce((a, r) => a + r.instructions, 0);
     const traps = reports.reduce((a, r) => a + (r.traps['mmio'] ?? 0), 0);
     return { instructions, traps, seconds };
   } finally {
-    system.close();
+    session.close();
   }
 }

@@ -6,13 +6,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bootSystem } from '../hv/core/system.ts';
 import { validateSystem } from '../hv/core/system-config.ts';
 import { IO_PATHS, type IoPathName } from '../hv/io/io-path.ts';
+import { Session } from '../hv/system/session.ts';
 
 const FIRMWARE = resolve(import.meta.dirname, '..', 'firmware', 'build');
 
-function readsPerSecond(path: IoPathName, requests: number, dir: string): { perSecond: number; reads: number } {
+async function readsPerSecond(path: IoPathName, requests: number, dir: string): Promise<{ perSecond: number; reads: number }> {
   const disk = join(dir, `${path}.img`);
   writeFileSync(disk, Buffer.alloc(1 << 20));
   const config = validateSystem(
@@ -23,25 +23,27 @@ function readsPerSecond(path: IoPathName, requests: number, dir: string): { perS
     },
     join(dir, `${path}.yaml`),
   );
-  const system = bootSystem(config, { consoleLine: () => {} });
+  const session = await Session.open(config);
   try {
     const started = process.hrtime.bigint();
-    system.hypervisor.run();
+    session.runUntil();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const reads = system.hypervisor.vms[0]!.report().io?.requests ?? 0;
+    const reads = session.results().guests[0]!.io?.requests ?? 0;
     return { perSecond: reads / seconds, reads };
   } finally {
-    system.close();
+    session.close();
   }
 }
 
-export function ioPathBench(requests: number): void {
+export async function ioPathBench(requests: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hvlab-io-bench-'));
   try {
     console.log(`I/O paths (ioread: ${requests} back-to-back 512-byte reads, driver VM on core 1)`);
     for (const path of IO_PATHS) {
-      readsPerSecond(path, 200, dir);
-      const best = Math.max(...[0, 1, 2].map(() => readsPerSecond(path, requests, dir).perSecond));
+      await readsPerSecond(path, 200, dir);
+      const runs: number[] = [];
+      for (let i = 0; i < 3; i++) runs.push((await readsPerSecond(path, requests, dir)).perSecond);
+      const best = Math.max(...runs);
       const aim = path === 'in-context' ? ' (aim >= 100000)' : '';
       console.log(`  ${path.padEnd(11)} ${Math.round(best).toString().padStart(7)} reads per host second${aim}`);
     }

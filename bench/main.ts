@@ -11,7 +11,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadCapstone } from '../hv/arch/armv7m/capstone.ts';
 import { runBare } from './bare-unicorn.ts';
 import { cacheBench } from './cache-bench.ts';
 import { ioPathBench } from './io-bench.ts';
@@ -30,16 +29,16 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function guestMips(instructions: number, trials = 7): void {
+async function guestMips(instructions: number, trials = 7): Promise<void> {
   runBare(COMPUTE, 5_000_000, SLICE);
-  runHvlab([{ name: 'compute', image: COMPUTE }], 5_000_000, SLICE);
+  await runHvlab([{ name: 'compute', image: COMPUTE }], 5_000_000, SLICE);
   const bare: number[] = [];
   const hv: number[] = [];
   const ratios: number[] = [];
   for (let i = 0; i < trials; i++) {
     const b = runBare(COMPUTE, instructions, SLICE);
     bare.push(mips(b.instructions, b.seconds));
-    const h = runHvlab([{ name: 'compute', image: COMPUTE }], instructions, SLICE);
+    const h = await runHvlab([{ name: 'compute', image: COMPUTE }], instructions, SLICE);
     hv.push(mips(h.instructions, h.seconds));
     // Adjacent runs share the machine's state of the moment: their ratio is the robust figure.
     ratios.push(hv.at(-1)! / bare.at(-1)!);
@@ -51,18 +50,18 @@ function guestMips(instructions: number, trials = 7): void {
 }
 
 /** Host speed of `timing: cycle` (capstone-decoded per-instruction cycles) against the default. */
-function cycleTimingSpeed(instructions: number, trials = 5): void {
+async function cycleTimingSpeed(instructions: number, trials = 5): Promise<void> {
   const guests = [{ name: 'compute', image: COMPUTE }];
-  runHvlab(guests, 2_000_000, SLICE, 'cycle');
+  await runHvlab(guests, 2_000_000, SLICE, 'cycle');
   const byInstruction: number[] = [];
   const byCycle: number[] = [];
   const ratios: number[] = [];
   let cpi = 0;
   for (let i = 0; i < trials; i++) {
-    const plain = runHvlab(guests, instructions, SLICE);
+    const plain = await runHvlab(guests, instructions, SLICE);
     byInstruction.push(mips(plain.instructions, plain.seconds));
     // The budget is in cycles: run enough of them for about the same instruction count.
-    const cycled = runHvlab(guests, Math.round(instructions * 1.5), SLICE, 'cycle');
+    const cycled = await runHvlab(guests, Math.round(instructions * 1.5), SLICE, 'cycle');
     cpi = Math.round(instructions * 1.5) / cycled.instructions;
     byCycle.push(mips(cycled.instructions, cycled.seconds));
     ratios.push(byCycle.at(-1)! / byInstruction.at(-1)!);
@@ -73,19 +72,19 @@ function cycleTimingSpeed(instructions: number, trials = 5): void {
   console.log(`  ratio cycle/instruction ${median(ratios).toFixed(3)} (median of adjacent pairs)`);
 }
 
-function trapCost(iterations: number, trials = 5): void {
+async function trapCost(iterations: number, trials = 5): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hvlab-bench-'));
   try {
     const { mmio, ram } = writeLoopImages(dir);
     const cycles = iterations * 2;
-    runHvlab([{ name: 'warm', image: mmio, format: 'bin' }], 200_000, SLICE);
+    await runHvlab([{ name: 'warm', image: mmio, format: 'bin' }], 200_000, SLICE);
     const perTrap: number[] = [];
     const perIteration: number[] = [];
     let traps = 0;
     for (let i = 0; i < trials; i++) {
       // The same loop with a UART load (a trap) and with a RAM load, back to back.
-      const withTraps = runHvlab([{ name: 'mmio', image: mmio, format: 'bin' }], cycles, SLICE);
-      const without = runHvlab([{ name: 'ram', image: ram, format: 'bin' }], cycles, SLICE);
+      const withTraps = await runHvlab([{ name: 'mmio', image: mmio, format: 'bin' }], cycles, SLICE);
+      const without = await runHvlab([{ name: 'ram', image: ram, format: 'bin' }], cycles, SLICE);
       const perIterTrap = withTraps.seconds / (withTraps.instructions / 2);
       const perIterRam = without.seconds / (without.instructions / 2);
       perTrap.push((perIterTrap - perIterRam) * 1e9);
@@ -100,9 +99,8 @@ function trapCost(iterations: number, trials = 5): void {
 }
 
 console.log(`hvlab benchmarks (Node ${process.version}, ${process.arch})`);
-guestMips(30_000_000);
-await loadCapstone();
-cycleTimingSpeed(20_000_000);
-trapCost(2_000_000);
-ioPathBench(5_000);
+await guestMips(30_000_000);
+await cycleTimingSpeed(20_000_000);
+await trapCost(2_000_000);
+await ioPathBench(5_000);
 cacheBench();

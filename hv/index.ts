@@ -1,20 +1,17 @@
 /**
- * hvlab's public API for library users: boot a system, run it, read stats, export traces.
- * An exports snapshot test keeps this list deliberate.
+ * hvlab's public API for library users: open a system as a session, run it (resumably), read its
+ * stats, console lines and trace events, export them. An exports snapshot test keeps this list
+ * deliberate; the CLI is not part of it.
  */
-export { Hypervisor, type EndReason, type RunLimits, type RunResult } from './core/hypervisor.ts';
-export { Vm } from './core/vm.ts';
-export { bootSystem, type BootOptions, type BootedSystem } from './core/system.ts';
+export { Session, type SessionOptions, type RunLimit, type ConsoleLine } from './system/session.ts';
+export type { EndReason, RunResult } from './core/hypervisor.ts';
 export { loadSystemFile, singleImageSystem, validateSystem, type SystemConfig } from './core/system-config.ts';
-export { readImage, type GuestImage } from './core/image.ts';
-export type { GuestReport, GuestState } from './core/guest-stats.ts';
-export type { FaultReport, StepOutcome, TrapKind } from './arch/cpu.ts';
+export type { FaultReport, TrapKind } from './arch/cpu.ts';
 export { defaultCosts, DEFAULT_COSTS, type CostTable } from './time/cost-model.ts';
 export type { TraceEvent } from './trace/events.ts';
-export { chromeTrace } from './trace/chrome-trace.ts';
+export { chromeTrace, type TraceMetadata } from './trace/chrome-trace.ts';
 export { writeChromeTrace } from './trace/trace-file.ts';
-export { collectStats, runSystem } from './cli/run.ts';
-export { statsJson, type StatsFile } from './trace/stats-file.ts';
+export { statsJson, type StatsFile, type GuestReport, type GuestState, type GuestIoReport } from './trace/stats-file.ts';
 export { summaryTable } from './trace/summary-table.ts';
 export { MPS2_AN386, BOARDS } from '../devices/platforms/mps2-an386.ts';
 export type { BoardDescription } from '../devices/platforms/board.ts';

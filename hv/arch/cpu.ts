@@ -1,8 +1,14 @@
 /**
- * The interface between the hypervisor core and an architecture's vCPU model. The core schedules
- * vCPUs, keeps time and records what happens; the architecture runs guest code and reports
- * events through {@link CpuEvents}. Core code never reads architecture state directly.
+ * The interface between the hypervisor core and an architecture (in the spirit of Bao's
+ * `src/core/inc/vm.h` hook list): the core schedules vCPUs, keeps time and records what happens;
+ * the architecture runs guest code, reports events through {@link CpuEvents}, formats its fault
+ * reports and runs driver calls through its call ABI. Core and I/O code never read architecture
+ * state directly and never import an architecture's folder; the composition root picks the
+ * {@link ArchOps} of the board's CPU.
  */
+import type { MmioDevice } from '../trap/mmio.ts';
+import type { VirtualTime } from '../time/virtual-time.ts';
+import type { Engine } from '../unicorn/engine.ts';
 
 /** Kinds of trap the hypervisor counts and traces. */
 export type TrapKind = 'mmio' | 'svc' | 'hypercall' | 'fault' | 'semihosting' | 'wfi' | 'bkpt' | 'reset';
@@ -16,6 +22,7 @@ export interface CpuEvents {
   trap(kind: TrapKind, detail: string, pc: number): void;
 }
 
+/** Why a guest was stopped, in terms any architecture can fill in. */
 export interface FaultReport {
   /** Why the guest was stopped: no-handler, lockup, fault-loop, stacking-error, engine-error. */
   readonly reason: string;
@@ -25,11 +32,10 @@ export interface FaultReport {
   /** The guest fault that led here (e.g. "precise data bus error reading 0x30000000"), if any. */
   readonly cause: string | null;
   readonly pc: number;
-  readonly cfsr: number;
-  readonly hfsr: number;
-  readonly mmfar: number;
-  readonly bfar: number;
+  /** Core registers by the architecture's names. */
   readonly registers: Readonly<Record<string, number>>;
+  /** The architecture's fault status registers (Cortex-M: cfsr, hfsr, mmfar, bfar). */
+  readonly detail: Readonly<Record<string, number>>;
 }
 
 export type StepOutcome =
@@ -41,6 +47,12 @@ export type StepOutcome =
   | { readonly kind: 'halted'; readonly exitCode: number }
   /** The guest faulted beyond recovery and is stopped. */
   | { readonly kind: 'faulted'; readonly report: FaultReport };
+
+/** The architecture's own register window in the guest's map (the PPB on Cortex-M). */
+export interface SystemWindow {
+  readonly base: number;
+  readonly device: MmioDevice;
+}
 
 export interface GuestCpu {
   /** Puts the CPU in its reset state (vector table at the reset VTOR). */
@@ -68,6 +80,97 @@ export interface GuestCpu {
   setIrq(irq: number, high: boolean): void;
   /** Pends the non-maskable interrupt. */
   pendNmi(): void;
+  /** A device access of the step in progress failed with a precise bus error: abandon the instruction. */
+  abortAccess(address: number, write: boolean, reason: string): void;
+  /** The architecture's system registers, mapped by the VM like a device (accesses are traps). */
+  readonly systemSpace: SystemWindow;
+  /** The first four arguments of the hypercall being served (call ABI). */
+  hypercallArgs(): readonly [number, number, number, number];
+  /** The hypercall's result, as the guest sees it on return (call ABI). */
+  setHypercallResult(value: number): void;
   /** Releases the engine and native resources. */
   close(): void;
+}
+
+/** What the hypervisor provides a vCPU with besides its engine and clock. */
+export interface VcpuHost extends CpuEvents {
+  /** Semihosting console output. */
+  console(bytes: Uint8Array): void;
+  /** Virtual time in cycles (semihosting SYS_CLOCK and friends). */
+  cycles(): number;
+  readonly hz: number;
+  /** What semihosting SYS_GET_CMDLINE returns. */
+  readonly commandLine: string;
+  /** An access to a system register the model does not implement (offset into the system window). */
+  unimplemented(offset: number, size: number, write: boolean): void;
+  /** The guest asked for a system reset. */
+  systemReset(): void;
+  /** Cycles the guest may still run in the step in progress. */
+  instructionBudget(): number;
+  /**
+   * A supervisor call the hypervisor may serve itself (a hypercall of the driver VM): true when
+   * it did (results set with setHypercallResult), false to give the guest its own exception.
+   */
+  hypercall?(imm: number): boolean;
+}
+
+export interface VcpuOptions {
+  /** External interrupt lines of the board's interrupt controller. */
+  irqCount: number;
+  /** Implemented interrupt priority bits. */
+  priorityBits: number;
+  /** Reference clock of the architecture's system timer, in Hz. */
+  systickRefHz: number;
+  /** Where the reset vector table is. */
+  resetVtor: number;
+  /** Answer semihosting calls. */
+  semihosting: boolean;
+  /** Stop a guest that faults this many times in a row at the same PC. */
+  faultLoopLimit: number;
+  /** Code memory (searched for divisions, timed per instruction with cycle timing). */
+  codeMemory: { base: number; size: number };
+  /** One cycle per instruction, or the core's cycle counts. */
+  timing: 'instruction' | 'cycle';
+}
+
+/** How a driver call tells its caller's clock what it spent, and waits for the device. */
+export interface CallClock {
+  /** The driver retired instructions worth `cycles` cycles since the last report. */
+  elapsed(cycles: number): void;
+  /** Waits for the device command in flight (it is completed); the cycles waited, or undefined when none is in flight. */
+  waitForDevice(): number | undefined;
+}
+
+export type CallOutcome = { readonly kind: 'returned' } | { readonly kind: 'failed'; readonly reason: string };
+
+/**
+ * Runs functions of foreign code (the driver VM's interface) to their return on an engine of
+ * their own, with the architecture's call ABI: the argument in the first argument register, a
+ * given stack, a return address the runner recognises. A wait-for-interrupt in the called code
+ * waits for the device.
+ */
+export interface CallRunner {
+  call(entry: number, argument: number, stackTop: number, clock: CallClock): CallOutcome;
+  /** Cycles of the instructions retired so far in the run in progress (valid inside device callbacks). */
+  readonly cyclesNow: number;
+}
+
+export interface CallRunnerOptions {
+  /** The address whose fetch means "the call returned". */
+  returnAddress: number;
+  /** Instructions a call may run before it counts as a runaway. */
+  budget: number;
+  timing: 'instruction' | 'cycle';
+  /** Code timed per instruction under cycle timing. */
+  codeMemory: { base: number; size: number };
+}
+
+export interface ArchOps {
+  readonly name: string;
+  /** Loads what running guests with `timing` needs (e.g. a disassembler for cycle timing). */
+  prepare(timing: 'instruction' | 'cycle'): Promise<void>;
+  createVcpu(engine: Engine, time: VirtualTime, options: VcpuOptions, host: VcpuHost): GuestCpu;
+  /** The report as console lines (what `hv run` prints when it stops a guest). */
+  formatFault(report: FaultReport): string[];
+  createCallRunner(engine: Engine, options: CallRunnerOptions): CallRunner;
 }

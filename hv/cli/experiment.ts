@@ -9,8 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
-import { phaseChartSvg } from '../io/experiment/chart.ts';
-import { type HostResult, type PathResult, runExperiment } from '../io/experiment/io-path-experiment.ts';
+import { type HostResult, type PathResult, runExperiment } from '../experiments/io-path.ts';
+import { phaseChartSvg } from '../experiments/phase-chart.ts';
 import { parseInteger } from './options.ts';
 import { writeOutputFile } from './output-file.ts';
 
@@ -50,7 +50,7 @@ async function ioPathExperiment(o: Options): Promise<void> {
     throw new UsageError(`${o.out}: cannot create the output directory: ${(cause as Error).message}`);
   }
   const sharedCore = o.driverCore === 'shared';
-  const { results, host } = runExperiment({ requests: o.requests, size: o.size, outDir, firmwareDir: FIRMWARE, sharedCore });
+  const { results, host } = await runExperiment({ requests: o.requests, size: o.size, outDir, firmwareDir: FIRMWARE, sharedCore });
   process.stdout.write(resultTables(results, host));
   writeOutputFile(join(outDir, 'results.json'), `${JSON.stringify({ requests: o.requests, size: o.size, driverCore: o.driverCore, paths: results }, null, 2)}\n`);
   writeOutputFile(join(outDir, 'host.json'), `${JSON.stringify({ note: 'host speed varies between runs', paths: host }, null, 2)}\n`);

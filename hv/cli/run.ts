@@ -4,14 +4,9 @@
  * a summary table. Exit status 0, or 3 when at least one guest faulted and was stopped.
  */
 import type { Command } from 'commander';
-import { extname } from 'node:path';
-import { loadSystemFile, singleImageSystem } from '../core/system-config.ts';
-import { type BootedSystem, bootSystem } from '../core/system.ts';
-import type { RunResult } from '../core/hypervisor.ts';
+import { Session } from '../system/session.ts';
 import { statsJson, type StatsFile } from '../trace/stats-file.ts';
 import { summaryTable } from '../trace/summary-table.ts';
-import { writeChromeTrace } from '../trace/trace-file.ts';
-import { loadCapstone } from '../arch/armv7m/capstone.ts';
 import { parseInteger, parseRegex } from './options.ts';
 import { writeOutputFile } from './output-file.ts';
 
@@ -41,47 +36,25 @@ export function registerRunCommand(program: Command, setStatus: (status: number)
 }
 
 export async function runSystem(target: string, options: RunOptions): Promise<number> {
-  const ext = extname(target).toLowerCase();
-  const config = ext === '.yaml' || ext === '.yml' ? loadSystemFile(target) : singleImageSystem(target);
-  if (config.timing === 'cycle') await loadCapstone();
-  let system: BootedSystem | undefined;
   const started = process.hrtime.bigint();
-  system = bootSystem(config, {
+  const session = await Session.open(target, {
     cores: options.cores,
     trace: options.trace !== undefined,
     diskTrace: options.diskTrace,
-    consoleLine: (guest, line) => {
-      process.stdout.write(`[${guest}] ${line}\n`);
-      if (options.untilLine?.test(line)) system?.hypervisor.requestStop('until-line');
-    },
+    onConsole: (guest, line) => process.stdout.write(`[${guest}] ${line}\n`),
   });
   try {
-    const result = system.hypervisor.run({ untilCycles: options.untilCycles });
-    for (const vm of system.hypervisor.vms) vm.console.flush();
-    const stats = collectStats(system, result);
+    session.runUntil({ cycles: options.untilCycles, line: options.untilLine });
+    session.finish();
+    const stats = session.results();
     if (options.stats) writeOutputFile(options.stats, statsJson(stats));
-    if (options.trace) writeChromeTrace(options.trace, system, result);
+    if (options.trace) session.writeTrace(options.trace);
     process.stdout.write(summaryTable(stats));
     reportHostSpeed(stats, started);
     return stats.guests.some((g) => g.state === 'faulted') ? EXIT_GUEST_FAULTED : 0;
   } finally {
-    system.close();
+    session.close();
   }
-}
-
-export function collectStats(system: BootedSystem, result: RunResult): StatsFile {
-  const board = system.hypervisor.vms[0]!.config.board;
-  return {
-    generator: 'hvlab',
-    board: board.name,
-    clockHz: board.clockHz,
-    cores: system.coreCount,
-    endReason: result.reason,
-    cycles: result.cycles,
-    guests: system.hypervisor.vms.map((vm) => vm.report()),
-    events: system.recorder.summaries(),
-    trace: { droppedEvents: system.recorder.dropped },
-  };
 }
 
 /** Host speed goes to stderr: it differs between runs, stdout and the files do not. */

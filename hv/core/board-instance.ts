@@ -6,9 +6,9 @@
  */
 import { BitBand } from '../../devices/bitband.ts';
 import type { IrqLine, MmioDevice } from '../../devices/device.ts';
-import type { BoardDescription, DeviceSpec, MemoryRegionSpec, Permissions } from '../../devices/platforms/board.ts';
+import type { BoardDescription, DeviceSpec, MemoryRegionSpec } from '../../devices/platforms/board.ts';
 import { type DeviceWiring, createDevice } from '../../devices/registry.ts';
-import { UC_PROT } from '../unicorn/constants.ts';
+import { protection } from '../unicorn/protection.ts';
 import type { Engine } from '../unicorn/engine.ts';
 import type { HostMemory } from '../unicorn/host-memory.ts';
 import { DispatchTable } from '../trap/dispatch-table.ts';
@@ -37,13 +37,6 @@ export interface BoardInstance {
   /** Bit-band alias windows with their device. */
   readonly bitbands: ReadonlyArray<{ base: number; device: BitBand }>;
 }
-
-const PERMS: Record<Permissions, number> = {
-  rwx: UC_PROT.ALL,
-  rw: UC_PROT.READ | UC_PROT.WRITE,
-  rx: UC_PROT.READ | UC_PROT.EXEC,
-  r: UC_PROT.READ,
-};
 
 export interface BoardDeps extends Omit<DeviceWiring, 'irq'> {
   /** NVIC external interrupt line `n`. */
@@ -74,7 +67,7 @@ export function instantiateBoard(engine: Engine, board: BoardDescription, sizes:
 function mapRegion(engine: Engine, region: MemoryRegionSpec, sizes: MemorySizes): GuestRam {
   const size = (region.role && sizes[region.role]) ?? region.size;
   const addresses = size === region.size ? [region.base, ...(region.aliases ?? [])] : [region.base];
-  const perms = PERMS[region.perms];
+  const perms = protection(region.perms);
   const host = engine.mapSharedMemory(addresses, size, perms);
   return { name: region.name, base: region.base, size, host, perms };
 }

@@ -1,62 +1,76 @@
 /**
- * One emulated physical core: its cycle clock, the vCPU loaded on it, and the trace of what it
- * did (vCPU residency, switches, idle time).
+ * One emulated physical core: its clock, the vCPU loaded on it, and the trace of what it did
+ * (vCPU residency, switches, idle time). Switch observers learn of every world switch (the I/O
+ * system counts the ones into the driver VM).
  */
-import { vcpuSwitchCycles } from '../time/cost-model.ts';
+import { type CostTable, vcpuSwitchCycles } from '../time/cost-model.ts';
+import { CoreClock } from '../time/core-clock.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
-import type { Vm } from './vm.ts';
+import type { LoopVcpu } from './vcpu.ts';
+
+export type SwitchObserver = (core: number, from: LoopVcpu | undefined, to: LoopVcpu) => void;
 
 export class Core {
-  clock = 0;
+  readonly clock: CoreClock;
   /** The vCPU running now (undefined while idle). */
-  running: Vm | undefined;
+  running: LoopVcpu | undefined;
   /** The vCPU whose context is loaded (stays set across idle periods). */
-  private loaded: Vm | undefined;
-  /** Nothing on this core can ever run again. */
-  finished = false;
-  /** Told of every vCPU switch on this core (the I/O system counts world switches). */
-  onSwitch: ((from: Vm | undefined, to: Vm) => void) | undefined;
+  private loaded: LoopVcpu | undefined;
+  private residencyStart = 0;
 
   constructor(
     readonly index: number,
     private readonly recorder: TraceRecorder,
-  ) {}
+    private readonly costs: CostTable,
+    private readonly observers: readonly SwitchObserver[],
+  ) {
+    this.clock = new CoreClock(index);
+  }
 
-  /** Makes `vm` the running vCPU, charging a context switch if another one was loaded. */
-  switchTo(vm: Vm): void {
-    if (this.running === vm) return;
+  get now(): number {
+    return this.clock.now;
+  }
+
+  /** Makes `vcpu` the running vCPU, charging a context switch if another one was loaded. */
+  switchTo(vcpu: LoopVcpu): void {
+    if (this.running === vcpu) return;
     if (this.running) this.switchOut('preempted');
-    if (this.loaded !== vm) {
-      const cost = vcpuSwitchCycles(vm.costs);
+    if (this.loaded !== vcpu) {
+      const cost = vcpuSwitchCycles(this.costs);
       this.recorder.measure('vcpu-switch', cost);
-      this.recorder.record({ kind: 'vcpu-switch', ts: this.clock, dur: cost, core: this.index, from: this.loaded?.name ?? null, to: vm.name });
-      this.clock += cost;
-      vm.stats.cycles += cost;
-      this.onSwitch?.(this.loaded, vm);
+      this.recorder.record({ kind: 'vcpu-switch', ts: this.now, dur: cost, core: this.index, from: this.loaded?.name ?? null, to: vcpu.name });
+      this.clock.advance(cost);
+      vcpu.account(cost);
+      for (const observe of this.observers) observe(this.index, this.loaded, vcpu);
     }
-    this.running = vm;
-    this.loaded = vm;
-    this.recorder.record({ kind: 'vcpu-switch-in', ts: this.clock, core: this.index, guest: vm.name, pc: vm.cpu.pc() });
-    this.residencyStart = this.clock;
+    this.running = vcpu;
+    this.loaded = vcpu;
+    this.recorder.record({ kind: 'vcpu-switch-in', ts: this.now, core: this.index, guest: vcpu.name, pc: vcpu.pc() });
+    this.residencyStart = this.now;
   }
 
   /** The running vCPU leaves the core (its context stays loaded until another one comes). */
   switchOut(reason: string): void {
-    const vm = this.running;
-    if (!vm) return;
-    this.recorder.measure('vcpu-run', this.clock - this.residencyStart);
-    this.recorder.record({ kind: 'vcpu-switch-out', ts: this.clock, core: this.index, guest: vm.name, pc: vm.cpu.pc(), reason });
+    const vcpu = this.running;
+    if (!vcpu) return;
+    this.recorder.measure('vcpu-run', this.now - this.residencyStart);
+    this.recorder.record({ kind: 'vcpu-switch-out', ts: this.now, core: this.index, guest: vcpu.name, pc: vcpu.pc(), reason });
     this.running = undefined;
+  }
+
+  /** `vcpu` left this core for another: its context is no longer here. */
+  unload(vcpu: LoopVcpu): void {
+    if (this.running === vcpu) this.switchOut('migrated');
+    if (this.loaded === vcpu) this.loaded = undefined;
   }
 
   /** Idles until `until` (a vCPU event or the end of the run). */
   idleUntil(until: number): void {
     this.switchOut('idle');
-    if (until <= this.clock) return;
-    this.recorder.measure('idle', until - this.clock);
-    this.recorder.record({ kind: 'idle', ts: this.clock, dur: until - this.clock, core: this.index });
-    this.clock = until;
+    const from = this.now;
+    const idled = this.clock.advanceTo(until);
+    if (idled === 0) return;
+    this.recorder.measure('idle', idled);
+    this.recorder.record({ kind: 'idle', ts: from, dur: idled, core: this.index });
   }
-
-  private residencyStart = 0;
 }

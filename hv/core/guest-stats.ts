@@ -1,10 +1,7 @@
 /** Counters of one guest for the stats file and the summary table. */
-import type { FaultReport, TrapKind } from '../arch/cpu.ts';
-import type { ConsoleStats } from './guest-console.ts';
-import type { IoPathName } from '../io/io-path.ts';
-import type { IoTotals } from '../io/io-tracker.ts';
+import type { TrapKind } from '../arch/cpu.ts';
 
-export type GuestState = 'running' | 'halted' | 'faulted';
+export type { GuestReport, GuestState } from '../trace/stats-file.ts';
 
 export class GuestStats {
   instructions = 0;
@@ -29,27 +26,6 @@ export class GuestStats {
     this.unimplemented.set(key, entry);
   }
 }
-
-/** The stats-file record of one guest. */
-export interface GuestReport {
-  name: string;
-  state: GuestState;
-  exitCode: number | null;
-  core: number;
-  image: string;
-  instructions: number;
-  cycles: number;
-  exceptions: Record<string, number>;
-  traps: Record<string, number>;
-  console: ConsoleStats;
-  unimplemented: Record<string, { reads: number; writes: number }>;
-  fault: FaultReport | null;
-  /** For guests with an I/O path: what their I/O did. */
-  io?: GuestIoReport;
-}
-
-/** A guest's I/O totals (cycles per phase summed over all I/Os) and the path it uses. */
-export type GuestIoReport = IoTotals & { path: IoPathName };
 
 export function sortedRecord<V>(map: ReadonlyMap<string, V>): Record<string, V> {
   const out: Record<string, V> = {};

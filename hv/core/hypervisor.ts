@@ -1,19 +1,21 @@
 /**
- * The hypervisor: N guests, each a VM with its own address space and vCPU, on M emulated cores.
- * The run loop always advances the core with the smallest clock (so cores stay within a slice of
- * each other), lets the scheduler pick a vCPU, runs it until the earlier of its slice end, its
- * next device event and the end of the run, and charges what it used. A guest that halts or
- * faults stops alone; the others keep running.
+ * The hypervisor: vCPUs on M emulated cores, one clock per core. The run loop always advances the
+ * core with the smallest clock (so cores stay within a slice of each other): it fires the due
+ * device events of the vCPUs queued there, lets the scheduler move vCPUs and pick one, runs it
+ * until the earlier of its slice end, its next device event and the end of the run, and charges
+ * what it used. A vCPU's core is one property the hypervisor sets (at boot and when it migrates
+ * the vCPU); a vCPU that halts or faults stops alone, the others keep running. run() can be called
+ * again to continue where the last call stopped.
  */
 import type { StepOutcome } from '../arch/cpu.ts';
 import { InternalError } from '../errors.ts';
-import type { Scheduler } from '../sched/scheduler.ts';
+import type { Migration, SchedSignal, Scheduler } from '../sched/scheduler.ts';
+import type { CostTable } from '../time/cost-model.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
-import { formatFaultReport } from '../arch/armv7m/fault-report.ts';
-import { Core } from './core.ts';
-import type { Vm } from './vm.ts';
+import { Core, type SwitchObserver } from './core.ts';
+import type { LoopVcpu, VmExit } from './vcpu.ts';
 
-export type EndReason = 'all-stopped' | 'idle' | 'until-cycles' | 'until-line';
+export type EndReason = 'all-stopped' | 'idle' | 'until-cycles' | 'until-line' | 'stopped';
 
 export interface RunLimits {
   /** Stop when virtual time reaches this many cycles. */
@@ -26,110 +28,208 @@ export interface RunResult {
   readonly cycles: number;
 }
 
+export interface HypervisorOptions {
+  cores: number;
+  costs: CostTable;
+  recorder: TraceRecorder;
+  /** Told of every world switch on any core. */
+  switchObservers?: readonly SwitchObserver[];
+}
+
 const MAX_STALLED_STEPS = 100_000;
 
-export class Hypervisor {
-  readonly cores: Core[];
-  readonly vms: Vm[] = [];
+export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
+  readonly cores: readonly Core[];
+  readonly vcpus: V[] = [];
+  private readonly started = new Set<V>();
+  private readonly blocked = new Set<V>();
   private stopRequest: EndReason | undefined;
   private stalled = 0;
+  private readonly recorder: TraceRecorder;
+  private readonly costs: CostTable;
 
   constructor(
-    coreCount: number,
-    readonly scheduler: Scheduler<Vm>,
-    readonly recorder: TraceRecorder,
+    readonly scheduler: Scheduler<V>,
+    options: HypervisorOptions,
   ) {
-    this.cores = Array.from({ length: coreCount }, (_, i) => new Core(i, recorder));
+    this.recorder = options.recorder;
+    this.costs = options.costs;
+    const observers = options.switchObservers ?? [];
+    this.cores = Array.from({ length: options.cores }, (_, i) => new Core(i, options.recorder, options.costs, observers));
   }
 
-  /** Adds a guest to `core`'s run queue. */
-  addGuest(vm: Vm, core: number): void {
-    this.vms.push(vm);
-    this.scheduler.assign(vm, core);
+  /** Places a vCPU on `core`'s run queue; it runs from the core's present time on. */
+  addGuest(vcpu: V, core: number): void {
+    const target = this.core(core);
+    vcpu.placement = target.clock;
+    vcpu.floor = Math.max(vcpu.floor, target.now);
+    this.vcpus.push(vcpu);
+    this.scheduler.assign(vcpu, core);
   }
 
-  coreOf(vm: Vm): number {
-    return this.cores.findIndex((c) => this.scheduler.queue(c.index).includes(vm));
+  /** Index of the core `vcpu` is on. */
+  coreOf(vcpu: V): number {
+    return vcpu.placement.index;
+  }
+
+  /**
+   * Moves `vcpu` to core `to`: it leaves its core (its context with it), the source core spends
+   * the migration cost, a `vcpu-migrate` event is recorded, and the vCPU cannot run on the new
+   * core before the time it left the old one (a core behind in time never runs it in its past).
+   */
+  migrate(vcpu: V, to: number): void {
+    const from = this.core(vcpu.placement.index);
+    const target = this.core(to);
+    if (from === target) return;
+    from.unload(vcpu);
+    const cost = this.costs.vcpuMigrate.cycles;
+    this.recorder.measure('vcpu-migrate', cost);
+    this.recorder.record({ kind: 'vcpu-migrate', ts: from.now, dur: cost, core: from.index, guest: vcpu.name, from: from.index, to: target.index });
+    from.clock.advance(cost);
+    vcpu.account(cost);
+    vcpu.floor = Math.max(vcpu.floor, from.now);
+    this.scheduler.move(vcpu, target.index);
+    vcpu.placement = target.clock;
   }
 
   /** Ends the run at the next step boundary (e.g. a console line matched --until-line). */
-  requestStop(reason: EndReason): void {
+  requestStop(reason: EndReason = 'stopped'): void {
     this.stopRequest ??= reason;
-    for (const core of this.cores) core.running?.cpu.requestStop();
+    for (const core of this.cores) core.running?.requestStop();
   }
 
+  /** Tells the scheduler what happened outside the loop (the I/O system's submissions and completions). */
+  signal(signal: SchedSignal<V>): void {
+    this.scheduler.observe?.(signal);
+  }
+
+  /** Runs until every vCPU stopped or idles for good, a stop request, or `untilCycles`. */
   run(limits: RunLimits = {}): RunResult {
-    for (const vm of this.vms) {
-      this.recorder.record({ kind: 'guest-start', ts: 0, core: this.coreOf(vm), guest: vm.name, pc: vm.cpu.pc() });
-    }
+    this.stopRequest = undefined;
+    this.recordStarts();
     const reason = this.loop(limits.untilCycles ?? Infinity);
-    for (const core of this.cores) core.switchOut('end of run');
-    return { reason, cycles: Math.max(0, ...this.cores.map((c) => c.clock)) };
+    return { reason, cycles: this.time() };
+  }
+
+  /** Virtual time: the largest core clock. */
+  time(): number {
+    return Math.max(0, ...this.cores.map((c) => c.now));
+  }
+
+  private recordStarts(): void {
+    for (const vcpu of this.vcpus) {
+      if (this.started.has(vcpu)) continue;
+      this.started.add(vcpu);
+      const ts = Math.max(vcpu.floor, vcpu.placement.now);
+      this.recorder.record({ kind: 'guest-start', ts, core: vcpu.placement.index, guest: vcpu.name, pc: vcpu.pc() });
+    }
   }
 
   private loop(until: number): EndReason {
     for (;;) {
       if (this.stopRequest) return this.stopRequest;
       const next = this.nextCore();
-      if (!next) return this.vms.some((vm) => vm.alive) ? 'idle' : 'all-stopped';
+      if (!next) return this.vcpus.some((v) => v.alive) ? 'idle' : 'all-stopped';
       if (next.at >= until) return 'until-cycles';
       this.advance(next.core, next.at, until);
     }
   }
 
   /**
-   * The core that has work soonest: a runnable vCPU at its clock, or a device event of one of its
-   * vCPUs later (it idles until then). A core with neither waits without a time (another core may
-   * still post an event to it); when every core waits so, the run is over.
+   * The core that has work soonest: a runnable vCPU at its clock, or a device event (or the floor)
+   * of one of its vCPUs later (it idles until then). A core with neither waits without a time
+   * (another core may still post an event to it); when every core waits so, the run is over.
    */
   private nextCore(): { core: Core; at: number } | undefined {
     let best: { core: Core; at: number } | undefined;
     for (const core of this.cores) {
-      if (core.finished) continue;
-      const queue = this.scheduler.queue(core.index).filter((vm) => vm.alive);
-      if (queue.length === 0) {
-        core.finished = true;
-        continue;
-      }
-      const at = this.readyTime(core, queue);
+      const at = this.readyTime(core);
       if (at !== Infinity && (!best || at < best.at)) best = { core, at };
     }
     return best;
   }
 
-  private readyTime(core: Core, queue: readonly Vm[]): number {
-    if (queue.some((vm) => vm.runnable(core.clock))) return core.clock;
-    return Math.max(core.clock, Math.min(...queue.map((vm) => vm.clock.nextEventTime())));
+  /** Fires the due events of `core`'s vCPUs, then tells when the earliest of them can run. */
+  private readyTime(core: Core): number {
+    const now = core.now;
+    let at = Infinity;
+    for (const vcpu of this.scheduler.queue(core.index)) {
+      if (!vcpu.alive) continue;
+      vcpu.fireDue(now);
+      this.noticeWake(vcpu, core, now);
+      at = Math.min(at, this.earliestRun(vcpu, now));
+    }
+    return at;
+  }
+
+  private earliestRun(vcpu: V, now: number): number {
+    if (vcpu.runnable(now)) return now;
+    if (!vcpu.waiting) return Math.max(now, vcpu.floor);
+    return Math.max(now, vcpu.floor, vcpu.nextEventTime());
+  }
+
+  private noticeWake(vcpu: V, core: Core, now: number): void {
+    if (!this.blocked.has(vcpu) || vcpu.waiting) return;
+    this.blocked.delete(vcpu);
+    this.signal({ kind: 'woke', vcpu, core: core.index, at: Math.max(now, vcpu.floor), reason: 'interrupt' });
   }
 
   private advance(core: Core, at: number, until: number): void {
-    if (at > core.clock) return core.idleUntil(Math.min(at, until));
-    const vm = this.scheduler.pick(core.index, core.clock);
-    if (!vm) return core.idleUntil(Math.min(core.clock + 1, until));
-    core.switchTo(vm);
-    const deadline = Math.min(this.scheduler.sliceEnd(core.index), until);
-    const { outcome, consumed } = vm.step(core.clock, deadline);
-    core.clock += consumed;
+    if (at > core.now) return core.idleUntil(Math.min(at, until));
+    this.applyMigrations(this.scheduler.rebalance?.(core.index, core.now) ?? []);
+    const vcpu = this.scheduler.pick(core.index, core.now);
+    if (!vcpu) return core.idleUntil(Math.min(core.now + 1, until));
+    core.switchTo(vcpu);
+    const start = core.now;
+    vcpu.fireDue(start);
+    const { outcome, consumed } = vcpu.step(start, this.deadline(core, vcpu, until));
+    core.clock.advance(consumed);
     this.checkProgress(consumed, outcome);
-    this.settle(core, vm, outcome);
+    this.signal({ kind: 'ran', vcpu, core: core.index, start, cycles: consumed });
+    this.settle(core, vcpu, outcome);
   }
 
-  private settle(core: Core, vm: Vm, outcome: StepOutcome): void {
-    if (outcome.kind === 'halted') this.stopGuest(core, vm, 'halted', outcome.exitCode, null, `exit code ${outcome.exitCode}`);
+  private deadline(core: Core, running: V, until: number): number {
+    let deadline = Math.min(this.scheduler.sliceEnd(core.index), until);
+    if (!this.scheduler.preemptsOnWake) return deadline;
+    for (const other of this.scheduler.queue(core.index)) {
+      if (other !== running && other.alive) deadline = Math.min(deadline, Math.max(other.nextEventTime(), core.now + 1));
+    }
+    return deadline;
+  }
+
+  private applyMigrations(moves: ReadonlyArray<Migration<V>>): void {
+    for (const move of moves) if (move.vcpu.alive) this.migrate(move.vcpu, move.to);
+  }
+
+  private settle(core: Core, vcpu: V, outcome: StepOutcome): void {
+    if (outcome.kind === 'halted') this.stopGuest(core, vcpu, { state: 'halted', exitCode: outcome.exitCode, fault: null, at: core.now }, `exit code ${outcome.exitCode}`);
     else if (outcome.kind === 'faulted') {
-      this.stopGuest(core, vm, 'faulted', null, outcome.report, `${outcome.report.kind}: ${outcome.report.description}`);
-    } else if (outcome.kind === 'sleeping') core.switchOut('waiting for interrupt');
+      const report = outcome.report;
+      this.stopGuest(core, vcpu, { state: 'faulted', exitCode: null, fault: report, at: core.now }, `${report.kind}: ${report.description}`);
+    } else if (outcome.kind === 'sleeping') {
+      core.switchOut('waiting for interrupt');
+      this.blocked.add(vcpu);
+      this.signal({ kind: 'blocked', vcpu, core: core.index, at: core.now });
+    }
   }
 
-  private stopGuest(core: Core, vm: Vm, state: 'halted' | 'faulted', exitCode: number | null, report: Vm['fault'], detail: string): void {
-    vm.stop(state, exitCode, report);
-    if (report) vm.announce(formatFaultReport(report));
-    this.recorder.record({ kind: 'guest-stop', ts: core.clock, core: core.index, guest: vm.name, pc: vm.cpu.pc(), state, detail });
-    core.switchOut(state);
+  private stopGuest(core: Core, vcpu: V, exit: VmExit, detail: string): void {
+    vcpu.stop(exit);
+    this.blocked.delete(vcpu);
+    this.recorder.record({ kind: 'guest-stop', ts: core.now, core: core.index, guest: vcpu.name, pc: vcpu.pc(), state: exit.state, detail });
+    core.switchOut(exit.state);
+    this.signal({ kind: 'stopped', vcpu, at: core.now });
   }
 
   private checkProgress(consumed: number, outcome: StepOutcome): void {
     this.stalled = consumed === 0 && outcome.kind === 'ran' ? this.stalled + 1 : 0;
     if (this.stalled > MAX_STALLED_STEPS) throw new InternalError('the run loop made no progress in 100000 steps');
+  }
+
+  private core(index: number): Core {
+    const core = this.cores[index];
+    if (!core) throw new InternalError(`no core ${index} (the system has ${this.cores.length})`);
+    return core;
   }
 }

@@ -1,13 +1,23 @@
 /**
- * A guest's view of virtual time. Between steps the guest's time is its core's clock; during a
- * step it is the step's start plus the cycles charged so far (hypervisor actions) plus the guest
- * instructions retired so far (read live from the native counter, one cycle each). A step ends
- * at its deadline: the earlier of the slice end and the guest's next device event, and the
- * deadline moves earlier when a device schedules an event inside the step.
+ * A guest's view of virtual time. Between steps the guest's time is its core's clock (never
+ * earlier than the guest's floor: a guest that migrated from a core ahead in time does not go
+ * back); during a step it is the step's start plus the cycles charged so far (hypervisor
+ * actions) plus the cycles of the guest instructions retired so far (read live from the vCPU's
+ * counter). Hypervisor work done between steps (a device completion served for the guest)
+ * is charged from the guest's present on and delays its next step. A step ends at its deadline: the earlier of the slice end and the guest's next device
+ * event, and the deadline moves earlier when a device schedules an event inside the step.
  */
-import type { GuestCpu } from '../arch/cpu.ts';
+import { InternalError } from '../errors.ts';
 import { EventQueue, type ScheduledEvent } from '../time/event-queue.ts';
 import type { VirtualTime } from '../time/virtual-time.ts';
+
+/** The live instruction counter of the vCPU in a step. */
+export interface StepCounter {
+  /** Cycles of the instructions retired so far in the step in progress. */
+  readonly cyclesNow: number;
+  /** Lowers or raises the cycle limit of the step in progress. */
+  setStepLimit(maxCycles: number): void;
+}
 
 export class VmClock implements VirtualTime {
   readonly queue = new EventQueue();
@@ -16,17 +26,24 @@ export class VmClock implements VirtualTime {
   private charged = 0;
   private deadline = Infinity;
   private pendingCharge = 0;
-  cpu: GuestCpu | undefined;
+  private counter: StepCounter | undefined;
 
   constructor(
     readonly hz: number,
-    /** The clock of the core the guest is on, used between steps. */
-    private readonly coreNow: () => number,
+    /** The guest's time between steps: its core's clock, at least its floor. */
+    private readonly idleNow: () => number,
   ) {}
 
+  /** Connects the vCPU's counter (the vCPU is built with this clock, so it comes second). */
+  bindCounter(counter: StepCounter): void {
+    this.counter = counter;
+  }
+
   now(): number {
-    if (!this.running) return this.coreNow();
-    return this.stepStart + this.charged + this.cpu!.cyclesNow;
+    // Hypervisor work done for the guest between steps takes time too: it runs from the guest's
+    // present on, and its next step starts after it.
+    if (!this.running) return this.idleNow() + this.pendingCharge;
+    return this.stepStart + this.charged + this.live.cyclesNow;
   }
 
   schedule(at: number, label: string, fire: (at: number) => void): ScheduledEvent {
@@ -83,10 +100,15 @@ export class VmClock implements VirtualTime {
     this.queue.runDue(now);
   }
 
+  private get live(): StepCounter {
+    if (!this.counter) throw new InternalError('VmClock used in a step before its vCPU was bound');
+    return this.counter;
+  }
+
   private updateLimit(): void {
-    const cpu = this.cpu!;
-    const executing = cpu.cyclesNow;
+    const counter = this.live;
+    const executing = counter.cyclesNow;
     const left = this.deadline - (this.stepStart + this.charged + executing);
-    cpu.setStepLimit(executing + (left > 0 ? left : 0));
+    counter.setStepLimit(executing + (left > 0 ? left : 0));
   }
 }

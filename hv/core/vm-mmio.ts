@@ -2,38 +2,45 @@
  * The trap path of one VM: every access to a device window arrives here from Unicorn's MMIO
  * callback, is dispatched to the device model (devices first, background regions second, else a
  * bus error), charged as a trap round trip, counted and traced. Device bus errors become precise
- * BusFaults of the vCPU.
+ * bus faults of the vCPU. While a device handles an access, the trap in progress (its start and
+ * cost) is known, so that an I/O path can date a notification by the trap that carried it.
  */
-import type { BoardInstance } from './board-instance.ts';
+import type { GuestCpu } from '../arch/cpu.ts';
 import type { Mapping } from '../trap/dispatch-table.ts';
 import { GuestBusError, type MmioDevice } from '../trap/mmio.ts';
-import { mmioTrapCycles } from '../time/cost-model.ts';
-import type { Histogram } from '../trace/histogram.ts';
-import type { Vm } from './vm.ts';
+import type { Engine } from '../unicorn/engine.ts';
+import type { BoardInstance } from './board-instance.ts';
+import type { TrapSpan, VmAccounting } from './vm-accounting.ts';
+import type { VmClock } from './vm-clock.ts';
 
 export class VmMmio {
-  private board: BoardInstance | undefined;
-  private trapCycles = 0;
-  private trapHistogram: Histogram | undefined;
+  private inProgress: TrapSpan | undefined;
 
-  constructor(private readonly vm: Vm) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly board: BoardInstance,
+    private readonly cpu: GuestCpu,
+    private readonly clock: VmClock,
+    private readonly accounting: VmAccounting,
+  ) {}
 
-  /** Maps every window of the board, its bit-band aliases and the PPB as MMIO in the engine. */
-  map(board: BoardInstance, ppbBase: number, ppbSize: number): void {
-    this.board = board;
-    this.trapCycles = mmioTrapCycles(this.vm.costs);
-    this.trapHistogram = this.vm.recorder.histogram('trap.mmio');
-    const e = this.vm.engine;
-    for (const w of board.windows) {
-      e.mapMmio(w.base, w.size, (off, size) => this.access(w.base + off, size, false, 0), (off, size, v) => void this.access(w.base + off, size, true, v));
+  /** Maps every window of the board, its bit-band aliases and the CPU's system space as MMIO. */
+  map(): void {
+    for (const w of this.board.windows) {
+      this.engine.mapMmio(w.base, w.size, (off, size) => this.access(w.base + off, size, false, 0), (off, size, v) => void this.access(w.base + off, size, true, v));
     }
-    for (const bb of board.bitbands) this.mapDevice(bb.base, bb.device);
-    this.mapDevice(ppbBase, this.vm.cpu.systemSpace);
+    for (const bb of this.board.bitbands) this.mapDevice(bb.base, bb.device);
+    this.mapDevice(this.cpu.systemSpace.base, this.cpu.systemSpace.device);
   }
 
   /** Adds a device to the VM's map (hvlab's virtio devices, physical devices of the driver VM). */
   addDevice(base: number, device: MmioDevice): void {
-    this.board!.foreground.add(base, device);
+    this.board.foreground.add(base, device);
+  }
+
+  /** The trap of the MMIO access being served (undefined outside a device access). */
+  get trapInProgress(): TrapSpan | undefined {
+    return this.inProgress;
   }
 
   /** Reads or writes a device register without trap accounting (bit-band aliases use it). */
@@ -47,16 +54,12 @@ export class VmMmio {
     return m.device.read(offset, size);
   }
 
-  unimplemented(device: string, offset: number, size: number, write: boolean): void {
-    this.vm.stats.countUnimplemented(device, offset, write);
-  }
-
   private mapDevice(base: number, device: MmioDevice): void {
-    this.vm.engine.mapMmio(
+    this.engine.mapMmio(
       base,
       device.size,
-      (off, size) => this.call(device, base, off, size, false, 0),
-      (off, size, v) => void this.call(device, base, off, size, true, v),
+      (off, size) => this.call(device, off, size, false, 0),
+      (off, size, v) => void this.call(device, off, size, true, v),
     );
   }
 
@@ -67,44 +70,39 @@ export class VmMmio {
     } catch (error) {
       return this.busError(error);
     }
-    return this.call(m.device, m.base, address - m.base, size, write, value);
+    return this.call(m.device, address - m.base, size, write, value);
   }
 
-  private call(device: MmioDevice, base: number, offset: number, size: number, write: boolean, value: number): number {
+  private call(device: MmioDevice, offset: number, size: number, write: boolean, value: number): number {
     let result = 0;
+    this.inProgress = device.passthrough ? undefined : { start: this.clock.now(), cycles: this.accounting.mmioTrapCycles };
     try {
       if (write) device.write(offset, size, value);
       else result = device.read(offset, size) >>> 0;
     } catch (error) {
       return this.busError(error);
+    } finally {
+      this.inProgress = undefined;
     }
-    this.recordTrap(device, base + offset, offset, size, write, write ? value : result);
+    if (!device.passthrough) this.recordTrap(device, offset, size, write, write ? value : result);
     return result;
   }
 
   private resolve(address: number, write: boolean): Mapping {
-    const board = this.board!;
-    const m = board.foreground.find(address) ?? board.background.find(address);
+    const m = this.board.foreground.find(address) ?? this.board.background.find(address);
     if (!m) throw new GuestBusError(address, write, 'no device at this address');
     return m;
   }
 
   private busError(error: unknown): number {
     if (!(error instanceof GuestBusError)) throw error;
-    this.vm.cpu.abortAccess(error.address, error.write, error.message);
+    this.cpu.abortAccess(error.address, error.write, error.message);
     return 0;
   }
 
-  private recordTrap(device: MmioDevice, address: number, offset: number, size: number, write: boolean, value: number): void {
-    if (device.passthrough) return;
-    const vm = this.vm;
-    const ts = vm.clock.now();
-    vm.clock.charge(this.trapCycles);
-    vm.stats.countTrap('mmio');
-    this.trapHistogram!.add(this.trapCycles);
-    if (!vm.recorder.keepsEvents) return;
-    const detail = `${device.name}+0x${offset.toString(16)} ${write ? 'write' : 'read'}${size * 8} 0x${(value >>> 0).toString(16)}`;
-    vm.recorder.record({ kind: 'trap', ts, dur: this.trapCycles, core: vm.coreIndex, guest: vm.name, pc: vm.cpu.pc(), trap: 'mmio', detail });
-    void address;
+  private recordTrap(device: MmioDevice, offset: number, size: number, write: boolean, value: number): void {
+    const detail = () => `${device.name}+0x${offset.toString(16)} ${write ? 'write' : 'read'}${size * 8} 0x${(value >>> 0).toString(16)}`;
+    this.accounting.mmioTrap(() => this.cpu.pc(), detail);
   }
 }
+

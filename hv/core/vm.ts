@@ -1,24 +1,25 @@
 /**
  * A virtual machine: one guest image on its own copy of the board, in its own Unicorn engine (so
- * it can address nothing but its own memory and devices), with one Cortex-M vCPU. The VM turns
- * what its vCPU and devices do into charged cycles, statistics and trace events.
+ * it can address nothing but its own memory and devices), with one vCPU of the board's
+ * architecture. The VM turns what its vCPU and devices do into charged cycles, statistics and
+ * trace events (through its accounting), and is the run loop's unit of scheduling.
  */
-import type { CpuEvents, FaultReport, StepOutcome, TrapKind } from '../arch/cpu.ts';
-import { CortexM } from '../arch/armv7m/cortex-m.ts';
-import { PPB_BASE, PPB_SIZE } from '../arch/armv7m/system-space.ts';
+import type { ArchOps, CpuEvents, GuestCpu, StepOutcome, TrapKind } from '../arch/cpu.ts';
+import type { MemoryPort } from '../../devices/memory-port.ts';
 import type { BoardDescription, MemoryRegionSpec } from '../../devices/platforms/board.ts';
-import { Engine } from '../unicorn/engine.ts';
-import { type CostTable, hypercallCycles, mmioTrapCycles } from '../time/cost-model.ts';
+import type { CostTable } from '../time/cost-model.ts';
+import { CoreClock } from '../time/core-clock.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
-import type { GuestMemory } from '../io/guest-queue.ts';
 import type { MmioDevice } from '../trap/mmio.ts';
-import type { SchedulableVcpu } from '../sched/scheduler.ts';
+import { Engine } from '../unicorn/engine.ts';
 import { type BoardInstance, type MemorySizes, instantiateBoard } from './board-instance.ts';
 import { GuestConsole } from './guest-console.ts';
-import { type GuestIoReport, type GuestReport, type GuestState, GuestStats, sortedRecord } from './guest-stats.ts';
+import { type GuestReport, type GuestState, GuestStats, sortedRecord } from './guest-stats.ts';
 import { type GuestImage, checkPlacement, placeImage } from './image.ts';
+import { type TrapSpan, VmAccounting } from './vm-accounting.ts';
 import { VmClock } from './vm-clock.ts';
 import { VmMmio } from './vm-mmio.ts';
+import type { LoopVcpu, StepResult, VmExit } from './vcpu.ts';
 
 export interface VmConfig {
   name: string;
@@ -35,42 +36,41 @@ export interface VmConfig {
   vectorTable?: number;
   /** Memory beyond the board's (the driver window of the driver VM). */
   extraMemory?: readonly MemoryRegionSpec[];
-  /** One cycle per instruction, or each instruction's Cortex-M4 cycle count. */
+  /** One cycle per instruction, or each instruction's cycle count. */
   timing?: 'instruction' | 'cycle';
 }
 
 export interface VmServices {
+  /** The architecture of the board's CPU. */
+  arch: ArchOps;
   costs: CostTable;
   recorder: TraceRecorder;
-  /** The clock of the core this VM is on (between steps). */
-  coreNow(): number;
-  /** Index of the core this VM is on. */
-  core(): number;
   /** A complete console line of this guest. */
   consoleLine(guest: string, line: string): void;
 }
 
-export class Vm implements CpuEvents, SchedulableVcpu {
+/** Where a VM is before the hypervisor places it on a core. */
+const UNPLACED = new CoreClock(-1);
+
+/** A hypercall handler: true when it served SVC #imm (the VM's own SVCall exception otherwise). */
+export type HypercallHandler = (imm: number) => boolean;
+
+export class Vm implements CpuEvents, LoopVcpu {
   readonly name: string;
   readonly index: number;
   readonly engine: Engine;
   readonly clock: VmClock;
-  readonly cpu: CortexM;
+  readonly cpu: GuestCpu;
   readonly console: GuestConsole;
   readonly stats = new GuestStats();
   readonly board: BoardInstance;
-  state: GuestState = 'running';
-  exitCode: number | null = null;
-  /** Virtual time at which the guest halted or faulted. */
-  stoppedAt: number | null = null;
-  fault: FaultReport | null = null;
-  private readonly handlerStarts: number[] = [];
+  readonly accounting: VmAccounting;
+  placement: CoreClock = UNPLACED;
+  floor = 0;
+  private exitRecord: VmExit | undefined;
   private resetRequested = false;
   private readonly deferred: Array<() => void> = [];
-  /** I/O counters of this guest's I/O path (set by the I/O system). */
-  ioTotals: (() => GuestIoReport) | undefined;
-  /** Hypercalls this VM may make (the driver VM's, set by the I/O system); false: not one. */
-  hypercalls: ((imm: number) => boolean) | undefined;
+  private hypercallHandler: HypercallHandler | undefined;
   private readonly mmio: VmMmio;
 
   constructor(
@@ -79,15 +79,16 @@ export class Vm implements CpuEvents, SchedulableVcpu {
   ) {
     this.name = config.name;
     this.index = config.index;
-    this.clock = new VmClock(config.board.clockHz, () => services.coreNow());
+    this.clock = new VmClock(config.board.clockHz, () => Math.max(this.placement.now, this.floor));
     this.console = new GuestConsole(config.name, (g, line) => services.consoleLine(g, line), config.consoleLimit);
+    this.accounting = new VmAccounting(config.name, this.clock, this.stats, services.recorder, services.costs, () => this.placement.index);
     this.engine = Engine.open();
     try {
-      this.mmio = new VmMmio(this);
       this.cpu = this.createCpu();
-      this.clock.cpu = this.cpu;
+      this.clock.bindCounter(this.cpu);
       this.board = this.createBoard();
-      this.mmio.map(this.board, PPB_BASE, PPB_SIZE);
+      this.mmio = new VmMmio(this.engine, this.board, this.cpu, this.clock, this.accounting);
+      this.mmio.map();
       checkPlacement(config.image, this.board.memory);
       this.boot();
     } catch (error) {
@@ -96,15 +97,33 @@ export class Vm implements CpuEvents, SchedulableVcpu {
     }
   }
 
-  get alive(): boolean {
-    return this.state === 'running';
+  get state(): GuestState {
+    return this.exitRecord?.state ?? 'running';
   }
 
-  /** True when the vCPU can run at `now` (its due device events are fired first). */
+  get exit(): VmExit | undefined {
+    return this.exitRecord;
+  }
+
+  get alive(): boolean {
+    return this.exitRecord === undefined;
+  }
+
+  /** True when the vCPU can run at `now`: alive, awake (or woken by a pending interrupt), not before its floor. */
   runnable(now: number): boolean {
-    if (!this.alive) return false;
+    return this.alive && now >= this.floor && (!this.cpu.sleeping || this.cpu.canWake());
+  }
+
+  get waiting(): boolean {
+    return this.cpu.sleeping && !this.cpu.canWake();
+  }
+
+  nextEventTime(): number {
+    return this.clock.nextEventTime();
+  }
+
+  fireDue(now: number): void {
     this.clock.fireDue(now);
-    return !this.cpu.sleeping || this.cpu.canWake();
   }
 
   get costs(): CostTable {
@@ -116,22 +135,34 @@ export class Vm implements CpuEvents, SchedulableVcpu {
   }
 
   get coreIndex(): number {
-    return this.services.core();
+    return this.placement.index;
   }
 
-  /** Runs one step from `start` until at most `deadline`; returns the outcome and cycles used. */
-  step(start: number, deadline: number): { outcome: StepOutcome; consumed: number } {
+  pc(): number {
+    return this.cpu.pc();
+  }
+
+  requestStop(): void {
+    this.cpu.requestStop();
+  }
+
+  account(cycles: number): void {
+    this.stats.cycles += cycles;
+  }
+
+  /** Runs one step from `start` until at most `deadline`. */
+  step(start: number, deadline: number): StepResult {
     this.clock.beginStep(start, deadline);
-    this.clock.fireDue(start);
     const wasSleeping = this.cpu.sleeping;
     const outcome = this.cpu.step();
     this.runDeferred();
     if (outcome.kind === 'sleeping' && !wasSleeping) this.trap('wfi', 'wait for interrupt', this.cpu.pc());
     const consumed = this.clock.endStep(this.cpu.lastCycles);
-    this.stats.instructions += this.cpu.lastExecuted;
+    const instructions = this.cpu.lastExecuted;
+    this.stats.instructions += instructions;
     this.stats.cycles += consumed;
     if (this.resetRequested) this.systemResetNow();
-    return { outcome, consumed };
+    return { outcome, consumed, instructions };
   }
 
   /**
@@ -152,8 +183,18 @@ export class Vm implements CpuEvents, SchedulableVcpu {
     this.mmio.addDevice(base, device);
   }
 
+  /** The trap of the MMIO access a device is serving right now (undefined outside one). */
+  get trapInProgress(): TrapSpan | undefined {
+    return this.mmio.trapInProgress;
+  }
+
+  /** Lets the hypervisor serve this VM's supervisor calls (the driver VM's hypercalls). */
+  onHypercall(handler: HypercallHandler): void {
+    this.hypercallHandler = handler;
+  }
+
   /** The guest's RAM as DMA and virtqueue accesses see it: nothing outside its memory regions. */
-  readonly memory: GuestMemory = {
+  readonly memory: MemoryPort = {
     read: (address, length) => (this.inRam(address, length) ? this.engine.tryReadMemory(address, length) : undefined),
     write: (address, data) => this.inRam(address, data.length) && this.engine.tryWriteMemory(address, data),
   };
@@ -164,13 +205,11 @@ export class Vm implements CpuEvents, SchedulableVcpu {
     return this.board.memory.some((m) => address >= m.base && address + length <= m.base + m.size);
   }
 
-  /** Marks the guest stopped (halted or faulted) and releases nothing yet (stats stay readable). */
-  stop(state: 'halted' | 'faulted', exitCode: number | null, fault: FaultReport | null): void {
-    this.stoppedAt = this.services.coreNow();
-    this.state = state;
-    this.exitCode = exitCode;
-    this.fault = fault;
+  /** Marks the guest stopped (halted or faulted); its stats stay readable, a fault is announced. */
+  stop(exit: VmExit): void {
+    this.exitRecord = exit;
     this.console.flush();
+    if (exit.fault) this.announce(this.services.arch.formatFault(exit.fault));
   }
 
   /** Prints hypervisor messages about this guest in its console stream (`[name] [hv] ...`). */
@@ -179,10 +218,11 @@ export class Vm implements CpuEvents, SchedulableVcpu {
   }
 
   report(): GuestReport {
+    const exit = this.exitRecord;
     return {
       name: this.name,
       state: this.state,
-      exitCode: this.exitCode,
+      exitCode: exit?.exitCode ?? null,
       core: this.coreIndex,
       image: this.config.image.file,
       instructions: this.stats.instructions,
@@ -191,8 +231,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
       traps: sortedRecord(this.stats.traps),
       console: { ...this.console.stats },
       unimplemented: sortedRecord(this.stats.unimplemented),
-      fault: this.fault,
-      ...(this.ioTotals ? { io: this.ioTotals() } : {}),
+      fault: exit?.fault ?? null,
     };
   }
 
@@ -200,50 +239,23 @@ export class Vm implements CpuEvents, SchedulableVcpu {
     this.engine.close();
   }
 
-  // CpuEvents: what the vCPU reports, charged and traced here.
+  // CpuEvents: what the vCPU reports, charged and traced by the accounting.
 
-  exceptionEntry(exception: number, name: string, tailChained: boolean, pc: number): void {
-    const cost = tailChained ? this.costs.tailChain.cycles : this.costs.exceptionEntry.cycles;
-    const ts = this.clock.now();
-    this.clock.charge(cost);
-    this.stats.countException(name);
-    this.handlerStarts.push(ts);
-    this.recorder.measure(tailChained ? 'tail-chain' : 'exception-entry', cost);
-    this.recorder.record({ kind: 'exception-entry', ts, dur: cost, core: this.coreIndex, guest: this.name, pc, exception: name, tailChained });
-    void exception;
+  exceptionEntry(_exception: number, name: string, tailChained: boolean, pc: number): void {
+    this.accounting.exceptionEntry(name, tailChained, pc);
   }
 
-  exceptionReturn(exception: number, name: string, toThread: boolean, pc: number, tailChain = false): void {
-    const cost = tailChain ? 0 : this.costs.exceptionReturn.cycles;
-    const ts = this.clock.now();
-    this.clock.charge(cost);
-    const start = this.handlerStarts.pop();
-    if (start !== undefined) this.recorder.measure('exception-handler', ts - start);
-    if (!tailChain) this.recorder.measure('exception-return', cost);
-    this.recorder.record({ kind: 'exception-return', ts, dur: cost, core: this.coreIndex, guest: this.name, pc, exception: name });
-    void exception;
-    void toThread;
+  exceptionReturn(_exception: number, name: string, _toThread: boolean, pc: number, tailChain = false): void {
+    this.accounting.exceptionReturn(name, pc, tailChain);
   }
 
   trap(kind: TrapKind, detail: string, pc: number): void {
-    const cost = this.trapCost(kind);
-    const ts = this.clock.now();
-    this.clock.charge(cost);
-    this.stats.countTrap(kind);
-    this.recorder.measure(`trap.${kind}`, cost);
-    this.recorder.record({ kind: 'trap', ts, dur: cost, core: this.coreIndex, guest: this.name, pc, trap: kind, detail });
+    this.accounting.trap(kind, detail, pc);
   }
 
-  private trapCost(kind: TrapKind): number {
-    const c = this.costs;
-    if (kind === 'mmio') return mmioTrapCycles(c);
-    if (kind === 'svc' || kind === 'semihosting' || kind === 'hypercall') return hypercallCycles(c);
-    return c.trapEntry.cycles + c.trapReturn.cycles;
-  }
-
-  private createCpu(): CortexM {
+  private createCpu(): GuestCpu {
     const { board } = this.config;
-    return new CortexM(
+    return this.services.arch.createVcpu(
       this.engine,
       this.clock,
       {
@@ -264,10 +276,10 @@ export class Vm implements CpuEvents, SchedulableVcpu {
         cycles: () => this.clock.now(),
         hz: board.clockHz,
         commandLine: this.config.cmdline ?? '',
-        unimplemented: (address, size, write) => this.mmio.unimplemented('ppb', address - PPB_BASE, size, write),
+        unimplemented: (offset, size, write) => this.stats.countUnimplemented('ppb', offset, write),
         systemReset: () => this.requestSystemReset(),
         instructionBudget: () => this.clock.budget(),
-        hypercall: (imm) => this.hypercalls?.(imm) ?? false,
+        hypercall: (imm) => this.hypercallHandler?.(imm) ?? false,
       },
     );
   }
@@ -281,7 +293,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
   private createBoard(): BoardInstance {
     const board = { ...this.config.board, memory: [...this.config.board.memory, ...(this.config.extraMemory ?? [])] };
     return instantiateBoard(this.engine, board, this.config.memory, {
-      ctx: { time: this.clock, unimplemented: (d, o, s, w) => this.mmio.unimplemented(d, o, s, w) },
+      ctx: { time: this.clock, unimplemented: (d, o, _s, w) => this.stats.countUnimplemented(d, o, w) },
       irqLine: (n) => (high) => this.cpu.setIrq(n, high),
       nmi: () => this.cpu.pendNmi(),
       consoleByte: (byte) => this.console.write(byte),
@@ -290,7 +302,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
     });
   }
 
-  /** Loads the image and resets the devices and the vCPU (power-on and AIRCR.SYSRESETREQ). */
+  /** Loads the image and resets the devices and the vCPU (power-on and a system reset). */
   private boot(): void {
     placeImage(this.config.image, (address, bytes) => this.engine.writeMemory(address, bytes));
     for (const device of this.board.devices) device.reset();
@@ -304,7 +316,7 @@ export class Vm implements CpuEvents, SchedulableVcpu {
 
   private systemResetNow(): void {
     this.resetRequested = false;
-    this.handlerStarts.length = 0;
+    this.accounting.reset();
     this.trap('reset', 'system reset requested (AIRCR.SYSRESETREQ or watchdog)', this.cpu.pc());
     this.boot();
   }

@@ -8,7 +8,7 @@ import type { Vm } from '../core/vm.ts';
 import { ConfigError } from '../errors.ts';
 import type { GuestRam } from '../core/board-instance.ts';
 import type { CostTable } from '../time/cost-model.ts';
-import type { GuestMemory } from './guest-queue.ts';
+import type { MemoryPort } from '../../devices/memory-port.ts';
 import type { IoPlatform } from './io-platform.ts';
 import {
   CALL_SIZE,
@@ -35,8 +35,8 @@ export const DRIVER_WINDOW_REGION = { name: 'driver-window', base: HV_WINDOW_BAS
 
 export class DriverVm {
   readonly window: GuestRam;
-  private table: DriverInterface | undefined;
-  ready = false;
+  /** The interface table the driver image publishes (checked at boot). */
+  readonly interface: DriverInterface;
   droppedEvents = 0;
 
   constructor(
@@ -50,6 +50,7 @@ export class DriverVm {
     this.window = window;
     vm.addDevice(HV_BLKCTL_BASE, platform.blockController);
     vm.addDevice(HV_HOSTUART_BASE, platform.consoleUart);
+    this.interface = this.readInterface();
     platform.blockController.bind(HV_DRIVER_VM_SLOT, {
       time: vm.clock,
       dma: this.windowMemory,
@@ -62,7 +63,7 @@ export class DriverVm {
   }
 
   /** The driver's own memory (the window), as its DMA and grant copies may use it. */
-  readonly windowMemory: GuestMemory = {
+  readonly windowMemory: MemoryPort = {
     read: (address, length) => (this.inWindow(address, length) ? this.vm.engine.tryReadMemory(address, length) : undefined),
     write: (address, data) => this.inWindow(address, data.length) && this.vm.engine.tryWriteMemory(address, data),
   };
@@ -71,9 +72,8 @@ export class DriverVm {
     return length >= 0 && address >= HV_WINDOW_BASE && address + length <= HV_WINDOW_BASE + HV_WINDOW_SIZE;
   }
 
-  /** The interface table the driver image publishes at HV_INTERFACE_ADDR (checked once). */
-  get interface(): DriverInterface {
-    if (this.table) return this.table;
+  /** The interface table the driver image publishes at HV_INTERFACE_ADDR, checked. */
+  private readInterface(): DriverInterface {
     const bytes = this.vm.engine.readMemory(HV_INTERFACE_ADDR, INTERFACE_FIELDS.length * 4);
     const table = Object.fromEntries(INTERFACE_FIELDS.map((f, i) => [f, bytes.readUInt32LE(4 * i)])) as DriverInterface;
     const image = this.vm.config.image.file;
@@ -85,7 +85,6 @@ export class DriverVm {
     if (!inside(table.calls, CALL_SIZE * HV_MAX_CORES) || !inside(table.blkNotify) || !inside(table.consoleNotify)) {
       throw new ConfigError(`${image}: the driver interface table points outside the driver window`);
     }
-    this.table = table;
     return table;
   }
 

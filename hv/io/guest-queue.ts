@@ -7,6 +7,7 @@
  * the guest's RAM. A structural error (indices, loops) makes the queue unusable: the device asks
  * for a reset. A bad buffer only fails its request.
  */
+import type { MemoryPort } from '../../devices/memory-port.ts';
 import type { QueueState } from './virtio-mmio.ts';
 
 export const VIRTQ_DESC_F_NEXT = 1;
@@ -14,11 +15,8 @@ export const VIRTQ_DESC_F_WRITE = 2;
 export const VIRTQ_DESC_F_INDIRECT = 4;
 const UNUSABLE_ADDRESS = 0xffffffff;
 
-export interface GuestMemory {
-  /** Reads guest memory inside the guest's RAM; undefined when outside or unmapped. */
-  read(address: number, length: number): Uint8Array | undefined;
-  write(address: number, data: Uint8Array): boolean;
-}
+/** Guest memory as the device side sees it: nothing outside the guest's RAM. */
+export type GuestMemory = MemoryPort;
 
 export interface Descriptor {
   readonly address: number;

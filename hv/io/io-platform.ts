@@ -8,7 +8,7 @@ import { HostConsoleUart } from '../../devices/host-console-uart.ts';
 import type { BlockImage } from '../storage/block-image.ts';
 import type { DiskTiming } from '../storage/cache/disk-timing.ts';
 import { ConfigError } from '../errors.ts';
-import { HV_BLKCTL_BASE, HV_DRIVER_VM_SLOT, HV_HOSTUART_BASE, HV_SLOT_STRIDE } from './layout.ts';
+import { HV_BLKCTL_BASE, HV_HOSTUART_BASE, HV_SLOT_STRIDE } from './layout.ts';
 
 /** Slots fit between the block controller and the console UART (which has as many). */
 const MAX_SLOTS = (HV_HOSTUART_BASE - HV_BLKCTL_BASE) / HV_SLOT_STRIDE;
@@ -37,10 +37,6 @@ export class IoPlatform {
     this.consoleUart = new HostConsoleUart('console-uart', this.slotCount, options.console);
   }
 
-  get driverVmSlot(): number {
-    return HV_DRIVER_VM_SLOT;
-  }
-
   /** Slot of driver code running in a caller's context on `core`. */
   inContextSlot(core: number): number {
     return 1 + core;
@@ -51,8 +47,9 @@ export class IoPlatform {
     return 1 + this.options.cores + guest;
   }
 
-  slotOffset(slot: number): number {
-    return slot * HV_SLOT_STRIDE;
+  /** Where slot `slot`'s registers of the block controller and the console UART are. */
+  slotAddresses(slot: number): { blk: number; uart: number } {
+    return { blk: HV_BLKCTL_BASE + slot * HV_SLOT_STRIDE, uart: HV_HOSTUART_BASE + slot * HV_SLOT_STRIDE };
   }
 
 }

@@ -3,9 +3,11 @@
  * controller, gives the driver VM its physical devices, and gives every guest with an `io-path`
  * its virtio-blk (when it has a disk) and virtio-console transports, served by its path.
  */
+import type { ArchOps } from '../arch/cpu.ts';
 import type { Vm } from '../core/vm.ts';
 import type { DiskTimingConfig, SystemConfig } from '../core/system-config.ts';
-import { ConfigError, UsageError } from '../errors.ts';
+import { ConfigError, InternalError, UsageError } from '../errors.ts';
+import type { GuestIoReport } from '../trace/stats-file.ts';
 import type { BlockImage } from '../storage/block-image.ts';
 import { DISK_TIMINGS, type DiskTiming, customDiskTiming } from '../storage/cache/disk-timing.ts';
 import { DiskCache, type DiskCacheOptions } from './disk-cache.ts';
@@ -19,7 +21,7 @@ import { EmulatedPath } from './emulated/emulated-path.ts';
 import { InContextPath } from './in-context/in-context-path.ts';
 import type { IoPath, IoPathName } from './io-path.ts';
 import { IoPlatform } from './io-platform.ts';
-import { type IoTotals, IoTracker } from './io-tracker.ts';
+import { type IoObserver, IoTracker } from './io-tracker.ts';
 import { HV_MAX_CORES, HV_MAX_FRONTENDS, HV_VIRTIO_BLK_BASE, HV_VIRTIO_BLK_IRQ, HV_VIRTIO_CONSOLE_BASE, HV_VIRTIO_CONSOLE_IRQ } from './layout.ts';
 import { SplitHypercalls } from './split/split-hypercalls.ts';
 import { SplitPath } from './split/split-path.ts';
@@ -34,8 +36,9 @@ export interface IoSystemOptions {
   costs: CostTable;
   recorder: TraceRecorder;
   cores: number;
-  /** Index of the core a VM runs on. */
-  coreOf(vm: Vm): number;
+  arch: ArchOps;
+  /** Who learns of each guest's I/O submissions and completions (the scheduler). */
+  observer?(vm: Vm): IoObserver;
   /** Record the guests' block requests into this file (hv run --disk-trace). */
   diskTrace?: string;
 }
@@ -55,6 +58,7 @@ export class IoSystem {
   readonly driver: DriverVm | undefined;
   readonly diskCache: DiskCache;
   private readonly diskTrace: DiskTraceRecorder | undefined;
+  private readonly split: SplitHypercalls | undefined;
 
   constructor(private readonly o: IoSystemOptions) {
     this.checkDriverLimits();
@@ -72,6 +76,7 @@ export class IoSystem {
     this.diskCache.attach(this.platform.blockController);
     this.diskTrace = o.diskTrace === undefined ? undefined : this.recordDisks(o.diskTrace, disks);
     this.driver = o.driverVm && new DriverVm(o.driverVm, this.platform, o.costs, o.cores);
+    this.split = this.driver && new SplitHypercalls(this.driver);
     let unit = 0;
     let splitFrontend = 0;
     o.config.guests.forEach((g, index) => {
@@ -92,7 +97,7 @@ export class IoSystem {
     const problems: string[] = [];
     let splitFrontends = 0;
     this.o.config.guests.forEach((g, index) => {
-      const core = this.o.coreOf(this.o.guests[index]!);
+      const core = this.o.guests[index]!.coreIndex;
       if (g['io-path'] === 'in-context' && core >= HV_MAX_CORES) {
         problems.push(`${this.o.config.source}: guests[${index}].core: the in-context path runs on cores 0-${HV_MAX_CORES - 1} (the driver VM has ${HV_MAX_CORES} call records), guest ${g.name} is on core ${core}`);
       }
@@ -105,11 +110,17 @@ export class IoSystem {
 
   /** A core switched to the driver VM (a world switch the split path causes). */
   worldSwitchToDriver(): void {
-    if (this.driver) SplitHypercalls.for(this.driver).worldSwitch();
+    this.split?.worldSwitch();
+  }
+
+  /** What `vm`'s I/O did (undefined for a guest without an io-path). */
+  report(vm: Vm): GuestIoReport | undefined {
+    const g = this.guests.find((x) => x.vm === vm);
+    return g && { path: g.path.name, ...g.tracker.totals };
   }
 
   close(): void {
-    for (const g of this.guests) (g.path as { close?: () => void }).close?.();
+    for (const g of this.guests) g.path.close();
     this.diskTrace?.close();
     this.diskCache.close();
   }
@@ -124,7 +135,7 @@ export class IoSystem {
 
   private wireGuest(index: number, pathName: IoPathName, disk: BlockImage | undefined, unit: number | undefined, frontend: number): GuestIo {
     const vm = this.o.guests[index]!;
-    const tracker = new IoTracker(this.o.recorder, vm.name, pathName, () => this.o.coreOf(vm));
+    const tracker = new IoTracker(this.o.recorder, vm.name, pathName, () => vm.coreIndex, this.o.observer?.(vm));
     const capacity = disk ? disk.size / 512 : 0;
     const path = this.createPath(pathName, vm, tracker, index, frontend, unit ?? 0, capacity);
     const transports: VirtioTransport[] = [];
@@ -134,14 +145,13 @@ export class IoSystem {
       void irq;
     };
     const events = (irq: number) => ({
-      notify: (t: VirtioTransport, q: number) => path.notify(t, q),
+      notify: (t: VirtioTransport, q: number) => path.notify(t, q, trapOf(vm)),
       reset: (t: VirtioTransport) => path.reset(t),
       irq: (high: boolean) => vm.cpu.setIrq(irq, high),
       access: () => tracker.trap(),
     });
     if (disk) attach(HV_VIRTIO_BLK_BASE, HV_VIRTIO_BLK_IRQ, new VirtioTransport(`${vm.name}.virtio-blk`, virtioBlockType(capacity), events(HV_VIRTIO_BLK_IRQ)));
     attach(HV_VIRTIO_CONSOLE_BASE, HV_VIRTIO_CONSOLE_IRQ, new VirtioTransport(`${vm.name}.virtio-console`, virtioConsoleType(), events(HV_VIRTIO_CONSOLE_IRQ)));
-    vm.ioTotals = () => ({ path: pathName, ...tracker.totals });
     return { vm, path, tracker, transports, unit, disk };
   }
 
@@ -156,12 +166,18 @@ export class IoSystem {
       });
     }
     const driver = this.driver;
-    if (!driver) throw new ConfigError(`guest ${vm.name}: the ${name} path needs io.driver-vm`);
-    if (name === 'in-context') return new InContextPath({ ...common, driver, core: () => this.o.coreOf(vm) });
-    return new SplitPath({ ...common, driver });
+    if (!driver || !this.split) throw new ConfigError(`guest ${vm.name}: the ${name} path needs io.driver-vm`);
+    if (name === 'in-context') return new InContextPath({ ...common, driver, arch: this.o.arch });
+    return new SplitPath({ ...common, driver, hypercalls: this.split });
   }
 }
 
+/** The MMIO trap that carries a notification (transports are only reached through traps). */
+function trapOf(vm: Vm) {
+  const trap = vm.trapInProgress;
+  if (!trap) throw new InternalError(`${vm.name}: a queue notification outside an MMIO trap`);
+  return trap;
+}
 
 function cacheOptions(config: SystemConfig, timing: DiskTiming): DiskCacheOptions {
   const c = config.io?.cache ?? { policy: 'layered', size: 4 << 20, block: 4096, write: 'through' };

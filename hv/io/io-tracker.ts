@@ -2,26 +2,21 @@
  * Records every I/O of a guest: one I/O is one queue notification and the requests it carries,
  * from the trap on QueueNotify to the completion interrupt. Each I/O has phases (trap, context
  * save, driver run, device, completion, restore, interrupt injection, ...) measured in cycles;
- * latency and phases go to the stats distributions (`io.latency`, `io.phase.<name>`) and to the
- * trace as asynchronous slices.
+ * latency and phases go to the stats distributions (`io.latency`, `io.phase.<name>`), to the
+ * trace as asynchronous slices, and to whoever observes I/O (the scheduler's I/O signals).
  */
+import type { TrapSpan } from '../core/vm-accounting.ts';
+import type { VirtualTime } from '../time/virtual-time.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
-import type { IoPathName } from './io-path.ts';
+import type { IoTotals } from '../trace/stats-file.ts';
 
-export interface IoTotals {
-  ios: number;
-  requests: number;
-  bytes: number;
-  errors: number;
-  /** Traps taken for I/O (notifications, transport registers, driver hypercalls). */
-  traps: number;
-  /** vCPU (world) switches caused by I/O. */
-  worldSwitches: number;
-  phases: Record<string, number>;
+/** Told of each I/O as it is submitted and completed (the scheduler's I/O rate signals). */
+export interface IoObserver {
+  submitted(at: number): void;
+  completed(at: number, latency: number, requests: number): void;
 }
 
 interface OpenIo {
-  readonly id: number;
   readonly start: number;
   requests: number;
   bytes: number;
@@ -36,15 +31,22 @@ export class IoTracker {
   constructor(
     private readonly recorder: TraceRecorder,
     readonly guest: string,
-    readonly path: IoPathName,
+    readonly path: string,
+    /** The core the guest is on now. */
     private readonly core: () => number,
+    private readonly observer: IoObserver | undefined,
   ) {}
 
-  /** An I/O begins at `ts` (the notification trap) on `device`. */
-  begin(device: string, ts: number): number {
+  /**
+   * A notification of `device` arrived with the MMIO trap `trap`: the I/O begins when the trap
+   * does, and the trap is its first phase (the trap itself is charged by the trap path).
+   */
+  beginNotify(device: string, trap: TrapSpan): number {
     const id = this.nextId++;
-    this.open.set(id, { id, start: ts, requests: 0, bytes: 0, errors: 0 });
-    this.recorder.record({ kind: 'io-begin', ts, core: this.core(), guest: this.guest, id, path: this.path, device });
+    this.open.set(id, { start: trap.start, requests: 0, bytes: 0, errors: 0 });
+    this.recorder.record({ kind: 'io-begin', ts: trap.start, core: this.core(), guest: this.guest, id, path: this.path, device });
+    this.phase(id, 'trap', trap.start, trap.cycles);
+    this.observer?.submitted(trap.start);
     return id;
   }
 
@@ -56,6 +58,12 @@ export class IoTracker {
     this.recorder.measure(`io.phase.${name}`, cycles);
     this.totals.phases[name] = (this.totals.phases[name] ?? 0) + cycles;
     this.recorder.record({ kind: 'io-phase', ts: start, dur: cycles, core: this.core(), guest: this.guest, id, phase: name, sync });
+  }
+
+  /** Hypervisor work of I/O `id` on `clock` (the guest's): recorded as a phase from now and charged. */
+  charge(id: number, name: string, cycles: number, clock: VirtualTime & { charge(cycles: number): void }, sync = false): void {
+    this.phase(id, name, clock.now(), cycles, sync);
+    clock.charge(cycles);
   }
 
   /** Requests served by I/O `id` (bytes moved, errors answered). */
@@ -85,13 +93,10 @@ export class IoTracker {
     t.requests += io.requests;
     t.bytes += io.bytes;
     t.errors += io.errors;
-    this.recorder.measure('io.latency', ts - io.start);
-    this.recorder.measure(`io.latency.${this.path}`, ts - io.start);
+    const latency = ts - io.start;
+    this.recorder.measure('io.latency', latency);
+    this.recorder.measure(`io.latency.${this.path}`, latency);
     this.recorder.record({ kind: 'io-end', ts, core: this.core(), guest: this.guest, id, requests: io.requests, bytes: io.bytes, errors: io.errors });
-  }
-
-  /** I/Os begun but not finished (still in flight at the end of a run). */
-  get inFlight(): number {
-    return this.open.size;
+    this.observer?.completed(ts, latency, io.requests);
   }
 }

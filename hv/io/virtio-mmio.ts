@@ -98,6 +98,14 @@ export class VirtioTransport implements MmioDevice {
     return Number(this.driverFeatures & 0xffffffffn);
   }
 
+  /** The backend's view of queue `index` after it served it (the driver VM keeps its own copy). */
+  syncQueue(index: number, state: { lastAvail: number; usedIdx: number }): void {
+    const q = this.queues[index];
+    if (!q) return;
+    q.lastAvail = state.lastAvail;
+    q.usedIdx = state.usedIdx;
+  }
+
   /** The device has used buffers: raise the used-buffer interrupt. */
   complete(): void {
     this.raise(INT_USED);

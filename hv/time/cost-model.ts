@@ -48,6 +48,11 @@ export const DEFAULT_COSTS = {
     cycles: 200,
     source: 'estimate (no published figure): a device model in the hypervisor walks one virtqueue request (descriptors, header, status) in ~100 instructions',
   },
+  vcpuMigrate: {
+    cycles: 60,
+    source:
+      'estimate (no published figure): unlink the vCPU from the source core\'s run queue and link it into the destination\'s under a spinlock (~20 instructions with LDREX/STREX, DUI0553 table 3-1), then an inter-processor interrupt to the destination (an exception entry, 12 cycles, Yiu); the destination core then pays a normal vCPU switch to load it',
+  },
   driverCall: {
     cycles: 8,
     source: 'estimate: load the interface table entry, switch to the driver stack and branch (4 instructions with a load)',

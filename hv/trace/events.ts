@@ -20,6 +20,7 @@ export type TraceEvent =
   | (Base & { readonly kind: 'vcpu-switch-in'; readonly guest: string; readonly pc: number })
   | (Base & { readonly kind: 'vcpu-switch-out'; readonly guest: string; readonly pc: number; readonly reason: string })
   | (Base & { readonly kind: 'idle'; readonly dur: number })
+  | (Base & { readonly kind: 'vcpu-migrate'; readonly guest: string; readonly dur: number; readonly from: number; readonly to: number })
   | (Base & { readonly kind: 'io-begin'; readonly guest: string; readonly id: number; readonly path: string; readonly device: string })
   | (Base & { readonly kind: 'io-phase'; readonly guest: string; readonly id: number; readonly phase: string; readonly dur: number; readonly sync: boolean })
   | (Base & { readonly kind: 'io-end'; readonly guest: string; readonly id: number; readonly requests: number; readonly bytes: number; readonly errors: number });

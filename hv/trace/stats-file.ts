@@ -1,10 +1,54 @@
 /**
  * The stats file: for each guest its state, instructions, cycles, exceptions and traps by kind,
- * console counters and fault report; for each event kind the count, min, p50, p99 and max in
- * cycles. Only virtual quantities appear, so the same run gives a byte-identical file.
+ * console counters, I/O totals and fault report; for each event kind the count, min, p50, p99
+ * and max in cycles. Only virtual quantities appear, so the same run gives a byte-identical file.
+ * The record types live here, with their exporter, so that every layer that fills them in
+ * (core, io, system) depends on the stats layer and not on each other.
  */
-import type { GuestReport } from '../core/guest-stats.ts';
+import type { FaultReport } from '../arch/cpu.ts';
 import type { DistributionSummary } from './histogram.ts';
+
+export type GuestState = 'running' | 'halted' | 'faulted';
+
+export interface ConsoleStats {
+  bytes: number;
+  lines: number;
+  dropped: number;
+}
+
+/** What the I/O of one guest did (cycles per phase summed over all its I/Os). */
+export interface IoTotals {
+  ios: number;
+  requests: number;
+  bytes: number;
+  errors: number;
+  /** Traps taken for I/O (notifications, transport registers, driver hypercalls). */
+  traps: number;
+  /** vCPU (world) switches caused by I/O. */
+  worldSwitches: number;
+  phases: Record<string, number>;
+}
+
+/** A guest's I/O totals and the path it uses. */
+export type GuestIoReport = IoTotals & { path: string };
+
+/** The stats-file record of one guest. */
+export interface GuestReport {
+  name: string;
+  state: GuestState;
+  exitCode: number | null;
+  core: number;
+  image: string;
+  instructions: number;
+  cycles: number;
+  exceptions: Record<string, number>;
+  traps: Record<string, number>;
+  console: ConsoleStats;
+  unimplemented: Record<string, { reads: number; writes: number }>;
+  fault: FaultReport | null;
+  /** For guests with an I/O path: what their I/O did. */
+  io?: GuestIoReport;
+}
 
 export interface StatsFile {
   generator: 'hvlab';

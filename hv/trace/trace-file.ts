@@ -1,23 +1,12 @@
 /** Writes the Chrome trace of a finished run, one event per line (large traces stream well). */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { RunResult } from '../core/hypervisor.ts';
-import type { BootedSystem } from '../core/system.ts';
 import { UsageError } from '../errors.ts';
-import { chromeTrace } from './chrome-trace.ts';
+import { type TraceMetadata, chromeTrace } from './chrome-trace.ts';
+import type { TraceEvent } from './events.ts';
 
-export function writeChromeTrace(file: string, system: BootedSystem, result: RunResult): void {
-  const vms = system.hypervisor.vms;
-  const trace = chromeTrace(
-    system.recorder.events,
-    {
-      clockHz: vms[0]!.config.board.clockHz,
-      coreCount: system.coreCount,
-      guests: vms.map((vm) => vm.name),
-      dropped: system.recorder.dropped,
-      board: vms[0]!.config.board.name,
-    },
-    result.cycles,
-  ) as { traceEvents: object[]; displayTimeUnit: string; otherData: object };
+/** Writes `events` (of a run that reached `endTime`) as Chrome Trace Event JSON to `file`. */
+export function writeChromeTrace(file: string, events: readonly TraceEvent[], meta: TraceMetadata, endTime: number): void {
+  const trace = chromeTrace(events, meta, endTime) as { traceEvents: object[]; displayTimeUnit: string; otherData: object };
   let fd: number;
   try {
     fd = openSync(file, 'w');

@@ -67,7 +67,7 @@ describe('CortexM fault escalation', () => {
     expect(r.entries.map((e) => e.name)).toEqual(['HardFault']);
     expect(r.entries[0]!.frame[6]).toBe(0x104);
     expect(r.ppbRead(REG.HFSR)).toBe(HFSR_FORCED);
-    expect(r.cpu.state.pending[11]).toBe(false);
+    expect(r.cpu.exceptionState.pending[11]).toBe(false);
   });
 
   it('locks up on a fault inside the HardFault handler', () => {
@@ -90,9 +90,9 @@ describe('CortexM fault escalation', () => {
     const report = outcome.report;
     expect(report.reason).toBe('no-handler');
     expect(report.kind).toBe('HardFault');
-    expect(report.cfsr).toBe(CFSR_PRECISERR | CFSR_BFARVALID);
-    expect(report.bfar).toBe(0x30000000);
-    expect(report.hfsr).toBe(HFSR_FORCED);
+    expect(report.detail['cfsr']).toBe(CFSR_PRECISERR | CFSR_BFARVALID);
+    expect(report.detail['bfar']).toBe(0x30000000);
+    expect(report.detail['hfsr']).toBe(HFSR_FORCED);
     expect(report.pc).toBe(0x106);
     expect(report.cause).toMatch(/0x30000000/);
     expect(report.registers).toMatchObject({ r1: 0x30000000, r7: 0x77, pc: 0x106, sp: STACK_TOP, msp: STACK_TOP });

@@ -62,8 +62,8 @@ describe('CortexM privilege', () => {
     expect(r.reg(R.MSP)).toBe(STACK_TOP);
     expect(r.cpu.pc()).toBe(0x100);
     expect(r.reg(R.XPSR) & 0x1ff).toBe(0);
-    expect(r.cpu.state.pending.some(Boolean)).toBe(false);
-    expect(r.cpu.state.enabled[16]).toBe(false);
+    expect(r.cpu.exceptionState.pending.some(Boolean)).toBe(false);
+    expect(r.cpu.exceptionState.enabled[16]).toBe(false);
     expect(r.ppbRead(0xe000e014)).toBe(0);
   });
 });
@@ -81,7 +81,7 @@ describe('CortexM FAULTMASK and NMI', () => {
     r.runUntil(() => r.returns.length > 0);
     expect(r.entries.map((e) => [e.name, e.lr, e.frame[6]])).toEqual([['NMI', EXC_RETURN.THREAD_MSP, 0x104]]);
     expect(r.reg(R.FAULTMASK)).toBe(1);
-    expect(r.cpu.state.pending[16]).toBe(true);
+    expect(r.cpu.exceptionState.pending[16]).toBe(true);
   });
 
   it('clears FAULTMASK on return from any other exception', () => {
@@ -113,7 +113,7 @@ describe('CortexM invalid exception return', () => {
     expect(r.word(svc!.msp + 24)).toBe(0x102);
     expect(r.ppbRead(REG.CFSR)).toBe(1 << 18);
     expect(r.ppbRead(REG.HFSR)).toBe(1 << 30);
-    expect(r.cpu.state.active[3]).toBe(true);
+    expect(r.cpu.exceptionState.active[3]).toBe(true);
   });
 
   it('takes the INVPC UsageFault itself when enabled, the returning SVCall being deactivated', () => {
@@ -130,6 +130,6 @@ describe('CortexM invalid exception return', () => {
     ]);
     expect(r.ppbRead(REG.CFSR)).toBe(1 << 18);
     expect(r.ppbRead(REG.HFSR)).toBe(0);
-    expect(r.cpu.state.active[11]).toBe(false); // ExceptionReturn(): DeActivate(ReturnExceptionNumber) first
+    expect(r.cpu.exceptionState.active[11]).toBe(false); // ExceptionReturn(): DeActivate(ReturnExceptionNumber) first
   });
 });

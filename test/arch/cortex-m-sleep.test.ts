@@ -67,7 +67,7 @@ describe('CortexM WFI', () => {
     expect(r.cpu.sleeping).toBe(false);
     expect(r.reg(R.R4)).toBe(1);
     expect(r.entries).toHaveLength(0);
-    expect(r.cpu.state.pending[16]).toBe(true);
+    expect(r.cpu.exceptionState.pending[16]).toBe(true);
   });
 
   it('is not woken by an interrupt that BASEPRI masks', () => {
@@ -96,9 +96,9 @@ describe('CortexM SysTick interrupt', () => {
     r.cpu.step();
     expect(r.entries).toHaveLength(0);
     r.time.advance(99);
-    expect(r.cpu.state.pending[15]).toBe(false);
+    expect(r.cpu.exceptionState.pending[15]).toBe(false);
     r.time.advance(1);
-    expect(r.cpu.state.pending[15]).toBe(true);
+    expect(r.cpu.exceptionState.pending[15]).toBe(true);
     r.runUntil(() => r.returns.length > 0);
     expect(r.entries.map((e) => e.name)).toEqual(['SysTick']);
   });

@@ -113,7 +113,7 @@ describe('CortexM exception entry and return', () => {
     expect(r.returns[0]).toMatchObject({ exception: 11, toThread: true, pc: 0x118 });
     expect(r.reg(R.CONTROL) & CONTROL_SPSEL).toBe(CONTROL_SPSEL);
     expect(r.reg(R.SP)).toBe(0x20000800);
-    expect(r.cpu.cpu.stackPointers()).toEqual({ msp: STACK_TOP, psp: 0x20000800 });
+    expect(r.cpu.regs.stackPointers()).toEqual({ msp: STACK_TOP, psp: 0x20000800 });
   });
 
   it('aligns the frame to 8 bytes, records it in xPSR bit 9 and undoes it on return', () => {
@@ -166,7 +166,7 @@ describe('CortexM tail-chaining', () => {
     expect(pendsv!.frame[6]).toBe(0x102);
     expect(r.returns[1]).toEqual({ exception: 14, name: 'PendSV', toThread: true, pc: 0x102, tailChain: false });
     expect(r.reg(R.SP)).toBe(STACK_TOP);
-    expect(r.cpu.state.active.some(Boolean)).toBe(false);
+    expect(r.cpu.exceptionState.active.some(Boolean)).toBe(false);
   });
 
   it('takes two exceptions pended together by number and tail-chains the second', () => {
@@ -273,7 +273,7 @@ describe('CortexM interrupt masking', () => {
     const seen = r.entries.length;
     r.runUntil(() => false, 5);
     expect(r.entries.length).toBe(seen);
-    expect(r.cpu.state.pending[16]).toBe(false);
-    expect(r.cpu.state.active[16]).toBe(false);
+    expect(r.cpu.exceptionState.pending[16]).toBe(false);
+    expect(r.cpu.exceptionState.active[16]).toBe(false);
   });
 });

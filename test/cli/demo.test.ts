@@ -138,10 +138,10 @@ describe('the stats file of the demo run', () => {
     expect(f.reason).toBe('no-handler');
     expect(f.kind).toBe('HardFault');
     expect(f.cause).toBe('precise data bus error reading 0x30000000');
-    expect(f.cfsr).toBe(0x8200); // PRECISERR | BFARVALID
-    expect(f.hfsr).toBe(0x40000000); // FORCED
-    expect(f.bfar).toBe(0x30000000);
-    expect(f.mmfar).toBe(0);
+    expect(f.detail.cfsr).toBe(0x8200); // PRECISERR | BFARVALID
+    expect(f.detail.hfsr).toBe(0x40000000); // FORCED
+    expect(f.detail.bfar).toBe(0x30000000);
+    expect(f.detail.mmfar).toBe(0);
     expect(f.pc).toBe(0x60a);
     expect(f.registers.pc).toBe(f.pc);
     expect(f.registers.r3).toBe(0x30000000);

@@ -12,8 +12,8 @@ if (!QEMU) {
 }
 
 /** What the image prints under hvlab, without the hypervisor's `[hv]` notices. */
-function hvlabOutput(image: string): string[] {
-  return runImage(image).output(image);
+async function hvlabOutput(image: string): Promise<string[]> {
+  return (await runImage(image)).output(image);
 }
 
 describe.skipIf(!QEMU)('hvlab against QEMU (qemu-system-arm -M mps2-an386)', () => {
@@ -22,7 +22,7 @@ describe.skipIf(!QEMU)('hvlab against QEMU (qemu-system-arm -M mps2-an386)', () 
     expect(qemu.timedOut).toBe(false);
     expect(qemu.code).toBe(0);
     expect(qemu.lines.length).toBeGreaterThan(2);
-    const hvlab = runImage(image);
+    const hvlab = await runImage(image);
     expect(hvlab.reports[image]!.exitCode).toBe(0);
     expect(hvlab.lines[image]).toEqual(qemu.lines);
   });
@@ -35,7 +35,7 @@ describe.skipIf(!QEMU)('hvlab against QEMU (qemu-system-arm -M mps2-an386)', () 
     const qemu = await runQemu('tasks');
     expect(qemu.timedOut).toBe(false);
     expect(qemu.code).toBe(0);
-    const hvlab = hvlabOutput('tasks');
+    const hvlab = await hvlabOutput('tasks');
     for (const task of ['A', 'B'] as const) {
       expect(linesOfTask(qemu.lines, task)).toEqual(taskSteps(task));
       expect(linesOfTask(hvlab, task)).toEqual(linesOfTask(qemu.lines, task));
@@ -52,7 +52,7 @@ describe.skipIf(!QEMU)('hvlab against QEMU (qemu-system-arm -M mps2-an386)', () 
     expect(qemu.signal === 'SIGABRT' || qemu.code === 134).toBe(true);
     expect(qemu.stderr).toContain("Lockup: can't escalate 3 to HardFault");
     expect(qemu.lines[0]).toBe('fault: reading unmapped address 0x30000000');
-    const hvlab = runImage('fault');
+    const hvlab = await runImage('fault');
     expect(hvlab.reports.fault!.state).toBe('faulted');
     expect(hvlab.output('fault')[0]).toBe(qemu.lines[0]);
   });
@@ -66,6 +66,6 @@ describe.skipIf(!QEMU)('hvlab against QEMU (qemu-system-arm -M mps2-an386)', () 
     expect(qemu.timedOut).toBe(false);
     expect(qemu.signal === 'SIGABRT' || qemu.code === 134).toBe(true);
     expect(qemu.lines).toEqual(expected);
-    expect(hvlabOutput(image)).toEqual(qemu.lines);
+    expect(await hvlabOutput(image)).toEqual(qemu.lines);
   });
 });

@@ -27,8 +27,8 @@ describe('images that exit by themselves', () => {
     ['exceptions', EXCEPTIONS_OUTPUT],
     ['fpu', FPU_OUTPUT],
     ['compute', COMPUTE_OUTPUT],
-  ])('%s prints exactly its documented lines and exits 0', (image, expected) => {
-    const run = runImage(image);
+  ])('%s prints exactly its documented lines and exits 0', async (image, expected) => {
+    const run = await runImage(image);
     expect(run.lines[image]).toEqual(expected);
     expect(run.all.every((e) => e.guest === image)).toBe(true);
     expect(run.result.reason).toBe('all-stopped');
@@ -40,8 +40,8 @@ describe('images that exit by themselves', () => {
     expect(report.traps.semihosting).toBe(1);
   });
 
-  it('exceptions: every check line is PASS and the last line is "exceptions: done"', () => {
-    const out = runImage('exceptions').output('exceptions');
+  it('exceptions: every check line is PASS and the last line is "exceptions: done"', async () => {
+    const out = (await runImage('exceptions')).output('exceptions');
     const checks = out.slice(1, -1);
     expect(checks).toHaveLength(19);
     for (const line of checks) expect(line).toMatch(/^PASS [a-z-]+$/);
@@ -49,8 +49,8 @@ describe('images that exit by themselves', () => {
     expect(out.at(-1)).toBe('exceptions: done');
   });
 
-  it('tasks: each task prints steps 1..10 in order, the tasks interleave, and PendSV switched them', () => {
-    const run = runImage('tasks');
+  it('tasks: each task prints steps 1..10 in order, the tasks interleave, and PendSV switched them', async () => {
+    const run = await runImage('tasks');
     const out = run.output('tasks');
     expect(run.notices('tasks')).toEqual([]);
     expect(out[0]).toBe('tasks: start');
@@ -113,8 +113,8 @@ const FAULTS: FaultCase[] = [
 ];
 
 describe('images without fault handlers', () => {
-  it.each(FAULTS)('$image is stopped with a BusFault report (escalated to HardFault)', (c) => {
-    const run = runImage(c.image);
+  it.each(FAULTS)('$image is stopped with a BusFault report (escalated to HardFault)', async (c) => {
+    const run = await runImage(c.image);
     expect(run.output(c.image)).toEqual(c.output);
     expect(run.result.reason).toBe('all-stopped');
     const report = run.reports[c.image]!;
@@ -125,10 +125,10 @@ describe('images without fault handlers', () => {
     expect(fault.reason).toBe('no-handler');
     expect(fault.kind).toBe('HardFault');
     expect(fault.cause).toMatch(c.cause);
-    expect(fault.cfsr).toBe(c.cfsr);
-    expect(fault.bfar).toBe(c.bfar);
-    expect(fault.hfsr).toBe(HFSR_FORCED);
-    expect(fault.mmfar).toBe(0);
+    expect(fault.detail['cfsr']).toBe(c.cfsr);
+    expect(fault.detail['bfar']).toBe(c.bfar);
+    expect(fault.detail['hfsr']).toBe(HFSR_FORCED);
+    expect(fault.detail['mmfar']).toBe(0);
 
     expect(Object.keys(fault.registers).sort()).toEqual([...REGISTER_NAMES].sort());
     for (const name of REGISTER_NAMES) expect(Number.isInteger(fault.registers[name])).toBe(true);
@@ -151,9 +151,9 @@ describe('images without fault handlers', () => {
 });
 
 describe('images that never exit', () => {
-  it('flood: output is cut at the console limit with one notice, and the guest keeps running', () => {
+  it('flood: output is cut at the console limit with one notice, and the guest keeps running', async () => {
     const limit = 100;
-    const run = runImage('flood', { consoleLimit: limit, untilCycles: 2_000_000 });
+    const run = await runImage('flood', { consoleLimit: limit, untilCycles: 2_000_000 });
     const header = 'flood: start';
     expect(run.lines.flood).toEqual([
       header,
@@ -167,8 +167,8 @@ describe('images that never exit', () => {
     expect(report.console.dropped).toBeGreaterThan(1000);
   });
 
-  it('spin: prints its line and keeps running with interrupts masked until the run ends', () => {
-    const run = runImage('spin', { untilCycles: 2_000_000 });
+  it('spin: prints its line and keeps running with interrupts masked until the run ends', async () => {
+    const run = await runImage('spin', { untilCycles: 2_000_000 });
     expect(run.lines.spin).toEqual(['spin: start']);
     expect(run.result).toEqual({ reason: 'until-cycles', cycles: 2_000_000 });
     const report = run.reports.spin!;

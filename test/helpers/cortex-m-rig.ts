@@ -104,14 +104,14 @@ export class CortexMRig implements CortexMHost {
       PPB_SIZE,
       (off, size) => {
         try {
-          return space.read(off, size);
+          return space.device.read(off, size);
         } catch (error) {
           return busError(error);
         }
       },
       (off, size, value) => {
         try {
-          space.write(off, size, value);
+          space.device.write(off, size, value);
         } catch (error) {
           busError(error);
         }
@@ -124,7 +124,7 @@ export class CortexMRig implements CortexMHost {
 
   exceptionEntry(exception: number, name: string, tailChained: boolean, pc: number): void {
     const lr = this.reg(R.LR);
-    const { msp, psp } = this.cpu.cpu.stackPointers();
+    const { msp, psp } = this.cpu.regs.stackPointers();
     const frameAddress = (lr & 0xf) === 0xd ? psp : msp;
     const bytes = this.engine.tryReadMemory(frameAddress, 32);
     const frame = bytes ? Array.from({ length: 8 }, (_, i) => bytes.readUInt32LE(4 * i)) : [];
@@ -186,11 +186,11 @@ export class CortexMRig implements CortexMHost {
 
   /** Reads a PPB register as a privileged debugger would (address 0xE000xxxx). */
   ppbRead(address: number, size = 4): number {
-    return this.cpu.systemSpace.read(address - PPB_BASE, size);
+    return this.cpu.systemSpace.device.read(address - PPB_BASE, size);
   }
 
   ppbWrite(address: number, value: number, size = 4): void {
-    this.cpu.systemSpace.write(address - PPB_BASE, size, value);
+    this.cpu.systemSpace.device.write(address - PPB_BASE, size, value);
   }
 
   word(address: number): number {

@@ -9,12 +9,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../../hv/core/hypervisor.ts';
-import type { GuestReport } from '../../hv/core/guest-stats.ts';
 import { validateSystem } from '../../hv/core/system-config.ts';
-import { type BootedSystem, bootSystem } from '../../hv/core/system.ts';
 import type { Vm } from '../../hv/core/vm.ts';
 import type { IoPathName } from '../../hv/io/io-path.ts';
-import { imagePath } from './run-system.ts';
+import type { BootedSystem } from '../../hv/system/boot.ts';
+import { Session } from '../../hv/system/session.ts';
+import type { TraceEvent } from '../../hv/trace/events.ts';
+import type { GuestReport } from '../../hv/trace/stats-file.ts';
+import { findVm, imagePath } from './run-system.ts';
 
 export const DRIVER_VM = 'driver-vm';
 
@@ -45,14 +47,16 @@ export interface IoRun<T> {
   /** The guest's own lines, without hypervisor notices (`[hv] ...`). */
   output(guest: string): string[];
   inspected: T;
+  /** Trace events (with `trace: true`). */
+  events: readonly TraceEvent[];
 }
 
 /** Runs the system to its end (every guest stopped or idle) or `untilCycles`. */
-export function runIo<T = undefined>(
+export async function runIo<T = undefined>(
   guests: readonly IoGuestSpec[],
   options: IoRunOptions = {},
   inspect?: (system: BootedSystem, vm: (name: string) => Vm) => T,
-): IoRun<T> {
+): Promise<IoRun<T>> {
   const driverCore = options.driverCore === undefined ? 1 : options.driverCore;
   const io: Record<string, unknown> = { ...(options.io ?? {}) };
   if (driverCore !== null) io['driver-vm'] = { image: imagePath('driver-vm'), core: driverCore };
@@ -71,27 +75,24 @@ export function runIo<T = undefined>(
     },
     join(tmpdir(), 'io-test.yaml'),
   );
-  const lines: Record<string, string[]> = {};
-  const system = bootSystem(config, { trace: options.trace ?? false, consoleLine: (guest, line) => (lines[guest] ??= []).push(line) });
+  const session = await Session.open(config, { trace: options.trace ?? false });
   try {
-    const result = system.hypervisor.run({ untilCycles: options.untilCycles ?? 20_000_000_000 });
-    for (const vm of system.hypervisor.vms) vm.console.flush();
-    const reports = Object.fromEntries(system.hypervisor.vms.map((vm) => [vm.name, vm.report()]));
-    const find = (name: string) => {
-      const vm = system.hypervisor.vms.find((v) => v.name === name);
-      if (!vm) throw new Error(`no VM named ${name}`);
-      return vm;
-    };
-    const inspected = inspect ? inspect(system, find) : (undefined as T);
+    const result = session.runUntil({ cycles: options.untilCycles ?? 20_000_000_000 });
+    session.finish();
+    const lines: Record<string, string[]> = {};
+    for (const { guest, line } of session.consoleLines()) (lines[guest] ??= []).push(line);
+    const reports = Object.fromEntries(session.results().guests.map((r) => [r.name, r]));
+    const inspected = inspect ? inspect(session.internals, (name) => findVm(session.internals, name)) : (undefined as T);
     return {
       result,
       lines,
       reports,
       output: (guest) => (lines[guest] ?? []).filter((l) => !l.startsWith('[hv] ')),
       inspected,
+      events: session.events(),
     };
   } finally {
-    system.close();
+    session.close();
   }
 }
 

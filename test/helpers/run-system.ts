@@ -6,10 +6,11 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../../hv/core/hypervisor.ts';
-import type { GuestReport } from '../../hv/core/guest-stats.ts';
 import { validateSystem } from '../../hv/core/system-config.ts';
-import { type BootedSystem, bootSystem } from '../../hv/core/system.ts';
 import type { Vm } from '../../hv/core/vm.ts';
+import type { BootedSystem } from '../../hv/system/boot.ts';
+import { Session } from '../../hv/system/session.ts';
+import type { GuestReport } from '../../hv/trace/stats-file.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FIRMWARE_DIR = join(REPO_ROOT, 'firmware');
@@ -61,7 +62,7 @@ export interface SystemRun {
 
 const HV_PREFIX = '[hv] ';
 
-export function runSystem(guests: readonly GuestSpec[], options: RunSystemOptions = {}): SystemRun {
+export async function runSystem(guests: readonly GuestSpec[], options: RunSystemOptions = {}): Promise<SystemRun> {
   const config = validateSystem(
     {
       cores: options.cores ?? 1,
@@ -76,25 +77,16 @@ export function runSystem(guests: readonly GuestSpec[], options: RunSystemOption
     },
     'test.yaml',
   );
-  const lines: Record<string, string[]> = Object.fromEntries(guests.map((g) => [g.name, [] as string[]]));
-  const all: ConsoleEntry[] = [];
-  const system = bootSystem(config, {
-    faultLoopLimit: options.faultLoopLimit,
-    consoleLine: (guest, line) => {
-      (lines[guest] ??= []).push(line);
-      all.push({ guest, line });
-    },
-  });
+  const session = await Session.open(config, { faultLoopLimit: options.faultLoopLimit });
   try {
-    const result = system.hypervisor.run({ untilCycles: options.untilCycles });
+    const result = session.runUntil({ cycles: options.untilCycles });
     // As `hv run` does: a running guest's last unterminated line is printed at the end.
-    for (const vm of system.hypervisor.vms) vm.console.flush();
-    const reports = Object.fromEntries(system.hypervisor.vms.map((vm) => [vm.name, vm.report()]));
-    options.inspect?.(system, (name) => {
-      const vm = system.hypervisor.vms.find((v) => v.name === name);
-      if (!vm) throw new Error(`no guest named ${name}`);
-      return vm;
-    });
+    session.finish();
+    const all = [...session.consoleLines()];
+    const lines: Record<string, string[]> = Object.fromEntries(guests.map((g) => [g.name, [] as string[]]));
+    for (const { guest, line } of all) (lines[guest] ??= []).push(line);
+    const reports = Object.fromEntries(session.results().guests.map((r) => [r.name, r]));
+    options.inspect?.(session.internals, (name) => findVm(session.internals, name));
     return {
       result,
       lines,
@@ -105,12 +97,19 @@ export function runSystem(guests: readonly GuestSpec[], options: RunSystemOption
       transcript: () => all.map((e) => `[${e.guest}] ${e.line}\n`).join(''),
     };
   } finally {
-    system.close();
+    session.close();
   }
 }
 
+/** The VM named `name` of a booted system. */
+export function findVm(system: BootedSystem, name: string): Vm {
+  const vm = system.vms.find((v) => v.name === name);
+  if (!vm) throw new Error(`no VM named ${name}`);
+  return vm;
+}
+
 /** Runs one prebuilt image alone on one core (the guest is named after the image). */
-export function runImage(name: string, options: RunSystemOptions & { consoleLimit?: number } = {}): SystemRun {
+export function runImage(name: string, options: RunSystemOptions & { consoleLimit?: number } = {}): Promise<SystemRun> {
   return runSystem([{ name, consoleLimit: options.consoleLimit }], options);
 }
 

@@ -44,10 +44,10 @@ type Outcome<T> = { run: IoRun<T> } | { error: unknown };
 let disks: ReturnType<typeof diskDir>;
 let solo: { report: GuestReport; memory: Record<string, string> };
 
-function runMal(path: IoPathName, cmdline: string): Outcome<Inspected> {
+async function runMal(path: IoPathName, cmdline: string): Promise<Outcome<Inspected>> {
   try {
     const disk = disks.disk(`${path}-${cmdline.replace(/\W/g, '_')}.img`);
-    const run = runIo(
+    const run = await runIo(
       [
         { name: 'mal', image: 'malfront', core: 0, ioPath: path, disk, cmdline },
         { name: 'hello', core: 0 },
@@ -74,18 +74,15 @@ const all = {} as Record<IoPathName, Outcome<Inspected>>;
 const storm = {} as Record<IoPathName, Outcome<Inspected>>;
 const baseline = {} as Record<IoPathName, Outcome<Inspected>>;
 
-beforeAll(() => {
+beforeAll(async () => {
   disks = diskDir('hvlab-malfront-');
-  const soloRun = (() => {
-    let memory: Record<string, string> = {};
-    const r = runImage('hello', { inspect: (_s, vm) => (memory = memoryHashes(vm('hello'))) });
-    return { report: r.reports['hello']!, memory };
-  })();
-  solo = soloRun;
+  let memory: Record<string, string> = {};
+  const r = await runImage('hello', { inspect: (_s, vm) => (memory = memoryHashes(vm('hello'))) });
+  solo = { report: r.reports['hello']!, memory };
   for (const path of IO_PATHS) {
-    all[path] = runMal(path, 'case=all');
-    storm[path] = runMal(path, 'case=notify-storm');
-    baseline[path] = runMal(path, 'case=ro-registers');
+    all[path] = await runMal(path, 'case=all');
+    storm[path] = await runMal(path, 'case=notify-storm');
+    baseline[path] = await runMal(path, 'case=ro-registers');
   }
 }, 300_000);
 

@@ -22,11 +22,11 @@ interface PathRun {
 const runs = {} as Record<IoPathName, PathRun>;
 let disks: ReturnType<typeof diskDir>;
 
-beforeAll(() => {
+beforeAll(async () => {
   disks = diskDir('hvlab-paths-');
   for (const path of IO_PATHS) {
     const disk = disks.disk(`disk-${path}.img`, DISK_BYTES);
-    const run = runIo([{ name: 'ioload', core: 0, ioPath: path, disk, cmdline: 'requests=4' }]);
+    const run = await runIo([{ name: 'ioload', core: 0, ioPath: path, disk, cmdline: 'requests=4' }]);
     const checksum = run.output('ioload').map((l) => /read checksum (0x[0-9a-f]{8})/.exec(l)?.[1]).find(Boolean);
     runs[path] = { run, ioload: run.reports['ioload']!, driver: run.reports[DRIVER_VM]!, diskSha256: sha256File(disk), checksum };
   }

@@ -22,11 +22,11 @@ let diskBefore: string;
 let run: IoRun<Inspected>;
 let lines: Map<string, string>;
 
-beforeAll(() => {
+beforeAll(async () => {
   disks = diskDir('hvlab-poke-');
   diskFile = disks.disk('poke.img');
   diskBefore = sha256File(diskFile);
-  run = runIo(
+  run = await runIo(
     [
       { name: 'poke', core: 0, ioPath: 'in-context', disk: diskFile },
       { name: 'hello', core: 0 },

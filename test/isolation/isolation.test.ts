@@ -61,22 +61,22 @@ interface MixedRun {
   ram: Record<string, Buffer>;
 }
 
-function runMixed(): MixedRun {
+async function runMixed(): Promise<MixedRun> {
   const ram: Record<string, Buffer> = {};
-  const run = runSystem(GUESTS, {
+  const run = await runSystem(GUESTS, {
     cores: 2,
     untilCycles: UNTIL,
     inspect: (system) => {
-      for (const vm of system.hypervisor.vms) ram[vm.name] = Buffer.from(stompedRange(vm));
+      for (const vm of system.vms) ram[vm.name] = Buffer.from(stompedRange(vm));
     },
   });
   return { run, ram };
 }
 
 /** A guest alone on one core, and its SRAM after the run. */
-function runAlone(image: string): MixedRun {
+async function runAlone(image: string): Promise<MixedRun> {
   const ram: Record<string, Buffer> = {};
-  const run = runImage(image, { inspect: (_system, vm) => (ram[image] = Buffer.from(stompedRange(vm(image)))) });
+  const run = await runImage(image, { inspect: (_system, vm) => (ram[image] = Buffer.from(stompedRange(vm(image)))) });
   return { run, ram };
 }
 
@@ -84,9 +84,9 @@ describe('8 guests on 2 cores: hello, tasks, compute with scan, stomp, wildjump,
   let mixed: MixedRun;
   const alone: Record<string, MixedRun> = {};
 
-  beforeAll(() => {
-    mixed = runMixed();
-    for (const image of ['hello', 'tasks', 'compute']) alone[image] = runAlone(image);
+  beforeAll(async () => {
+    mixed = await runMixed();
+    for (const image of ['hello', 'tasks', 'compute']) alone[image] = await runAlone(image);
   }, 120_000);
 
   it('runs until the cycle limit (flood and spin never stop), every guest on its configured core', () => {
@@ -134,8 +134,8 @@ describe('8 guests on 2 cores: hello, tasks, compute with scan, stomp, wildjump,
     expect(report.state).toBe('faulted');
     expect(report.exitCode).toBeNull();
     expect(report.fault?.reason).toBe('no-handler');
-    expect(report.fault?.cfsr).toBe(cfsr);
-    expect(report.fault?.bfar).toBe(bfar);
+    expect(report.fault?.detail['cfsr']).toBe(cfsr);
+    expect(report.fault?.detail['bfar']).toBe(bfar);
     expect(mixed.run.output(image)).toEqual(output);
     expect(mixed.run.notices(image)[0]).toMatch(/^stopped \(no-handler\): /);
   });
@@ -188,8 +188,8 @@ describe('8 guests on 2 cores: hello, tasks, compute with scan, stomp, wildjump,
     }
   });
 
-  it('a second run of the same system gives byte-identical output and identical reports', () => {
-    const again = runMixed();
+  it('a second run of the same system gives byte-identical output and identical reports', async () => {
+    const again = await runMixed();
     expect(again.run.transcript()).toBe(mixed.run.transcript());
     expect(again.run.result).toEqual(mixed.run.result);
     expect(again.run.reports).toEqual(mixed.run.reports);

@@ -2,12 +2,13 @@
  * A Cortex-M4 vCPU: one Unicorn engine plus the hypervisor's model of everything Unicorn leaves
  * out (exception entry and return, NVIC, SCB, SysTick, DWT, faults, WFI, semihosting). step()
  * takes pending exceptions, runs guest code with the native instruction counter as the limit,
- * and turns whatever stopped the run into architectural behaviour.
+ * and turns whatever stopped the run into architectural behaviour (stop-decoder.ts, through the
+ * narrow StopContext this class gives it).
  */
 import { ARM_REG as R, UC_HOOK } from '../../unicorn/constants.ts';
 import type { Engine } from '../../unicorn/engine.ts';
 import type { VirtualTime } from '../../time/virtual-time.ts';
-import type { CpuEvents, GuestCpu, StepOutcome } from '../cpu.ts';
+import type { GuestCpu, StepOutcome, SystemWindow, VcpuHost, VcpuOptions } from '../cpu.ts';
 import { CONTROL_FPCA, CONTROL_NPRIV, CpuRegisters, XPSR_IPSR_MASK, XPSR_THUMB } from './cpu-registers.ts';
 import { CycleTimer } from './cycle-timing.ts';
 import { REGISTER_IDS, buildDivisionMap } from './division-map.ts';
@@ -20,43 +21,14 @@ import { FaultStatus, type GuestFault } from './fault-status.ts';
 import { MpuRegisters } from './mpu-registers.ts';
 import { NvicRegisters } from './nvic-registers.ts';
 import { DEMCR_TRCENA, ScbRegisters } from './scb-registers.ts';
-import { Semihosting, type SemihostingHost } from './semihosting.ts';
-import { type RunStop, interpretStop } from './stop-decoder.ts';
-import { SystemSpace } from './system-space.ts';
+import { Semihosting } from './semihosting.ts';
+import { type RunStop, type StopContext, interpretStop } from './stop-decoder.ts';
+import { PPB_BASE, SystemSpace } from './system-space.ts';
 import { SysTick } from './systick.ts';
 
-export interface CortexMOptions {
-  /** External interrupt lines of the board's NVIC. */
-  irqCount: number;
-  /** Implemented priority bits (QEMU's M4 keeps all 8). */
-  priorityBits: number;
-  /** SysTick reference clock in Hz. */
-  systickRefHz: number;
-  /** Initial VTOR (where the reset vector table is). */
-  resetVtor: number;
-  /** Answer BKPT 0xAB semihosting calls. */
-  semihosting: boolean;
-  /** Stop a guest that faults this many times in a row at the same PC. */
-  faultLoopLimit: number;
-  /** Code memory, searched for divisions when the guest enables CCR.DIV_0_TRP. */
-  codeMemory: { base: number; size: number };
-  /** One cycle per instruction, or Cortex-M4 cycle counts (needs capstone loaded). */
-  timing: 'instruction' | 'cycle';
-}
-
-export interface CortexMHost extends CpuEvents, Omit<SemihostingHost, 'exit'> {
-  /** Called for PPB registers hvlab does not model. */
-  unimplemented(address: number, size: number, write: boolean): void;
-  /** AIRCR.SYSRESETREQ. */
-  systemReset(): void;
-  /** Instructions the guest may run now (time left before the step's deadline). */
-  instructionBudget(): number;
-  /**
-   * An SVC the hypervisor may serve itself (a hypercall of the driver VM): return true when it
-   * did (results in the guest's registers), false to give the guest its own SVCall exception.
-   */
-  hypercall?(imm: number): boolean;
-}
+/** Cortex-M options are the generic vCPU options (VcpuOptions). */
+export type CortexMOptions = VcpuOptions;
+export type CortexMHost = VcpuHost;
 
 const ENTRY_CHAIN_LIMIT = 64;
 const CCR_DIV_0_TRP = 1 << 4;
@@ -64,19 +36,22 @@ const CCR_DIV_0_TRP = 1 << 4;
 const MASK_REGISTERS = [R.PRIMASK, R.FAULTMASK, R.BASEPRI];
 
 export class CortexM implements GuestCpu {
-  readonly cpu: CpuRegisters;
-  readonly state: ExceptionState;
-  readonly faults = new FaultStatus();
-  readonly scb: ScbRegisters;
-  readonly systemSpace: SystemSpace;
-  readonly unit: ExceptionUnit;
+  /** The register file (the Unicorn registers with the M-profile workarounds). */
+  readonly regs: CpuRegisters;
+  readonly exceptionState: ExceptionState;
+  private readonly faults = new FaultStatus();
+  private readonly scb: ScbRegisters;
+  private readonly ppb: SystemSpace;
+  readonly systemSpace: SystemWindow;
+  private readonly exceptions: ExceptionUnit;
   private readonly semihost: Semihosting;
+  private readonly stops: StopContext;
   private stopCause: RunStop | undefined;
   private isSleeping = false;
   private executed = 0;
   private cycles = 0;
   /** Cycle timing (undefined: one cycle per instruction). */
-  readonly cycleTimer: CycleTimer | undefined;
+  private readonly cycleTimer: CycleTimer | undefined;
   /** Cycle timing: where the last run stopped; a run starting elsewhere breaks the stream. */
   private streamPc = -1;
   private aborted = false;
@@ -84,37 +59,38 @@ export class CortexM implements GuestCpu {
   private faultLoop = { state: '', count: 0 };
   private inRun = false;
   /** Description of the last synchronous fault the guest raised (for fault reports). */
-  lastFault: string | undefined;
+  private lastFault: string | undefined;
   private divisionMapReady = false;
 
   constructor(
-    readonly engine: Engine,
+    private readonly engine: Engine,
     time: VirtualTime,
-    readonly options: CortexMOptions,
+    private readonly options: CortexMOptions,
     private readonly host: CortexMHost,
   ) {
-    this.cpu = new CpuRegisters(engine);
-    this.state = new ExceptionState(options.irqCount, options.priorityBits);
+    this.regs = new CpuRegisters(engine);
+    this.exceptionState = new ExceptionState(options.irqCount, options.priorityBits);
     const dwt = new Dwt(time, () => (this.scb.demcr & DEMCR_TRCENA) !== 0);
-    this.scb = new ScbRegisters(this.state, this.faults, {
-      currentException: () => this.cpu.ipsr(),
+    this.scb = new ScbRegisters(this.exceptionState, this.faults, {
+      currentException: () => this.regs.ipsr(),
       requestSystemReset: () => host.systemReset(),
       fpContextActive: () => (this.engine.readRegister(R.CONTROL) & CONTROL_FPCA) !== 0,
       traceEnableChanging: () => dwt.freeze(),
     });
-    const systick = new SysTick(time, { refHz: options.systickRefHz }, () => this.state.setPending(EXC.SYSTICK));
-    this.systemSpace = new SystemSpace({
+    const systick = new SysTick(time, { refHz: options.systickRefHz }, () => this.exceptionState.setPending(EXC.SYSTICK));
+    this.ppb = new SystemSpace({
       systick,
       dwt,
       scb: this.scb,
       mpu: new MpuRegisters(),
-      nvic: new NvicRegisters(this.state),
+      nvic: new NvicRegisters(this.exceptionState),
       privileged: () => this.isPrivileged(),
-      unimplemented: (offset, size, write) => host.unimplemented(0xe0000000 + offset, size, write),
+      unimplemented: (offset, size, write) => host.unimplemented(offset, size, write),
       written: () => this.stopIfRunning(),
     });
-    this.state.onPending = () => this.stopIfRunning();
-    this.unit = new ExceptionUnit(engine, this.cpu, this.state, this.faults, this.scb);
+    this.systemSpace = { base: PPB_BASE, device: this.ppb };
+    this.exceptionState.onPending = () => this.stopIfRunning();
+    this.exceptions = new ExceptionUnit(engine, this.regs, this.exceptionState, this.faults, this.scb);
     this.semihost = new Semihosting(engine, {
       console: (bytes) => host.console(bytes),
       exit: (code) => (this.haltCode = code),
@@ -122,14 +98,15 @@ export class CortexM implements GuestCpu {
       hz: host.hz,
       commandLine: host.commandLine,
     });
+    this.stops = this.stopContext();
     this.installHooks();
     if (options.timing === 'cycle') this.cycleTimer = new CycleTimer(engine, options.codeMemory.base, options.codeMemory.size);
   }
 
   reset(): void {
-    this.state.reset();
+    this.exceptionState.reset();
     this.faults.reset();
-    this.systemSpace.reset();
+    this.ppb.reset();
     this.scb.vtor = this.options.resetVtor >>> 0;
     this.isSleeping = false;
     this.haltCode = undefined;
@@ -139,16 +116,16 @@ export class CortexM implements GuestCpu {
     this.lastFault = undefined;
     this.eventRegister = false;
     // Handler mode first: the guest may have left the CPU unprivileged, which blocks SP writes.
-    this.cpu.write(R.XPSR, XPSR_THUMB | EXC.RESET);
+    this.regs.write(R.XPSR, XPSR_THUMB | EXC.RESET);
     const table = this.engine.tryReadMemory(this.scb.vtor, 8);
     const sp = table ? table.readUInt32LE(0) & ~3 : 0;
     const pc = table ? table.readUInt32LE(4) : 0;
-    for (const id of [R.PRIMASK, R.FAULTMASK, R.BASEPRI]) this.cpu.write(id, 0);
-    this.cpu.setProcessorState(0, 0, 0, sp, 0);
-    this.cpu.write(R.LR, 0xffffffff);
-    this.cpu.write(R.PC, pc & ~1);
-    this.cpu.write(R.XPSR, XPSR_THUMB);
-    this.cpu.rebuildFlags();
+    for (const id of [R.PRIMASK, R.FAULTMASK, R.BASEPRI]) this.regs.write(id, 0);
+    this.regs.setProcessorState(0, 0, 0, sp, 0);
+    this.regs.write(R.LR, 0xffffffff);
+    this.regs.write(R.PC, pc & ~1);
+    this.regs.write(R.XPSR, XPSR_THUMB);
+    this.regs.rebuildFlags();
     if ((pc & 1) === 0) this.pendFault({ exception: EXC.USAGE_FAULT, cfsr: 1 << 17, description: 'reset vector is not Thumb' });
   }
 
@@ -170,15 +147,15 @@ export class CortexM implements GuestCpu {
   }
 
   pc(): number {
-    return this.cpu.read(R.PC);
+    return this.regs.read(R.PC);
   }
 
   setIrq(irq: number, high: boolean): void {
-    this.state.setIrqLevel(irq, high);
+    this.exceptionState.setIrqLevel(irq, high);
   }
 
   pendNmi(): void {
-    this.state.setPending(EXC.NMI);
+    this.exceptionState.setPending(EXC.NMI);
   }
 
   requestStop(): void {
@@ -197,10 +174,10 @@ export class CortexM implements GuestCpu {
   }
 
   canWake(): boolean {
-    const masks = this.cpu.readMasks();
+    const masks = this.regs.readMasks();
     // WFI wakes for any interrupt that would preempt were PRIMASK clear (ARMv7-M ARM B1.5.19).
-    const priority = this.state.executionPriority({ ...masks, primask: 0 });
-    return this.state.preempting(priority) !== 0;
+    const priority = this.exceptionState.executionPriority({ ...masks, primask: 0 });
+    return this.exceptionState.preempting(priority) !== 0;
   }
 
   step(): StepOutcome {
@@ -217,8 +194,39 @@ export class CortexM implements GuestCpu {
     return this.runGuest(this.host.instructionBudget());
   }
 
+  hypercallArgs(): readonly [number, number, number, number] {
+    const r = this.regs;
+    return [r.read(R.R0), r.read(R.R1), r.read(R.R2), r.read(R.R3)];
+  }
+
+  setHypercallResult(value: number): void {
+    this.regs.write(R.R0, value >>> 0);
+  }
+
   close(): void {
     this.engine.close();
+  }
+
+  /** The view of this vCPU the stop decoder works through. */
+  private stopContext(): StopContext {
+    return {
+      regs: this.regs,
+      exceptions: this.exceptions,
+      events: this.host,
+      semihostingEnabled: this.options.semihosting,
+      pc: () => this.pc(),
+      halfword: (address) => this.engine.tryReadMemory(address, 2)?.readUInt16LE(0) ?? 0,
+      decode: (pc) => this.cycleTimer?.decode(pc),
+      markAborted: () => this.markAborted(),
+      pendFault: (fault) => this.pendFault(fault),
+      faulted: (reason, message, exception) => this.faulted(reason, message, exception),
+      sleep: () => this.sleep(),
+      callSemihosting: () => this.callSemihosting(),
+      hypercall: (imm) => this.hypercall(imm),
+      waitForEvent: (sev) => this.waitForEvent(sev),
+      setEvent: () => this.setEvent(),
+      reportEntry: (exception, tailChained) => this.reportEntry(exception, tailChained),
+    };
   }
 
   private runGuest(maxInstructions: number): StepOutcome {
@@ -243,7 +251,7 @@ export class CortexM implements GuestCpu {
       : counter.needDecode && !this.stopCause
         ? { kind: 'decode' }
         : (this.stopCause ?? { kind: 'engine', err, limitReached: counter.reachedLimit || counter.stopRequested });
-    const outcome = interpretStop(this, stop);
+    const outcome = interpretStop(this.stops, stop);
     this.executed = counter.executed - (this.aborted ? 1 : 0);
     this.cycles = this.cyclesNow;
     return outcome;
@@ -254,10 +262,10 @@ export class CortexM implements GuestCpu {
    * watches those registers and stops right after the instruction that unmasks it.
    */
   private watchMasksIfNeeded(): void {
-    if (this.state.highestPending() === 0) return this.engine.counter.watch(undefined);
-    const masks = this.cpu.readMasks();
-    const blocked = this.state.preempting(this.state.executionPriority(masks)) === 0;
-    const wanted = this.state.preempting(this.state.activePriority()) !== 0;
+    if (this.exceptionState.highestPending() === 0) return this.engine.counter.watch(undefined);
+    const masks = this.regs.readMasks();
+    const blocked = this.exceptionState.preempting(this.exceptionState.executionPriority(masks)) === 0;
+    const wanted = this.exceptionState.preempting(this.exceptionState.activePriority()) !== 0;
     if (blocked && wanted) this.engine.counter.watch(MASK_REGISTERS, [masks.primask, masks.faultmask, masks.basepri]);
     else this.engine.counter.watch(undefined);
   }
@@ -280,7 +288,7 @@ export class CortexM implements GuestCpu {
   /** Enters every exception that can preempt now (a higher one may preempt a just-entered one). */
   private takePendingExceptions(): Stopped | undefined {
     for (let i = 0; i < ENTRY_CHAIN_LIMIT; i++) {
-      const result: EntryResult | undefined = this.unit.takePending();
+      const result: EntryResult | undefined = this.exceptions.takePending();
       if (!result) return undefined;
       if (result.kind === 'stopped') return result;
       this.reportEntry(result.exception, result.tailChained);
@@ -291,12 +299,12 @@ export class CortexM implements GuestCpu {
   /** The event register (ARMv7-M B1.5.18), set by exception entry and return, and by SEV. */
   private eventRegister = false;
 
-  setEvent(): void {
+  private setEvent(): void {
     this.eventRegister = true;
   }
 
   /** WFE: continue if an event was registered (clearing it), otherwise sleep like WFI. */
-  waitForEvent(sevJustBefore: boolean): StepOutcome {
+  private waitForEvent(sevJustBefore: boolean): StepOutcome {
     if (this.eventRegister || sevJustBefore) {
       this.eventRegister = false;
       return { kind: 'ran' };
@@ -304,60 +312,55 @@ export class CortexM implements GuestCpu {
     return this.sleep();
   }
 
-  reportEntry(exc: number, tailChained: boolean): void {
+  private reportEntry(exc: number, tailChained: boolean): void {
     this.eventRegister = true;
     this.host.exceptionEntry(exc, exceptionName(exc), tailChained, this.pc());
   }
 
   /** Marks the instruction that stopped the run as not retired (a precise abort). */
-  markAborted(): void {
+  private markAborted(): void {
     this.aborted = true;
   }
 
   /** Raises a synchronous guest fault; returns a faulted outcome if the guest cannot take it. */
-  pendFault(fault: GuestFault): StepOutcome | undefined {
+  private pendFault(fault: GuestFault): StepOutcome | undefined {
     const pc = this.pc();
     this.lastFault = fault.description;
     this.host.trap('fault', fault.description, pc);
     // The same fault with the same registers again means the guest cannot make progress.
-    const state = this.cpu.snapshotBatch.read().join(',');
+    const state = this.regs.snapshotBatch.read().join(',');
     if (this.faultLoop.state === state) this.faultLoop.count++;
     else this.faultLoop = { state, count: 1 };
     if (this.faultLoop.count >= this.options.faultLoopLimit) {
       const times = `${this.faultLoop.count} times in a row with the same PC and registers`;
       return this.faulted('fault-loop', `${fault.description}, ${times}`, fault.exception);
     }
-    const stopped = this.unit.raiseSynchronous(fault);
+    const stopped = this.exceptions.raiseSynchronous(fault);
     return stopped ? this.faulted(stopped.reason, stopped.message, stopped.exception) : undefined;
   }
 
-  faulted(reason: string, message: string, exception: number = EXC.HARD_FAULT): StepOutcome {
-    return { kind: 'faulted', report: buildFaultReport(this, reason, exceptionName(exception), message) };
+  private faulted(reason: string, message: string, exception: number = EXC.HARD_FAULT): StepOutcome {
+    const context = { registers: this.regs.snapshot(), status: this.faults.snapshot(), cause: this.lastFault };
+    return { kind: 'faulted', report: buildFaultReport(context, reason, exceptionName(exception), message) };
   }
 
-  sleep(): StepOutcome {
+  private sleep(): StepOutcome {
     this.isSleeping = !this.canWake();
     return this.isSleeping ? { kind: 'sleeping' } : { kind: 'ran' };
   }
 
-  callSemihosting(): StepOutcome {
+  private callSemihosting(): StepOutcome {
     this.semihost.call();
-    this.cpu.write(R.PC, this.pc() + 2);
+    this.regs.write(R.PC, this.pc() + 2);
     return this.haltCode === undefined ? { kind: 'ran' } : { kind: 'halted', exitCode: this.haltCode };
   }
 
   /** Lets the hypervisor serve SVC #imm itself; false when it is the guest's own SVC. */
-  hypercall(imm: number): boolean {
+  private hypercall(imm: number): boolean {
     return this.host.hypercall?.(imm) ?? false;
   }
 
-  get semihostingEnabled(): boolean {
-    return this.options.semihosting;
-  }
 
-  get events(): CpuEvents {
-    return this.host;
-  }
 
   private isPrivileged(): boolean {
     const xpsr = this.engine.readRegister(R.XPSR);

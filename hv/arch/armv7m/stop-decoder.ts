@@ -6,10 +6,36 @@
  * UC_ERR_EXCEPTION; unmapped accesses as memory hooks; WFI as a normal end before the limit.
  */
 import { ARM_REG as R, UC_ERR, UC_MEM } from '../../unicorn/constants.ts';
-import type { StepOutcome } from '../cpu.ts';
-import type { CortexM } from './cortex-m.ts';
+import type { CpuEvents, StepOutcome } from '../cpu.ts';
+import type { CpuRegisters } from './cpu-registers.ts';
+import type { ExceptionUnit } from './exception-unit.ts';
 import { EXC, exceptionName } from './exceptions.ts';
-import { CFSR, busFault, memManageFault, usageFault } from './fault-status.ts';
+import { CFSR, type GuestFault, busFault, memManageFault, usageFault } from './fault-status.ts';
+
+/** What the decoder needs of the vCPU: a narrow view the vCPU gives it (no import cycle). */
+export interface StopContext {
+  readonly regs: CpuRegisters;
+  readonly exceptions: ExceptionUnit;
+  readonly events: CpuEvents;
+  readonly semihostingEnabled: boolean;
+  pc(): number;
+  /** The halfword of guest memory at `address` (0 when unmapped). */
+  halfword(address: number): number;
+  /** Cycle timing: decode the code at `pc` before it runs. */
+  decode(pc: number): void;
+  /** Marks the instruction that stopped the run as not retired (a precise abort). */
+  markAborted(): void;
+  /** Raises a synchronous guest fault; a faulted outcome if the guest cannot take it. */
+  pendFault(fault: GuestFault): StepOutcome | undefined;
+  faulted(reason: string, message: string, exception?: number): StepOutcome;
+  sleep(): StepOutcome;
+  callSemihosting(): StepOutcome;
+  /** Lets the hypervisor serve SVC #imm itself; false when it is the guest's own SVC. */
+  hypercall(imm: number): boolean;
+  waitForEvent(sevJustBefore: boolean): StepOutcome;
+  setEvent(): void;
+  reportEntry(exception: number, tailChained: boolean): void;
+}
 
 export type RunStop =
   | { readonly kind: 'interrupt'; readonly intno: number; readonly pc: number }
@@ -23,7 +49,7 @@ export type RunStop =
 const INTNO = { SWI: 2, PREFETCH_ABORT: 3, BKPT: 7, EXCEPTION_EXIT: 8, NOCP: 17, INVSTATE: 18, UNALIGNED: 22 };
 const RAN: StepOutcome = { kind: 'ran' };
 
-export function interpretStop(cpu: CortexM, stop: RunStop): StepOutcome {
+export function interpretStop(cpu: StopContext, stop: RunStop): StepOutcome {
   switch (stop.kind) {
     case 'interrupt':
       return interrupt(cpu, stop.intno, stop.pc);
@@ -35,14 +61,14 @@ export function interpretStop(cpu: CortexM, stop: RunStop): StepOutcome {
     case 'engine':
       return engineStop(cpu, stop.err, stop.limitReached);
     case 'decode':
-      cpu.cycleTimer?.decode(cpu.pc());
+      cpu.decode(cpu.pc());
       return RAN;
     case 'divide-by-zero':
       return cpu.pendFault(usageFault(CFSR.DIVBYZERO, `division by zero at 0x${hex(cpu.pc())}`)) ?? RAN;
   }
 }
 
-function interrupt(cpu: CortexM, intno: number, pc: number): StepOutcome {
+function interrupt(cpu: StopContext, intno: number, pc: number): StepOutcome {
   switch (intno) {
     case INTNO.SWI:
       return supervisorCall(cpu, pc);
@@ -51,7 +77,7 @@ function interrupt(cpu: CortexM, intno: number, pc: number): StepOutcome {
     case INTNO.EXCEPTION_EXIT:
       return exceptionReturn(cpu, (pc | 1) >>> 0);
     case INTNO.PREFETCH_ABORT:
-      if (cpu.cpu.ipsr() !== 0 && pc >= 0xff000000) return exceptionReturn(cpu, (pc | 1) >>> 0);
+      if (cpu.regs.ipsr() !== 0 && pc >= 0xff000000) return exceptionReturn(cpu, (pc | 1) >>> 0);
       return cpu.pendFault(memManageFault(CFSR.IACCVIOL, `instruction fetch from execute-never address 0x${hex(pc)}`)) ?? RAN;
     case INTNO.NOCP:
       cpu.markAborted();
@@ -67,29 +93,29 @@ function interrupt(cpu: CortexM, intno: number, pc: number): StepOutcome {
   }
 }
 
-function supervisorCall(cpu: CortexM, pc: number): StepOutcome {
+function supervisorCall(cpu: StopContext, pc: number): StepOutcome {
   const imm = halfword(cpu, pc - 2) & 0xff;
   if (cpu.hypercall(imm)) return RAN;
   cpu.events.trap('svc', `svc #${imm}`, pc - 2);
-  const stopped = cpu.unit.raiseSynchronous({ exception: EXC.SVCALL, cfsr: 0, description: `svc #${imm}` });
+  const stopped = cpu.exceptions.raiseSynchronous({ exception: EXC.SVCALL, cfsr: 0, description: `svc #${imm}` });
   return stopped ? cpu.faulted(stopped.reason, stopped.message, stopped.exception) : RAN;
 }
 
-function breakpoint(cpu: CortexM, pc: number): StepOutcome {
+function breakpoint(cpu: StopContext, pc: number): StepOutcome {
   const imm = halfword(cpu, pc) & 0xff;
   if (imm === 0xab && cpu.semihostingEnabled) {
-    cpu.events.trap('semihosting', `semihosting call 0x${cpu.cpu.read(R.R0).toString(16)}`, pc);
+    cpu.events.trap('semihosting', `semihosting call 0x${cpu.regs.read(R.R0).toString(16)}`, pc);
     return cpu.callSemihosting();
   }
   cpu.markAborted();
   cpu.events.trap('bkpt', `bkpt #${imm}`, pc);
   // DebugMonitor is disabled, so the breakpoint escalates to HardFault (as on QEMU's M4).
-  const stopped = cpu.unit.raiseSynchronous({ exception: EXC.DEBUG_MONITOR, cfsr: 0, description: `bkpt #${imm}` });
+  const stopped = cpu.exceptions.raiseSynchronous({ exception: EXC.DEBUG_MONITOR, cfsr: 0, description: `bkpt #${imm}` });
   return stopped ? cpu.faulted(stopped.reason, stopped.message, stopped.exception) : RAN;
 }
 
-function exceptionReturn(cpu: CortexM, excReturn: number): StepOutcome {
-  const result = cpu.unit.exceptionReturn(excReturn);
+function exceptionReturn(cpu: StopContext, excReturn: number): StepOutcome {
+  const result = cpu.exceptions.exceptionReturn(excReturn);
   if (result.kind === 'stopped') return cpu.faulted(result.reason, result.message, result.exception);
   cpu.setEvent();
   if (result.kind === 'returned') {
@@ -101,7 +127,7 @@ function exceptionReturn(cpu: CortexM, excReturn: number): StepOutcome {
   return RAN;
 }
 
-function memoryFault(cpu: CortexM, type: number, address: number): StepOutcome {
+function memoryFault(cpu: StopContext, type: number, address: number): StepOutcome {
   const where = `0x${hex(address)}`;
   switch (type) {
     case UC_MEM.FETCH_UNMAPPED:
@@ -122,7 +148,7 @@ function memoryFault(cpu: CortexM, type: number, address: number): StepOutcome {
   }
 }
 
-function engineStop(cpu: CortexM, err: number, limitReached: boolean): StepOutcome {
+function engineStop(cpu: StopContext, err: number, limitReached: boolean): StepOutcome {
   if (err === UC_ERR.OK) return limitReached ? RAN : cpu.sleep();
   if (err === UC_ERR.INSN_INVALID) return invalidInstruction(cpu);
   if (err === UC_ERR.EXCEPTION) {
@@ -133,19 +159,19 @@ function engineStop(cpu: CortexM, err: number, limitReached: boolean): StepOutco
 }
 
 /** Unicorn does not know the hints WFE (wait for event) and YIELD (a NOP here). */
-function invalidInstruction(cpu: CortexM): StepOutcome {
+function invalidInstruction(cpu: StopContext): StepOutcome {
   const pc = cpu.pc();
   const first = halfword(cpu, pc);
   const size = first === 0xbf20 || first === 0xbf10 ? 2 : wideHint(cpu, pc, first);
   if (size > 0) {
-    cpu.cpu.write(R.PC, pc + size);
+    cpu.regs.write(R.PC, pc + size);
     return isWfe(cpu, pc, first) ? cpu.waitForEvent(followsSev(cpu, pc)) : RAN;
   }
   cpu.markAborted();
   return cpu.pendFault(usageFault(CFSR.UNDEFINSTR, `undefined instruction 0x${first.toString(16)} at 0x${hex(pc)}`)) ?? RAN;
 }
 
-function isWfe(cpu: CortexM, pc: number, first: number): boolean {
+function isWfe(cpu: StopContext, pc: number, first: number): boolean {
   return first === 0xbf20 || (first === 0xf3af && halfword(cpu, pc + 2) === 0x8002);
 }
 
@@ -153,19 +179,19 @@ function isWfe(cpu: CortexM, pc: number, first: number): boolean {
  * Unicorn executes SEV without telling: a SEV right before the WFE (the usual "SEV; WFE" that
  * clears the event register) is recognised here instead.
  */
-function followsSev(cpu: CortexM, pc: number): boolean {
+function followsSev(cpu: StopContext, pc: number): boolean {
   if (halfword(cpu, pc - 2) === 0xbf40) return true;
   return halfword(cpu, pc - 4) === 0xf3af && halfword(cpu, pc - 2) === 0x8004;
 }
 
-function wideHint(cpu: CortexM, pc: number, first: number): number {
+function wideHint(cpu: StopContext, pc: number, first: number): number {
   if (first !== 0xf3af) return 0;
   const second = halfword(cpu, pc + 2);
   return second === 0x8001 || second === 0x8002 ? 4 : 0;
 }
 
-function halfword(cpu: CortexM, address: number): number {
-  return cpu.engine.tryReadMemory(address >>> 0, 2)?.readUInt16LE(0) ?? 0;
+function halfword(cpu: StopContext, address: number): number {
+  return cpu.halfword(address >>> 0);
 }
 
 function hex(n: number): string {

@@ -6,10 +6,9 @@
  * running while the device works.
  */
 import type { BlockController } from '../../../devices/block-controller.ts';
-import { mmioTrapCycles } from '../../time/cost-model.ts';
 import { BLK_ID_BYTES, type BlkRequest, SECTOR, parseBlkRequest } from '../blk-request.ts';
 import { GuestQueue, QueueCorrupt } from '../guest-queue.ts';
-import type { IoPath, IoPathOptions } from '../io-path.ts';
+import { IoPathBase, type IoPathOptions } from '../io-path.ts';
 import { BLK_S, CONSOLE_TRANSMITQ, blockId } from '../virtio-devices.ts';
 import { VIRTIO_ID, type VirtioTransport } from '../virtio-mmio.ts';
 import { type DeviceCommand, SlotDriver } from './slot-driver.ts';
@@ -31,13 +30,14 @@ interface Job {
   code: number;
 }
 
-export class EmulatedPath implements IoPath {
+export class EmulatedPath extends IoPathBase {
   readonly name = 'emulated';
   private readonly device: SlotDriver;
   private readonly waiting: Job[] = [];
   private readonly pending = new Map<number, { transport: VirtioTransport; left: number }>();
 
   constructor(private readonly o: EmulatedPathOptions) {
+    super(o);
     this.device = new SlotDriver(o.blockController, o.slot, o.vm, (status, issued, cycles) => {
       const job = this.waiting[0];
       if (job && cycles > 0) this.o.tracker.phase(job.io, 'device', issued, cycles);
@@ -45,11 +45,9 @@ export class EmulatedPath implements IoPath {
     });
   }
 
-  notify(transport: VirtioTransport, queue: number): void {
+  /** After the notification's trap: walk the queue and start its requests. */
+  protected serve(io: number, transport: VirtioTransport, queue: number): void {
     const vm = this.o.vm;
-    const trap = mmioTrapCycles(this.o.costs);
-    const io = this.o.tracker.begin(transport.name, vm.clock.now() - trap);
-    this.o.tracker.phase(io, 'trap', vm.clock.now() - trap, trap);
     const gq = new GuestQueue(vm.memory, transport.queues[queue]!);
     try {
       if (transport.deviceId === VIRTIO_ID.BLOCK) this.takeBlockRequests(io, transport, gq);
@@ -62,15 +60,8 @@ export class EmulatedPath implements IoPath {
     }
   }
 
-  reset(transport: VirtioTransport): void {
-    void transport;
+  override reset(_transport: VirtioTransport): void {
     this.waiting.length = 0;
-  }
-
-  private charge(io: number, phase: string, cycles: number): void {
-    const clock = this.o.vm.clock;
-    this.o.tracker.phase(io, phase, clock.now(), cycles);
-    clock.charge(cycles);
   }
 
   private takeBlockRequests(io: number, transport: VirtioTransport, gq: GuestQueue): void {

@@ -7,57 +7,40 @@
  * returns the window is closed, the context restored and the completion interrupt injected. The
  * caller is blocked for the whole call; no other VM runs.
  */
-import { contextTransferCycles, driverWindowCycles, mmioTrapCycles } from '../../time/cost-model.ts';
+import type { ArchOps, CallClock } from '../../arch/cpu.ts';
+import { contextTransferCycles, driverWindowCycles } from '../../time/cost-model.ts';
 import type { VirtualTime } from '../../time/virtual-time.ts';
 import { buildCall } from '../call-record.ts';
-import type { DriverPathOptions, IoPath } from '../io-path.ts';
-import { CALL_SIZE, HV_BLKCTL_BASE, HV_HOSTUART_BASE, HV_MODE_DIRECT, HV_RESULT_NEEDS_RESET, HV_RESULT_NOTIFY, HV_SLOT_STRIDE, decodeCallResult } from '../layout.ts';
+import { type DriverPathOptions, IoPathBase } from '../io-path.ts';
+import { CALL_SIZE, HV_MODE_DIRECT, HV_RESULT_NEEDS_RESET, HV_RESULT_NOTIFY, decodeCallResult } from '../layout.ts';
 import { VIRTIO_ID, type VirtioTransport } from '../virtio-mmio.ts';
-import { DriverCallFailed, type DriverContext as Context, DriverContext } from './driver-context.ts';
+import { DriverContext } from './driver-context.ts';
 
 export interface InContextPathOptions extends DriverPathOptions {
-  /** The core the caller runs on now. */
-  core(): number;
+  arch: ArchOps;
 }
 
-export class InContextPath implements IoPath {
+export class InContextPath extends IoPathBase {
   readonly name = 'in-context';
-  private context: Context | undefined;
+  private context: DriverContext | undefined;
 
-  constructor(private readonly o: InContextPathOptions) {}
-
-  notify(transport: VirtioTransport, queue: number): void {
-    const vm = this.o.vm;
-    const trap = mmioTrapCycles(this.o.costs);
-    const io = this.o.tracker.begin(transport.name, vm.clock.now() - trap);
-    this.o.tracker.phase(io, 'trap', vm.clock.now() - trap, trap);
-    vm.defer(() => this.call(io, transport, queue));
+  constructor(private readonly o: InContextPathOptions) {
+    super(o);
   }
 
-  reset(transport: VirtioTransport): void {
-    void transport;
-  }
-
-  close(): void {
+  override close(): void {
     this.context?.close();
   }
 
-  private charge(io: number, phase: string, cycles: number): void {
-    const clock = this.o.vm.clock;
-    this.o.tracker.phase(io, phase, clock.now(), cycles, true);
-    clock.charge(cycles);
-  }
-
   /** Runs after the notifying instruction: the driver call in the caller's context. */
-  private call(io: number, transport: VirtioTransport, queue: number): void {
+  protected serve(io: number, transport: VirtioTransport, queue: number): void {
     const { vm, driver, costs } = this.o;
-    const core = this.o.core();
-    this.charge(io, 'context save', contextTransferCycles(costs) + driverWindowCycles(costs) + costs.driverCall.cycles);
+    const core = vm.coreIndex;
+    this.charge(io, 'context save', contextTransferCycles(costs) + driverWindowCycles(costs) + costs.driverCall.cycles, true);
     const record = driver.callRecord(core);
     const slot = driver.platform.inContextSlot(core);
-    const slots = { blk: HV_BLKCTL_BASE + slot * HV_SLOT_STRIDE, uart: HV_HOSTUART_BASE + slot * HV_SLOT_STRIDE };
-    const context = (this.context ??= new DriverContext(vm, driver));
-    context.engine.writeMemory(record, buildCall(HV_MODE_DIRECT, this.o, transport, queue, slots));
+    const context = (this.context ??= new DriverContext(vm, driver, this.o.arch));
+    context.engine.writeMemory(record, buildCall(HV_MODE_DIRECT, this.o, transport, queue, driver.platform.slotAddresses(slot)));
     const clock = this.driverClock(io, context, slot);
     driver.platform.blockController.bind(slot, {
       time: clock.time,
@@ -65,11 +48,9 @@ export class InContextPath implements IoPath {
       completed: (_status, c) => c.ok && c.op !== 'flush' && this.o.tracker.served(io, 0, c.count * 512, 0),
     });
     const entry = transport.deviceId === VIRTIO_ID.BLOCK ? driver.interface.blkNotify : driver.interface.consoleNotify;
-    try {
-      context.call(entry, record, driver.stackTop(core), clock);
-    } catch (error) {
-      if (!(error instanceof DriverCallFailed)) throw error;
-      vm.announce([`driver call failed: ${error.message}`]);
+    const outcome = context.runner.call(entry, record, driver.stackTop(core), clock);
+    if (outcome.kind === 'failed') {
+      vm.announce([`driver call failed: ${outcome.reason}`]);
       transport.needsReset();
     }
     this.finish(io, transport, queue, context.engine.readMemory(record, CALL_SIZE));
@@ -80,26 +61,25 @@ export class InContextPath implements IoPath {
    * instructions before the first device wait are the 'driver run' phase; those after a device
    * completion (status, used ring) are 'completion'.
    */
-  private driverClock(io: number, context: Context, slot: number) {
+  private driverClock(io: number, context: DriverContext, slot: number): CallClock & { time: VirtualTime } {
     const clock = this.o.vm.clock;
     const controller = this.o.driver.platform.blockController;
     let waited = false;
     const time: VirtualTime = {
       hz: clock.hz,
-      now: () => clock.now() + context.engine.counter.cycles,
+      now: () => clock.now() + context.runner.cyclesNow,
       schedule: (at, label, fire) => clock.schedule(at, label, fire),
       cancel: (event) => clock.cancel(event),
     };
     return {
       time,
-      elapsed: (cycles: number) => this.charge(io, waited ? 'completion' : 'driver run', cycles),
+      elapsed: (cycles: number) => this.charge(io, waited ? 'completion' : 'driver run', cycles, true),
       waitForDevice: () => {
         const done = controller.completionTime(slot);
         if (done === undefined) return undefined;
         waited = true;
         const wait = Math.max(0, done - clock.now());
-        this.o.tracker.phase(io, 'device', clock.now(), wait, true);
-        clock.charge(wait);
+        this.charge(io, 'device', wait, true);
         controller.poll(slot);
         return wait;
       },
@@ -109,14 +89,12 @@ export class InContextPath implements IoPath {
   private finish(io: number, transport: VirtioTransport, queue: number, raw: Buffer): void {
     const { costs, tracker } = this.o;
     const result = decodeCallResult(raw);
-    const q = transport.queues[queue]!;
-    q.lastAvail = result.lastAvail;
-    q.usedIdx = result.usedIdx;
+    transport.syncQueue(queue, result);
     tracker.served(io, result.completed, 0, result.errors);
-    this.charge(io, 'restore', contextTransferCycles(costs) + driverWindowCycles(costs));
+    this.charge(io, 'restore', contextTransferCycles(costs) + driverWindowCycles(costs), true);
     if (result.result & HV_RESULT_NEEDS_RESET) transport.needsReset();
     if (result.result & HV_RESULT_NOTIFY) {
-      this.charge(io, 'interrupt injection', costs.interruptInjection.cycles);
+      this.charge(io, 'interrupt injection', costs.interruptInjection.cycles, true);
       transport.complete();
     }
     tracker.end(io, this.o.vm.clock.now());

@@ -9,7 +9,6 @@
  *  - READY: the driver VM finished initialising.
  * Other SVC numbers are the driver VM's own (they raise its SVCall exception).
  */
-import { ARM_REG as R } from '../../unicorn/constants.ts';
 import { grantCopyCycles } from '../../time/cost-model.ts';
 import type { DriverVm } from '../driver-vm.ts';
 import { CALL_SIZE, HV_DRIVER_VM_SLOT, HV_GRANT_DENIED, HV_GRANT_OK, HV_SVC, HV_VIRTIO_BLK_MAX_BYTES, decodeCallResult } from '../layout.ts';
@@ -17,15 +16,13 @@ import type { OpenIo, SplitPath } from './split-path.ts';
 
 export type QueueStateReport = ReturnType<typeof decodeCallResult>;
 
-const INSTANCES = new WeakMap<DriverVm, SplitHypercalls>();
-
 export class SplitHypercalls {
   private readonly frontends = new Map<number, SplitPath>();
   /** I/Os posted to the driver VM, oldest first (it serves its mailbox in order). */
   private readonly inFlight: OpenIo[] = [];
 
-  private constructor(private readonly driver: DriverVm) {
-    driver.vm.hypercalls = (imm) => this.hypercall(imm);
+  constructor(private readonly driver: DriverVm) {
+    driver.vm.onHypercall((imm) => this.hypercall(imm));
     driver.platform.blockController.completions.add((c) => {
       const head = this.inFlight[0];
       if (c.slot !== HV_DRIVER_VM_SLOT || !head) return;
@@ -33,16 +30,6 @@ export class SplitHypercalls {
       head.path.tracker.phase(head.io, 'device', c.start, c.end - c.start);
       if (c.ok && c.op !== 'flush') head.path.tracker.served(head.io, 0, c.count * 512, 0);
     });
-  }
-
-  /** The hypercall handler of `driver` (created on first use). */
-  static for(driver: DriverVm): SplitHypercalls {
-    let instance = INSTANCES.get(driver);
-    if (!instance) {
-      instance = new SplitHypercalls(driver);
-      INSTANCES.set(driver, instance);
-    }
-    return instance;
   }
 
   register(frontend: number, path: SplitPath): void {
@@ -60,13 +47,13 @@ export class SplitHypercalls {
   }
 
   private hypercall(imm: number): boolean {
-    const vm = this.driver.vm;
-    const [r0, r1, r2, r3] = [R.R0, R.R1, R.R2, R.R3].map((id) => vm.engine.readRegister(id)) as [number, number, number, number];
+    const cpu = this.driver.vm.cpu;
+    const [r0, r1, r2, r3] = cpu.hypercallArgs();
     switch (imm) {
       case HV_SVC.GRANT_COPY_FROM:
       case HV_SVC.GRANT_COPY_TO:
         this.trap(`grant copy ${imm === HV_SVC.GRANT_COPY_FROM ? 'from' : 'to'} frontend ${r0}`, r0);
-        vm.engine.writeRegister(R.R0, this.grantCopy(imm === HV_SVC.GRANT_COPY_FROM, r0, r1, r2, r3) >>> 0);
+        cpu.setHypercallResult(this.grantCopy(imm === HV_SVC.GRANT_COPY_FROM, r0, r1, r2, r3));
         return true;
       case HV_SVC.QUEUE_STATE:
         this.trap(`queue state at 0x${r0.toString(16)}`, undefined);
@@ -74,7 +61,6 @@ export class SplitHypercalls {
         return true;
       case HV_SVC.READY:
         this.trap('driver ready', undefined);
-        this.driver.ready = true;
         return true;
       default:
         return false;
@@ -90,7 +76,7 @@ export class SplitHypercalls {
 
   /** The oldest in-flight I/O (of `frontend`, when given). */
   private current(frontend: number | undefined): OpenIo | undefined {
-    return frontend === undefined ? this.inFlight[0] : this.inFlight.find((o) => o.path.o.frontend === frontend);
+    return frontend === undefined ? this.inFlight[0] : this.inFlight.find((o) => o.path.frontend === frontend);
   }
 
   private grantCopy(fromFrontend: boolean, frontend: number, remote: number, local: number, length: number): number {

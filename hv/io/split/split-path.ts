@@ -1,20 +1,22 @@
 /**
  * The split I/O path, Xen's split-driver model as the baseline: a notification becomes an event
- * to the driver VM, which runs on its own vCPU (scheduled on its own core like any guest), reaches
- * the frontend's queue and buffers only through hypervisor-checked grant copies, drives the
- * physical device with its interrupt, and reports back with a hypercall; the hypervisor then
- * interrupts the frontend. The frontend keeps running meanwhile.
+ * to the driver VM, which runs on its own vCPU (scheduled like any guest), reaches the frontend's
+ * queue and buffers only through hypervisor-checked grant copies, drives the physical device with
+ * its interrupt, and reports back with a hypercall; the hypervisor then interrupts the frontend.
+ * The frontend keeps running meanwhile.
  */
 import type { Vm } from '../../core/vm.ts';
-import { mmioTrapCycles } from '../../time/cost-model.ts';
 import { buildCall } from '../call-record.ts';
-import type { DriverPathOptions, IoPath } from '../io-path.ts';
+import { type DriverPathOptions, IoPathBase } from '../io-path.ts';
 import type { IoTracker } from '../io-tracker.ts';
 import { HV_BLKCTL_BASE, HV_HOSTUART_BASE, HV_MODE_GRANT, HV_RESULT_NEEDS_RESET, HV_RESULT_NOTIFY } from '../layout.ts';
 import type { VirtioTransport } from '../virtio-mmio.ts';
-import { type QueueStateReport, SplitHypercalls } from './split-hypercalls.ts';
+import type { QueueStateReport, SplitHypercalls } from './split-hypercalls.ts';
 
-export type SplitPathOptions = DriverPathOptions;
+export interface SplitPathOptions extends DriverPathOptions {
+  /** The driver VM's hypercall handler, shared by every split frontend of the system. */
+  hypercalls: SplitHypercalls;
+}
 
 /** An I/O in flight: posted to the driver VM, not yet reported back. */
 export interface OpenIo {
@@ -27,13 +29,12 @@ export interface OpenIo {
   deviceCycles: number;
 }
 
-export class SplitPath implements IoPath {
+export class SplitPath extends IoPathBase {
   readonly name = 'split';
-  private readonly hypercalls: SplitHypercalls;
 
-  constructor(readonly o: SplitPathOptions) {
-    this.hypercalls = SplitHypercalls.for(o.driver);
-    this.hypercalls.register(o.frontend, this);
+  constructor(private readonly o: SplitPathOptions) {
+    super(o);
+    o.hypercalls.register(o.frontend, this);
   }
 
   get vm(): Vm {
@@ -44,32 +45,27 @@ export class SplitPath implements IoPath {
     return this.o.tracker;
   }
 
-  notify(transport: VirtioTransport, queue: number): void {
-    const { vm, tracker, costs, driver } = this.o;
-    const trap = mmioTrapCycles(costs);
-    const io = tracker.begin(transport.name, vm.clock.now() - trap);
-    tracker.phase(io, 'trap', vm.clock.now() - trap, trap);
-    const record = buildCall(HV_MODE_GRANT, this.o, transport, queue, { blk: HV_BLKCTL_BASE, uart: HV_HOSTUART_BASE });
-    tracker.phase(io, 'event channel', vm.clock.now(), costs.eventChannelSend.cycles);
-    vm.clock.charge(costs.eventChannelSend.cycles);
-    const posted = vm.clock.now();
-    this.hypercalls.open({ path: this, io, transport, posted, firstHypercall: undefined, grantCycles: 0, deviceCycles: 0 });
-    // The event reaches the driver VM at this moment of its own timeline.
-    driver.vm.clock.schedule(posted, `evtchn ${vm.name}`, () => driver.postEvent(record));
+  get frontend(): number {
+    return this.o.frontend;
   }
 
-  reset(transport: VirtioTransport): void {
-    void transport;
+  /** After the notification's trap: send the event to the driver VM. */
+  protected serve(io: number, transport: VirtioTransport, queue: number): void {
+    const { vm, costs, driver } = this.o;
+    const record = buildCall(HV_MODE_GRANT, this.o, transport, queue, { blk: HV_BLKCTL_BASE, uart: HV_HOSTUART_BASE });
+    this.charge(io, 'event channel', costs.eventChannelSend.cycles);
+    const posted = vm.clock.now();
+    this.o.hypercalls.open({ path: this, io, transport, posted, firstHypercall: undefined, grantCycles: 0, deviceCycles: 0 });
+    // The event is due at the frontend's present time. The driver VM's core may be behind (it
+    // receives the event when its clock gets there) or ahead (it receives it at its next
+    // scheduling point, up to one step later): cores run within a slice of each other.
+    driver.vm.clock.schedule(posted, `evtchn ${vm.name}`, () => driver.postEvent(record));
   }
 
   /** The driver VM reported a processed event (HV_SVC_QUEUE_STATE). */
   queueState(open: OpenIo, report: QueueStateReport, driverNow: number): void {
     const { tracker, costs, vm } = this.o;
-    const q = open.transport.queues[report.queue];
-    if (q) {
-      q.lastAvail = report.lastAvail;
-      q.usedIdx = report.usedIdx;
-    }
+    open.transport.syncQueue(report.queue, report);
     const start = open.firstHypercall ?? driverNow;
     tracker.phase(open.io, 'driver wait', open.posted, Math.max(0, start - open.posted));
     const run = Math.max(0, driverNow - start - open.grantCycles - open.deviceCycles);

@@ -10,13 +10,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GuestIoReport } from '../../core/guest-stats.ts';
-import { bootSystem } from '../../core/system.ts';
-import { validateSystem } from '../../core/system-config.ts';
-import { InternalError } from '../../errors.ts';
-import type { DistributionSummary } from '../../trace/histogram.ts';
-import { writeChromeTrace } from '../../trace/trace-file.ts';
-import { IO_PATHS, type IoPathName } from '../io-path.ts';
+import { validateSystem } from '../core/system-config.ts';
+import { InternalError } from '../errors.ts';
+import { IO_PATHS, type IoPathName } from '../io/io-path.ts';
+import { Session } from '../system/session.ts';
+import type { DistributionSummary } from '../trace/histogram.ts';
+import type { GuestIoReport } from '../trace/stats-file.ts';
 
 export interface ExperimentOptions {
   requests: number;
@@ -60,7 +59,7 @@ export interface HostResult {
 
 const RUN_LIMIT_CYCLES = 50_000_000_000;
 
-export function runPath(path: IoPathName, o: ExperimentOptions): { result: PathResult; host: HostResult } {
+export async function runPath(path: IoPathName, o: ExperimentOptions): Promise<{ result: PathResult; host: HostResult }> {
   const disk = join(o.outDir, `disk-${path}.img`);
   writeFileSync(disk, Buffer.alloc(o.diskBytes ?? 8 << 20));
   const config = validateSystem(
@@ -72,23 +71,26 @@ export function runPath(path: IoPathName, o: ExperimentOptions): { result: PathR
     },
     join(o.outDir, `${path}.yaml`),
   );
-  const lines: string[] = [];
-  const system = bootSystem(config, { trace: true, consoleLine: (guest, line) => lines.push(`[${guest}] ${line}`) });
+  const session = await Session.open(config, { trace: true });
   try {
     const started = process.hrtime.bigint();
-    const run = system.hypervisor.run({ untilCycles: RUN_LIMIT_CYCLES });
+    const run = session.runUntil({ cycles: RUN_LIMIT_CYCLES });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const vm = system.hypervisor.vms.find((v) => v.name === 'ioload')!;
-    if (vm.state !== 'halted') throw new InternalError(`io-path experiment (${path}): the workload did not finish (${vm.state}, run ${run.reason}):\n${lines.join('\n')}`);
+    session.finish();
+    const lines = session.consoleLines().map((l) => `[${l.guest}] ${l.line}`);
+    const stats = session.results();
+    const guest = stats.guests.find((g) => g.name === 'ioload')!;
+    if (guest.state !== 'halted') throw new InternalError(`io-path experiment (${path}): the workload did not finish (${guest.state}, run ${run.reason}):\n${lines.join('\n')}`);
     // results.json names the trace relative to --out, so it does not depend on where --out is.
     const trace = `trace-${path}.json`;
-    writeChromeTrace(join(o.outDir, trace), system, run);
-    system.io?.close();
-    const timing = { cycles: vm.stoppedAt ?? run.cycles, hz: vm.config.board.clockHz };
-    const result = summarise(path, vm.report().io!, system.recorder.summaries(), timing, lines, disk, trace, vm.exitCode);
+    session.writeTrace(join(o.outDir, trace));
+    const stoppedAt = session.internals.vms.find((v) => v.name === 'ioload')!.exit!.at;
+    session.close();
+    const timing = { cycles: stoppedAt, hz: stats.clockHz };
+    const result = summarise(path, guest.io!, stats.events, timing, lines, disk, trace, guest.exitCode);
     return { result, host: { path, seconds, iosPerSecond: result.ios / seconds } };
   } finally {
-    system.close();
+    session.close();
   }
 }
 
@@ -129,11 +131,11 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-export function runExperiment(o: ExperimentOptions): { results: PathResult[]; host: HostResult[] } {
+export async function runExperiment(o: ExperimentOptions): Promise<{ results: PathResult[]; host: HostResult[] }> {
   const results: PathResult[] = [];
   const host: HostResult[] = [];
   for (const path of IO_PATHS) {
-    const r = runPath(path, o);
+    const r = await runPath(path, o);
     results.push(r.result);
     host.push(r.host);
   }

@@ -1,0 +1,199 @@
+/**
+ * One hypervisor instance, as a library user, the CLI, the experiments, the benchmarks, the tests
+ * and the cluster's nodes use it: open a system (async: it preloads what the configuration needs),
+ * run it until a cycle or a condition and resume as often as wanted, read its results (the stats
+ * document, console lines, trace events), finish it, close it.
+ *
+ *   const session = await Session.open('guests/demo.yaml');
+ *   session.runUntil({ cycles: 1_000_000 });
+ *   session.runUntil();                      // on to the end
+ *   session.finish();
+ *   console.log(session.results().guests);
+ *   session.close();
+ */
+import { extname } from 'node:path';
+import type { EndReason, RunResult } from '../core/hypervisor.ts';
+import { type SystemConfig, loadSystemFile, singleImageSystem } from '../core/system-config.ts';
+import type { Vm } from '../core/vm.ts';
+import { UsageError } from '../errors.ts';
+import type { CostTable } from '../time/cost-model.ts';
+import type { TraceEvent } from '../trace/events.ts';
+import type { StatsFile } from '../trace/stats-file.ts';
+import { writeChromeTrace } from '../trace/trace-file.ts';
+import { archFor } from './architectures.ts';
+import { type BootedSystem, bootSystem } from './boot.ts';
+import { collectStats } from './stats.ts';
+import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
+
+export interface SessionOptions {
+  /** Overrides the system's core count. */
+  cores?: number;
+  /** Keep trace events (for events() and writeTrace()). */
+  trace?: boolean;
+  /** A cost table instead of the system's. */
+  costs?: CostTable;
+  /** Consecutive faults at one PC after which a guest is stopped (default 16). */
+  faultLoopLimit?: number;
+  /** Record the guests' block requests into this file (hv cache-sim's hvlab CSV). */
+  diskTrace?: string;
+  /** Called with every complete console line as it is printed. */
+  onConsole?(guest: string, line: string): void;
+}
+
+/** Where a run stops (besides every guest having stopped). */
+export interface RunLimit {
+  /** Virtual time (cycles since boot) at which to stop. */
+  cycles?: number;
+  /** Stop after a console line that matches. */
+  line?: RegExp;
+}
+
+export interface ConsoleLine {
+  readonly guest: string;
+  readonly line: string;
+}
+
+export class Session {
+  private readonly lines: ConsoleLine[] = [];
+  private lastResult: RunResult = { reason: 'idle', cycles: 0 };
+  private untilLine: RegExp | undefined;
+  private finished = false;
+  private closed = false;
+
+  private constructor(
+    readonly config: SystemConfig,
+    private readonly system: BootedSystem,
+  ) {}
+
+  /**
+   * Boots a system: a system file (.yaml/.yml), a guest image (one guest named after the file),
+   * or an already validated configuration.
+   */
+  static async open(system: SystemConfig | string, options: SessionOptions = {}): Promise<Session> {
+    const config = typeof system === 'string' ? configFromFile(system) : system;
+    await archFor(BOARDS[config.board]!).prepare(config.timing);
+    let session: Session | undefined;
+    const booted = bootSystem(config, {
+      cores: options.cores,
+      trace: options.trace,
+      costs: options.costs,
+      faultLoopLimit: options.faultLoopLimit,
+      diskTrace: options.diskTrace,
+      consoleLine: (guest, line) => session?.consoleLine(guest, line, options),
+    });
+    session = new Session(config, booted);
+    return session;
+  }
+
+  /**
+   * Runs until `limit` (a virtual time, a console line) or until every guest has stopped or idles
+   * for good; can be called again to go on. Returns why it stopped and the virtual time.
+   */
+  runUntil(limit: RunLimit | number = {}): RunResult {
+    this.checkOpen();
+    if (this.finished) throw new UsageError('the session is finished: it cannot run any more');
+    const { cycles, line } = typeof limit === 'number' ? { cycles: limit, line: undefined } : limit;
+    this.untilLine = line;
+    try {
+      this.lastResult = this.system.hypervisor.run({ untilCycles: cycles });
+    } finally {
+      this.untilLine = undefined;
+    }
+    return this.lastResult;
+  }
+
+  /** Virtual time now: the largest core clock, in cycles. */
+  get now(): number {
+    return this.system.hypervisor.time();
+  }
+
+  /** Why the last run stopped. */
+  get endReason(): EndReason {
+    return this.lastResult.reason;
+  }
+
+  /**
+   * Ends the run for good: every guest's unterminated console line is printed and every core's
+   * residency closed, so that results() and the trace describe a finished run.
+   */
+  finish(): void {
+    this.checkOpen();
+    if (this.finished) return;
+    this.finished = true;
+    for (const vm of this.system.vms) vm.console.flush();
+    for (const core of this.system.hypervisor.cores) core.switchOut('end of run');
+  }
+
+  /** The stats document (the same as `hv run --stats` writes). */
+  results(): StatsFile {
+    this.checkOpen();
+    return collectStats(this.system, { reason: this.lastResult.reason, cycles: this.now });
+  }
+
+  /** Every console line so far, in order (hypervisor notices as `[hv] ...`). */
+  consoleLines(): readonly ConsoleLine[] {
+    return this.lines;
+  }
+
+  /** Trace events so far (kept only with `trace: true`). */
+  events(): readonly TraceEvent[] {
+    return this.system.recorder.events;
+  }
+
+  /** Writes the trace so far as Chrome Trace Event JSON (opens in ui.perfetto.dev). */
+  writeTrace(file: string): void {
+    this.checkOpen();
+    const { vms, recorder, coreCount } = this.system;
+    const board = vms[0]!.config.board;
+    const meta = { clockHz: board.clockHz, coreCount, guests: vms.map((vm) => vm.name), dropped: recorder.dropped, board: board.name };
+    writeChromeTrace(file, recorder.events, meta, this.now);
+  }
+
+  /** Moves guest `name` to core `core` (as a scheduler's migration: charged, traced, monotonic). */
+  migrate(name: string, core: number): void {
+    const vm = this.vm(name);
+    if (!Number.isInteger(core) || core < 0 || core >= this.system.coreCount) {
+      throw new UsageError(`migrate ${name}: no core ${core} (the system has ${this.system.coreCount})`);
+    }
+    this.system.hypervisor.migrate(vm, core);
+  }
+
+  /** Ends the run at the next step boundary (from a console callback or another thread's message). */
+  requestStop(): void {
+    this.system.hypervisor.requestStop('stopped');
+  }
+
+  /** The booted system (VMs, I/O system, hypervisor) for callers that inspect its insides. */
+  get internals(): BootedSystem {
+    return this.system;
+  }
+
+  /** Releases the disks and every engine (idempotent). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.system.close();
+  }
+
+  private vm(name: string): Vm {
+    const vm = this.system.vms.find((v) => v.name === name);
+    if (!vm) throw new UsageError(`no guest named "${name}" (guests: ${this.system.vms.map((v) => v.name).join(', ')})`);
+    return vm;
+  }
+
+  private consoleLine(guest: string, line: string, options: SessionOptions): void {
+    this.lines.push({ guest, line });
+    options.onConsole?.(guest, line);
+    if (this.untilLine?.test(line)) this.system.hypervisor.requestStop('until-line');
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new UsageError('the session is closed');
+  }
+}
+
+/** A system file (.yaml, .yml) or a single guest image. */
+function configFromFile(target: string): SystemConfig {
+  const ext = extname(target).toLowerCase();
+  return ext === '.yaml' || ext === '.yml' ? loadSystemFile(target) : singleImageSystem(target);
+}

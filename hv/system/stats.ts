@@ -1,0 +1,22 @@
+/** The stats document of a booted system: every VM's report (with its I/O), the event distributions. */
+import type { RunResult } from '../core/hypervisor.ts';
+import type { StatsFile } from '../trace/stats-file.ts';
+import type { BootedSystem } from './boot.ts';
+
+export function collectStats(system: BootedSystem, result: RunResult): StatsFile {
+  const board = system.vms[0]!.config.board;
+  return {
+    generator: 'hvlab',
+    board: board.name,
+    clockHz: board.clockHz,
+    cores: system.coreCount,
+    endReason: result.reason,
+    cycles: result.cycles,
+    guests: system.vms.map((vm) => {
+      const io = system.io?.report(vm);
+      return io ? { ...vm.report(), io } : vm.report();
+    }),
+    events: system.recorder.summaries(),
+    trace: { droppedEvents: system.recorder.dropped },
+  };
+}

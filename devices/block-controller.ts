@@ -5,7 +5,7 @@
  * (slot 0: the driver VM; slot 1 + n: driver code running on core n), so that contexts never
  * share command registers. Commands are served one at a time in issue order; the service time
  * on the virtual clock is a command overhead, a transfer time per sector and a seek time when
- * the head moves (hv/storage/cache/disk-timing.ts), or, for a disk read through the hypervisor's
+ * the head moves (the presets are in hv/storage/cache/disk-timing.ts), or, for a disk read through the hypervisor's
  * block cache, what the cache says the read cost (hits cost a copy). Data moves by DMA in the
  * issuing context's address space. The disk image is read or written when the command starts
  * (commands are served in issue order, so this is the order the device would apply them); a
@@ -31,8 +31,6 @@
  * | 0x2C | INT_ENABLE  | RW     | bit 0: interrupt on completion                                 |
  * | 0x30 | INT_STATUS  | RW1C   | bit 0: a command completed                                     |
  */
-import { type BlockImage, SECTOR_SIZE } from '../hv/storage/block-image.ts';
-import type { DiskTiming } from '../hv/storage/cache/disk-timing.ts';
 import type { ScheduledEvent } from '../hv/time/event-queue.ts';
 import type { VirtualTime } from '../hv/time/virtual-time.ts';
 import type { IrqLine, MmioDevice } from './device.ts';
@@ -43,6 +41,27 @@ const STATUS_BUSY = 1 << 0;
 const STATUS_DONE = 1 << 1;
 const STATUS_ERROR = 1 << 2;
 const ERR = { BAD_UNIT: 1, RANGE: 2, DMA: 3, BUSY: 4, BAD_COMMAND: 5 } as const;
+
+/** Bytes per sector of the controller's disks. */
+const SECTOR_SIZE = 512;
+
+/** A disk behind a unit: what the controller needs of a disk image (hv/storage's images are ones). */
+export interface DiskUnit {
+  /** Size in bytes (a multiple of 512). */
+  readonly size: number;
+  readSectors(sector: number, count: number): Uint8Array;
+  writeSectors(sector: number, data: Uint8Array): void;
+  /** Makes every completed write durable. */
+  flush(): void;
+}
+
+/** The device's service time per command (presets: hv/storage/cache/disk-timing.ts). */
+export interface ServiceTiming {
+  readonly commandCycles: number;
+  readonly perSectorCycles: number;
+  /** Extra per command that does not continue where the previous one ended. */
+  readonly seekCycles: number;
+}
 
 /** Memory of the context that issued a command, as the controller's DMA engine sees it. */
 export interface DmaPort {
@@ -119,8 +138,8 @@ export class BlockController implements MmioDevice {
 
   constructor(
     readonly name: string,
-    private readonly units: readonly BlockImage[],
-    private readonly timing: DiskTiming,
+    private readonly units: readonly DiskUnit[],
+    private readonly timing: ServiceTiming,
     slotCount: number,
   ) {
     this.slots = Array.from({ length: slotCount }, () => new Slot());

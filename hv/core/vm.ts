@@ -4,7 +4,7 @@
  * architecture. The VM turns what its vCPU and devices do into charged cycles, statistics and
  * trace events (through its accounting), and is the run loop's unit of scheduling.
  */
-import type { ArchOps, CpuEvents, GuestCpu, StepOutcome, TrapKind } from '../arch/cpu.ts';
+import type { ArchOps, CpuEvents, GuestCpu, TrapKind } from '../arch/cpu.ts';
 import type { MemoryPort } from '../../devices/memory-port.ts';
 import type { BoardDescription, MemoryRegionSpec } from '../../devices/platforms/board.ts';
 import type { CostTable } from '../time/cost-model.ts';

@@ -86,24 +86,27 @@ export async function runPath(path: IoPathName, o: ExperimentOptions): Promise<{
     session.writeTrace(join(o.outDir, trace));
     const stoppedAt = session.internals.vms.find((v) => v.name === 'ioload')!.exit!.at;
     session.close();
-    const timing = { cycles: stoppedAt, hz: stats.clockHz };
-    const result = summarise(path, guest.io!, stats.events, timing, lines, disk, trace, guest.exitCode);
+    const result = summarise(path, { io: guest.io!, summaries: stats.events, cycles: stoppedAt, hz: stats.clockHz, lines, disk, trace, guestExit: guest.exitCode });
     return { result, host: { path, seconds, iosPerSecond: result.ios / seconds } };
   } finally {
     session.close();
   }
 }
 
-function summarise(
-  path: IoPathName,
-  io: GuestIoReport,
-  summaries: Record<string, DistributionSummary>,
-  { cycles, hz }: { cycles: number; hz: number },
-  lines: readonly string[],
-  disk: string,
-  trace: string,
-  guestExit: number | null,
-): PathResult {
+/** What one path's run left: its I/O totals, distributions, end time, console, disk and trace. */
+interface PathRun {
+  io: GuestIoReport;
+  summaries: Record<string, DistributionSummary>;
+  /** When the workload halted (cycles) and the clock rate. */
+  cycles: number;
+  hz: number;
+  lines: readonly string[];
+  disk: string;
+  trace: string;
+  guestExit: number | null;
+}
+
+function summarise(path: IoPathName, { io, summaries, cycles, hz, lines, disk, trace, guestExit }: PathRun): PathResult {
   const ios = Math.max(1, io.ios);
   const phases: Record<string, number> = {};
   for (const name of Object.keys(io.phases).sort()) phases[name] = round(io.phases[name]! / ios);

@@ -15,7 +15,6 @@ import type { ImageFile } from './qcow2/image-file.ts';
 import { openQcow2 } from './qcow2/open.ts';
 import { RawImage } from './raw-image.ts';
 
-export { createQcow2, type CreateQcow2Options } from './qcow2/create.ts';
 export type { Qcow2Image, Qcow2Info } from './qcow2/qcow2-image.ts';
 
 export type ImageFormat = 'raw' | 'qcow2';

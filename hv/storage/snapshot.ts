@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BlockImage, BlockLocation } from './block-image.ts';
-import { type ImageFormat, createQcow2, detectFormat, openImage } from './open-image.ts';
+import { type ImageFormat, detectFormat, openImage } from './open-image.ts';
+import { createQcow2 } from './qcow2/create.ts';
 
 export function openSnapshot(file: string, name: string, format?: ImageFormat): BlockImage {
   const base = resolve(file);

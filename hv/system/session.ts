@@ -72,17 +72,18 @@ export class Session {
   static async open(system: SystemConfig | string, options: SessionOptions = {}): Promise<Session> {
     const config = typeof system === 'string' ? configFromFile(system) : system;
     await archFor(BOARDS[config.board]!).prepare(config.timing);
-    let session: Session | undefined;
+    // Console lines reach the session once it exists (booting prints nothing).
+    const sink: { session?: Session } = {};
     const booted = bootSystem(config, {
       cores: options.cores,
       trace: options.trace,
       costs: options.costs,
       faultLoopLimit: options.faultLoopLimit,
       diskTrace: options.diskTrace,
-      consoleLine: (guest, line) => session?.consoleLine(guest, line, options),
+      consoleLine: (guest, line) => sink.session?.consoleLine(guest, line, options),
     });
-    session = new Session(config, booted);
-    return session;
+    sink.session = new Session(config, booted);
+    return sink.session;
   }
 
   /**

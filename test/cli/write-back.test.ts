@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createQcow2 } from '../../hv/storage/open-image.ts';
+import { createQcow2 } from '../../hv/storage/qcow2/create.ts';
 import { HAVE_QEMU, NEEDS_QEMU, qemuCheck, qemuRaw } from '../storage/helpers.ts';
 import { FIRMWARE, makeTempDir, runHv } from '../helpers/hv-cli.ts';
 

@@ -6,7 +6,8 @@ import { readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ImageError } from '../../hv/errors.ts';
-import { createQcow2, openImage } from '../../hv/storage/open-image.ts';
+import { openImage } from '../../hv/storage/open-image.ts';
+import { createQcow2 } from '../../hv/storage/qcow2/create.ts';
 import { HAVE_QEMU, NEEDS_QEMU, qemuImg, readImageFile, tempDir } from './helpers.ts';
 
 const dir = tempDir();

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ImageError } from '../../hv/errors.ts';
 import type { BlockImage } from '../../hv/storage/block-image.ts';
-import { createQcow2, openImage } from '../../hv/storage/open-image.ts';
+import { openImage } from '../../hv/storage/open-image.ts';
+import { createQcow2 } from '../../hv/storage/qcow2/create.ts';
 import { HAVE_QEMU, patternBytes, qemuImg, randomInt, seededRandom, tempDir } from './helpers.ts';
 
 const dir = tempDir('hvlab-fuzz-');

@@ -6,7 +6,8 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createQcow2, openImage, type Qcow2Image } from '../../hv/storage/open-image.ts';
+import { openImage, type Qcow2Image } from '../../hv/storage/open-image.ts';
+import { createQcow2 } from '../../hv/storage/qcow2/create.ts';
 import { HAVE_QEMU, NEEDS_QEMU, patternBytes, qemuCheck, qemuImg, qemuIo, qemuRaw, randomInt, readAll, readImageFile, seededRandom, sha256, tempDir } from './helpers.ts';
 
 const dir = tempDir();

@@ -6,7 +6,8 @@
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createQcow2, openImage, type Qcow2Image } from '../../hv/storage/open-image.ts';
+import { openImage, type Qcow2Image } from '../../hv/storage/open-image.ts';
+import { createQcow2 } from '../../hv/storage/qcow2/create.ts';
 import { ImageFile } from '../../hv/storage/qcow2/image-file.ts';
 import { HAVE_QEMU, NEEDS_QEMU, patternBytes, qemuCheck, qemuImg, qemuRaw, randomInt, readAll, readImageFile, seededRandom, tempDir } from './helpers.ts';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createQcow2, openImage } from '../../hv/storage/open-image.ts';
+import { openImage } from '../../hv/storage/open-image.ts';
+import { createQcow2 } from '../../hv/storage/qcow2/create.ts';
 import { openSnapshot } from '../../hv/storage/snapshot.ts';
 import { tempDir } from './helpers.ts';
 

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BlockCache } from '../../../hv/storage/cache/block-cache.ts';
 import { CachedDisk } from '../../../hv/storage/cache/cached-disk.ts';
-import { createQcow2, openImage } from '../../../hv/storage/open-image.ts';
+import { openImage } from '../../../hv/storage/open-image.ts';
+import { createQcow2 } from '../../../hv/storage/qcow2/create.ts';
 import { ImageFile } from '../../../hv/storage/qcow2/image-file.ts';
 import { HAVE_QEMU, NEEDS_QEMU, patternBytes, qemuCheck, qemuRaw, randomInt, seededRandom, tempDir } from '../helpers.ts';
 

@@ -37,7 +37,6 @@ export class DriverVm {
   readonly window: GuestRam;
   /** The interface table the driver image publishes (checked at boot). */
   readonly interface: DriverInterface;
-  droppedEvents = 0;
 
   constructor(
     readonly vm: Vm,
@@ -99,22 +98,35 @@ export class DriverVm {
     return (t.stacksTop - core * t.stackSize) >>> 0;
   }
 
-  /** Split path: appends an event record to the mailbox and raises the event-channel interrupt. */
-  postEvent(record: Buffer): boolean {
-    const mailbox = this.interface.mailbox;
-    const words = this.vm.engine.readMemory(mailbox, 8);
-    const head = words.readUInt32LE(0);
-    const tail = words.readUInt32LE(4);
-    if (((head - tail) >>> 0) >= HV_MAILBOX_SLOTS) {
-      this.droppedEvents++;
-      return false;
-    }
-    this.vm.engine.writeMemory(mailbox + MAILBOX_EVENTS_OFFSET + (head % HV_MAILBOX_SLOTS) * CALL_SIZE, record);
+  /**
+   * The mailbox's counters (free-running): the hypervisor advances head when it posts, the
+   * driver advances tail when it has copied an event out.
+   */
+  mailboxCounters(): { head: number; tail: number } {
+    const words = this.vm.engine.readMemory(this.interface.mailbox, 8);
+    return { head: words.readUInt32LE(0), tail: words.readUInt32LE(4) };
+  }
+
+  /** True when the driver has taken event number `sequence` out of the mailbox. */
+  taken(sequence: number): boolean {
+    const { tail } = this.mailboxCounters();
+    const ahead = (tail - sequence) >>> 0;
+    return ahead >= 1 && ahead < 2 ** 31;
+  }
+
+  /**
+   * Split path: appends an event record to the mailbox and raises the event-channel interrupt;
+   * returns the event's sequence number, or undefined when every slot is taken.
+   */
+  postEvent(record: Buffer): number | undefined {
+    const { head, tail } = this.mailboxCounters();
+    if (((head - tail) >>> 0) >= HV_MAILBOX_SLOTS) return undefined;
+    this.vm.engine.writeMemory(this.interface.mailbox + MAILBOX_EVENTS_OFFSET + (head % HV_MAILBOX_SLOTS) * CALL_SIZE, record);
     const next = Buffer.alloc(4);
     next.writeUInt32LE((head + 1) >>> 0);
-    this.vm.engine.writeMemory(mailbox, next);
+    this.vm.engine.writeMemory(this.interface.mailbox, next);
     this.vm.cpu.setIrq(HV_EVTCHN_IRQ, true);
     this.vm.cpu.setIrq(HV_EVTCHN_IRQ, false);
-    return true;
+    return head;
   }
 }

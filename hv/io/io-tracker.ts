@@ -24,7 +24,7 @@ interface OpenIo {
 }
 
 export class IoTracker {
-  readonly totals: IoTotals = { ios: 0, requests: 0, bytes: 0, errors: 0, traps: 0, worldSwitches: 0, phases: {} };
+  readonly totals: IoTotals = { ios: 0, requests: 0, bytes: 0, errors: 0, traps: 0, worldSwitches: 0, coalesced: 0, phases: {} };
   private readonly open = new Map<number, OpenIo>();
   private nextId = 1;
 
@@ -77,6 +77,11 @@ export class IoTracker {
 
   trap(): void {
     this.totals.traps++;
+  }
+
+  /** A notification merged into an I/O still waiting to be served (it opens no I/O of its own). */
+  coalesced(): void {
+    this.totals.coalesced++;
   }
 
   worldSwitch(): void {

@@ -26,6 +26,8 @@ export interface IoTotals {
   traps: number;
   /** vCPU (world) switches caused by I/O. */
   worldSwitches: number;
+  /** Notifications merged into an I/O that was still waiting to be served (split path). */
+  coalesced: number;
   phases: Record<string, number>;
 }
 

@@ -1,5 +1,15 @@
 /**
- * The driver VM's hypercalls in the split path (SVC numbers in firmware/lib/hvlab-io.h):
+ * The driver VM's side of the split path: its event channel (the mailbox) and its hypercalls
+ * (SVC numbers in firmware/lib/hvlab-io.h).
+ *
+ * Event channel, as Xen's: one port per frontend queue. A notification whose port already has an
+ * event the driver has not taken yet is coalesced into it (the driver snapshots the queue when it
+ * takes the event, so it sees the new buffers too); when the 16-slot mailbox is full, events wait
+ * in the hypervisor, one per port at most, and are posted as slots free. So a frontend that
+ * notifies in a loop holds at most one waiting event per port, and no other frontend's event is
+ * ever dropped or delayed beyond the others' fair share.
+ *
+ * Hypercalls:
  *  - GRANT_COPY_FROM / GRANT_COPY_TO (r0 frontend, r1 frontend address, r2 local address,
  *    r3 length): the hypervisor checks that the frontend uses the split path, that the range is
  *    the frontend's RAM and that the local range is the driver's window, then copies; r0 = 0, or
@@ -7,7 +17,8 @@
  *  - QUEUE_STATE (r0 = a call record in the window): the driver processed an event; the
  *    hypervisor updates the frontend's queue state and interrupts it when asked to;
  *  - READY: the driver VM finished initialising.
- * Other SVC numbers are the driver VM's own (they raise its SVCall exception).
+ * Each hypercall is counted for the I/O of the frontend it concerns. Other SVC numbers are the
+ * driver VM's own (they raise its SVCall exception).
  */
 import { grantCopyCycles } from '../../time/cost-model.ts';
 import type { DriverVm } from '../driver-vm.ts';
@@ -18,8 +29,10 @@ export type QueueStateReport = ReturnType<typeof decodeCallResult>;
 
 export class SplitHypercalls {
   private readonly frontends = new Map<number, SplitPath>();
-  /** I/Os posted to the driver VM, oldest first (it serves its mailbox in order). */
+  /** I/Os whose event is in the mailbox or taken by the driver, in posting order (it serves them in order). */
   private readonly inFlight: OpenIo[] = [];
+  /** I/Os whose event waits for a mailbox slot, in notification order. */
+  private readonly waiting: OpenIo[] = [];
 
   constructor(private readonly driver: DriverVm) {
     driver.vm.onHypercall((imm) => this.hypercall(imm));
@@ -36,8 +49,24 @@ export class SplitHypercalls {
     this.frontends.set(frontend, path);
   }
 
-  open(io: OpenIo): void {
-    this.inFlight.push(io);
+  /**
+   * True when the port of (path, device, queue) has an event the driver has not taken yet (in
+   * the mailbox or waiting for a slot): a new notification is coalesced into it.
+   */
+  pending(path: SplitPath, device: number, queue: number): boolean {
+    const samePort = (o: OpenIo) => o.path === path && o.transport.deviceId === device && o.queue === queue;
+    if (this.waiting.some(samePort)) return true;
+    return this.inFlight.some((o) => samePort(o) && o.sequence !== undefined && !this.driver.taken(o.sequence));
+  }
+
+  /**
+   * Sends the event of `open`: it reaches the driver VM when the driver's clock gets to the
+   * notification's time (or at the driver's next step if its core is ahead: cores run within a
+   * slice of each other), and enters the mailbox then or when a slot frees.
+   */
+  send(open: OpenIo): void {
+    this.waiting.push(open);
+    this.driver.vm.clock.schedule(open.posted, `evtchn ${open.path.vm.name}`, () => this.postWaiting());
   }
 
   /** A vCPU switch brought the driver VM onto its core: counted for the I/O it serves. */
@@ -46,18 +75,35 @@ export class SplitHypercalls {
     head?.path.tracker.worldSwitch();
   }
 
+  /** Posts the waiting events that are due, in order, while the mailbox has room. */
+  private postWaiting(): void {
+    const now = this.driver.vm.clock.now();
+    for (let i = 0; i < this.waiting.length; ) {
+      const open = this.waiting[i]!;
+      if (open.posted > now) {
+        i++;
+        continue;
+      }
+      const sequence = this.driver.postEvent(open.record());
+      if (sequence === undefined) return;
+      this.waiting.splice(i, 1);
+      open.sequence = sequence;
+      this.inFlight.push(open);
+    }
+  }
+
   private hypercall(imm: number): boolean {
     const cpu = this.driver.vm.cpu;
     const [r0, r1, r2, r3] = cpu.hypercallArgs();
     switch (imm) {
       case HV_SVC.GRANT_COPY_FROM:
       case HV_SVC.GRANT_COPY_TO:
-        this.trap(`grant copy ${imm === HV_SVC.GRANT_COPY_FROM ? 'from' : 'to'} frontend ${r0}`, r0);
+        this.trap(`grant copy ${imm === HV_SVC.GRANT_COPY_FROM ? 'from' : 'to'} frontend ${r0}`, this.current(r0));
         cpu.setHypercallResult(this.grantCopy(imm === HV_SVC.GRANT_COPY_FROM, r0, r1, r2, r3));
         return true;
       case HV_SVC.QUEUE_STATE:
-        this.trap(`queue state at 0x${r0.toString(16)}`, undefined);
         this.queueState(r0);
+        this.postWaiting();
         return true;
       case HV_SVC.READY:
         this.trap('driver ready', undefined);
@@ -67,16 +113,15 @@ export class SplitHypercalls {
     }
   }
 
-  private trap(detail: string, frontend: number | undefined): void {
+  private trap(detail: string, io: OpenIo | undefined): void {
     this.driver.vm.trap('hypercall', detail, this.driver.vm.cpu.pc());
-    const io = this.current(frontend);
     io?.path.tracker.trap();
     if (io && io.firstHypercall === undefined) io.firstHypercall = this.driver.vm.clock.now();
   }
 
-  /** The oldest in-flight I/O (of `frontend`, when given). */
-  private current(frontend: number | undefined): OpenIo | undefined {
-    return frontend === undefined ? this.inFlight[0] : this.inFlight.find((o) => o.path.frontend === frontend);
+  /** The oldest in-flight I/O of `frontend`. */
+  private current(frontend: number): OpenIo | undefined {
+    return this.inFlight.find((o) => o.path.frontend === frontend);
   }
 
   private grantCopy(fromFrontend: boolean, frontend: number, remote: number, local: number, length: number): number {
@@ -96,14 +141,14 @@ export class SplitHypercalls {
     return HV_GRANT_OK;
   }
 
+  /** The driver answered an event: the oldest in-flight I/O of that frontend queue completes. */
   private queueState(address: number): void {
     const raw = this.driver.windowMemory.read(address, CALL_SIZE);
-    if (!raw) return;
-    const report = decodeCallResult(Buffer.from(raw));
-    const path = this.frontends.get(report.frontend);
-    const index = this.inFlight.findIndex((o) => o.path === path && o.transport.deviceId === report.device);
-    if (!path || index < 0) return;
-    const [open] = this.inFlight.splice(index, 1);
-    path.queueState(open!, report, this.driver.vm.clock.now());
+    const report = raw && decodeCallResult(Buffer.from(raw));
+    const path = report && this.frontends.get(report.frontend);
+    const index = path ? this.inFlight.findIndex((o) => o.path === path && o.transport.deviceId === report.device && o.queue === report.queue) : -1;
+    const open = index < 0 ? undefined : this.inFlight.splice(index, 1)[0];
+    this.trap(`queue state at 0x${address.toString(16)}`, open);
+    if (open && report) open.path.queueState(open, report, this.driver.vm.clock.now());
   }
 }

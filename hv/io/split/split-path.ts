@@ -5,6 +5,7 @@
  * its interrupt, and reports back with a hypercall; the hypervisor then interrupts the frontend.
  * The frontend keeps running meanwhile.
  */
+import type { TrapSpan } from '../../core/vm-accounting.ts';
 import type { Vm } from '../../core/vm.ts';
 import { buildCall } from '../call-record.ts';
 import { type DriverPathOptions, IoPathBase } from '../io-path.ts';
@@ -18,12 +19,18 @@ export interface SplitPathOptions extends DriverPathOptions {
   hypercalls: SplitHypercalls;
 }
 
-/** An I/O in flight: posted to the driver VM, not yet reported back. */
+/** An I/O in flight: sent to the driver VM, not yet reported back. */
 export interface OpenIo {
   readonly path: SplitPath;
   readonly io: number;
   readonly transport: VirtioTransport;
+  readonly queue: number;
+  /** Its event record, built when it enters the mailbox (with the queue state of that moment). */
+  readonly record: () => Buffer;
+  /** When the event was sent (the frontend's time). */
   readonly posted: number;
+  /** Its number in the mailbox, once posted. */
+  sequence: number | undefined;
   firstHypercall: number | undefined;
   grantCycles: number;
   deviceCycles: number;
@@ -49,17 +56,22 @@ export class SplitPath extends IoPathBase {
     return this.o.frontend;
   }
 
+  /**
+   * A notification whose queue already has an event the driver has not taken is coalesced into
+   * it (as Xen's event channels are): its trap is charged and counted, it opens no I/O of its own.
+   */
+  override notify(transport: VirtioTransport, queue: number, trap: TrapSpan): void {
+    if (!this.o.hypercalls.pending(this, transport.deviceId, queue)) return super.notify(transport, queue, trap);
+    this.o.tracker.coalesced();
+  }
+
   /** After the notification's trap: send the event to the driver VM. */
   protected serve(io: number, transport: VirtioTransport, queue: number): void {
-    const { vm, costs, driver } = this.o;
-    const record = buildCall(HV_MODE_GRANT, this.o, transport, queue, { blk: HV_BLKCTL_BASE, uart: HV_HOSTUART_BASE });
+    const { vm, costs } = this.o;
     this.charge(io, 'event channel', costs.eventChannelSend.cycles);
-    const posted = vm.clock.now();
-    this.o.hypercalls.open({ path: this, io, transport, posted, firstHypercall: undefined, grantCycles: 0, deviceCycles: 0 });
-    // The event is due at the frontend's present time. The driver VM's core may be behind (it
-    // receives the event when its clock gets there) or ahead (it receives it at its next
-    // scheduling point, up to one step later): cores run within a slice of each other.
-    driver.vm.clock.schedule(posted, `evtchn ${vm.name}`, () => driver.postEvent(record));
+    const record = () => buildCall(HV_MODE_GRANT, this.o, transport, queue, { blk: HV_BLKCTL_BASE, uart: HV_HOSTUART_BASE });
+    const open: OpenIo = { path: this, io, transport, queue, record, posted: vm.clock.now(), sequence: undefined, firstHypercall: undefined, grantCycles: 0, deviceCycles: 0 };
+    this.o.hypercalls.send(open);
   }
 
   /** The driver VM reported a processed event (HV_SVC_QUEUE_STATE). */

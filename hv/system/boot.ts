@@ -9,14 +9,14 @@ import { Hypervisor } from '../core/hypervisor.ts';
 import { type GuestImage, readImage } from '../core/image.ts';
 import type { SystemConfig } from '../core/system-config.ts';
 import { Vm, type VmServices } from '../core/vm.ts';
-import { UsageError } from '../errors.ts';
+import { ConfigError, UsageError } from '../errors.ts';
 import { DRIVER_WINDOW_REGION } from '../io/driver-vm.ts';
 import { IoSystem } from '../io/io-system.ts';
 import type { IoObserver } from '../io/io-tracker.ts';
 import { HV_WINDOW_BASE } from '../io/layout.ts';
 import { RoundRobinScheduler } from '../sched/round-robin.ts';
 import { loadCostFile } from '../time/cost-file.ts';
-import { type CostTable, defaultCosts } from '../time/cost-model.ts';
+import { type CostTable, defaultCosts, vcpuSwitchCycles } from '../time/cost-model.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { archFor } from './architectures.ts';
 
@@ -53,6 +53,7 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
   const board = BOARDS[config.board]!;
   const arch = archFor(board);
   const costs = options.costs ?? (config.costs ? loadCostFile(config.costs) : defaultCosts());
+  checkSlice(config, costs);
   const recorder = new TraceRecorder(options.trace ?? false);
   const switches: { io?: IoSystem } = {};
   const hypervisor = new Hypervisor<Vm>(new RoundRobinScheduler<Vm>(config['slice-cycles']), {
@@ -106,6 +107,23 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
     vms.forEach((vm) => vm.close());
   };
   return { config, hypervisor, vms, io, recorder, costs, coreCount, close };
+}
+
+/** Guest cycles a slice must leave after the vCPU switch that starts it. */
+const MIN_GUEST_CYCLES_PER_SLICE = 100;
+
+/**
+ * A slice starts with the vCPU switch: a slice no longer than the switch would let no guest
+ * instruction run, ever (and the run would never end).
+ */
+function checkSlice(config: SystemConfig, costs: CostTable): void {
+  const slice = config['slice-cycles'];
+  const switchCost = vcpuSwitchCycles(costs);
+  const least = switchCost + MIN_GUEST_CYCLES_PER_SLICE;
+  if (slice >= least) return;
+  throw new ConfigError(
+    `${config.source}: slice-cycles: ${slice} leaves the guest ${Math.max(0, slice - switchCost)} cycles per slice after a vCPU switch of ${switchCost} cycles (with this cost table); use at least ${least}`,
+  );
 }
 
 type GuestEntry = SystemConfig['guests'][number];

@@ -5,6 +5,7 @@
  * a read what the cache says it cost (a hit is a copy, a miss goes to the device).
  */
 import type { BlockController } from '../../devices/block-controller.ts';
+import { runAll } from '../cleanup.ts';
 import type { BlockImage } from '../storage/block-image.ts';
 import { BlockCache, type WriteMode } from '../storage/cache/block-cache.ts';
 import { CachedDisk } from '../storage/cache/cached-disk.ts';
@@ -50,8 +51,8 @@ export class DiskCache {
     if (cache) controller.readCost = () => cache.stats.lastReadCycles;
   }
 
+  /** Writes back and closes every disk, then the cache; a failing disk does not keep the others open. */
   close(): void {
-    for (const disk of this.disks) disk.close();
-    this.cache?.close();
+    runAll([...this.disks.map((disk) => () => disk.close()), () => this.cache?.close()]);
   }
 }

@@ -6,6 +6,7 @@
 import type { ArchOps } from '../arch/cpu.ts';
 import type { Vm } from '../core/vm.ts';
 import type { DiskTimingConfig, SystemConfig } from '../core/system-config.ts';
+import { runAll } from '../cleanup.ts';
 import { ConfigError, InternalError, UsageError } from '../errors.ts';
 import type { GuestIoReport } from '../trace/stats-file.ts';
 import type { BlockImage } from '../storage/block-image.ts';
@@ -63,20 +64,26 @@ export class IoSystem {
   constructor(private readonly o: IoSystemOptions) {
     this.checkDriverLimits();
     const disks = openDisks(o.config);
-    const timing = diskTiming(o.config.io?.['disk-timing'] ?? 'sd-spi');
     const images = disks.filter((d): d is BlockImage => d !== undefined);
+    const timing = diskTiming(o.config.io?.['disk-timing'] ?? 'sd-spi');
     this.diskCache = new DiskCache(cacheOptions(o.config, timing));
-    this.platform = new IoPlatform({
-      disks: this.diskCache.wrap(images),
-      timing,
-      cores: o.cores,
-      guests: o.guests.length,
-      console: (channel, byte) => o.guests[channel]?.console.write(byte),
-    });
-    this.diskCache.attach(this.platform.blockController);
-    this.diskTrace = o.diskTrace === undefined ? undefined : this.recordDisks(o.diskTrace, disks);
-    this.driver = o.driverVm && new DriverVm(o.driverVm, this.platform, o.costs, o.cores);
-    this.split = this.driver && new SplitHypercalls(this.driver);
+    const wrapped = this.diskCache.wrap(images);
+    try {
+      this.platform = new IoPlatform({ disks: wrapped, timing, cores: o.cores, guests: o.guests.length, console: (channel, byte) => o.guests[channel]?.console.write(byte) });
+      this.diskCache.attach(this.platform.blockController);
+      this.diskTrace = o.diskTrace === undefined ? undefined : this.recordDisks(o.diskTrace, disks);
+      this.driver = o.driverVm && new DriverVm(o.driverVm, this.platform, o.costs, o.cores);
+      this.split = this.driver && new SplitHypercalls(this.driver);
+      this.wireGuests(disks);
+    } catch (error) {
+      // Nothing half-built keeps a disk open: the cache closes (and flushes) every disk.
+      runAll([() => this.diskCache.close(), () => this.diskTrace?.close()]);
+      throw error;
+    }
+  }
+
+  private wireGuests(disks: ReadonlyArray<BlockImage | undefined>): void {
+    const o = this.o;
     let unit = 0;
     let splitFrontend = 0;
     o.config.guests.forEach((g, index) => {
@@ -119,10 +126,12 @@ export class IoSystem {
     return g && { path: g.path.name, ...g.tracker.totals };
   }
 
+  /**
+   * Releases everything, disks first (their data and metadata matter most), then the paths'
+   * engines and the disk trace; a failing step does not stop the others.
+   */
   close(): void {
-    for (const g of this.guests) g.path.close();
-    this.diskTrace?.close();
-    this.diskCache.close();
+    runAll([() => this.diskCache.close(), ...this.guests.map((g) => () => g.path.close()), () => this.diskTrace?.close()]);
   }
 
   private recordDisks(file: string, disks: ReadonlyArray<BlockImage | undefined>): DiskTraceRecorder {

@@ -9,6 +9,7 @@ import { Hypervisor } from '../core/hypervisor.ts';
 import { type GuestImage, readImage } from '../core/image.ts';
 import type { SystemConfig } from '../core/system-config.ts';
 import { Vm, type VmServices } from '../core/vm.ts';
+import { runAll } from '../cleanup.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import { DRIVER_WINDOW_REGION } from '../io/driver-vm.ts';
 import { IoSystem } from '../io/io-system.ts';
@@ -98,14 +99,11 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
       switches.io = io;
     }
   } catch (error) {
-    for (const vm of vms) vm.close();
-    io?.close();
+    runAll([() => io?.close(), ...vms.map((vm) => () => vm.close())]);
     throw error;
   }
-  const close = () => {
-    io?.close();
-    vms.forEach((vm) => vm.close());
-  };
+  // Disks first: their data matters most; a failing step does not keep the others from closing.
+  const close = () => runAll([() => io?.close(), ...vms.map((vm) => () => vm.close())]);
   return { config, hypervisor, vms, io, recorder, costs, coreCount, close };
 }
 

@@ -14,6 +14,7 @@ const LAYERS: Record<string, number> = {
   'hv/unicorn': 0,
   'hv/errors.ts': 0,
   'hv/format.ts': 0,
+  'hv/cleanup.ts': 0,
   'hv/arch': 1,
   'hv/trap': 1,
   devices: 1,

@@ -34,8 +34,8 @@
  * RIS clear); otherwise RIS and VALUE are computed on access.
  */
 import type { ScheduledEvent } from '../hv/time/event-queue.ts';
-import { DownCounter, sizeMask } from './cmsdk-apb-timer.ts';
-import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister } from './device.ts';
+import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister, sizeMask } from './device.ts';
+import { DownCounter } from './down-counter.ts';
 
 const CTRL_ONESHOT = 1 << 0;
 const CTRL_SIZE32 = 1 << 1;

@@ -27,8 +27,8 @@
  * set); otherwise VALUE and RIS are computed on access.
  */
 import type { ScheduledEvent } from '../hv/time/event-queue.ts';
-import { DownCounter, sizeMask } from './cmsdk-apb-timer.ts';
-import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister } from './device.ts';
+import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister, sizeMask } from './device.ts';
+import { DownCounter } from './down-counter.ts';
 
 const CONTROL_INTEN = 1 << 0;
 const CONTROL_RESEN = 1 << 1;

@@ -19,9 +19,14 @@ export interface DeviceContext {
   unimplemented(device: string, offset: number, size: number, write: boolean): void;
 }
 
-/** Combines several interrupt outputs into one line (QEMU's TYPE_OR_IRQ). */
+/**
+ * Combines several interrupt outputs into one line (QEMU's TYPE_OR_IRQ). The output follows the
+ * OR of the inputs and is driven only when that OR changes: on a level line a repeated level
+ * means nothing, and an edge-triggered target (the NMI) must see each rising edge once.
+ */
 export class OrGate {
   private readonly levels: boolean[];
+  private level = false;
 
   constructor(
     inputs: number,
@@ -33,7 +38,10 @@ export class OrGate {
   input(index: number): IrqLine {
     return (high) => {
       this.levels[index] = high;
-      this.output(this.levels.some(Boolean));
+      const level = this.levels.some(Boolean);
+      if (level === this.level) return;
+      this.level = level;
+      this.output(level);
     };
   }
 }
@@ -42,4 +50,9 @@ export class OrGate {
 export function readIdRegister(ids: readonly number[], offset: number): number | undefined {
   if (offset < 0xfd0 || offset > 0xfff) return undefined;
   return ids[(offset - 0xfd0) >> 2];
+}
+
+/** The value of a `size`-byte access: QEMU truncates what a handler returns to the access size. */
+export function sizeMask(value: number, size: number): number {
+  return size >= 4 ? value >>> 0 : value & ((1 << (size * 8)) - 1);
 }

@@ -20,8 +20,7 @@
  * QEMU's own arithmetic on a nanosecond time base (virtual cycles converted to ns), so that
  * rounding matches QEMU's: whole prescale ticks are consumed and the remainder carried over.
  */
-import { sizeMask } from './cmsdk-apb-timer.ts';
-import type { DeviceContext, MmioDevice } from './device.ts';
+import { type DeviceContext, type MmioDevice, sizeMask } from './device.ts';
 
 const NS_PER_SECOND = 1_000_000_000n;
 const U32 = 0xffffffffn;

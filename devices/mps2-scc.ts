@@ -30,8 +30,7 @@
  * extracts as 8 bits and compares with 0x524/0x547, so never: they are bad offsets on every board
  * (and CFG3 always reads 0). Reproduced as is.
  */
-import { sizeMask } from './cmsdk-apb-timer.ts';
-import type { DeviceContext, MmioDevice } from './device.ts';
+import { type DeviceContext, type MmioDevice, sizeMask } from './device.ts';
 
 const CFGCTRL_RESET = 0x00100000;
 const CFGCTRL_RESERVED = (0xff << 12) | (0xf << 26);

@@ -37,6 +37,15 @@ import type { ScheduledEvent } from '../hv/time/event-queue.ts';
 import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister, sizeMask } from './device.ts';
 import { DownCounter } from './down-counter.ts';
 
+/** Offsets of a timer module's registers (DDI 0479 table 4-11: TIMER1LOAD, ..., TIMER1BGLOAD). */
+export const DUALTIMER_MODULE_REG = { LOAD: 0x00, VALUE: 0x04, CONTROL: 0x08, INTCLR: 0x0c, RIS: 0x10, MIS: 0x14, BGLOAD: 0x18 } as const;
+/** Timer 2's registers follow timer 1's at this distance (TIMER2LOAD = 0x20 + LOAD, ...). */
+export const DUALTIMER_TIMER2 = 0x20;
+/** The registers the two modules share. */
+export const DUALTIMER_REG = { TIMERITCR: 0xf00, TIMERITOP: 0xf04 } as const;
+
+const REG = DUALTIMER_MODULE_REG;
+
 const CTRL_ONESHOT = 1 << 0;
 const CTRL_SIZE32 = 1 << 1;
 const CTRL_PRESCALE = 3 << 2;
@@ -104,17 +113,17 @@ class TimerModule {
   read(reg: number, now: number): number | undefined {
     const size32 = (this.control & CTRL_SIZE32) !== 0;
     switch (reg) {
-      case 0x00:
-      case 0x18:
+      case REG.LOAD:
+      case REG.BGLOAD:
         if (!(this.control & CTRL_PERIODIC)) return this.load;
         return size32 ? this.counter.limit : withLow16(this.load, this.counter.limit);
-      case 0x04:
+      case REG.VALUE:
         return size32 ? this.counter.value(now) : withLow16(this.highValue, this.counter.value(now));
-      case 0x08:
+      case REG.CONTROL:
         return this.control;
-      case 0x10:
+      case REG.RIS:
         return this.ris ? 1 : 0;
-      case 0x14:
+      case REG.MIS:
         return this.masked ? 1 : 0;
       default:
         return undefined;
@@ -123,11 +132,22 @@ class TimerModule {
 
   /** Returns false for an offset that is not a writable register. */
   write(reg: number, value: number, now: number): boolean {
-    if (reg === 0x00) this.writeLoad(value, now);
-    else if (reg === 0x08) this.writeControl(value, now);
-    else if (reg === 0x0c) this.ris = false;
-    else if (reg === 0x18) this.writeBackgroundLoad(value, now);
-    return reg === 0x00 || reg === 0x08 || reg === 0x0c || reg === 0x18;
+    switch (reg) {
+      case REG.LOAD:
+        this.writeLoad(value, now);
+        return true;
+      case REG.CONTROL:
+        this.writeControl(value, now);
+        return true;
+      case REG.INTCLR:
+        this.ris = false;
+        return true;
+      case REG.BGLOAD:
+        this.writeBackgroundLoad(value, now);
+        return true;
+      default:
+        return false;
+    }
   }
 
   private width(value: number): number {
@@ -246,9 +266,8 @@ export class CmsdkApbDualTimer implements MmioDevice {
   read(offset: number, size: number): number {
     const now = this.ctx.time.now();
     if (this.sync(now)) this.afterChange();
-    const timer = offset < 0xf00 ? this.timers[offset >> 5] : undefined;
-    let value = timer?.read(offset & 0x1f, now);
-    if (offset === 0xf00) value = this.itcr;
+    let value = this.moduleAt(offset)?.read(offset % DUALTIMER_TIMER2, now);
+    if (offset === DUALTIMER_REG.TIMERITCR) value = this.itcr;
     value ??= readIdRegister(IDS, offset);
     if (value === undefined) {
       this.ctx.unimplemented(this.name, offset, size, false);
@@ -261,12 +280,16 @@ export class CmsdkApbDualTimer implements MmioDevice {
     const now = this.ctx.time.now();
     this.sync(now);
     value = sizeMask(value, size);
-    const timer = offset < 0xf00 ? this.timers[offset >> 5] : undefined;
-    const handled = timer?.write(offset & 0x1f, value, now) ?? false;
-    if (offset === 0xf00) this.itcr = value & 1;
-    else if (offset === 0xf04) this.itop = value & 3;
+    const handled = this.moduleAt(offset)?.write(offset % DUALTIMER_TIMER2, value, now) ?? false;
+    if (offset === DUALTIMER_REG.TIMERITCR) this.itcr = value & 1;
+    else if (offset === DUALTIMER_REG.TIMERITOP) this.itop = value & 3;
     else if (!handled) this.ctx.unimplemented(this.name, offset, size, true);
     this.afterChange();
+  }
+
+  /** The module whose registers are at `offset` (timer 1 below 0x20, timer 2 below 0x40). */
+  private moduleAt(offset: number): TimerModule | undefined {
+    return offset < DUALTIMER_REG.TIMERITCR ? this.timers[Math.floor(offset / DUALTIMER_TIMER2)] : undefined;
   }
 
   private sync(now: number): boolean {

@@ -22,8 +22,12 @@
  * least 10 µs (a host-speed throttle, not device behaviour).
  */
 import type { ScheduledEvent } from '../hv/time/event-queue.ts';
-import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister, sizeMask } from './device.ts';
+import { type DeviceContext, type IrqLine, type MmioDevice, sizeMask } from './device.ts';
 import { DownCounter } from './down-counter.ts';
+import { RegisterMap } from './regmap.ts';
+
+/** Register offsets (DDI 0479 table 4-8); INTCLEAR is the write side of INTSTATUS. */
+export const TIMER_REG = { CTRL: 0x000, VALUE: 0x004, RELOAD: 0x008, INTSTATUS: 0x00c } as const;
 
 const CTRL_EN = 1 << 0;
 const CTRL_EXTIN = (1 << 1) | (1 << 2);
@@ -38,8 +42,9 @@ export interface CmsdkApbTimerOptions {
 export class CmsdkApbTimer implements MmioDevice {
   readonly model = 'cmsdk-apb-timer';
   readonly size = 0x1000;
-  private ctrl = 0;
-  private intstatus = 0;
+  private readonly regs: RegisterMap<keyof typeof TIMER_REG>;
+  /** CTRL and INTSTATUS as stored (VALUE and RELOAD live in the counter). */
+  private readonly reg: RegisterMap<keyof typeof TIMER_REG>['values'];
   private readonly counter: DownCounter;
   private expiry: ScheduledEvent | undefined;
 
@@ -49,6 +54,14 @@ export class CmsdkApbTimer implements MmioDevice {
     private readonly irq: IrqLine,
     options: CmsdkApbTimerOptions = {},
   ) {
+    const now = () => ctx.time.now();
+    this.regs = new RegisterMap(name, ctx, [
+      { offset: TIMER_REG.CTRL, name: 'CTRL', reset: 0, writable: 0xf, write: (v, size) => this.ctrlWritten(v, size, now()) },
+      { offset: TIMER_REG.VALUE, name: 'VALUE', read: () => this.counter.value(now()), write: (v) => this.writeValue(v, now()) },
+      { offset: TIMER_REG.RELOAD, name: 'RELOAD', read: () => this.counter.limit, write: (v) => this.writeReload(v, now()) },
+      { offset: TIMER_REG.INTSTATUS, name: 'INTSTATUS', reset: 0, w1c: 1, write: () => this.irq(this.reg.INTSTATUS !== 0) },
+    ], IDS);
+    this.reg = this.regs.values;
     this.counter = new DownCounter(ctx.time, options.pclkHz ?? ctx.time.hz);
     this.counter.clear(0, ctx.time.now());
   }
@@ -56,92 +69,55 @@ export class CmsdkApbTimer implements MmioDevice {
   reset(): void {
     this.ctx.time.cancel(this.expiry);
     this.expiry = undefined;
-    this.ctrl = 0;
-    this.intstatus = 0;
+    this.regs.reset();
     this.counter.clear(0, this.ctx.time.now());
     this.irq(false);
   }
 
   read(offset: number, size: number): number {
-    const now = this.ctx.time.now();
-    if (this.sync(now)) this.reschedule();
-    return sizeMask(this.readRegister(offset, size, now), size);
+    if (this.sync(this.ctx.time.now())) this.reschedule();
+    return sizeMask(this.regs.read(offset, size), size);
   }
 
   write(offset: number, size: number, value: number): void {
-    const now = this.ctx.time.now();
-    this.sync(now);
-    value >>>= 0;
-    switch (offset) {
-      case 0x000:
-        this.writeCtrl(value, size, now);
-        break;
-      case 0x004:
-        this.writeValue(value, now);
-        break;
-      case 0x008:
-        this.writeReload(value, now);
-        break;
-      case 0x00c:
-        this.intstatus &= ~(value & 1);
-        this.irq(this.intstatus !== 0);
-        break;
-      default:
-        this.ctx.unimplemented(this.name, offset, size, true);
-    }
+    this.sync(this.ctx.time.now());
+    this.regs.write(offset, size, value >>> 0);
     this.reschedule();
   }
 
-  private readRegister(offset: number, size: number, now: number): number {
-    switch (offset) {
-      case 0x000:
-        return this.ctrl;
-      case 0x004:
-        return this.counter.value(now);
-      case 0x008:
-        return this.counter.limit;
-      case 0x00c:
-        return this.intstatus;
-    }
-    const id = readIdRegister(IDS, offset);
-    if (id !== undefined) return id;
-    this.ctx.unimplemented(this.name, offset, size, false);
-    return 0;
-  }
-
-  private writeCtrl(value: number, size: number, now: number): void {
+  /** CTRL was written: EN starts or stops the count. */
+  private ctrlWritten(value: number, size: number, now: number): void {
     // The external clock and enable inputs (EXTIN) are not modelled: traced, stored, ignored.
-    if (value & CTRL_EXTIN) this.ctx.unimplemented(this.name, 0x000, size, true);
-    this.ctrl = value & 0xf;
-    if (this.ctrl & CTRL_EN) this.counter.run(this.counter.limit === 0, now);
+    if (value & CTRL_EXTIN) this.ctx.unimplemented(this.name, TIMER_REG.CTRL, size, true);
+    if (this.reg.CTRL & CTRL_EN) this.counter.run(this.counter.limit === 0, now);
     else this.counter.stop(now);
   }
 
   private writeValue(value: number, now: number): void {
     if (value === 0 && this.counter.limit === 0) this.counter.stop(now);
     this.counter.setCount(value, now);
-    if (value !== 0 && this.ctrl & CTRL_EN) this.counter.run(this.counter.limit === 0, now);
+    if (value !== 0 && this.reg.CTRL & CTRL_EN) this.counter.run(this.counter.limit === 0, now);
   }
 
   private writeReload(value: number, now: number): void {
     if (value === 0) this.counter.stop(now);
     this.counter.setLimit(value, true, now);
     // Restarts a one-shot count that had expired, now periodic.
-    if (value !== 0 && this.ctrl & CTRL_EN) this.counter.run(false, now);
+    if (value !== 0 && this.reg.CTRL & CTRL_EN) this.counter.run(false, now);
   }
 
   /** Applies the expiries up to `now`; true if INTSTATUS was set. */
   private sync(now: number): boolean {
     const expiries = this.counter.advance(now);
-    if (expiries === 0 || !(this.ctrl & CTRL_IRQEN) || this.intstatus) return false;
-    this.intstatus = 1;
+    if (expiries === 0 || !(this.reg.CTRL & CTRL_IRQEN) || this.reg.INTSTATUS) return false;
+    this.reg.INTSTATUS = 1;
     this.irq(true);
     return true;
   }
 
   /** Schedules the next expiry only while it can raise the interrupt. */
   private reschedule(): void {
-    const at = this.ctrl & CTRL_IRQEN && !this.intstatus ? this.counter.expiryTime() : undefined;
+    const at = this.reg.CTRL & CTRL_IRQEN && !this.reg.INTSTATUS ? this.counter.expiryTime() : undefined;
     if (this.expiry?.at === at && at !== undefined) return;
     this.ctx.time.cancel(this.expiry);
     this.expiry = undefined;

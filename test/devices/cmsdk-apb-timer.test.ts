@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CmsdkApbTimer } from '../../devices/cmsdk-apb-timer.ts';
+import { CmsdkApbTimer, TIMER_REG } from '../../devices/cmsdk-apb-timer.ts';
 import { IrqProbe, fakeContext } from '../helpers/fake-time.ts';
 
-const CTRL = 0x0;
-const VALUE = 0x4;
-const RELOAD = 0x8;
-const INTSTATUS = 0xc;
+const { CTRL, VALUE, RELOAD, INTSTATUS } = TIMER_REG;
 const EN = 1;
 const IRQEN = 8;
 
@@ -34,6 +31,7 @@ function expiryTimes(t: ReturnType<typeof setup>, n: number): number[] {
 
 describe('CmsdkApbTimer', () => {
   it('has the reset values and QEMU identification registers', () => {
+    expect(TIMER_REG).toEqual({ CTRL: 0x000, VALUE: 0x004, RELOAD: 0x008, INTSTATUS: 0x00c });
     const { r, timer } = setup();
     expect(timer.model).toBe('cmsdk-apb-timer');
     expect(timer.size).toBe(0x1000);

@@ -37,7 +37,7 @@ import type { ScheduledEvent } from '../hv/time/event-queue.ts';
 import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister, sizeMask } from './device.ts';
 import { DownCounter } from './down-counter.ts';
 
-/** Offsets of a timer module's registers (DDI 0479 table 4-11: TIMER1LOAD, ..., TIMER1BGLOAD). */
+/** Offsets of a timer module's registers (DDI 0479 section 4.5: TIMER1LOAD, ..., TIMER1BGLOAD). */
 export const DUALTIMER_MODULE_REG = { LOAD: 0x00, VALUE: 0x04, CONTROL: 0x08, INTCLR: 0x0c, RIS: 0x10, MIS: 0x14, BGLOAD: 0x18 } as const;
 /** Timer 2's registers follow timer 1's at this distance (TIMER2LOAD = 0x20 + LOAD, ...). */
 export const DUALTIMER_TIMER2 = 0x20;

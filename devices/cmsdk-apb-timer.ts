@@ -26,7 +26,7 @@ import { type DeviceContext, type IrqLine, type MmioDevice, sizeMask } from './d
 import { DownCounter } from './down-counter.ts';
 import { RegisterMap } from './regmap.ts';
 
-/** Register offsets (DDI 0479 table 4-8); INTCLEAR is the write side of INTSTATUS. */
+/** Register offsets (DDI 0479 section 4.4); INTCLEAR is the write side of INTSTATUS. */
 export const TIMER_REG = { CTRL: 0x000, VALUE: 0x004, RELOAD: 0x008, INTSTATUS: 0x00c } as const;
 
 const CTRL_EN = 1 << 0;

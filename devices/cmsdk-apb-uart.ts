@@ -20,7 +20,7 @@
 import { type DeviceContext, type IrqLine, type MmioDevice, UNCONNECTED } from './device.ts';
 import { RegisterMap } from './regmap.ts';
 
-/** Register offsets (DDI 0479 table 4-4). */
+/** Register offsets (DDI 0479 section 4.3). */
 export const UART_REG = { DATA: 0x000, STATE: 0x004, CTRL: 0x008, INTSTATUS: 0x00c, BAUDDIV: 0x010 } as const;
 
 const STATE_TXFULL = 1 << 0;

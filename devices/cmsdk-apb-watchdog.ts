@@ -31,7 +31,7 @@ import { type DeviceContext, type IrqLine, type MmioDevice, sizeMask } from './d
 import { DownCounter } from './down-counter.ts';
 import { RegisterMap } from './regmap.ts';
 
-/** Register offsets (DDI 0479 table 4-13; SP805 names without the WDOG prefix). */
+/** Register offsets (DDI 0479 section 4.6; the SP805 names without their WDOG prefix). */
 export const WDOG_REG = {
   LOAD: 0x000,
   VALUE: 0x004,

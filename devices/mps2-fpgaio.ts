@@ -23,7 +23,7 @@
 import { type DeviceContext, type MmioDevice, sizeMask } from './device.ts';
 import { RegisterMap } from './regmap.ts';
 
-/** Register offsets (AN386 section 4.6; QEMU's names). DBGCTRL and SWITCH are bad offsets on mps2. */
+/** Register offsets (AN385/AN386, with QEMU's names). DBGCTRL and SWITCH are bad offsets on mps2. */
 export const FPGAIO_REG = {
   LED0: 0x00,
   DBGCTRL: 0x04,

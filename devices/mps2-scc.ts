@@ -33,7 +33,7 @@
 import { type DeviceContext, type MmioDevice, sizeMask } from './device.ts';
 import { RegisterMap } from './regmap.ts';
 
-/** Register offsets (AN386 section 4.5; QEMU's names). CFG2, CFG5 and CFG6 are bad offsets here. */
+/** Register offsets (AN385/AN386, with QEMU's names). CFG2, CFG5 and CFG6 are bad offsets here. */
 export const SCC_REG = {
   CFG0: 0x000,
   CFG1: 0x004,

@@ -33,9 +33,9 @@
  * Expiries are events on the virtual clock only while they can change an output (INTEN set,
  * RIS clear); otherwise RIS and VALUE are computed on access.
  */
-import type { ScheduledEvent } from '../hv/time/event-queue.ts';
 import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister, sizeMask } from './device.ts';
 import { DownCounter } from './down-counter.ts';
+import { ExpiryEvent } from './expiry-event.ts';
 
 /** Offsets of a timer module's registers (DDI 0479 section 4.5: TIMER1LOAD, ..., TIMER1BGLOAD). */
 export const DUALTIMER_MODULE_REG = { LOAD: 0x00, VALUE: 0x04, CONTROL: 0x08, INTCLR: 0x0c, RIS: 0x10, MIS: 0x14, BGLOAD: 0x18 } as const;
@@ -74,7 +74,6 @@ class TimerModule {
   private highValue = 0xffffffff;
   ris = false;
   readonly counter: DownCounter;
-  event: ScheduledEvent | undefined;
 
   constructor(
     private readonly ctx: DeviceContext,
@@ -239,6 +238,8 @@ export class CmsdkApbDualTimer implements MmioDevice {
   readonly model = 'cmsdk-apb-dualtimer';
   readonly size = 0x1000;
   private readonly timers: readonly [TimerModule, TimerModule];
+  /** Each module's next expiry, while it can raise that module's interrupt. */
+  private readonly expiries: readonly ExpiryEvent[];
   private itcr = 0;
   private itop = 0;
 
@@ -250,14 +251,17 @@ export class CmsdkApbDualTimer implements MmioDevice {
   ) {
     const hz = options.clockHz ?? ctx.time.hz;
     this.timers = [new TimerModule(ctx, hz), new TimerModule(ctx, hz)];
+    this.expiries = this.timers.map((t, i) => new ExpiryEvent(ctx.time, `${name} timer${i + 1} expiry`, (when) => {
+      if (t.sync(when)) this.update();
+      this.reschedule(i);
+    }));
   }
 
   reset(): void {
-    for (const t of this.timers) {
-      this.ctx.time.cancel(t.event);
-      t.event = undefined;
+    this.timers.forEach((t, i) => {
+      this.expiries[i]!.cancel();
       t.reset();
-    }
+    });
     this.itcr = 0;
     this.itop = 0;
     this.update();
@@ -297,7 +301,7 @@ export class CmsdkApbDualTimer implements MmioDevice {
   }
 
   private afterChange(): void {
-    this.timers.forEach((t, i) => this.reschedule(t, i + 1));
+    this.timers.forEach((_, i) => this.reschedule(i));
     this.update();
   }
 
@@ -310,16 +314,7 @@ export class CmsdkApbDualTimer implements MmioDevice {
     this.irqs.combined(t1 || t2);
   }
 
-  private reschedule(t: TimerModule, index: number): void {
-    const at = t.nextEvent();
-    if (t.event?.at === at && at !== undefined) return;
-    this.ctx.time.cancel(t.event);
-    t.event = undefined;
-    if (at === undefined) return;
-    t.event = this.ctx.time.schedule(at, `${this.name} timer${index} expiry`, (when) => {
-      t.event = undefined;
-      if (t.sync(when)) this.update();
-      this.reschedule(t, index);
-    });
+  private reschedule(index: number): void {
+    this.expiries[index]!.at(this.timers[index]!.nextEvent());
   }
 }

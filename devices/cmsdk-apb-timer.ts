@@ -21,9 +21,9 @@
  * each tick edge (hvlab's at the edge), and without -icount QEMU stretches periodic timers to at
  * least 10 µs (a host-speed throttle, not device behaviour).
  */
-import type { ScheduledEvent } from '../hv/time/event-queue.ts';
 import { type DeviceContext, type IrqLine, type MmioDevice, sizeMask } from './device.ts';
 import { DownCounter } from './down-counter.ts';
+import { ExpiryEvent } from './expiry-event.ts';
 import { RegisterMap } from './regmap.ts';
 
 /** Register offsets (DDI 0479 section 4.4); INTCLEAR is the write side of INTSTATUS. */
@@ -46,7 +46,7 @@ export class CmsdkApbTimer implements MmioDevice {
   /** CTRL and INTSTATUS as stored (VALUE and RELOAD live in the counter). */
   private readonly reg: RegisterMap<keyof typeof TIMER_REG>['values'];
   private readonly counter: DownCounter;
-  private expiry: ScheduledEvent | undefined;
+  private readonly expiry: ExpiryEvent;
 
   constructor(
     readonly name: string,
@@ -64,11 +64,14 @@ export class CmsdkApbTimer implements MmioDevice {
     this.reg = this.regs.values;
     this.counter = new DownCounter(ctx.time, options.pclkHz ?? ctx.time.hz);
     this.counter.clear(0, ctx.time.now());
+    this.expiry = new ExpiryEvent(ctx.time, `${name} expiry`, (when) => {
+      this.sync(when);
+      this.reschedule();
+    });
   }
 
   reset(): void {
-    this.ctx.time.cancel(this.expiry);
-    this.expiry = undefined;
+    this.expiry.cancel();
     this.regs.reset();
     this.counter.clear(0, this.ctx.time.now());
     this.irq(false);
@@ -117,15 +120,6 @@ export class CmsdkApbTimer implements MmioDevice {
 
   /** Schedules the next expiry only while it can raise the interrupt. */
   private reschedule(): void {
-    const at = this.reg.CTRL & CTRL_IRQEN && !this.reg.INTSTATUS ? this.counter.expiryTime() : undefined;
-    if (this.expiry?.at === at && at !== undefined) return;
-    this.ctx.time.cancel(this.expiry);
-    this.expiry = undefined;
-    if (at === undefined) return;
-    this.expiry = this.ctx.time.schedule(at, `${this.name} expiry`, (when) => {
-      this.expiry = undefined;
-      this.sync(when);
-      this.reschedule();
-    });
+    this.expiry.at(this.reg.CTRL & CTRL_IRQEN && !this.reg.INTSTATUS ? this.counter.expiryTime() : undefined);
   }
 }

@@ -26,9 +26,9 @@
  * on the virtual clock only when it can raise the NMI (INTEN set, RIS clear) or a reset (RESEN
  * set); otherwise VALUE and RIS are computed on access.
  */
-import type { ScheduledEvent } from '../hv/time/event-queue.ts';
 import { type DeviceContext, type IrqLine, type MmioDevice, sizeMask } from './device.ts';
 import { DownCounter } from './down-counter.ts';
+import { ExpiryEvent } from './expiry-event.ts';
 import { RegisterMap } from './regmap.ts';
 
 /** Register offsets (DDI 0479 section 4.6; the SP805 names without their WDOG prefix). */
@@ -63,7 +63,7 @@ export class CmsdkApbWatchdog implements MmioDevice {
   private locked = false;
   private itop = 0;
   private readonly counter: DownCounter;
-  private expiry: ScheduledEvent | undefined;
+  private readonly expiry: ExpiryEvent;
 
   constructor(
     readonly name: string,
@@ -87,12 +87,15 @@ export class CmsdkApbWatchdog implements MmioDevice {
     ], IDS);
     this.reg = this.regs.values;
     this.counter = new DownCounter(ctx.time, ctx.time.hz);
+    this.expiry = new ExpiryEvent(ctx.time, `${name} expiry`, (when) => {
+      if (this.sync(when)) this.afterChange();
+      else this.reschedule();
+    });
     this.restart();
   }
 
   reset(): void {
-    this.ctx.time.cancel(this.expiry);
-    this.expiry = undefined;
+    this.expiry.cancel();
     this.restart();
     this.irq(false);
   }
@@ -180,15 +183,6 @@ export class CmsdkApbWatchdog implements MmioDevice {
   }
 
   private reschedule(): void {
-    const at = this.nextEvent();
-    if (this.expiry?.at === at && at !== undefined) return;
-    this.ctx.time.cancel(this.expiry);
-    this.expiry = undefined;
-    if (at === undefined) return;
-    this.expiry = this.ctx.time.schedule(at, `${this.name} expiry`, (when) => {
-      this.expiry = undefined;
-      if (this.sync(when)) this.afterChange();
-      else this.reschedule();
-    });
+    this.expiry.at(this.nextEvent());
   }
 }

@@ -46,10 +46,13 @@ export class OrGate {
   }
 }
 
+/** The CMSDK peripherals' PID4-PID7, PID0-PID3 and CID0-CID3 registers, one byte per word. */
+export const CMSDK_ID_REGS = { PID4: 0xfd0, CID3: 0xffc } as const;
+
 /** PID/CID identification registers at 0xFD0-0xFFC, as CMSDK peripherals have them. */
 export function readIdRegister(ids: readonly number[], offset: number): number | undefined {
-  if (offset < 0xfd0 || offset > 0xfff) return undefined;
-  return ids[(offset - 0xfd0) >> 2];
+  if (offset < CMSDK_ID_REGS.PID4 || offset >= CMSDK_ID_REGS.CID3 + 4) return undefined;
+  return ids[(offset - CMSDK_ID_REGS.PID4) >> 2];
 }
 
 /** The value of a `size`-byte access: QEMU truncates what a handler returns to the access size. */

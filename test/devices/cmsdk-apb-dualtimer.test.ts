@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CmsdkApbDualTimer, DUALTIMER_MODULE_REG, DUALTIMER_REG, DUALTIMER_TIMER2 as T2 } from '../../devices/cmsdk-apb-dualtimer.ts';
+import { CMSDK_ID_REGS } from '../../devices/device.ts';
 import { IrqProbe, fakeContext } from '../helpers/fake-time.ts';
 
 const { LOAD, VALUE, CONTROL, INTCLR, RIS, MIS, BGLOAD } = DUALTIMER_MODULE_REG;
@@ -55,7 +56,7 @@ describe('CmsdkApbDualTimer', () => {
     }
     expect(r(TIMERITCR)).toBe(0);
     const ids = [];
-    for (let off = 0xfd0; off <= 0xffc; off += 4) ids.push(r(off));
+    for (let off = CMSDK_ID_REGS.PID4; off <= CMSDK_ID_REGS.CID3; off += 4) ids.push(r(off));
     expect(ids).toEqual([0x04, 0x00, 0x00, 0x00, 0x23, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CmsdkApbTimer, TIMER_REG } from '../../devices/cmsdk-apb-timer.ts';
+import { CMSDK_ID_REGS } from '../../devices/device.ts';
 import { IrqProbe, fakeContext } from '../helpers/fake-time.ts';
 
 const { CTRL, VALUE, RELOAD, INTSTATUS } = TIMER_REG;
@@ -37,7 +38,7 @@ describe('CmsdkApbTimer', () => {
     expect(timer.size).toBe(0x1000);
     expect([r(CTRL), r(VALUE), r(RELOAD), r(INTSTATUS)]).toEqual([0, 0, 0, 0]);
     const ids = [];
-    for (let off = 0xfd0; off <= 0xffc; off += 4) ids.push(r(off));
+    for (let off = CMSDK_ID_REGS.PID4; off <= CMSDK_ID_REGS.CID3; off += 4) ids.push(r(off));
     expect(ids).toEqual([0x04, 0x00, 0x00, 0x00, 0x22, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
   });
 

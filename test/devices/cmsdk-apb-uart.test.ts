@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CmsdkApbUart, UART_REG } from '../../devices/cmsdk-apb-uart.ts';
+import { CMSDK_ID_REGS } from '../../devices/device.ts';
 import { IrqProbe, fakeContext } from '../helpers/fake-time.ts';
 
 const { DATA, STATE, CTRL, INTSTATUS, BAUDDIV } = UART_REG;
@@ -31,7 +32,7 @@ describe('CmsdkApbUart', () => {
     expect([uart.model, uart.size]).toEqual(['cmsdk-apb-uart', 0x1000]);
     expect([DATA, STATE, CTRL, INTSTATUS, BAUDDIV].map(r)).toEqual([0, 0, 0, 0, 0]);
     const ids = [];
-    for (let off = 0xfd0; off <= 0xffc; off += 4) ids.push(r(off));
+    for (let off = CMSDK_ID_REGS.PID4; off <= CMSDK_ID_REGS.CID3; off += 4) ids.push(r(off));
     expect(ids).toEqual([0x04, 0x00, 0x00, 0x00, 0x21, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CmsdkApbWatchdog, WDOG_REG } from '../../devices/cmsdk-apb-watchdog.ts';
+import { CMSDK_ID_REGS } from '../../devices/device.ts';
 import { IrqProbe, fakeContext } from '../helpers/fake-time.ts';
 
 const { LOAD, VALUE, CONTROL, INTCLR, RIS, MIS, LOCK, ITCR, ITOP } = WDOG_REG;
@@ -28,7 +29,7 @@ describe('CmsdkApbWatchdog', () => {
       0xffffffff, 0xffffffff, 0, 0, 0, 0, 0,
     ]);
     const ids = [];
-    for (let off = 0xfd0; off <= 0xffc; off += 4) ids.push(r(off));
+    for (let off = CMSDK_ID_REGS.PID4; off <= CMSDK_ID_REGS.CID3; off += 4) ids.push(r(off));
     expect(ids).toEqual([0x04, 0x00, 0x00, 0x00, 0x24, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OrGate, readIdRegister, sizeMask } from '../../devices/device.ts';
+import { CMSDK_ID_REGS, OrGate, readIdRegister, sizeMask } from '../../devices/device.ts';
 
 describe('OrGate', () => {
   it('drives the OR of its inputs, and only when that OR changes', () => {
@@ -29,6 +29,7 @@ describe('sizeMask', () => {
 
 describe('readIdRegister', () => {
   it('maps 0xFD0-0xFFF onto the ID bytes, one per word; other offsets are not ID registers', () => {
+    expect(CMSDK_ID_REGS).toEqual({ PID4: 0xfd0, CID3: 0xffc });
     const ids = [4, 0, 0, 0, 0x22, 0xb8, 0x1b, 0, 0x0d, 0xf0, 0x05, 0xb1];
     expect([readIdRegister(ids, 0xfd0), readIdRegister(ids, 0xfe0), readIdRegister(ids, 0xffc)]).toEqual([4, 0x22, 0xb1]);
     expect([readIdRegister(ids, 0xfcc), readIdRegister(ids, 0x1000), readIdRegister(ids, 0)]).toEqual([undefined, undefined, undefined]);

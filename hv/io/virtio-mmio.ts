@@ -42,12 +42,14 @@ const R = VIRTIO_MMIO_REG;
 /** The register layout version this transport implements (the non-legacy interface). */
 const VERSION_2 = 2;
 
-export const VIRTIO_MAGIC = 0x74726976;
-export const VIRTIO_VENDOR_HVLAB = 0x626c7668;
+/** "virt" and "hvlb", little-endian. */
+const VIRTIO_MAGIC = 0x74726976;
+const VIRTIO_VENDOR_HVLAB = 0x626c7668;
 export const VIRTIO_ID = { BLOCK: 2, CONSOLE: 3 } as const;
 export const STATUS = { ACKNOWLEDGE: 1, DRIVER: 2, DRIVER_OK: 4, FEATURES_OK: 8, NEEDS_RESET: 64, FAILED: 128 } as const;
-export const INT_USED = 1;
-export const INT_CONFIG = 2;
+/** InterruptStatus bits: used buffer notification, configuration change notification. */
+const INT_USED = 1;
+const INT_CONFIG = 2;
 /** VIRTIO_F_VERSION_1 (feature bit 32). */
 export const F_VERSION_1 = 2n ** 32n;
 
@@ -142,7 +144,7 @@ export class VirtioTransport implements MmioDevice {
   }
 
   /** True when queue `index` may be processed (driver ready, queue ready, device healthy). */
-  queueUsable(index: number): boolean {
+  private queueUsable(index: number): boolean {
     const q = this.queues[index];
     return !!q && q.ready && (this.status & STATUS.DRIVER_OK) !== 0 && (this.status & STATUS.NEEDS_RESET) === 0;
   }

@@ -5,10 +5,10 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { virtioBlockType, virtioConsoleType } from '../../hv/io/virtio-devices.ts';
-import { type TransportEvents, VIRTIO_MMIO_REG, VirtioTransport } from '../../hv/io/virtio-mmio.ts';
+import { STATUS, type TransportEvents, VIRTIO_MMIO_REG, VirtioTransport } from '../../hv/io/virtio-mmio.ts';
 
 const R = VIRTIO_MMIO_REG;
-const ACK = 1, DRIVER = 2, DRIVER_OK = 4, FEATURES_OK = 8, NEEDS_RESET = 64;
+const { ACKNOWLEDGE: ACK, DRIVER, DRIVER_OK, FEATURES_OK, NEEDS_RESET } = STATUS;
 const F_FLUSH_LOW = 1 << 9;
 
 interface Log {
@@ -57,7 +57,8 @@ function bringUp(t: VirtioTransport): void {
 }
 
 describe('identity registers', () => {
-  it('has the virtio 1.2 register layout', () => {
+  it('has the virtio 1.2 register layout and device status bits', () => {
+    expect(STATUS).toEqual({ ACKNOWLEDGE: 1, DRIVER: 2, DRIVER_OK: 4, FEATURES_OK: 8, NEEDS_RESET: 64, FAILED: 128 });
     expect(R).toEqual({
       MAGIC_VALUE: 0x000, VERSION: 0x004, DEVICE_ID: 0x008, VENDOR_ID: 0x00c,
       DEVICE_FEATURES: 0x010, DEVICE_FEATURES_SEL: 0x014, DRIVER_FEATURES: 0x020, DRIVER_FEATURES_SEL: 0x024,

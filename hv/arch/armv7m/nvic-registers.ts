@@ -70,7 +70,7 @@ export class NvicRegisters {
   }
 
   /** STIR: pends external interrupt INTID. */
-  softwareTrigger(value: number): void {
+  private softwareTrigger(value: number): void {
     const irq = value & 0x1ff;
     if (irq < this.state.irqCount) this.state.setPending(EXC.IRQ0 + irq);
   }

@@ -62,7 +62,7 @@ export const SCB_REG = {
 } as const;
 const R = SCB_REG;
 
-export const CPUID_CORTEX_M4 = 0x410fc240;
+const CPUID_CORTEX_M4 = 0x410fc240;
 const CCR_RESET = 0x200;
 const CCR_WRITABLE = 0x31b;
 const FPCCR_RESET = 0xc0000000;

@@ -77,7 +77,7 @@ export class SysTick {
   }
 
   /** CALIB: TENMS = ticks of the reference clock in 10 ms, minus one (QEMU's value). */
-  calibration(): number {
+  private calibration(): number {
     if (this.options.refHz <= 0) return (1 << 31) >>> 0;
     const tenms = Math.round(this.options.refHz / 100);
     return (tenms - 1) & VALUE_MASK;

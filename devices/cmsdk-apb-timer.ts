@@ -28,6 +28,7 @@ import { RegisterMap } from './regmap.ts';
 
 /** Register offsets (DDI 0479 section 4.4); INTCLEAR is the write side of INTSTATUS. */
 export const TIMER_REG = { CTRL: 0x000, VALUE: 0x004, RELOAD: 0x008, INTSTATUS: 0x00c } as const;
+type TimerRegister = keyof typeof TIMER_REG;
 
 const CTRL_EN = 1 << 0;
 const CTRL_EXTIN = (1 << 1) | (1 << 2);
@@ -42,9 +43,9 @@ export interface CmsdkApbTimerOptions {
 export class CmsdkApbTimer implements MmioDevice {
   readonly model = 'cmsdk-apb-timer';
   readonly size = 0x1000;
-  private readonly regs: RegisterMap<keyof typeof TIMER_REG>;
+  private readonly regs: RegisterMap<TimerRegister>;
   /** CTRL and INTSTATUS as stored (VALUE and RELOAD live in the counter). */
-  private readonly reg: RegisterMap<keyof typeof TIMER_REG>['values'];
+  private readonly reg: Record<TimerRegister, number>;
   private readonly counter: DownCounter;
   private readonly expiry: ExpiryEvent;
 

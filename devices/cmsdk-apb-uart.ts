@@ -22,6 +22,7 @@ import { RegisterMap } from './regmap.ts';
 
 /** Register offsets (DDI 0479 section 4.3). */
 export const UART_REG = { DATA: 0x000, STATE: 0x004, CTRL: 0x008, INTSTATUS: 0x00c, BAUDDIV: 0x010 } as const;
+type UartRegister = keyof typeof UART_REG;
 
 const STATE_TXFULL = 1 << 0;
 const STATE_RXFULL = 1 << 1;
@@ -52,9 +53,9 @@ export class CmsdkApbUart implements MmioDevice {
   readonly size = 0x1000;
   private rxbuf = 0;
   private txbuf = 0;
-  private readonly regs: RegisterMap<keyof typeof UART_REG>;
+  private readonly regs: RegisterMap<UartRegister>;
   /** STATE, CTRL, INTSTATUS and BAUDDIV as stored. */
-  private readonly reg: RegisterMap<keyof typeof UART_REG>['values'];
+  private readonly reg: Record<UartRegister, number>;
   private readonly lines: Required<UartIrqs>;
 
   constructor(

@@ -43,6 +43,7 @@ export const WDOG_REG = {
   ITCR: 0xf00,
   ITOP: 0xf04,
 } as const;
+type WatchdogRegister = keyof typeof WDOG_REG;
 
 const CONTROL_INTEN = 1 << 0;
 const CONTROL_RESEN = 1 << 1;
@@ -54,9 +55,9 @@ const IDS = [0x04, 0x00, 0x00, 0x00, 0x24, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0
 export class CmsdkApbWatchdog implements MmioDevice {
   readonly model = 'cmsdk-apb-watchdog';
   readonly size = 0x1000;
-  private readonly regs: RegisterMap<keyof typeof WDOG_REG>;
+  private readonly regs: RegisterMap<WatchdogRegister>;
   /** CONTROL and ITCR as stored. */
-  private readonly reg: RegisterMap<keyof typeof WDOG_REG>['values'];
+  private readonly reg: Record<WatchdogRegister, number>;
   private ris = false;
   /** Second expiry happened (QEMU's resetstatus); cleared only by reset. */
   private resetStatus = false;

@@ -57,7 +57,7 @@ export class Mps2FpgaIo implements MmioDevice {
   private readonly leds: number;
   private readonly regs: RegisterMap<FpgaIoRegister>;
   /** LED0 and MISC as stored (the counters are bigints below). */
-  private readonly reg: RegisterMap<FpgaIoRegister>['values'];
+  private readonly reg: Record<FpgaIoRegister, number>;
   private prescale = 0n;
   /** Times (ns) at which CLK1HZ and CLK100HZ would read 0. */
   private clk1HzOffset = 0n;
@@ -118,7 +118,7 @@ export class Mps2FpgaIo implements MmioDevice {
     return this.nowNs() - (BigInt(value) * NS_PER_SECOND) / hz;
   }
 
-  /** Brings PSCNTR and COUNTER up to now first (QEMU resyncs before every access to them). */
+  /** Brings PSCNTR and COUNTER up to now, then does `access` (QEMU resyncs before it touches them or PRESCALE). */
   private resynced(access: () => bigint): number {
     this.resync();
     return Number(access());

@@ -80,7 +80,7 @@ export class Mps2Scc implements MmioDevice {
   readonly model = 'mps2-scc';
   readonly size = 0x1000;
   private readonly regs: RegisterMap<SccRegister>;
-  private readonly reg: RegisterMap<SccRegister>['values'];
+  private readonly reg: Record<SccRegister, number>;
   private readonly oscclk: number[];
 
   constructor(

@@ -7,9 +7,11 @@
  * it cannot serve (no register at that offset, a read of a write-only register, a write to a
  * read-only one) through DeviceContext.unimplemented: such a read returns 0, such a write is dropped.
  *
+ * Registers are words (offsets multiples of 4); an access at any other offset is unimplemented.
  * Not a framework: a device whose registers decode by ranges (per slot, per timer module) keeps
  * a switch on its named offsets.
  */
+import { InternalError } from '../hv/errors.ts';
 import { type DeviceContext, readIdRegister } from './device.ts';
 
 export interface Register<N extends string> {
@@ -30,7 +32,8 @@ export interface Register<N extends string> {
 export class RegisterMap<N extends string> {
   /** The stored registers' values by name (0 for a register the map does not store). */
   readonly values: Record<N, number>;
-  private readonly byOffset: ReadonlyMap<number, Register<N>>;
+  /** Registers by word index (offset / 4): an array lookup on every trapped access. */
+  private readonly byWord: Array<Register<N> | undefined> = [];
 
   constructor(
     private readonly device: string,
@@ -39,7 +42,10 @@ export class RegisterMap<N extends string> {
     /** CMSDK peripheral/component ID bytes at 0xFD0-0xFFC (read-only), if the device has them. */
     private readonly ids: readonly number[] = [],
   ) {
-    this.byOffset = new Map(registers.map((r) => [r.offset, r]));
+    for (const r of registers) {
+      if (r.offset % 4 !== 0 || this.byWord[r.offset / 4]) throw new InternalError(`${device}: register ${r.name} at a misaligned or taken offset ${r.offset}`);
+      this.byWord[r.offset / 4] = r;
+    }
     this.values = Object.fromEntries(registers.map((r) => [r.name, r.reset ?? 0])) as Record<N, number>;
   }
 
@@ -50,7 +56,7 @@ export class RegisterMap<N extends string> {
 
   /** The value of the register at `offset` (not truncated to `size`). */
   read(offset: number, size: number): number {
-    const r = this.byOffset.get(offset);
+    const r = this.at(offset);
     if (r?.read) return r.read();
     if (r?.reset !== undefined) return this.values[r.name];
     const id = r ? undefined : readIdRegister(this.ids, offset);
@@ -61,7 +67,7 @@ export class RegisterMap<N extends string> {
 
   /** Writes the register at `offset`; false (and reported) when there is no writable register there. */
   write(offset: number, size: number, value: number): boolean {
-    const r = this.byOffset.get(offset);
+    const r = this.at(offset);
     if (!r || (r.writable === undefined && r.w1c === undefined && !r.write)) {
       this.ctx.unimplemented(this.device, offset, size, true);
       return false;
@@ -71,5 +77,9 @@ export class RegisterMap<N extends string> {
     if (r.w1c !== undefined) v[r.name] = (v[r.name] & ~(value & r.w1c)) >>> 0;
     r.write?.(value, size);
     return true;
+  }
+
+  private at(offset: number): Register<N> | undefined {
+    return offset % 4 === 0 ? this.byWord[offset / 4] : undefined;
   }
 }

@@ -1,7 +1,9 @@
 /** The register-table helper: stored and computed registers, write masks, W1C, and reporting. */
 import { describe, expect, it } from 'vitest';
 import { RegisterMap } from '../../devices/regmap.ts';
+import { InternalError } from '../../hv/errors.ts';
 import { fakeContext } from '../helpers/fake-time.ts';
+import { thrown } from '../helpers/thrown.ts';
 
 function rig() {
   const ctx = fakeContext();
@@ -70,5 +72,14 @@ describe('RegisterMap', () => {
     regs.write(0x04, 4, 100);
     regs.reset();
     expect([regs.read(0x00, 4), regs.read(0x08, 4), regs.read(0x04, 4)]).toEqual([0x20, 0b1111, 100]);
+  });
+
+  it('takes word registers only, one per offset (a table that breaks this is a bug in hvlab)', () => {
+    const ctx = fakeContext();
+    expect(thrown(() => new RegisterMap('dev', ctx, [{ offset: 0x02, name: 'A', reset: 0 }]), InternalError, 'HV_INTERNAL').message).toBe('dev: register A at a misaligned or taken offset 2');
+    thrown(() => new RegisterMap('dev', ctx, [{ offset: 0x04, name: 'A', reset: 0 }, { offset: 0x04, name: 'B', reset: 0 }]), InternalError, 'HV_INTERNAL');
+    const regs = new RegisterMap('dev', ctx, [{ offset: 0x04, name: 'A', reset: 5 }]);
+    expect([regs.read(0x04, 4), regs.read(0x05, 1)]).toEqual([5, 0]);
+    expect(ctx.unimplementedLog).toEqual([{ device: 'dev', offset: 0x05, size: 1, write: false }]);
   });
 });

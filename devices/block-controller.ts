@@ -35,12 +35,35 @@ import type { ScheduledEvent } from '../hv/time/event-queue.ts';
 import type { VirtualTime } from '../hv/time/virtual-time.ts';
 import type { IrqLine, MmioDevice } from './device.ts';
 
-export const BLKCTL_ID = 0x43425648;
-export const BLKCTL_MAX_SECTORS = 128;
-const STATUS_BUSY = 1 << 0;
-const STATUS_DONE = 1 << 1;
-const STATUS_ERROR = 1 << 2;
-const ERR = { BAD_UNIT: 1, RANGE: 2, DMA: 3, BUSY: 4, BAD_COMMAND: 5 } as const;
+/** Register offsets within a slot (firmware/lib/hvlab-io.h has the same as BLKCTL_<name>). */
+export const BLKCTL_REG = {
+  ID: 0x00,
+  UNITS: 0x04,
+  UNIT: 0x08,
+  CAPACITY_LO: 0x0c,
+  CAPACITY_HI: 0x10,
+  SECTOR_LO: 0x14,
+  SECTOR_HI: 0x18,
+  COUNT: 0x1c,
+  DMA_ADDR: 0x20,
+  COMMAND: 0x24,
+  STATUS: 0x28,
+  INT_ENABLE: 0x2c,
+  INT_STATUS: 0x30,
+} as const;
+/** Slot n's registers are at n × BLKCTL_SLOT_STRIDE. */
+export const BLKCTL_SLOT_STRIDE = 0x100;
+export const BLKCTL_ID_VALUE = 0x43425648;
+/** COMMAND values. */
+export const BLKCTL_CMD = { READ: 1, WRITE: 2, FLUSH: 3 } as const;
+/** STATUS bits; bits 15:8 hold a BLKCTL_ERROR code. */
+export const BLKCTL_STATUS = { BUSY: 1 << 0, DONE: 1 << 1, ERROR: 1 << 2 } as const;
+export const BLKCTL_ERROR = { BAD_UNIT: 1, RANGE: 2, DMA: 3, BUSY: 4, BAD_COMMAND: 5 } as const;
+const MAX_SECTORS = 128;
+const REG = BLKCTL_REG;
+const { READ, WRITE, FLUSH } = BLKCTL_CMD;
+const { BUSY: STATUS_BUSY, DONE: STATUS_DONE, ERROR: STATUS_ERROR } = BLKCTL_STATUS;
+const ERR = BLKCTL_ERROR;
 
 /** Bytes per sector of the controller's disks. */
 const SECTOR_SIZE = 512;
@@ -143,7 +166,7 @@ export class BlockController implements MmioDevice {
     slotCount: number,
   ) {
     this.slots = Array.from({ length: slotCount }, () => new Slot());
-    this.size = slotCount * 0x100;
+    this.size = slotCount * BLKCTL_SLOT_STRIDE;
   }
 
   bind(slot: number, binding: SlotBinding): void {
@@ -172,42 +195,42 @@ export class BlockController implements MmioDevice {
 
   read(offset: number, size: number): number {
     void size;
-    const index = offset >> 8;
+    const index = Math.floor(offset / BLKCTL_SLOT_STRIDE);
     const s = this.slots[index];
     if (!s) return 0;
-    switch (offset & 0xff) {
-      case 0x00: return BLKCTL_ID;
-      case 0x04: return this.units.length;
-      case 0x08: return s.unit;
-      case 0x0c: return this.capacity(s.unit) % 2 ** 32;
-      case 0x10: return Math.floor(this.capacity(s.unit) / 2 ** 32);
-      case 0x14: return s.sector % 2 ** 32;
-      case 0x18: return Math.floor(s.sector / 2 ** 32);
-      case 0x1c: return s.count;
-      case 0x20: return s.dma;
-      case 0x28:
+    switch (offset % BLKCTL_SLOT_STRIDE) {
+      case REG.ID: return BLKCTL_ID_VALUE;
+      case REG.UNITS: return this.units.length;
+      case REG.UNIT: return s.unit;
+      case REG.CAPACITY_LO: return this.capacity(s.unit) % 2 ** 32;
+      case REG.CAPACITY_HI: return Math.floor(this.capacity(s.unit) / 2 ** 32);
+      case REG.SECTOR_LO: return s.sector % 2 ** 32;
+      case REG.SECTOR_HI: return Math.floor(s.sector / 2 ** 32);
+      case REG.COUNT: return s.count;
+      case REG.DMA_ADDR: return s.dma;
+      case REG.STATUS:
         this.poll(index);
         return s.status;
-      case 0x2c: return s.intEnable;
-      case 0x30: return s.intStatus;
+      case REG.INT_ENABLE: return s.intEnable;
+      case REG.INT_STATUS: return s.intStatus;
       default: return 0;
     }
   }
 
   write(offset: number, size: number, value: number): void {
     void size;
-    const index = offset >> 8;
+    const index = Math.floor(offset / BLKCTL_SLOT_STRIDE);
     const s = this.slots[index];
     if (!s) return;
-    switch (offset & 0xff) {
-      case 0x08: s.unit = value; return;
-      case 0x14: s.sector = Math.floor(s.sector / 2 ** 32) * 2 ** 32 + (value >>> 0); return;
-      case 0x18: s.sector = (value >>> 0) * 2 ** 32 + (s.sector % 2 ** 32); return;
-      case 0x1c: s.count = value; return;
-      case 0x20: s.dma = value >>> 0; return;
-      case 0x24: return this.start(index, s, value);
-      case 0x2c: s.intEnable = value & 1; return this.updateIrq(s);
-      case 0x30:
+    switch (offset % BLKCTL_SLOT_STRIDE) {
+      case REG.UNIT: s.unit = value; return;
+      case REG.SECTOR_LO: s.sector = Math.floor(s.sector / 2 ** 32) * 2 ** 32 + (value >>> 0); return;
+      case REG.SECTOR_HI: s.sector = (value >>> 0) * 2 ** 32 + (s.sector % 2 ** 32); return;
+      case REG.COUNT: s.count = value; return;
+      case REG.DMA_ADDR: s.dma = value >>> 0; return;
+      case REG.COMMAND: return this.start(index, s, value);
+      case REG.INT_ENABLE: s.intEnable = value & 1; return this.updateIrq(s);
+      case REG.INT_STATUS:
         s.intStatus &= ~(value & 1);
         return this.updateIrq(s);
       default: return;
@@ -239,17 +262,17 @@ export class BlockController implements MmioDevice {
     const start = Math.max(now, this.freeAt);
     const completeAt = start + this.serviceCycles(op, s);
     this.freeAt = completeAt;
-    if (op !== 3) this.head = s.sector + s.count;
+    if (op !== FLUSH) this.head = s.sector + s.count;
     s.command = { op, unit: s.unit, sector: s.sector, count: s.count, dma: s.dma, data, start, completeAt };
     s.status = STATUS_BUSY;
     s.event = s.binding.time.schedule(completeAt, `${this.name} slot ${index}`, () => this.complete(index, s));
   }
 
   private validate(s: Slot, op: number): number | undefined {
-    if (op < 1 || op > 3) return ERR.BAD_COMMAND;
+    if (op !== READ && op !== WRITE && op !== FLUSH) return ERR.BAD_COMMAND;
     if (s.unit >= this.units.length) return ERR.BAD_UNIT;
-    if (op === 3) return undefined;
-    if (s.count < 1 || s.count > BLKCTL_MAX_SECTORS) return ERR.BAD_COMMAND;
+    if (op === FLUSH) return undefined;
+    if (s.count < 1 || s.count > MAX_SECTORS) return ERR.BAD_COMMAND;
     if (s.sector + s.count > this.capacity(s.unit)) return ERR.RANGE;
     return undefined;
   }
@@ -257,11 +280,11 @@ export class BlockController implements MmioDevice {
   /** Reads, writes or flushes the disk; false when the DMA source is not readable. */
   private perform(s: Slot, op: number): Uint8Array | undefined | false {
     const image = this.units[s.unit]!;
-    if (op === 3) {
+    if (op === FLUSH) {
       image.flush();
       return undefined;
     }
-    if (op === 1) return image.readSectors(s.sector, s.count);
+    if (op === READ) return image.readSectors(s.sector, s.count);
     const data = s.binding!.dma.read(s.dma, s.count * SECTOR_SIZE);
     if (!data) return false;
     image.writeSectors(s.sector, Uint8Array.from(data));
@@ -270,9 +293,9 @@ export class BlockController implements MmioDevice {
 
   private serviceCycles(op: number, s: Slot): number {
     const t = this.timing;
-    const cached = op === 1 ? this.readCost?.(s.unit) : undefined;
+    const cached = op === READ ? this.readCost?.(s.unit) : undefined;
     if (cached !== undefined) return cached;
-    if (op === 3) return t.commandCycles;
+    if (op === FLUSH) return t.commandCycles;
     const seek = s.sector === this.head ? 0 : t.seekCycles;
     return t.commandCycles + seek + s.count * t.perSectorCycles;
   }
@@ -283,11 +306,11 @@ export class BlockController implements MmioDevice {
     s.binding!.time.cancel(s.event);
     s.event = undefined;
     s.command = undefined;
-    const ok = c.op !== 1 || s.binding!.dma.write(c.dma, c.data!);
+    const ok = c.op !== READ || s.binding!.dma.write(c.dma, c.data!);
     s.status = ok ? STATUS_DONE : STATUS_DONE | STATUS_ERROR | (ERR.DMA << 8);
     s.intStatus |= 1;
     this.updateIrq(s);
-    const op = c.op === 1 ? 'read' : c.op === 2 ? 'write' : 'flush';
+    const op = c.op === READ ? 'read' : c.op === WRITE ? 'write' : 'flush';
     const record: CompletedCommand = { slot: index, op, unit: c.unit, sector: c.sector, count: c.count, ok, start: c.start, end: c.completeAt };
     for (const listener of this.completions) listener(record);
     s.binding!.completed?.(s.status, record);

@@ -33,9 +33,18 @@
  * Expiries are events on the virtual clock only while they can change an output (INTEN set,
  * RIS clear); otherwise RIS and VALUE are computed on access.
  */
-import type { ScheduledEvent } from '../hv/time/event-queue.ts';
-import { DownCounter, sizeMask } from './cmsdk-apb-timer.ts';
-import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister } from './device.ts';
+import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister, sizeMask } from './device.ts';
+import { DownCounter } from './down-counter.ts';
+import { ExpiryEvent } from './expiry-event.ts';
+
+/** Offsets of a timer module's registers (DDI 0479 section 4.5: TIMER1LOAD, ..., TIMER1BGLOAD). */
+export const DUALTIMER_MODULE_REG = { LOAD: 0x00, VALUE: 0x04, CONTROL: 0x08, INTCLR: 0x0c, RIS: 0x10, MIS: 0x14, BGLOAD: 0x18 } as const;
+/** Timer 2's registers follow timer 1's at this distance (TIMER2LOAD = 0x20 + LOAD, ...). */
+export const DUALTIMER_TIMER2 = 0x20;
+/** The registers the two modules share. */
+export const DUALTIMER_REG = { TIMERITCR: 0xf00, TIMERITOP: 0xf04 } as const;
+
+const REG = DUALTIMER_MODULE_REG;
 
 const CTRL_ONESHOT = 1 << 0;
 const CTRL_SIZE32 = 1 << 1;
@@ -65,7 +74,6 @@ class TimerModule {
   private highValue = 0xffffffff;
   ris = false;
   readonly counter: DownCounter;
-  event: ScheduledEvent | undefined;
 
   constructor(
     private readonly ctx: DeviceContext,
@@ -104,17 +112,17 @@ class TimerModule {
   read(reg: number, now: number): number | undefined {
     const size32 = (this.control & CTRL_SIZE32) !== 0;
     switch (reg) {
-      case 0x00:
-      case 0x18:
+      case REG.LOAD:
+      case REG.BGLOAD:
         if (!(this.control & CTRL_PERIODIC)) return this.load;
         return size32 ? this.counter.limit : withLow16(this.load, this.counter.limit);
-      case 0x04:
+      case REG.VALUE:
         return size32 ? this.counter.value(now) : withLow16(this.highValue, this.counter.value(now));
-      case 0x08:
+      case REG.CONTROL:
         return this.control;
-      case 0x10:
+      case REG.RIS:
         return this.ris ? 1 : 0;
-      case 0x14:
+      case REG.MIS:
         return this.masked ? 1 : 0;
       default:
         return undefined;
@@ -123,11 +131,22 @@ class TimerModule {
 
   /** Returns false for an offset that is not a writable register. */
   write(reg: number, value: number, now: number): boolean {
-    if (reg === 0x00) this.writeLoad(value, now);
-    else if (reg === 0x08) this.writeControl(value, now);
-    else if (reg === 0x0c) this.ris = false;
-    else if (reg === 0x18) this.writeBackgroundLoad(value, now);
-    return reg === 0x00 || reg === 0x08 || reg === 0x0c || reg === 0x18;
+    switch (reg) {
+      case REG.LOAD:
+        this.writeLoad(value, now);
+        return true;
+      case REG.CONTROL:
+        this.writeControl(value, now);
+        return true;
+      case REG.INTCLR:
+        this.ris = false;
+        return true;
+      case REG.BGLOAD:
+        this.writeBackgroundLoad(value, now);
+        return true;
+      default:
+        return false;
+    }
   }
 
   private width(value: number): number {
@@ -219,6 +238,8 @@ export class CmsdkApbDualTimer implements MmioDevice {
   readonly model = 'cmsdk-apb-dualtimer';
   readonly size = 0x1000;
   private readonly timers: readonly [TimerModule, TimerModule];
+  /** Each module's next expiry, while it can raise that module's interrupt. */
+  private readonly expiries: readonly ExpiryEvent[];
   private itcr = 0;
   private itop = 0;
 
@@ -230,14 +251,17 @@ export class CmsdkApbDualTimer implements MmioDevice {
   ) {
     const hz = options.clockHz ?? ctx.time.hz;
     this.timers = [new TimerModule(ctx, hz), new TimerModule(ctx, hz)];
+    this.expiries = this.timers.map((t, i) => new ExpiryEvent(ctx.time, `${name} timer${i + 1} expiry`, (when) => {
+      if (t.sync(when)) this.update();
+      this.reschedule(i);
+    }));
   }
 
   reset(): void {
-    for (const t of this.timers) {
-      this.ctx.time.cancel(t.event);
-      t.event = undefined;
+    this.timers.forEach((t, i) => {
+      this.expiries[i]!.cancel();
       t.reset();
-    }
+    });
     this.itcr = 0;
     this.itop = 0;
     this.update();
@@ -246,9 +270,8 @@ export class CmsdkApbDualTimer implements MmioDevice {
   read(offset: number, size: number): number {
     const now = this.ctx.time.now();
     if (this.sync(now)) this.afterChange();
-    const timer = offset < 0xf00 ? this.timers[offset >> 5] : undefined;
-    let value = timer?.read(offset & 0x1f, now);
-    if (offset === 0xf00) value = this.itcr;
+    let value = this.moduleAt(offset)?.read(offset % DUALTIMER_TIMER2, now);
+    if (offset === DUALTIMER_REG.TIMERITCR) value = this.itcr;
     value ??= readIdRegister(IDS, offset);
     if (value === undefined) {
       this.ctx.unimplemented(this.name, offset, size, false);
@@ -261,12 +284,16 @@ export class CmsdkApbDualTimer implements MmioDevice {
     const now = this.ctx.time.now();
     this.sync(now);
     value = sizeMask(value, size);
-    const timer = offset < 0xf00 ? this.timers[offset >> 5] : undefined;
-    const handled = timer?.write(offset & 0x1f, value, now) ?? false;
-    if (offset === 0xf00) this.itcr = value & 1;
-    else if (offset === 0xf04) this.itop = value & 3;
+    const handled = this.moduleAt(offset)?.write(offset % DUALTIMER_TIMER2, value, now) ?? false;
+    if (offset === DUALTIMER_REG.TIMERITCR) this.itcr = value & 1;
+    else if (offset === DUALTIMER_REG.TIMERITOP) this.itop = value & 3;
     else if (!handled) this.ctx.unimplemented(this.name, offset, size, true);
     this.afterChange();
+  }
+
+  /** The module whose registers are at `offset` (timer 1 below 0x20, timer 2 below 0x40). */
+  private moduleAt(offset: number): TimerModule | undefined {
+    return offset < DUALTIMER_REG.TIMERITCR ? this.timers[Math.floor(offset / DUALTIMER_TIMER2)] : undefined;
   }
 
   private sync(now: number): boolean {
@@ -274,7 +301,7 @@ export class CmsdkApbDualTimer implements MmioDevice {
   }
 
   private afterChange(): void {
-    this.timers.forEach((t, i) => this.reschedule(t, i + 1));
+    this.timers.forEach((_, i) => this.reschedule(i));
     this.update();
   }
 
@@ -287,16 +314,7 @@ export class CmsdkApbDualTimer implements MmioDevice {
     this.irqs.combined(t1 || t2);
   }
 
-  private reschedule(t: TimerModule, index: number): void {
-    const at = t.nextEvent();
-    if (t.event?.at === at && at !== undefined) return;
-    this.ctx.time.cancel(t.event);
-    t.event = undefined;
-    if (at === undefined) return;
-    t.event = this.ctx.time.schedule(at, `${this.name} timer${index} expiry`, (when) => {
-      t.event = undefined;
-      if (t.sync(when)) this.update();
-      this.reschedule(t, index);
-    });
+  private reschedule(index: number): void {
+    this.expiries[index]!.at(this.timers[index]!.nextEvent());
   }
 }

@@ -21,158 +21,19 @@
  * each tick edge (hvlab's at the edge), and without -icount QEMU stretches periodic timers to at
  * least 10 µs (a host-speed throttle, not device behaviour).
  */
-import type { ScheduledEvent } from '../hv/time/event-queue.ts';
-import type { VirtualTime } from '../hv/time/virtual-time.ts';
-import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister } from './device.ts';
+import { type DeviceContext, type IrqLine, type MmioDevice, sizeMask } from './device.ts';
+import { DownCounter } from './down-counter.ts';
+import { ExpiryEvent } from './expiry-event.ts';
+import { RegisterMap } from './regmap.ts';
+
+/** Register offsets (DDI 0479 section 4.4); INTCLEAR is the write side of INTSTATUS. */
+export const TIMER_REG = { CTRL: 0x000, VALUE: 0x004, RELOAD: 0x008, INTSTATUS: 0x00c } as const;
+type TimerRegister = keyof typeof TIMER_REG;
 
 const CTRL_EN = 1 << 0;
 const CTRL_EXTIN = (1 << 1) | (1 << 2);
 const CTRL_IRQEN = 1 << 3;
 const IDS = [0x04, 0x00, 0x00, 0x00, 0x22, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
-
-/** The value of a `size`-byte access: QEMU truncates what a handler returns to the access size. */
-export function sizeMask(value: number, size: number): number {
-  return size >= 4 ? value >>> 0 : value & ((1 << (size * 8)) - 1);
-}
-
-type CountMode = 'stopped' | 'periodic' | 'oneshot';
-
-/**
- * A down-counter with the semantics of QEMU's ptimer under the policies all CMSDK timers use
- * (WRAP_AFTER_ONE_PERIOD, TRIGGER_ONLY_ON_DECREMENT, NO_IMMEDIATE_RELOAD, NO_COUNTER_ROUND_DOWN):
- * it expires when a decrement reaches 0 (never on a write of 0); periodic mode then holds 0 for one
- * tick and reloads `limit`; one-shot mode stops at 0; a periodic count with limit 0 stops at 0
- * without expiring. Started at 0, a periodic count reloads on its first tick.
- *
- * The owner must call {@link advance} at the access time before any other method, so that the
- * anchor is the start of the current tick and no expiry is lost. Unlike ptimer, a limit or mode
- * change in the tick right after an expiry applies to that tick's reload (ptimer's is already done).
- */
-export class DownCounter {
-  private mode: CountMode = 'stopped';
-  private limitValue = 0;
-  /** Start of a tick (fractional when the clock does not divide the CPU clock). */
-  private anchorTime = 0;
-  private anchorValue = 0;
-  private cyclesPerTick: number;
-
-  constructor(
-    private readonly time: VirtualTime,
-    clockHz: number,
-  ) {
-    this.cyclesPerTick = time.hz / clockHz;
-  }
-
-  get running(): boolean {
-    return this.mode !== 'stopped';
-  }
-
-  get limit(): number {
-    return this.limitValue;
-  }
-
-  /** Stops with limit and count `value`, as at device reset. */
-  clear(value: number, now: number): void {
-    this.mode = 'stopped';
-    this.limitValue = value;
-    this.anchorValue = value;
-    this.anchorTime = now;
-  }
-
-  value(now: number): number {
-    return this.valueAfter(this.ticksAt(now));
-  }
-
-  /**
-   * Moves the anchor to the start of the tick containing `now` (keeping the tick phase) and
-   * returns how many times the counter expired since the previous anchor.
-   */
-  advance(now: number): number {
-    if (this.mode === 'stopped') return 0;
-    const k = this.ticksAt(now);
-    if (k === 0) return 0;
-    const expiries = this.expiriesWithin(k);
-    this.anchorValue = this.valueAfter(k);
-    this.anchorTime += k * this.cyclesPerTick;
-    this.settle();
-    return expiries;
-  }
-
-  /** Cycle of the `n`-th expiry after the anchor, or undefined if there is none. */
-  expiryTime(n = 1): number | undefined {
-    const first = this.firstExpiry();
-    if (first === Infinity || (n > 1 && this.mode === 'oneshot')) return undefined;
-    const tick = first + (n - 1) * (this.limitValue + 1);
-    return Math.ceil(this.anchorTime + tick * this.cyclesPerTick);
-  }
-
-  /** ptimer_run: starts from the current count (a new tick phase), or only changes the mode. */
-  run(oneshot: boolean, now: number): void {
-    if (this.mode === 'stopped') this.anchorTime = now;
-    this.mode = oneshot ? 'oneshot' : 'periodic';
-    this.settle();
-  }
-
-  /** ptimer_stop: freezes the count. */
-  stop(now: number): void {
-    this.anchorValue = this.value(now);
-    this.mode = 'stopped';
-  }
-
-  /** ptimer_set_count: a running counter restarts from `value` with a new tick phase. */
-  setCount(value: number, now: number): void {
-    this.anchorValue = value;
-    if (this.running) this.anchorTime = now;
-    this.settle();
-  }
-
-  /** ptimer_set_limit: without `reload` the new limit is used from the next reload on. */
-  setLimit(limit: number, reload: boolean, now: number): void {
-    this.limitValue = limit;
-    if (reload) this.setCount(limit, now);
-    else this.settle();
-  }
-
-  /** ptimer_set_period: a running counter keeps its count but restarts its tick phase. */
-  setClock(clockHz: number, now: number): void {
-    this.anchorValue = this.value(now);
-    if (this.running) this.anchorTime = now;
-    this.cyclesPerTick = this.time.hz / clockHz;
-  }
-
-  private ticksAt(now: number): number {
-    return Math.max(0, Math.floor((now - this.anchorTime) / this.cyclesPerTick));
-  }
-
-  /** Tick (counted from the anchor) of the first expiry, or Infinity. */
-  private firstExpiry(): number {
-    if (this.mode === 'stopped') return Infinity;
-    const reloads = this.mode === 'periodic' && this.limitValue > 0;
-    if (this.anchorValue > 0) return this.mode === 'oneshot' || reloads ? this.anchorValue : Infinity;
-    return reloads ? this.limitValue + 1 : Infinity;
-  }
-
-  private expiriesWithin(k: number): number {
-    const first = this.firstExpiry();
-    if (k < first) return 0;
-    if (this.mode === 'oneshot') return 1;
-    return 1 + Math.floor((k - first) / (this.limitValue + 1));
-  }
-
-  private valueAfter(k: number): number {
-    const v0 = this.anchorValue;
-    if (this.mode === 'stopped') return v0;
-    if (k < v0) return v0 - k;
-    if (this.mode === 'oneshot' || this.limitValue === 0) return 0;
-    const phase = (k - v0) % (this.limitValue + 1);
-    return phase === 0 ? 0 : this.limitValue + 1 - phase;
-  }
-
-  /** A count at 0 that can never reload is a stopped counter (ptimer "delta zero, disabling"). */
-  private settle(): void {
-    if (this.anchorValue === 0 && (this.mode === 'oneshot' || this.limitValue === 0)) this.mode = 'stopped';
-  }
-}
 
 export interface CmsdkApbTimerOptions {
   /** PCLK in Hz; defaults to the CPU clock (mps2 drives both at 25 MHz). */
@@ -182,10 +43,11 @@ export interface CmsdkApbTimerOptions {
 export class CmsdkApbTimer implements MmioDevice {
   readonly model = 'cmsdk-apb-timer';
   readonly size = 0x1000;
-  private ctrl = 0;
-  private intstatus = 0;
+  private readonly regs: RegisterMap<TimerRegister>;
+  /** CTRL and INTSTATUS as stored (VALUE and RELOAD live in the counter). */
+  private readonly reg: Record<TimerRegister, number>;
   private readonly counter: DownCounter;
-  private expiry: ScheduledEvent | undefined;
+  private readonly expiry: ExpiryEvent;
 
   constructor(
     readonly name: string,
@@ -193,107 +55,72 @@ export class CmsdkApbTimer implements MmioDevice {
     private readonly irq: IrqLine,
     options: CmsdkApbTimerOptions = {},
   ) {
+    const now = () => ctx.time.now();
+    this.regs = new RegisterMap(name, ctx, [
+      { offset: TIMER_REG.CTRL, name: 'CTRL', reset: 0, writable: 0xf, write: (v, size) => this.ctrlWritten(v, size, now()) },
+      { offset: TIMER_REG.VALUE, name: 'VALUE', read: () => this.counter.value(now()), write: (v) => this.writeValue(v, now()) },
+      { offset: TIMER_REG.RELOAD, name: 'RELOAD', read: () => this.counter.limit, write: (v) => this.writeReload(v, now()) },
+      { offset: TIMER_REG.INTSTATUS, name: 'INTSTATUS', reset: 0, w1c: 1, write: () => this.irq(this.reg.INTSTATUS !== 0) },
+    ], IDS);
+    this.reg = this.regs.values;
     this.counter = new DownCounter(ctx.time, options.pclkHz ?? ctx.time.hz);
     this.counter.clear(0, ctx.time.now());
+    this.expiry = new ExpiryEvent(ctx.time, `${name} expiry`, (when) => {
+      this.sync(when);
+      this.reschedule();
+    });
   }
 
   reset(): void {
-    this.ctx.time.cancel(this.expiry);
-    this.expiry = undefined;
-    this.ctrl = 0;
-    this.intstatus = 0;
+    this.expiry.cancel();
+    this.regs.reset();
     this.counter.clear(0, this.ctx.time.now());
     this.irq(false);
   }
 
   read(offset: number, size: number): number {
-    const now = this.ctx.time.now();
-    if (this.sync(now)) this.reschedule();
-    return sizeMask(this.readRegister(offset, size, now), size);
+    if (this.sync(this.ctx.time.now())) this.reschedule();
+    return sizeMask(this.regs.read(offset, size), size);
   }
 
   write(offset: number, size: number, value: number): void {
-    const now = this.ctx.time.now();
-    this.sync(now);
-    value >>>= 0;
-    switch (offset) {
-      case 0x000:
-        this.writeCtrl(value, size, now);
-        break;
-      case 0x004:
-        this.writeValue(value, now);
-        break;
-      case 0x008:
-        this.writeReload(value, now);
-        break;
-      case 0x00c:
-        this.intstatus &= ~(value & 1);
-        this.irq(this.intstatus !== 0);
-        break;
-      default:
-        this.ctx.unimplemented(this.name, offset, size, true);
-    }
+    this.sync(this.ctx.time.now());
+    this.regs.write(offset, size, value >>> 0);
     this.reschedule();
   }
 
-  private readRegister(offset: number, size: number, now: number): number {
-    switch (offset) {
-      case 0x000:
-        return this.ctrl;
-      case 0x004:
-        return this.counter.value(now);
-      case 0x008:
-        return this.counter.limit;
-      case 0x00c:
-        return this.intstatus;
-    }
-    const id = readIdRegister(IDS, offset);
-    if (id !== undefined) return id;
-    this.ctx.unimplemented(this.name, offset, size, false);
-    return 0;
-  }
-
-  private writeCtrl(value: number, size: number, now: number): void {
+  /** CTRL was written: EN starts or stops the count. */
+  private ctrlWritten(value: number, size: number, now: number): void {
     // The external clock and enable inputs (EXTIN) are not modelled: traced, stored, ignored.
-    if (value & CTRL_EXTIN) this.ctx.unimplemented(this.name, 0x000, size, true);
-    this.ctrl = value & 0xf;
-    if (this.ctrl & CTRL_EN) this.counter.run(this.counter.limit === 0, now);
+    if (value & CTRL_EXTIN) this.ctx.unimplemented(this.name, TIMER_REG.CTRL, size, true);
+    if (this.reg.CTRL & CTRL_EN) this.counter.run(this.counter.limit === 0, now);
     else this.counter.stop(now);
   }
 
   private writeValue(value: number, now: number): void {
     if (value === 0 && this.counter.limit === 0) this.counter.stop(now);
     this.counter.setCount(value, now);
-    if (value !== 0 && this.ctrl & CTRL_EN) this.counter.run(this.counter.limit === 0, now);
+    if (value !== 0 && this.reg.CTRL & CTRL_EN) this.counter.run(this.counter.limit === 0, now);
   }
 
   private writeReload(value: number, now: number): void {
     if (value === 0) this.counter.stop(now);
     this.counter.setLimit(value, true, now);
     // Restarts a one-shot count that had expired, now periodic.
-    if (value !== 0 && this.ctrl & CTRL_EN) this.counter.run(false, now);
+    if (value !== 0 && this.reg.CTRL & CTRL_EN) this.counter.run(false, now);
   }
 
   /** Applies the expiries up to `now`; true if INTSTATUS was set. */
   private sync(now: number): boolean {
     const expiries = this.counter.advance(now);
-    if (expiries === 0 || !(this.ctrl & CTRL_IRQEN) || this.intstatus) return false;
-    this.intstatus = 1;
+    if (expiries === 0 || !(this.reg.CTRL & CTRL_IRQEN) || this.reg.INTSTATUS) return false;
+    this.reg.INTSTATUS = 1;
     this.irq(true);
     return true;
   }
 
   /** Schedules the next expiry only while it can raise the interrupt. */
   private reschedule(): void {
-    const at = this.ctrl & CTRL_IRQEN && !this.intstatus ? this.counter.expiryTime() : undefined;
-    if (this.expiry?.at === at && at !== undefined) return;
-    this.ctx.time.cancel(this.expiry);
-    this.expiry = undefined;
-    if (at === undefined) return;
-    this.expiry = this.ctx.time.schedule(at, `${this.name} expiry`, (when) => {
-      this.expiry = undefined;
-      this.sync(when);
-      this.reschedule();
-    });
+    this.expiry.at(this.reg.CTRL & CTRL_IRQEN && !this.reg.INTSTATUS ? this.counter.expiryTime() : undefined);
   }
 }

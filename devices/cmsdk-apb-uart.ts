@@ -17,7 +17,12 @@
  * sent (QEMU does the same); a write while TXFULL sets TXOVERRUN. Interrupt outputs are levels:
  * TX, RX, TX overrun, RX overrun and the combined UARTINT.
  */
-import { type DeviceContext, type IrqLine, type MmioDevice, UNCONNECTED, readIdRegister } from './device.ts';
+import { type DeviceContext, type IrqLine, type MmioDevice, UNCONNECTED } from './device.ts';
+import { RegisterMap } from './regmap.ts';
+
+/** Register offsets (DDI 0479 section 4.3). */
+export const UART_REG = { DATA: 0x000, STATE: 0x004, CTRL: 0x008, INTSTATUS: 0x00c, BAUDDIV: 0x010 } as const;
+type UartRegister = keyof typeof UART_REG;
 
 const STATE_TXFULL = 1 << 0;
 const STATE_RXFULL = 1 << 1;
@@ -48,19 +53,26 @@ export class CmsdkApbUart implements MmioDevice {
   readonly size = 0x1000;
   private rxbuf = 0;
   private txbuf = 0;
-  private state = 0;
-  private ctrl = 0;
-  private intstatus = 0;
-  private bauddiv = 0;
+  private readonly regs: RegisterMap<UartRegister>;
+  /** STATE, CTRL, INTSTATUS and BAUDDIV as stored. */
+  private readonly reg: Record<UartRegister, number>;
   private readonly lines: Required<UartIrqs>;
 
   constructor(
     readonly name: string,
-    private readonly ctx: DeviceContext,
+    ctx: DeviceContext,
     /** Receives every transmitted byte (the board connects it to the guest's console). */
     private readonly output: (byte: number) => void,
     irqs: UartIrqs = {},
   ) {
+    this.regs = new RegisterMap(name, ctx, [
+      { offset: UART_REG.DATA, name: 'DATA', read: () => this.readData(), write: (v) => this.writeData(v & 0xff) },
+      { offset: UART_REG.STATE, name: 'STATE', reset: 0, w1c: STATE_TXOVERRUN | STATE_RXOVERRUN, write: () => this.updateIrq() },
+      { offset: UART_REG.CTRL, name: 'CTRL', reset: 0, writable: 0x7f, write: () => this.updateIrq() },
+      { offset: UART_REG.INTSTATUS, name: 'INTSTATUS', reset: 0, w1c: INT_TX | INT_RX | INT_TXO | INT_RXO, write: (v) => this.clearedInterrupts(v) },
+      { offset: UART_REG.BAUDDIV, name: 'BAUDDIV', reset: 0, writable: 0xfffff },
+    ], IDS);
+    this.reg = this.regs.values;
     this.lines = {
       tx: irqs.tx ?? UNCONNECTED,
       rx: irqs.rx ?? UNCONNECTED,
@@ -73,103 +85,71 @@ export class CmsdkApbUart implements MmioDevice {
   reset(): void {
     this.rxbuf = 0;
     this.txbuf = 0;
-    this.state = 0;
-    this.ctrl = 0;
-    this.intstatus = 0;
-    this.bauddiv = 0;
+    this.regs.reset();
     this.updateIrq();
   }
 
   read(offset: number, size: number): number {
-    switch (offset) {
-      case 0x000:
-        this.state &= ~STATE_RXFULL;
-        this.updateIrq();
-        return this.rxbuf;
-      case 0x004:
-        return this.state;
-      case 0x008:
-        return this.ctrl;
-      case 0x00c:
-        return this.intstatus;
-      case 0x010:
-        return this.bauddiv;
-      default:
-        return this.readOther(offset, size);
-    }
+    return this.regs.read(offset, size);
   }
 
   write(offset: number, size: number, value: number): void {
-    switch (offset) {
-      case 0x000:
-        return this.writeData(value & 0xff);
-      case 0x004:
-        this.state &= ~(value & (STATE_TXOVERRUN | STATE_RXOVERRUN));
-        return this.updateIrq();
-      case 0x008:
-        this.ctrl = value & 0x7f;
-        return this.updateIrq();
-      case 0x00c:
-        return this.clearInterrupts(value);
-      case 0x010:
-        this.bauddiv = value & 0xfffff;
-        return;
-      default:
-        this.ctx.unimplemented(this.name, offset, size, true);
-    }
+    this.regs.write(offset, size, value);
   }
 
   /** A byte arriving on the receive line (dropped unless RX is enabled and the buffer is free). */
   receive(byte: number): boolean {
-    if (!(this.ctrl & CTRL_RX_EN) || this.state & STATE_RXFULL) return false;
+    const r = this.reg;
+    if (!(r.CTRL & CTRL_RX_EN) || r.STATE & STATE_RXFULL) return false;
     this.rxbuf = byte & 0xff;
-    this.state |= STATE_RXFULL;
-    if (this.ctrl & CTRL_RX_INTEN) this.intstatus |= INT_RX;
+    r.STATE |= STATE_RXFULL;
+    if (r.CTRL & CTRL_RX_INTEN) r.INTSTATUS |= INT_RX;
     this.updateIrq();
     return true;
   }
 
-  private readOther(offset: number, size: number): number {
-    const id = readIdRegister(IDS, offset);
-    if (id !== undefined) return id;
-    this.ctx.unimplemented(this.name, offset, size, false);
-    return 0;
+  private readData(): number {
+    this.reg.STATE &= ~STATE_RXFULL;
+    this.updateIrq();
+    return this.rxbuf;
   }
 
   private writeData(byte: number): void {
     this.txbuf = byte;
-    if (this.state & STATE_TXFULL) {
-      this.state |= STATE_TXOVERRUN;
+    if (this.reg.STATE & STATE_TXFULL) {
+      this.reg.STATE |= STATE_TXOVERRUN;
       return this.updateIrq();
     }
-    this.state |= STATE_TXFULL;
+    this.reg.STATE |= STATE_TXFULL;
     this.transmit();
   }
 
   private transmit(): void {
-    if (!(this.ctrl & CTRL_TX_EN)) return;
+    const r = this.reg;
+    if (!(r.CTRL & CTRL_TX_EN)) return;
     this.output(this.txbuf);
-    this.state &= ~STATE_TXFULL;
-    if (this.ctrl & CTRL_TX_INTEN) this.intstatus |= INT_TX;
+    r.STATE &= ~STATE_TXFULL;
+    if (r.CTRL & CTRL_TX_INTEN) r.INTSTATUS |= INT_TX;
     this.updateIrq();
   }
 
-  private clearInterrupts(value: number): void {
-    this.intstatus &= ~(value & 0xf);
-    if (value & INT_TXO) this.state &= ~STATE_TXOVERRUN;
-    if (value & INT_RXO) this.state &= ~STATE_RXOVERRUN;
+  /** INTCLEAR: clearing an overrun interrupt also clears its STATE bit. */
+  private clearedInterrupts(value: number): void {
+    if (value & INT_TXO) this.reg.STATE &= ~STATE_TXOVERRUN;
+    if (value & INT_RXO) this.reg.STATE &= ~STATE_RXOVERRUN;
     this.updateIrq();
   }
 
   /** Recomputes the overrun status bits and drives every interrupt output as a level. */
   private updateIrq(): void {
-    this.intstatus &= ~(INT_TXO | INT_RXO);
-    if (this.state & STATE_TXOVERRUN && this.ctrl & CTRL_TXO_INTEN) this.intstatus |= INT_TXO;
-    if (this.state & STATE_RXOVERRUN && this.ctrl & CTRL_RXO_INTEN) this.intstatus |= INT_RXO;
-    this.lines.tx((this.intstatus & INT_TX) !== 0);
-    this.lines.rx((this.intstatus & INT_RX) !== 0);
-    this.lines.txOverrun((this.intstatus & INT_TXO) !== 0);
-    this.lines.rxOverrun((this.intstatus & INT_RXO) !== 0);
-    this.lines.combined(this.intstatus !== 0);
+    const r = this.reg;
+    r.INTSTATUS &= ~(INT_TXO | INT_RXO);
+    if (r.STATE & STATE_TXOVERRUN && r.CTRL & CTRL_TXO_INTEN) r.INTSTATUS |= INT_TXO;
+    if (r.STATE & STATE_RXOVERRUN && r.CTRL & CTRL_RXO_INTEN) r.INTSTATUS |= INT_RXO;
+    this.lines.tx((r.INTSTATUS & INT_TX) !== 0);
+    this.lines.rx((r.INTSTATUS & INT_RX) !== 0);
+    this.lines.txOverrun((r.INTSTATUS & INT_TXO) !== 0);
+    this.lines.rxOverrun((r.INTSTATUS & INT_RXO) !== 0);
+    this.lines.combined(r.INTSTATUS !== 0);
   }
 }

@@ -26,9 +26,24 @@
  * on the virtual clock only when it can raise the NMI (INTEN set, RIS clear) or a reset (RESEN
  * set); otherwise VALUE and RIS are computed on access.
  */
-import type { ScheduledEvent } from '../hv/time/event-queue.ts';
-import { DownCounter, sizeMask } from './cmsdk-apb-timer.ts';
-import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister } from './device.ts';
+import { type DeviceContext, type IrqLine, type MmioDevice, sizeMask } from './device.ts';
+import { DownCounter } from './down-counter.ts';
+import { ExpiryEvent } from './expiry-event.ts';
+import { RegisterMap } from './regmap.ts';
+
+/** Register offsets (DDI 0479 section 4.6; the SP805 names without their WDOG prefix). */
+export const WDOG_REG = {
+  LOAD: 0x000,
+  VALUE: 0x004,
+  CONTROL: 0x008,
+  INTCLR: 0x00c,
+  RIS: 0x010,
+  MIS: 0x014,
+  LOCK: 0xc00,
+  ITCR: 0xf00,
+  ITOP: 0xf04,
+} as const;
+type WatchdogRegister = keyof typeof WDOG_REG;
 
 const CONTROL_INTEN = 1 << 0;
 const CONTROL_RESEN = 1 << 1;
@@ -40,15 +55,16 @@ const IDS = [0x04, 0x00, 0x00, 0x00, 0x24, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0
 export class CmsdkApbWatchdog implements MmioDevice {
   readonly model = 'cmsdk-apb-watchdog';
   readonly size = 0x1000;
-  private control = 0;
+  private readonly regs: RegisterMap<WatchdogRegister>;
+  /** CONTROL and ITCR as stored. */
+  private readonly reg: Record<WatchdogRegister, number>;
   private ris = false;
   /** Second expiry happened (QEMU's resetstatus); cleared only by reset. */
   private resetStatus = false;
   private locked = false;
-  private itcr = 0;
   private itop = 0;
   private readonly counter: DownCounter;
-  private expiry: ScheduledEvent | undefined;
+  private readonly expiry: ExpiryEvent;
 
   constructor(
     readonly name: string,
@@ -57,39 +73,49 @@ export class CmsdkApbWatchdog implements MmioDevice {
     private readonly irq: IrqLine,
     private readonly resetRequest: () => void,
   ) {
+    const now = () => ctx.time.now();
+    this.regs = new RegisterMap(name, ctx, [
+      { offset: WDOG_REG.LOAD, name: 'LOAD', read: () => this.counter.limit, write: (v) => this.writeLoad(v, now()) },
+      { offset: WDOG_REG.VALUE, name: 'VALUE', read: () => this.counter.value(now()) },
+      { offset: WDOG_REG.CONTROL, name: 'CONTROL', reset: 0, writable: CONTROL_INTEN | CONTROL_RESEN },
+      { offset: WDOG_REG.INTCLR, name: 'INTCLR', write: () => this.kick(now()) },
+      { offset: WDOG_REG.RIS, name: 'RIS', read: () => (this.ris ? 1 : 0) },
+      { offset: WDOG_REG.MIS, name: 'MIS', read: () => (this.ris && this.reg.CONTROL & CONTROL_INTEN ? 1 : 0) },
+      // LOCK writes are handled before the map: they are the only writes a locked watchdog takes.
+      { offset: WDOG_REG.LOCK, name: 'LOCK', read: () => (this.locked ? 1 : 0) },
+      { offset: WDOG_REG.ITCR, name: 'ITCR', reset: 0, writable: 1 },
+      { offset: WDOG_REG.ITOP, name: 'ITOP', write: (v) => (this.itop = v & (ITOP_WDOGRES | ITOP_WDOGINT)) },
+    ], IDS);
+    this.reg = this.regs.values;
     this.counter = new DownCounter(ctx.time, ctx.time.hz);
+    this.expiry = new ExpiryEvent(ctx.time, `${name} expiry`, (when) => {
+      if (this.sync(when)) this.afterChange();
+      else this.reschedule();
+    });
     this.restart();
   }
 
   reset(): void {
-    this.ctx.time.cancel(this.expiry);
-    this.expiry = undefined;
+    this.expiry.cancel();
     this.restart();
     this.irq(false);
   }
 
   read(offset: number, size: number): number {
-    const now = this.ctx.time.now();
-    if (this.sync(now)) this.afterChange();
-    const value = this.readRegister(offset, now);
-    if (value !== undefined) return sizeMask(value, size);
-    this.ctx.unimplemented(this.name, offset, size, false);
-    return 0;
+    if (this.sync(this.ctx.time.now())) this.afterChange();
+    return sizeMask(this.regs.read(offset, size), size);
   }
 
   write(offset: number, size: number, value: number): void {
-    const now = this.ctx.time.now();
-    let outputsChanged = this.sync(now);
+    let outputsChanged = this.sync(this.ctx.time.now());
     value = sizeMask(value, size);
-    if (offset === 0xc00) {
+    if (offset === WDOG_REG.LOCK) {
       this.locked = value !== UNLOCK_KEY;
     } else if (this.locked) {
       // Ignored, as on hardware: only LOCK is writable while locked.
-    } else if (this.writeRegister(offset, value, now)) {
+    } else if (this.regs.write(offset, size, value)) {
       // QEMU re-evaluates the outputs after every register write except LOAD.
-      outputsChanged ||= offset !== 0x000;
-    } else {
-      this.ctx.unimplemented(this.name, offset, size, true);
+      outputsChanged ||= offset !== WDOG_REG.LOAD;
     }
     this.reschedule();
     if (outputsChanged) this.update();
@@ -98,61 +124,24 @@ export class CmsdkApbWatchdog implements MmioDevice {
   /** State at reset: LOAD = VALUE = 0xFFFFFFFF and counting. */
   private restart(): void {
     const now = this.ctx.time.now();
-    this.control = 0;
+    this.regs.reset();
     this.ris = false;
     this.resetStatus = false;
     this.locked = false;
-    this.itcr = 0;
     this.itop = 0;
     this.counter.clear(0xffffffff, now);
     this.counter.run(false, now);
   }
 
-  private readRegister(offset: number, now: number): number | undefined {
-    switch (offset) {
-      case 0x000:
-        return this.counter.limit;
-      case 0x004:
-        return this.counter.value(now);
-      case 0x008:
-        return this.control;
-      case 0x010:
-        return this.ris ? 1 : 0;
-      case 0x014:
-        return this.ris && this.control & CONTROL_INTEN ? 1 : 0;
-      case 0xc00:
-        return this.locked ? 1 : 0;
-      case 0xf00:
-        return this.itcr;
-      default:
-        return readIdRegister(IDS, offset);
-    }
+  private writeLoad(value: number, now: number): void {
+    this.counter.setLimit(value, true, now);
+    this.counter.run(false, now);
   }
 
-  /** Returns false for an offset that is not a writable register. */
-  private writeRegister(offset: number, value: number, now: number): boolean {
-    switch (offset) {
-      case 0x000:
-        this.counter.setLimit(value, true, now);
-        this.counter.run(false, now);
-        return true;
-      case 0x008:
-        this.control = value & (CONTROL_INTEN | CONTROL_RESEN);
-        return true;
-      case 0x00c:
-        // Clearing the interrupt is the guest's "kick": the count starts again from LOAD.
-        this.ris = false;
-        this.counter.setCount(this.counter.limit, now);
-        return true;
-      case 0xf00:
-        this.itcr = value & 1;
-        return true;
-      case 0xf04:
-        this.itop = value & (ITOP_WDOGRES | ITOP_WDOGINT);
-        return true;
-      default:
-        return false;
-    }
+  /** INTCLR, the guest's "kick": clears the interrupt and the count starts again from LOAD. */
+  private kick(now: number): void {
+    this.ris = false;
+    this.counter.setCount(this.counter.limit, now);
   }
 
   /** Applies the expiries up to `now`; true if RIS or the reset status changed. */
@@ -180,30 +169,21 @@ export class CmsdkApbWatchdog implements MmioDevice {
 
   /** Drives WDOGINT as a level and asks for a reset while the reset output is active. */
   private update(): void {
-    const int = this.itcr ? (this.itop & ITOP_WDOGINT) !== 0 : this.ris && (this.control & CONTROL_INTEN) !== 0;
-    const res = this.itcr ? (this.itop & ITOP_WDOGRES) !== 0 : this.resetStatus && (this.control & CONTROL_RESEN) !== 0;
+    const int = this.reg.ITCR ? (this.itop & ITOP_WDOGINT) !== 0 : this.ris && (this.reg.CONTROL & CONTROL_INTEN) !== 0;
+    const res = this.reg.ITCR ? (this.itop & ITOP_WDOGRES) !== 0 : this.resetStatus && (this.reg.CONTROL & CONTROL_RESEN) !== 0;
     this.irq(int);
     if (res) this.resetRequest();
   }
 
   /** The next expiry that can change an output: the NMI, or the reset. */
   private nextEvent(): number | undefined {
-    if (this.itcr) return undefined;
-    if (this.control & CONTROL_INTEN && !this.ris) return this.counter.expiryTime(1);
-    if (this.control & CONTROL_RESEN && !this.resetStatus) return this.counter.expiryTime(this.ris ? 1 : 2);
+    if (this.reg.ITCR) return undefined;
+    if (this.reg.CONTROL & CONTROL_INTEN && !this.ris) return this.counter.expiryTime(1);
+    if (this.reg.CONTROL & CONTROL_RESEN && !this.resetStatus) return this.counter.expiryTime(this.ris ? 1 : 2);
     return undefined;
   }
 
   private reschedule(): void {
-    const at = this.nextEvent();
-    if (this.expiry?.at === at && at !== undefined) return;
-    this.ctx.time.cancel(this.expiry);
-    this.expiry = undefined;
-    if (at === undefined) return;
-    this.expiry = this.ctx.time.schedule(at, `${this.name} expiry`, (when) => {
-      this.expiry = undefined;
-      if (this.sync(when)) this.afterChange();
-      else this.reschedule();
-    });
+    this.expiry.at(this.nextEvent());
   }
 }

@@ -19,9 +19,14 @@ export interface DeviceContext {
   unimplemented(device: string, offset: number, size: number, write: boolean): void;
 }
 
-/** Combines several interrupt outputs into one line (QEMU's TYPE_OR_IRQ). */
+/**
+ * Combines several interrupt outputs into one line (QEMU's TYPE_OR_IRQ). The output follows the
+ * OR of the inputs and is driven only when that OR changes: on a level line a repeated level
+ * means nothing, and an edge-triggered target (the NMI) must see each rising edge once.
+ */
 export class OrGate {
   private readonly levels: boolean[];
+  private level = false;
 
   constructor(
     inputs: number,
@@ -33,13 +38,24 @@ export class OrGate {
   input(index: number): IrqLine {
     return (high) => {
       this.levels[index] = high;
-      this.output(this.levels.some(Boolean));
+      const level = this.levels.some(Boolean);
+      if (level === this.level) return;
+      this.level = level;
+      this.output(level);
     };
   }
 }
 
+/** The CMSDK peripherals' PID4-PID7, PID0-PID3 and CID0-CID3 registers, one byte per word. */
+export const CMSDK_ID_REGS = { PID4: 0xfd0, CID3: 0xffc } as const;
+
 /** PID/CID identification registers at 0xFD0-0xFFC, as CMSDK peripherals have them. */
 export function readIdRegister(ids: readonly number[], offset: number): number | undefined {
-  if (offset < 0xfd0 || offset > 0xfff) return undefined;
-  return ids[(offset - 0xfd0) >> 2];
+  if (offset < CMSDK_ID_REGS.PID4 || offset >= CMSDK_ID_REGS.CID3 + 4) return undefined;
+  return ids[(offset - CMSDK_ID_REGS.PID4) >> 2];
+}
+
+/** The value of a `size`-byte access: QEMU truncates what a handler returns to the access size. */
+export function sizeMask(value: number, size: number): number {
+  return size >= 4 ? value >>> 0 : value & ((1 << (size * 8)) - 1);
 }

@@ -13,6 +13,11 @@
  */
 import type { MmioDevice } from './device.ts';
 
+/** Register offsets within a slot (firmware/lib/hvlab-io.h has the same as HOSTUART_<name>). */
+export const HOSTUART_REG = { DATA: 0x00, STATE: 0x04, CHANNEL: 0x08 } as const;
+/** Slot n's registers are at n × HOSTUART_SLOT_STRIDE. */
+export const HOSTUART_SLOT_STRIDE = 0x100;
+
 export class HostConsoleUart implements MmioDevice {
   readonly model = 'hvlab-console-uart';
   readonly size: number;
@@ -26,7 +31,7 @@ export class HostConsoleUart implements MmioDevice {
     /** Receives each byte with the channel it was sent on. */
     private readonly output: (channel: number, byte: number) => void,
   ) {
-    this.size = slotCount * 0x100;
+    this.size = slotCount * HOSTUART_SLOT_STRIDE;
     this.channels = new Array<number>(slotCount).fill(0);
   }
 
@@ -35,15 +40,16 @@ export class HostConsoleUart implements MmioDevice {
   }
 
   read(offset: number): number {
-    const slot = offset >> 8;
-    return (offset & 0xff) === 0x08 ? (this.channels[slot] ?? 0) : 0;
+    const slot = Math.floor(offset / HOSTUART_SLOT_STRIDE);
+    return offset % HOSTUART_SLOT_STRIDE === HOSTUART_REG.CHANNEL ? (this.channels[slot] ?? 0) : 0;
   }
 
   write(offset: number, size: number, value: number): void {
     void size;
-    const slot = offset >> 8;
+    const slot = Math.floor(offset / HOSTUART_SLOT_STRIDE);
     if (slot >= this.channels.length) return;
-    if ((offset & 0xff) === 0x08) this.channels[slot] = value >>> 0;
-    else if ((offset & 0xff) === 0x00) this.output(this.channels[slot]!, value & 0xff);
+    const reg = offset % HOSTUART_SLOT_STRIDE;
+    if (reg === HOSTUART_REG.CHANNEL) this.channels[slot] = value >>> 0;
+    else if (reg === HOSTUART_REG.DATA) this.output(this.channels[slot]!, value & 0xff);
   }
 }

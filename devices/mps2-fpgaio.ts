@@ -20,8 +20,25 @@
  * QEMU's own arithmetic on a nanosecond time base (virtual cycles converted to ns), so that
  * rounding matches QEMU's: whole prescale ticks are consumed and the remainder carried over.
  */
-import { sizeMask } from './cmsdk-apb-timer.ts';
-import type { DeviceContext, MmioDevice } from './device.ts';
+import { type DeviceContext, type MmioDevice, sizeMask } from './device.ts';
+import { RegisterMap } from './regmap.ts';
+
+/** Register offsets (AN385/AN386, with QEMU's names). DBGCTRL and SWITCH are bad offsets on mps2. */
+export const FPGAIO_REG = {
+  LED0: 0x00,
+  DBGCTRL: 0x04,
+  BUTTON: 0x08,
+  CLK1HZ: 0x10,
+  CLK100HZ: 0x14,
+  COUNTER: 0x18,
+  PRESCALE: 0x1c,
+  PSCNTR: 0x20,
+  SWITCH: 0x28,
+  MISC: 0x4c,
+} as const;
+
+/** The registers mps2's FPGAIO has (QEMU gives DBGCTRL and SWITCH to later boards only). */
+type FpgaIoRegister = Exclude<keyof typeof FPGAIO_REG, 'DBGCTRL' | 'SWITCH'>;
 
 const NS_PER_SECOND = 1_000_000_000n;
 const U32 = 0xffffffffn;
@@ -38,9 +55,10 @@ export class Mps2FpgaIo implements MmioDevice {
   readonly size = 0x1000;
   private readonly prescaleClock: bigint;
   private readonly leds: number;
-  private led0 = 0;
+  private readonly regs: RegisterMap<FpgaIoRegister>;
+  /** LED0 and MISC as stored (the counters are bigints below). */
+  private readonly reg: Record<FpgaIoRegister, number>;
   private prescale = 0n;
-  private misc = 0;
   /** Times (ns) at which CLK1HZ and CLK100HZ would read 0. */
   private clk1HzOffset = 0n;
   private clk100HzOffset = 0n;
@@ -56,14 +74,25 @@ export class Mps2FpgaIo implements MmioDevice {
   ) {
     this.prescaleClock = BigInt(options.prescaleClockHz ?? ctx.time.hz);
     this.leds = options.leds ?? 2;
+    this.regs = new RegisterMap(name, ctx, [
+      { offset: FPGAIO_REG.LED0, name: 'LED0', reset: 0, write: (v) => this.writeLeds(v) },
+      { offset: FPGAIO_REG.BUTTON, name: 'BUTTON', read: () => 0 },
+      { offset: FPGAIO_REG.CLK1HZ, name: 'CLK1HZ', read: () => this.clockCount(this.clk1HzOffset, 1n), write: (v) => (this.clk1HzOffset = this.tickOffset(v, 1n)) },
+      { offset: FPGAIO_REG.CLK100HZ, name: 'CLK100HZ', read: () => this.clockCount(this.clk100HzOffset, 100n), write: (v) => (this.clk100HzOffset = this.tickOffset(v, 100n)) },
+      { offset: FPGAIO_REG.COUNTER, name: 'COUNTER', read: () => this.resynced(() => this.counter), write: (v) => this.resynced(() => (this.counter = BigInt(v))) },
+      { offset: FPGAIO_REG.PRESCALE, name: 'PRESCALE', read: () => Number(this.prescale), write: (v) => this.resynced(() => (this.prescale = BigInt(v))) },
+      { offset: FPGAIO_REG.PSCNTR, name: 'PSCNTR', read: () => this.resynced(() => this.pscntr), write: (v) => this.resynced(() => (this.pscntr = BigInt(v))) },
+      // Stored so it reads back, but the SPI/CLCD controls it holds are not modelled.
+      { offset: FPGAIO_REG.MISC, name: 'MISC', reset: 0, writable: 0xffffffff, write: (_v, size) => ctx.unimplemented(name, FPGAIO_REG.MISC, size, true) },
+    ]);
+    this.reg = this.regs.values;
     this.reset();
   }
 
   reset(): void {
     const now = this.nowNs();
-    this.led0 = 0;
+    this.regs.reset();
     this.prescale = 0n;
-    this.misc = 0;
     this.clk1HzOffset = now;
     this.clk100HzOffset = now;
     this.counter = 0n;
@@ -72,64 +101,27 @@ export class Mps2FpgaIo implements MmioDevice {
   }
 
   read(offset: number, size: number): number {
-    switch (offset) {
-      case 0x00:
-        return sizeMask(this.led0, size);
-      case 0x08:
-        return 0;
-      case 0x10:
-        return sizeMask(this.clockCount(this.clk1HzOffset, 1n), size);
-      case 0x14:
-        return sizeMask(this.clockCount(this.clk100HzOffset, 100n), size);
-      case 0x18:
-        this.resync();
-        return sizeMask(Number(this.counter), size);
-      case 0x1c:
-        return sizeMask(Number(this.prescale), size);
-      case 0x20:
-        this.resync();
-        return sizeMask(Number(this.pscntr), size);
-      case 0x4c:
-        return sizeMask(this.misc, size);
-      default:
-        this.ctx.unimplemented(this.name, offset, size, false);
-        return 0;
-    }
+    return sizeMask(this.regs.read(offset, size), size);
   }
 
   write(offset: number, size: number, value: number): void {
-    value >>>= 0;
-    switch (offset) {
-      case 0x00:
-        // With no LEDs QEMU ignores the write altogether.
-        if (this.leds > 0) this.led0 = (value & (2 ** Math.min(this.leds, 32) - 1)) >>> 0;
-        return;
-      case 0x10:
-        this.clk1HzOffset = this.nowNs() - (BigInt(value) * NS_PER_SECOND) / 1n;
-        return;
-      case 0x14:
-        this.clk100HzOffset = this.nowNs() - (BigInt(value) * NS_PER_SECOND) / 100n;
-        return;
-      case 0x18:
-        this.resync();
-        this.counter = BigInt(value);
-        return;
-      case 0x1c:
-        this.resync();
-        this.prescale = BigInt(value);
-        return;
-      case 0x20:
-        this.resync();
-        this.pscntr = BigInt(value);
-        return;
-      case 0x4c:
-        // Stored so it reads back, but the SPI/CLCD controls it holds are not modelled.
-        this.misc = value;
-        this.ctx.unimplemented(this.name, offset, size, true);
-        return;
-      default:
-        this.ctx.unimplemented(this.name, offset, size, true);
-    }
+    this.regs.write(offset, size, value >>> 0);
+  }
+
+  private writeLeds(value: number): void {
+    // With no LEDs QEMU ignores the write altogether.
+    if (this.leds > 0) this.reg.LED0 = (value & (2 ** Math.min(this.leds, 32) - 1)) >>> 0;
+  }
+
+  /** The time at which a 1/`hz`-second count would have been 0, for a count of `value` now. */
+  private tickOffset(value: number, hz: bigint): bigint {
+    return this.nowNs() - (BigInt(value) * NS_PER_SECOND) / hz;
+  }
+
+  /** Brings PSCNTR and COUNTER up to now, then does `access` (QEMU resyncs before it touches them or PRESCALE). */
+  private resynced(access: () => bigint): number {
+    this.resync();
+    return Number(access());
   }
 
   /** QEMU_CLOCK_VIRTUAL in ns: the virtual cycle count converted at the CPU clock. */

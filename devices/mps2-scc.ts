@@ -30,8 +30,29 @@
  * extracts as 8 bits and compares with 0x524/0x547, so never: they are bad offsets on every board
  * (and CFG3 always reads 0). Reproduced as is.
  */
-import { sizeMask } from './cmsdk-apb-timer.ts';
-import type { DeviceContext, MmioDevice } from './device.ts';
+import { type DeviceContext, type MmioDevice, sizeMask } from './device.ts';
+import { RegisterMap } from './regmap.ts';
+
+/** Register offsets (AN385/AN386, with QEMU's names). CFG2, CFG5 and CFG6 are bad offsets here. */
+export const SCC_REG = {
+  CFG0: 0x000,
+  CFG1: 0x004,
+  CFG2: 0x008,
+  CFG3: 0x00c,
+  CFG4: 0x010,
+  CFG5: 0x014,
+  CFG6: 0x018,
+  SYS_CFGDATA_RTN: 0x0a0,
+  SYS_CFGDATA_OUT: 0x0a4,
+  SYS_CFGCTRL: 0x0a8,
+  SYS_CFGSTAT: 0x0ac,
+  DLL: 0x100,
+  AID: 0xff8,
+  ID: 0xffc,
+} as const;
+
+/** The registers the SCC has on every board QEMU recognises (see the note on CFG2/5/6 above). */
+type SccRegister = Exclude<keyof typeof SCC_REG, 'CFG2' | 'CFG5' | 'CFG6'>;
 
 const CFGCTRL_RESET = 0x00100000;
 const CFGCTRL_RESERVED = (0xff << 12) | (0xf << 26);
@@ -42,6 +63,7 @@ const CFGSTAT_ERROR = 1 << 1;
 const FUNCTION_OSCCLK = 1;
 const DLL_RESET = 0xffff0001;
 const DLL_WRITABLE = 0xff000000;
+const ALL = 0xffffffff;
 
 export interface Mps2SccOptions {
   /** SCC_ID (0x41043860 on AN386). */
@@ -57,105 +79,60 @@ export interface Mps2SccOptions {
 export class Mps2Scc implements MmioDevice {
   readonly model = 'mps2-scc';
   readonly size = 0x1000;
-  private cfg0 = 0;
-  private cfg1 = 0;
-  private cfgdataRtn = 0;
-  private cfgdataOut = 0;
-  private cfgctrl = CFGCTRL_RESET;
-  private cfgstat = 0;
-  private dll = DLL_RESET;
+  private readonly regs: RegisterMap<SccRegister>;
+  private readonly reg: Record<SccRegister, number>;
   private readonly oscclk: number[];
 
   constructor(
     readonly name: string,
-    private readonly ctx: DeviceContext,
+    ctx: DeviceContext,
     private readonly options: Mps2SccOptions,
   ) {
     this.oscclk = [...options.oscclk];
+    this.regs = new RegisterMap(name, ctx, [
+      { offset: SCC_REG.CFG0, name: 'CFG0', reset: 0, writable: ALL },
+      { offset: SCC_REG.CFG1, name: 'CFG1', reset: 0, writable: ALL },
+      { offset: SCC_REG.CFG3, name: 'CFG3', reset: 0 },
+      { offset: SCC_REG.CFG4, name: 'CFG4', read: () => options.cfg4 },
+      { offset: SCC_REG.SYS_CFGDATA_RTN, name: 'SYS_CFGDATA_RTN', reset: 0 },
+      { offset: SCC_REG.SYS_CFGDATA_OUT, name: 'SYS_CFGDATA_OUT', reset: 0, writable: ALL },
+      { offset: SCC_REG.SYS_CFGCTRL, name: 'SYS_CFGCTRL', reset: CFGCTRL_RESET, write: (v) => this.writeCfgctrl(v) },
+      { offset: SCC_REG.SYS_CFGSTAT, name: 'SYS_CFGSTAT', reset: 0 },
+      { offset: SCC_REG.DLL, name: 'DLL', reset: DLL_RESET, writable: DLL_WRITABLE },
+      { offset: SCC_REG.AID, name: 'AID', read: () => options.aid },
+      { offset: SCC_REG.ID, name: 'ID', read: () => options.id },
+    ]);
+    this.reg = this.regs.values;
   }
 
   reset(): void {
-    this.cfg0 = 0;
-    this.cfg1 = 0;
-    this.cfgdataRtn = 0;
-    this.cfgdataOut = 0;
-    this.cfgctrl = CFGCTRL_RESET;
-    this.cfgstat = 0;
-    this.dll = DLL_RESET;
+    this.regs.reset();
     this.oscclk.splice(0, this.oscclk.length, ...this.options.oscclk);
   }
 
   read(offset: number, size: number): number {
-    const value = this.readRegister(offset);
-    if (value !== undefined) return sizeMask(value, size);
-    this.ctx.unimplemented(this.name, offset, size, false);
-    return 0;
+    return sizeMask(this.regs.read(offset, size), size);
   }
 
   write(offset: number, size: number, value: number): void {
-    value >>>= 0;
-    switch (offset) {
-      case 0x000:
-        this.cfg0 = value;
-        return;
-      case 0x004:
-        this.cfg1 = value;
-        return;
-      case 0x0a4:
-        this.cfgdataOut = value;
-        return;
-      case 0x0a8:
-        return this.writeCfgctrl(value);
-      case 0x100:
-        this.dll = ((this.dll & ~DLL_WRITABLE) | (value & DLL_WRITABLE)) >>> 0;
-        return;
-      default:
-        this.ctx.unimplemented(this.name, offset, size, true);
-    }
+    this.regs.write(offset, size, value >>> 0);
   }
 
-  private readRegister(offset: number): number | undefined {
-    switch (offset) {
-      case 0x000:
-        return this.cfg0;
-      case 0x004:
-        return this.cfg1;
-      case 0x00c:
-        return 0;
-      case 0x010:
-        return this.options.cfg4;
-      case 0x0a0:
-        return this.cfgdataRtn;
-      case 0x0a4:
-        return this.cfgdataOut;
-      case 0x0a8:
-        return this.cfgctrl;
-      case 0x0ac:
-        return this.cfgstat;
-      case 0x100:
-        return this.dll;
-      case 0xff8:
-        return this.options.aid;
-      case 0xffc:
-        return this.options.id;
-      default:
-        return undefined;
-    }
-  }
-
+  /** A SYS_CFG transfer: instantaneous, and only OSCCLK reads and writes succeed. */
   private writeCfgctrl(value: number): void {
-    this.cfgstat = 0;
-    this.cfgctrl = (value & ~(CFGCTRL_RESERVED | CFGCTRL_START)) >>> 0;
+    const r = this.reg;
+    r.SYS_CFGSTAT = 0;
+    r.SYS_CFGCTRL = (value & ~(CFGCTRL_RESERVED | CFGCTRL_START)) >>> 0;
     if (!(value & CFGCTRL_START)) return;
-    const device = this.cfgctrl & 0xfff;
-    const fn = (this.cfgctrl >>> 20) & 0x3f;
-    this.cfgstat = CFGSTAT_DONE;
+    const device = r.SYS_CFGCTRL & 0xfff;
+    const fn = (r.SYS_CFGCTRL >>> 20) & 0x3f;
+    r.SYS_CFGSTAT = CFGSTAT_DONE;
     if (fn !== FUNCTION_OSCCLK || device >= this.oscclk.length) {
-      this.cfgstat |= CFGSTAT_ERROR;
-    } else if (this.cfgctrl & CFGCTRL_WRITE) {
-      this.oscclk[device] = this.cfgdataOut;
+      r.SYS_CFGSTAT |= CFGSTAT_ERROR;
+    } else if (r.SYS_CFGCTRL & CFGCTRL_WRITE) {
+      this.oscclk[device] = r.SYS_CFGDATA_OUT;
     } else {
-      this.cfgdataRtn = this.oscclk[device]! >>> 0;
+      r.SYS_CFGDATA_RTN = this.oscclk[device]! >>> 0;
     }
   }
 }

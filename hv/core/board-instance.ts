@@ -5,8 +5,8 @@
  * hole (bus fault), and its mirrors are dropped.
  */
 import { BitBand } from '../../devices/bitband.ts';
-import type { IrqLine, MmioDevice } from '../../devices/device.ts';
-import type { BoardDescription, DeviceSpec, MemoryRegionSpec } from '../../devices/platforms/board.ts';
+import { type IrqLine, type MmioDevice, OrGate, UNCONNECTED } from '../../devices/device.ts';
+import type { BoardDescription, DeviceSpec, IrqWiring, MemoryRegionSpec } from '../../devices/platforms/board.ts';
 import { type DeviceWiring, createDevice } from '../../devices/registry.ts';
 import { protection } from '../unicorn/protection.ts';
 import type { Engine } from '../unicorn/engine.ts';
@@ -72,29 +72,35 @@ function mapRegion(engine: Engine, region: MemoryRegionSpec, sizes: MemorySizes)
   return { name: region.name, base: region.base, size, host, perms };
 }
 
-/** Device outputs wired to the same interrupt are ORed, as QEMU's board does with TYPE_OR_IRQ. */
-function irqWiring(board: BoardDescription, deps: BoardDeps): (spec: DeviceSpec, output: string) => IrqLine {
-  const levels = new Map<string, Map<string, boolean>>();
+/** Where a device output is wired: an NVIC external interrupt number or the NMI. */
+type IrqTarget = IrqWiring[string];
+
+/**
+ * Device outputs wired to the same interrupt are ORed, as QEMU's board does with TYPE_OR_IRQ: one
+ * OrGate per target line, one gate input per device output. The NMI is an edge: a rising OR pends it.
+ */
+export function irqWiring(board: BoardDescription, deps: Pick<BoardDeps, 'irqLine' | 'nmi'>): (spec: DeviceSpec, output: string) => IrqLine {
+  const inputs = new Map<string, number>();
+  const fanIn = new Map<IrqTarget, number>();
   for (const spec of board.devices) {
     for (const [output, target] of Object.entries(spec.irq ?? {})) {
-      const key = String(target);
-      if (!levels.has(key)) levels.set(key, new Map());
-      levels.get(key)!.set(`${spec.name}.${output}`, false);
+      const index = fanIn.get(target) ?? 0;
+      inputs.set(`${spec.name}.${output}`, index);
+      fanIn.set(target, index + 1);
     }
   }
+  const gates = new Map([...fanIn].map(([target, count]) => [target, new OrGate(count, targetLine(target, deps))]));
   return (spec, output) => {
     const target = spec.irq?.[output];
-    if (target === undefined) return () => {};
-    const inputs = levels.get(String(target))!;
-    const id = `${spec.name}.${output}`;
-    return (high) => {
-      const before = [...inputs.values()].some(Boolean);
-      inputs.set(id, high);
-      const after = [...inputs.values()].some(Boolean);
-      if (target === 'nmi') {
-        if (after && !before) deps.nmi();
-      } else if (after !== before) deps.irqLine(target)(after);
-    };
+    if (target === undefined) return UNCONNECTED;
+    return gates.get(target)!.input(inputs.get(`${spec.name}.${output}`)!);
+  };
+}
+
+function targetLine(target: IrqTarget, deps: Pick<BoardDeps, 'irqLine' | 'nmi'>): IrqLine {
+  if (target !== 'nmi') return deps.irqLine(target);
+  return (high) => {
+    if (high) deps.nmi();
   };
 }
 

@@ -11,12 +11,45 @@
  */
 import type { MmioDevice } from '../trap/mmio.ts';
 
-export const VIRTIO_MAGIC = 0x74726976;
-export const VIRTIO_VENDOR_HVLAB = 0x626c7668;
+/** Register offsets (virtio 1.2 §4.2.2, MMIO Device Register Layout); from CONFIG on, the device's configuration space. */
+export const VIRTIO_MMIO_REG = {
+  MAGIC_VALUE: 0x000,
+  VERSION: 0x004,
+  DEVICE_ID: 0x008,
+  VENDOR_ID: 0x00c,
+  DEVICE_FEATURES: 0x010,
+  DEVICE_FEATURES_SEL: 0x014,
+  DRIVER_FEATURES: 0x020,
+  DRIVER_FEATURES_SEL: 0x024,
+  QUEUE_SEL: 0x030,
+  QUEUE_NUM_MAX: 0x034,
+  QUEUE_NUM: 0x038,
+  QUEUE_READY: 0x044,
+  QUEUE_NOTIFY: 0x050,
+  INTERRUPT_STATUS: 0x060,
+  INTERRUPT_ACK: 0x064,
+  STATUS: 0x070,
+  QUEUE_DESC_LOW: 0x080,
+  QUEUE_DESC_HIGH: 0x084,
+  QUEUE_DRIVER_LOW: 0x090,
+  QUEUE_DRIVER_HIGH: 0x094,
+  QUEUE_DEVICE_LOW: 0x0a0,
+  QUEUE_DEVICE_HIGH: 0x0a4,
+  CONFIG_GENERATION: 0x0fc,
+  CONFIG: 0x100,
+} as const;
+const R = VIRTIO_MMIO_REG;
+/** The register layout version this transport implements (the non-legacy interface). */
+const VERSION_2 = 2;
+
+/** "virt" and "hvlb", little-endian. */
+const VIRTIO_MAGIC = 0x74726976;
+const VIRTIO_VENDOR_HVLAB = 0x626c7668;
 export const VIRTIO_ID = { BLOCK: 2, CONSOLE: 3 } as const;
 export const STATUS = { ACKNOWLEDGE: 1, DRIVER: 2, DRIVER_OK: 4, FEATURES_OK: 8, NEEDS_RESET: 64, FAILED: 128 } as const;
-export const INT_USED = 1;
-export const INT_CONFIG = 2;
+/** InterruptStatus bits: used buffer notification, configuration change notification. */
+const INT_USED = 1;
+const INT_CONFIG = 2;
 /** VIRTIO_F_VERSION_1 (feature bit 32). */
 export const F_VERSION_1 = 2n ** 32n;
 
@@ -58,6 +91,7 @@ export interface TransportEvents {
 
 export class VirtioTransport implements MmioDevice {
   readonly model = 'virtio-mmio';
+  /** The registers and a 256-byte configuration space. */
   readonly size = 0x200;
   readonly queues: QueueState[];
   status = 0;
@@ -118,26 +152,26 @@ export class VirtioTransport implements MmioDevice {
   }
 
   /** True when queue `index` may be processed (driver ready, queue ready, device healthy). */
-  queueUsable(index: number): boolean {
+  private queueUsable(index: number): boolean {
     const q = this.queues[index];
     return !!q && q.ready && (this.status & STATUS.DRIVER_OK) !== 0 && (this.status & STATUS.NEEDS_RESET) === 0;
   }
 
   read(offset: number, size: number): number {
     this.events.access?.();
-    if (offset >= 0x100) return this.type.configRead(offset - 0x100, size);
+    if (offset >= R.CONFIG) return this.type.configRead(offset - R.CONFIG, size);
     const q = this.queues[this.queueSel];
     switch (offset) {
-      case 0x000: return VIRTIO_MAGIC;
-      case 0x004: return 2;
-      case 0x008: return this.type.deviceId;
-      case 0x00c: return VIRTIO_VENDOR_HVLAB;
-      case 0x010: return this.featureWord(this.type.features, this.deviceFeaturesSel);
-      case 0x034: return q ? this.type.queueMax : 0;
-      case 0x044: return q?.ready ? 1 : 0;
-      case 0x060: return this.interruptStatus;
-      case 0x070: return this.status;
-      case 0x0fc: return this.configGeneration;
+      case R.MAGIC_VALUE: return VIRTIO_MAGIC;
+      case R.VERSION: return VERSION_2;
+      case R.DEVICE_ID: return this.type.deviceId;
+      case R.VENDOR_ID: return VIRTIO_VENDOR_HVLAB;
+      case R.DEVICE_FEATURES: return this.featureWord(this.type.features, this.deviceFeaturesSel);
+      case R.QUEUE_NUM_MAX: return q ? this.type.queueMax : 0;
+      case R.QUEUE_READY: return q?.ready ? 1 : 0;
+      case R.INTERRUPT_STATUS: return this.interruptStatus;
+      case R.STATUS: return this.status;
+      case R.CONFIG_GENERATION: return this.configGeneration;
       default:
         this.guestErrors++;
         return 0;
@@ -148,23 +182,23 @@ export class VirtioTransport implements MmioDevice {
     void size;
     this.events.access?.();
     switch (offset) {
-      case 0x014: this.deviceFeaturesSel = value; return;
-      case 0x020: return this.writeDriverFeatures(value >>> 0);
-      case 0x024: this.driverFeaturesSel = value; return;
-      case 0x030: this.queueSel = value; return;
-      case 0x038: return this.withQueue((q) => (q.num = value));
-      case 0x044: return this.withQueue((q) => this.setReady(q, value & 1));
-      case 0x050: return this.notify(value);
-      case 0x064:
-        this.interruptStatus &= ~(value & 3);
+      case R.DEVICE_FEATURES_SEL: this.deviceFeaturesSel = value; return;
+      case R.DRIVER_FEATURES: return this.writeDriverFeatures(value >>> 0);
+      case R.DRIVER_FEATURES_SEL: this.driverFeaturesSel = value; return;
+      case R.QUEUE_SEL: this.queueSel = value; return;
+      case R.QUEUE_NUM: return this.withQueue((q) => (q.num = value));
+      case R.QUEUE_READY: return this.withQueue((q) => this.setReady(q, value & 1));
+      case R.QUEUE_NOTIFY: return this.notify(value);
+      case R.INTERRUPT_ACK:
+        this.interruptStatus &= ~(value & (INT_USED | INT_CONFIG));
         return this.events.irq(this.interruptStatus !== 0);
-      case 0x070: return this.writeStatus(value & 0xff);
-      case 0x080: return this.withQueue((q) => (q.desc = value >>> 0));
-      case 0x090: return this.withQueue((q) => (q.driver = value >>> 0));
-      case 0x0a0: return this.withQueue((q) => (q.device = value >>> 0));
-      case 0x084:
-      case 0x094:
-      case 0x0a4: return this.withQueue((q) => (q.high |= value >>> 0));
+      case R.STATUS: return this.writeStatus(value & 0xff);
+      case R.QUEUE_DESC_LOW: return this.withQueue((q) => (q.desc = value >>> 0));
+      case R.QUEUE_DRIVER_LOW: return this.withQueue((q) => (q.driver = value >>> 0));
+      case R.QUEUE_DEVICE_LOW: return this.withQueue((q) => (q.device = value >>> 0));
+      case R.QUEUE_DESC_HIGH:
+      case R.QUEUE_DRIVER_HIGH:
+      case R.QUEUE_DEVICE_HIGH: return this.withQueue((q) => (q.high |= value >>> 0));
       default:
         this.guestErrors++;
     }

@@ -1,9 +1,11 @@
 /**
  * Per-VM table of device windows, sorted by base address and searched by binary search (Bao's
- * `vm_emul_get_mem`). An access that hits no device is a hole in the memory map: a bus error.
+ * `vm_emul_get_mem`). An address no device covers is a hole in the memory map, which the caller
+ * turns into a bus error.
  */
 import { ConfigError } from '../errors.ts';
-import { GuestBusError, type MmioDevice } from './mmio.ts';
+import { hex } from '../format.ts';
+import type { MmioDevice } from './mmio.ts';
 
 export interface Mapping {
   readonly base: number;
@@ -17,7 +19,7 @@ export class DispatchTable {
     const end = base + device.size;
     for (const m of this.mappings) {
       if (base < m.base + m.device.size && m.base < end) {
-        throw new ConfigError(`device ${device.name} at 0x${base.toString(16)} overlaps ${m.device.name}`);
+        throw new ConfigError(`device ${device.name} at ${hex(base)} overlaps ${m.device.name}`);
       }
     }
     this.mappings.push({ base, device });
@@ -37,20 +39,5 @@ export class DispatchTable {
       else return m;
     }
     return undefined;
-  }
-
-  /** The mapping containing `address`; a bus error for a hole. */
-  resolve(address: number, write: boolean): Mapping {
-    const m = this.find(address);
-    if (!m) throw new GuestBusError(address, write, 'no device at this address');
-    return m;
-  }
-
-  get all(): readonly Mapping[] {
-    return this.mappings;
-  }
-
-  resetAll(): void {
-    for (const m of this.mappings) m.device.reset();
   }
 }

@@ -1,19 +1,8 @@
 /**
- * The neutral record of a trapped device access and the device interface it is dispatched to
- * (Bao's `struct emul_access`, Renode's and rp2040js's peripheral shape): read(offset, size),
- * write(offset, size, value), reset(), a declared size and a name.
+ * The device interface a trapped access is dispatched to (Renode's and rp2040js's peripheral
+ * shape): read(offset, size), write(offset, size, value), reset(), a declared size and a name.
  */
-
-export interface MmioAccess {
-  /** Guest-physical address. */
-  readonly address: number;
-  /** Offset into the device. */
-  readonly offset: number;
-  readonly size: number;
-  readonly write: boolean;
-  /** Value written, or value returned by the device for a read. */
-  readonly value: number;
-}
+import { hex } from '../format.ts';
 
 export interface MmioDevice {
   /** Instance name, e.g. `uart0`. */
@@ -43,7 +32,7 @@ export class GuestBusError extends Error {
     readonly write: boolean,
     readonly reason: string,
   ) {
-    super(`bus error ${write ? 'writing' : 'reading'} 0x${(address >>> 0).toString(16)}: ${reason}`);
+    super(`bus error ${write ? 'writing' : 'reading'} ${hex(address)}: ${reason}`);
     this.name = 'GuestBusError';
   }
 }

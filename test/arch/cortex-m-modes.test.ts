@@ -51,7 +51,7 @@ describe('CortexM privilege', () => {
 
   it('resets an unprivileged CPU to privileged Thread mode on MSP with cleared NVIC state', () => {
     const r = start({ vectors: { 0: STACK_TOP, 1: ta(0x100) }, code: [[0x100, thumb(UNPRIVILEGED_PSP, SPIN)]] });
-    r.ppbWrite(0xe000e014, 1000); // SysTick RVR
+    r.ppbWrite(REG.SYST_RVR, 1000);
     r.ppbWrite(REG.ISER0, 1);
     r.cpu.step();
     expect(r.reg(R.CONTROL)).toBe(3);
@@ -64,7 +64,7 @@ describe('CortexM privilege', () => {
     expect(r.reg(R.XPSR) & 0x1ff).toBe(0);
     expect(r.cpu.exceptionState.pending.some(Boolean)).toBe(false);
     expect(r.cpu.exceptionState.enabled[16]).toBe(false);
-    expect(r.ppbRead(0xe000e014)).toBe(0);
+    expect(r.ppbRead(REG.SYST_RVR)).toBe(0);
   });
 });
 

@@ -91,8 +91,8 @@ describe('CortexM WFI', () => {
 describe('CortexM SysTick interrupt', () => {
   it('enters the SysTick handler when the counter wraps with TICKINT', () => {
     const r = start({ vectors: { 0: STACK_TOP, 1: ta(0x100), 15: ta(0x200) }, code: [[0x100, thumb(SPIN)], [0x200, thumb(BX_LR)]] });
-    r.ppbWrite(0xe000e014, 99); // RVR
-    r.ppbWrite(0xe000e010, 0b111); // CSR: ENABLE | TICKINT | CLKSOURCE (CPU clock)
+    r.ppbWrite(REG.SYST_RVR, 99);
+    r.ppbWrite(REG.SYST_CSR, 0b111); // ENABLE | TICKINT | CLKSOURCE (CPU clock)
     r.cpu.step();
     expect(r.entries).toHaveLength(0);
     r.time.advance(99);

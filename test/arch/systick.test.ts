@@ -3,13 +3,10 @@
  * the ARMv7-M ARM B3.3 and QEMU 7.2's armv7m_systick as wired on mps2.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SysTick } from '../../hv/arch/armv7m/systick.ts';
+import { SYSTICK_REG, SysTick } from '../../hv/arch/armv7m/systick.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 
-const CSR = 0x0;
-const RVR = 0x4;
-const CVR = 0x8;
-const CALIB = 0xc;
+const { CSR, RVR, CVR, CALIB } = SYSTICK_REG;
 const ENABLE = 1;
 const TICKINT = 2;
 const CLKSOURCE = 4;

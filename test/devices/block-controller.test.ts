@@ -4,16 +4,15 @@
  * errors, interrupts per slot, and poll().
  */
 import { describe, expect, it } from 'vitest';
-import { BlockController, type DmaPort } from '../../devices/block-controller.ts';
+import { BLKCTL_CMD, BLKCTL_ERROR as E, BLKCTL_ID_VALUE, BLKCTL_REG as REG, BLKCTL_SLOT_STRIDE as SLOT, BLKCTL_STATUS, BlockController, type DmaPort } from '../../devices/block-controller.ts';
 import type { BlockImage, BlockLocation } from '../../hv/storage/block-image.ts';
 import type { DiskTiming } from '../../hv/storage/cache/disk-timing.ts';
 import type { ScheduledEvent } from '../../hv/time/event-queue.ts';
 import type { VirtualTime } from '../../hv/time/virtual-time.ts';
 import { FakeTime, IrqProbe } from '../helpers/fake-time.ts';
 
-const REG = { ID: 0x00, UNITS: 0x04, UNIT: 0x08, CAP_LO: 0x0c, CAP_HI: 0x10, SECTOR_LO: 0x14, SECTOR_HI: 0x18, COUNT: 0x1c, DMA: 0x20, COMMAND: 0x24, STATUS: 0x28, INT_ENABLE: 0x2c, INT_STATUS: 0x30 };
-const READ = 1, WRITE = 2, FLUSH = 3;
-const BUSY = 1, DONE = 2, ERROR = 4;
+const { READ, WRITE, FLUSH } = BLKCTL_CMD;
+const { BUSY, DONE, ERROR } = BLKCTL_STATUS;
 const err = (code: number) => DONE | ERROR | (code << 8);
 const TIMING: DiskTiming = { name: 'test', commandCycles: 100, perSectorCycles: 10, seekCycles: 1000, hitLookupCycles: 0, copyCyclesPer32Bytes: 0, sources: {} };
 const MEM_BASE = 0x20000000;
@@ -76,14 +75,14 @@ function rig(slots = 3) {
   for (let s = 0; s < slots; s++) {
     c.bind(s, { time, dma: mem, irq: irqs[s]!.line, completed: (status, cmd) => done.push({ slot: s, status, at: time.now(), op: cmd.op, sector: cmd.sector, count: cmd.count, ok: cmd.ok }) });
   }
-  const w = (slot: number, reg: number, value: number) => c.write(slot * 0x100 + reg, 4, value);
-  const r = (slot: number, reg: number) => c.read(slot * 0x100 + reg, 4);
+  const w = (slot: number, reg: number, value: number) => c.write(slot * SLOT + reg, 4, value);
+  const r = (slot: number, reg: number) => c.read(slot * SLOT + reg, 4);
   const issue = (slot: number, op: number, sector: number, count: number, dma = MEM_BASE, unit = 0) => {
     w(slot, REG.UNIT, unit);
     w(slot, REG.SECTOR_LO, sector);
     w(slot, REG.SECTOR_HI, 0);
     w(slot, REG.COUNT, count);
-    w(slot, REG.DMA, dma);
+    w(slot, REG.DMA_ADDR, dma);
     w(slot, REG.COMMAND, op);
   };
   return { time, disks, c, mem, irqs, done, w, r, issue };
@@ -94,16 +93,16 @@ describe('registers', () => {
     const { c, w, r } = rig();
     expect(c.size).toBe(0x300);
     for (const slot of [0, 2]) {
-      expect(r(slot, REG.ID)).toBe(0x43425648);
+      expect(r(slot, REG.ID)).toBe(BLKCTL_ID_VALUE);
       expect(r(slot, REG.UNITS)).toBe(2);
-      expect(r(slot, REG.CAP_LO)).toBe(64);
-      expect(r(slot, REG.CAP_HI)).toBe(0);
+      expect(r(slot, REG.CAPACITY_LO)).toBe(64);
+      expect(r(slot, REG.CAPACITY_HI)).toBe(0);
     }
     w(1, REG.UNIT, 1);
-    expect(r(1, REG.CAP_LO)).toBe(16);
-    expect(r(0, REG.CAP_LO)).toBe(64);
+    expect(r(1, REG.CAPACITY_LO)).toBe(16);
+    expect(r(0, REG.CAPACITY_LO)).toBe(64);
     w(1, REG.UNIT, 9);
-    expect(r(1, REG.CAP_LO)).toBe(0);
+    expect(r(1, REG.CAPACITY_LO)).toBe(0);
   });
 
   it('UNIT, SECTOR, COUNT, DMA_ADDR and INT_ENABLE read back per slot; COMMAND reads 0; other offsets and slots read 0', () => {
@@ -112,14 +111,14 @@ describe('registers', () => {
     w(1, REG.SECTOR_LO, 0x89abcdef);
     w(1, REG.SECTOR_HI, 0x12);
     w(1, REG.COUNT, 7);
-    w(1, REG.DMA, 0x20001000);
+    w(1, REG.DMA_ADDR, 0x20001000);
     w(1, REG.INT_ENABLE, 0xff);
-    expect([REG.UNIT, REG.SECTOR_LO, REG.SECTOR_HI, REG.COUNT, REG.DMA, REG.INT_ENABLE].map((x) => r(1, x))).toEqual([1, 0x89abcdef, 0x12, 7, 0x20001000, 1]);
-    expect([REG.UNIT, REG.SECTOR_LO, REG.COUNT, REG.DMA, REG.INT_ENABLE].map((x) => r(0, x))).toEqual([0, 0, 0, 0, 0]);
+    expect([REG.UNIT, REG.SECTOR_LO, REG.SECTOR_HI, REG.COUNT, REG.DMA_ADDR, REG.INT_ENABLE].map((x) => r(1, x))).toEqual([1, 0x89abcdef, 0x12, 7, 0x20001000, 1]);
+    expect([REG.UNIT, REG.SECTOR_LO, REG.COUNT, REG.DMA_ADDR, REG.INT_ENABLE].map((x) => r(0, x))).toEqual([0, 0, 0, 0, 0]);
     expect(r(1, REG.COMMAND)).toBe(0);
     expect(r(1, 0x34)).toBe(0);
-    expect(c.read(3 * 0x100 + REG.ID, 4)).toBe(0);
-    c.write(3 * 0x100 + REG.COMMAND, 4, READ);
+    expect(c.read(3 * SLOT + REG.ID, 4)).toBe(0);
+    c.write(3 * SLOT + REG.COMMAND, 4, READ);
     expect(r(0, REG.STATUS)).toBe(0);
   });
 });
@@ -208,19 +207,19 @@ describe('errors', () => {
   it('a bad unit, a range beyond the disk, a bad count or a bad command fail at once', () => {
     const { issue, r, time, disks } = rig();
     issue(0, READ, 0, 1, MEM_BASE, 2);
-    expect(r(0, REG.STATUS)).toBe(err(1));
+    expect(r(0, REG.STATUS)).toBe(err(E.BAD_UNIT));
     issue(0, FLUSH, 0, 0, 0, 5);
-    expect(r(0, REG.STATUS)).toBe(err(1));
+    expect(r(0, REG.STATUS)).toBe(err(E.BAD_UNIT));
     issue(0, READ, 63, 2);
-    expect(r(0, REG.STATUS)).toBe(err(2));
+    expect(r(0, REG.STATUS)).toBe(err(E.RANGE));
     issue(0, WRITE, 15, 2, MEM_BASE, 1);
-    expect(r(0, REG.STATUS)).toBe(err(2));
+    expect(r(0, REG.STATUS)).toBe(err(E.RANGE));
     issue(0, READ, 0, 0);
-    expect(r(0, REG.STATUS)).toBe(err(5));
+    expect(r(0, REG.STATUS)).toBe(err(E.BAD_COMMAND));
     issue(0, READ, 0, 129);
-    expect(r(0, REG.STATUS)).toBe(err(5));
+    expect(r(0, REG.STATUS)).toBe(err(E.BAD_COMMAND));
     issue(0, 4, 0, 1);
-    expect(r(0, REG.STATUS)).toBe(err(5));
+    expect(r(0, REG.STATUS)).toBe(err(E.BAD_COMMAND));
     expect(time.pending).toBe(0);
     expect(disks[0]!.writes + disks[1]!.writes).toBe(0);
   });
@@ -240,22 +239,22 @@ describe('errors', () => {
   it('DMA faults: a WRITE from unreadable memory fails at once; a READ into unwritable memory fails at completion', () => {
     const { issue, r, time, disks, done } = rig();
     issue(0, WRITE, 0, 1, 0x30000000);
-    expect(r(0, REG.STATUS)).toBe(err(3));
+    expect(r(0, REG.STATUS)).toBe(err(E.DMA));
     expect(disks[0]!.writes).toBe(0);
     issue(0, WRITE, 0, 2, MEM_BASE + 0x10000 - 512);
-    expect(r(0, REG.STATUS)).toBe(err(3));
+    expect(r(0, REG.STATUS)).toBe(err(E.DMA));
     issue(1, READ, 0, 1, 0x60000000);
     expect(r(1, REG.STATUS)).toBe(BUSY);
     time.advanceTo(10_000);
-    expect(r(1, REG.STATUS)).toBe(err(3));
-    expect(done).toMatchObject([{ slot: 1, op: 'read', ok: false, status: err(3) }]);
+    expect(r(1, REG.STATUS)).toBe(err(E.DMA));
+    expect(done).toMatchObject([{ slot: 1, op: 'read', ok: false, status: err(E.DMA) }]);
   });
 
   it('a slot nothing is bound to fails with a DMA fault', () => {
     const c = new BlockController('b', [new MemDisk('d', 8)], TIMING, 2);
-    c.write(0x100 + REG.COUNT, 4, 1);
-    c.write(0x100 + REG.COMMAND, 4, READ);
-    expect(c.read(0x100 + REG.STATUS, 4)).toBe(err(3));
+    c.write(SLOT + REG.COUNT, 4, 1);
+    c.write(SLOT + REG.COMMAND, 4, READ);
+    expect(c.read(SLOT + REG.STATUS, 4)).toBe(err(E.DMA));
   });
 
   it('a command while the slot is busy is refused with error 4; STATUS still shows the slot busy', () => {
@@ -346,10 +345,10 @@ describe('poll()', () => {
     const c = new BlockController('b', [new MemDisk('d', 8)], TIMING, 2);
     const statuses: number[] = [];
     c.bind(1, { time, dma: mem, completed: (s) => statuses.push(s) });
-    c.write(0x100 + REG.SECTOR_LO, 4, 3);
-    c.write(0x100 + REG.COUNT, 4, 1);
-    c.write(0x100 + REG.DMA, 4, MEM_BASE);
-    c.write(0x100 + REG.COMMAND, 4, READ);
+    c.write(SLOT + REG.SECTOR_LO, 4, 3);
+    c.write(SLOT + REG.COUNT, 4, 1);
+    c.write(SLOT + REG.DMA_ADDR, 4, MEM_BASE);
+    c.write(SLOT + REG.COMMAND, 4, READ);
     const at = c.completionTime(1)!;
     expect(at).toBe(1110);
     time.t = at - 1;
@@ -362,9 +361,9 @@ describe('poll()', () => {
     expect(c.completionTime(1)).toBeUndefined();
     expect(time.cancelled).toBe(1);
     expect(mem.at(MEM_BASE)).toEqual(Buffer.alloc(512, 3));
-    c.write(0x100 + REG.COMMAND, 4, READ);
+    c.write(SLOT + REG.COMMAND, 4, READ);
     time.t += 10_000;
-    expect(c.read(0x100 + REG.STATUS, 4)).toBe(DONE);
+    expect(c.read(SLOT + REG.STATUS, 4)).toBe(DONE);
     expect(statuses).toEqual([DONE, DONE]);
   });
 });

@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CmsdkApbDualTimer } from '../../devices/cmsdk-apb-dualtimer.ts';
+import { CmsdkApbDualTimer, DUALTIMER_MODULE_REG, DUALTIMER_REG, DUALTIMER_TIMER2 as T2 } from '../../devices/cmsdk-apb-dualtimer.ts';
+import { CMSDK_ID_REGS } from '../../devices/device.ts';
 import { IrqProbe, fakeContext } from '../helpers/fake-time.ts';
 
-const LOAD = 0x00;
-const VALUE = 0x04;
-const CONTROL = 0x08;
-const INTCLR = 0x0c;
-const RIS = 0x10;
-const MIS = 0x14;
-const BGLOAD = 0x18;
-const T2 = 0x20;
+const { LOAD, VALUE, CONTROL, INTCLR, RIS, MIS, BGLOAD } = DUALTIMER_MODULE_REG;
+const { TIMERITCR, TIMERITOP } = DUALTIMER_REG;
 const ONESHOT = 1 << 0;
 const SIZE32 = 1 << 1;
 const DIV16 = 1 << 2;
@@ -48,7 +43,9 @@ function expiryTimes(t: Setup, base: number, n: number): number[] {
 }
 
 describe('CmsdkApbDualTimer', () => {
-  it('has the reset values and QEMU identification registers', () => {
+  it('has the TRM register map, the reset values and QEMU identification registers', () => {
+    expect(DUALTIMER_MODULE_REG).toEqual({ LOAD: 0x00, VALUE: 0x04, CONTROL: 0x08, INTCLR: 0x0c, RIS: 0x10, MIS: 0x14, BGLOAD: 0x18 });
+    expect([T2, DUALTIMER_REG.TIMERITCR, DUALTIMER_REG.TIMERITOP]).toEqual([0x20, 0xf00, 0xf04]);
     const { r, dev } = setup();
     expect(dev.model).toBe('cmsdk-apb-dualtimer');
     expect(dev.size).toBe(0x1000);
@@ -57,9 +54,9 @@ describe('CmsdkApbDualTimer', () => {
       expect(r(base + VALUE)).toBe(0xffffffff);
       expect([r(base + LOAD), r(base + BGLOAD), r(base + RIS), r(base + MIS)]).toEqual([0, 0, 0, 0]);
     }
-    expect(r(0xf00)).toBe(0);
+    expect(r(TIMERITCR)).toBe(0);
     const ids = [];
-    for (let off = 0xfd0; off <= 0xffc; off += 4) ids.push(r(off));
+    for (let off = CMSDK_ID_REGS.PID4; off <= CMSDK_ID_REGS.CID3; off += 4) ids.push(r(off));
     expect(ids).toEqual([0x04, 0x00, 0x00, 0x00, 0x23, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
   });
 
@@ -191,18 +188,18 @@ describe('CmsdkApbDualTimer', () => {
 
   it('drives the outputs from TIMERITOP in integration test mode', () => {
     const { r, w, irqs, dev, ctx } = setup();
-    w(0xf00, 1);
-    w(0xf04, 2);
+    w(TIMERITCR, 1);
+    w(TIMERITOP, 2);
     expect([irqs.timer1.level, irqs.timer2.level, irqs.combined.level]).toEqual([false, true, true]);
-    w(0xf04, 1);
+    w(TIMERITOP, 1);
     expect([irqs.timer1.level, irqs.timer2.level, irqs.combined.level]).toEqual([true, false, true]);
-    w(0xf00, 0);
+    w(TIMERITCR, 0);
     expect(irqs.combined.level).toBe(false);
-    expect(r(0xf04)).toBe(0);
+    expect(r(TIMERITOP)).toBe(0);
     expect(r(INTCLR)).toBe(0);
     expect(dev.read(0xfe0, 1)).toBe(0x23);
     expect(dev.read(CONTROL + 1, 1)).toBe(0);
-    expect(ctx.unimplementedLog.map((a) => a.offset)).toEqual([0xf04, INTCLR, CONTROL + 1]);
+    expect(ctx.unimplementedLog.map((a) => a.offset)).toEqual([TIMERITOP, INTCLR, CONTROL + 1]);
   });
 
   it('zero-extends byte writes to the whole register', () => {

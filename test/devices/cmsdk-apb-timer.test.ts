@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CmsdkApbTimer } from '../../devices/cmsdk-apb-timer.ts';
+import { CmsdkApbTimer, TIMER_REG } from '../../devices/cmsdk-apb-timer.ts';
+import { CMSDK_ID_REGS } from '../../devices/device.ts';
 import { IrqProbe, fakeContext } from '../helpers/fake-time.ts';
 
-const CTRL = 0x0;
-const VALUE = 0x4;
-const RELOAD = 0x8;
-const INTSTATUS = 0xc;
+const { CTRL, VALUE, RELOAD, INTSTATUS } = TIMER_REG;
 const EN = 1;
 const IRQEN = 8;
 
@@ -34,12 +32,13 @@ function expiryTimes(t: ReturnType<typeof setup>, n: number): number[] {
 
 describe('CmsdkApbTimer', () => {
   it('has the reset values and QEMU identification registers', () => {
+    expect(TIMER_REG).toEqual({ CTRL: 0x000, VALUE: 0x004, RELOAD: 0x008, INTSTATUS: 0x00c });
     const { r, timer } = setup();
     expect(timer.model).toBe('cmsdk-apb-timer');
     expect(timer.size).toBe(0x1000);
     expect([r(CTRL), r(VALUE), r(RELOAD), r(INTSTATUS)]).toEqual([0, 0, 0, 0]);
     const ids = [];
-    for (let off = 0xfd0; off <= 0xffc; off += 4) ids.push(r(off));
+    for (let off = CMSDK_ID_REGS.PID4; off <= CMSDK_ID_REGS.CID3; off += 4) ids.push(r(off));
     expect(ids).toEqual([0x04, 0x00, 0x00, 0x00, 0x22, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
   });
 

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CmsdkApbWatchdog } from '../../devices/cmsdk-apb-watchdog.ts';
+import { CmsdkApbWatchdog, WDOG_REG } from '../../devices/cmsdk-apb-watchdog.ts';
+import { CMSDK_ID_REGS } from '../../devices/device.ts';
 import { IrqProbe, fakeContext } from '../helpers/fake-time.ts';
 
-const LOAD = 0x00;
-const VALUE = 0x04;
-const CONTROL = 0x08;
-const INTCLR = 0x0c;
-const RIS = 0x10;
-const MIS = 0x14;
-const LOCK = 0xc00;
-const ITCR = 0xf00;
-const ITOP = 0xf04;
+const { LOAD, VALUE, CONTROL, INTCLR, RIS, MIS, LOCK, ITCR, ITOP } = WDOG_REG;
 const INTEN = 1;
 const RESEN = 2;
 const KEY = 0x1acce551;
@@ -27,7 +20,8 @@ function setup() {
 }
 
 describe('CmsdkApbWatchdog', () => {
-  it('has the reset values and QEMU identification registers', () => {
+  it('has the TRM register map, the reset values and QEMU identification registers', () => {
+    expect(WDOG_REG).toEqual({ LOAD: 0x000, VALUE: 0x004, CONTROL: 0x008, INTCLR: 0x00c, RIS: 0x010, MIS: 0x014, LOCK: 0xc00, ITCR: 0xf00, ITOP: 0xf04 });
     const { r, wdog } = setup();
     expect(wdog.model).toBe('cmsdk-apb-watchdog');
     expect(wdog.size).toBe(0x1000);
@@ -35,7 +29,7 @@ describe('CmsdkApbWatchdog', () => {
       0xffffffff, 0xffffffff, 0, 0, 0, 0, 0,
     ]);
     const ids = [];
-    for (let off = 0xfd0; off <= 0xffc; off += 4) ids.push(r(off));
+    for (let off = CMSDK_ID_REGS.PID4; off <= CMSDK_ID_REGS.CID3; off += 4) ids.push(r(off));
     expect(ids).toEqual([0x04, 0x00, 0x00, 0x00, 0x24, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
   });
 
@@ -156,6 +150,16 @@ describe('CmsdkApbWatchdog', () => {
     expect(r(ITOP)).toBe(0);
     expect(r(INTCLR)).toBe(0);
     expect(ctx.unimplementedLog.map((a) => a.offset)).toEqual([ITOP, INTCLR]);
+  });
+
+  it('reports writes to its read-only registers and leaves them alone', () => {
+    const { r, w, ctx } = setup();
+    w(VALUE, 5);
+    w(RIS, 1);
+    w(MIS, 1);
+    w(0x018, 1);
+    expect([r(VALUE), r(RIS), r(MIS)]).toEqual([0xffffffff, 0, 0]);
+    expect(ctx.unimplementedLog.map((a) => [a.offset, a.write])).toEqual([[VALUE, true], [RIS, true], [MIS, true], [0x018, true]]);
   });
 
   it('stops counting with LOAD = 0', () => {

@@ -3,15 +3,15 @@
  * that contexts writing at the same time never send bytes to each other's channel.
  */
 import { describe, expect, it } from 'vitest';
-import { HostConsoleUart } from '../../devices/host-console-uart.ts';
+import { HOSTUART_REG, HOSTUART_SLOT_STRIDE as SLOT, HostConsoleUart } from '../../devices/host-console-uart.ts';
 
-const DATA = 0x00, STATE = 0x04, CHANNEL = 0x08;
+const { DATA, STATE, CHANNEL } = HOSTUART_REG;
 
 function rig(slots = 4) {
   const out: Array<[number, number]> = [];
   const uart = new HostConsoleUart('console-uart', slots, (channel, byte) => out.push([channel, byte]));
-  const w = (slot: number, reg: number, value: number) => uart.write(slot * 0x100 + reg, 4, value);
-  const r = (slot: number, reg: number) => uart.read(slot * 0x100 + reg);
+  const w = (slot: number, reg: number, value: number) => uart.write(slot * SLOT + reg, 4, value);
+  const r = (slot: number, reg: number) => uart.read(slot * SLOT + reg);
   return { uart, out, w, r };
 }
 
@@ -51,11 +51,11 @@ describe('host console UART', () => {
     const { out, w, r, uart } = rig(2);
     w(0, STATE, 1);
     w(0, 0x0c, 0x41);
-    uart.write(2 * 0x100 + CHANNEL, 4, 9);
-    uart.write(2 * 0x100 + DATA, 4, 0x41);
+    uart.write(2 * SLOT + CHANNEL, 4, 9);
+    uart.write(2 * SLOT + DATA, 4, 0x41);
     expect(out).toEqual([]);
     expect(r(0, STATE)).toBe(0);
-    expect(uart.read(2 * 0x100 + CHANNEL)).toBe(0);
+    expect(uart.read(2 * SLOT + CHANNEL)).toBe(0);
   });
 
   it('reset selects channel 0 in every slot', () => {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Mps2FpgaIo } from '../../devices/mps2-fpgaio.ts';
+import { FPGAIO_REG, Mps2FpgaIo } from '../../devices/mps2-fpgaio.ts';
 import { fakeContext } from '../helpers/fake-time.ts';
 
-const LED0 = 0x00;
-const DBGCTRL = 0x04;
-const BUTTON = 0x08;
-const CLK1HZ = 0x10;
-const CLK100HZ = 0x14;
-const COUNTER = 0x18;
-const PRESCALE = 0x1c;
-const PSCNTR = 0x20;
-const SWITCH = 0x28;
-const MISC = 0x4c;
+const { LED0, DBGCTRL, BUTTON, CLK1HZ, CLK100HZ, COUNTER, PRESCALE, PSCNTR, SWITCH, MISC } = FPGAIO_REG;
 const HZ = 25_000_000;
 
 function setup(options?: { prescaleClockHz?: number; leds?: number }) {
@@ -24,7 +15,8 @@ function setup(options?: { prescaleClockHz?: number; leds?: number }) {
 }
 
 describe('Mps2FpgaIo', () => {
-  it('reads zero everywhere at reset and masks LED0 to the LEDs', () => {
+  it('has the AN386 register map, reads zero everywhere at reset and masks LED0 to the LEDs', () => {
+    expect(FPGAIO_REG).toEqual({ LED0: 0x00, DBGCTRL: 0x04, BUTTON: 0x08, CLK1HZ: 0x10, CLK100HZ: 0x14, COUNTER: 0x18, PRESCALE: 0x1c, PSCNTR: 0x20, SWITCH: 0x28, MISC: 0x4c });
     const { r, w, dev } = setup();
     expect(dev.model).toBe('mps2-fpgaio');
     expect(dev.size).toBe(0x1000);

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Mps2Scc } from '../../devices/mps2-scc.ts';
+import { Mps2Scc, SCC_REG } from '../../devices/mps2-scc.ts';
 import { fakeContext } from '../helpers/fake-time.ts';
 
-const CFG0 = 0x000;
-const CFG1 = 0x004;
-const CFG2 = 0x008;
-const CFG3 = 0x00c;
-const CFG4 = 0x010;
-const CFG5 = 0x014;
-const CFG6 = 0x018;
-const RTN = 0x0a0;
-const OUT = 0x0a4;
-const CTRL = 0x0a8;
-const STAT = 0x0ac;
-const DLL = 0x100;
-const AID = 0xff8;
-const ID = 0xffc;
+const { CFG0, CFG1, CFG2, CFG3, CFG4, CFG5, CFG6, DLL, AID, ID } = SCC_REG;
+const { SYS_CFGDATA_RTN: RTN, SYS_CFGDATA_OUT: OUT, SYS_CFGCTRL: CTRL, SYS_CFGSTAT: STAT } = SCC_REG;
 const START = 0x80000000;
 const WRITE = 1 << 30;
 const OSCCLK = 1 << 20;
@@ -35,7 +23,11 @@ function setup() {
 }
 
 describe('Mps2Scc', () => {
-  it('has the AN386 reset values', () => {
+  it('has the AN386 register map and reset values', () => {
+    expect(SCC_REG).toEqual({
+      CFG0: 0x000, CFG1: 0x004, CFG2: 0x008, CFG3: 0x00c, CFG4: 0x010, CFG5: 0x014, CFG6: 0x018,
+      SYS_CFGDATA_RTN: 0x0a0, SYS_CFGDATA_OUT: 0x0a4, SYS_CFGCTRL: 0x0a8, SYS_CFGSTAT: 0x0ac, DLL: 0x100, AID: 0xff8, ID: 0xffc,
+    });
     const { r, scc } = setup();
     expect(scc.model).toBe('mps2-scc');
     expect(scc.size).toBe(0x1000);

@@ -2,6 +2,10 @@
  * Hand-encoded Thumb-2 sequences shared by the Cortex-M tests (checked with arm-none-eabi-as and
  * objdump), and the addresses of the system registers they touch.
  */
+import { NVIC_REG } from '../../hv/arch/armv7m/nvic-registers.ts';
+import { SCB_REG } from '../../hv/arch/armv7m/scb-registers.ts';
+import { PPB_BASE, PPB_OFFSET, SCS_SYSTICK } from '../../hv/arch/armv7m/system-space.ts';
+import { SYSTICK_REG } from '../../hv/arch/armv7m/systick.ts';
 
 /** Semihosting SYS_EXIT(ADP_Stopped_ApplicationExit): the guest halts with exit code 0. */
 export const HALT: readonly number[] = [
@@ -19,22 +23,27 @@ export const R0_ICSR: readonly number[] = [0xf64e, 0x5004, 0xf2ce, 0x0000];
 /** movw r0, #0xED14; movt r0, #0xE000 → r0 = CCR. */
 export const R0_CCR: readonly number[] = [0xf64e, 0x5014, 0xf2ce, 0x0000];
 
+const SCS = PPB_BASE + PPB_OFFSET.SCS;
+
+/** Absolute addresses of the system registers the tests touch. */
 export const REG = {
-  ICSR: 0xe000ed04,
-  VTOR: 0xe000ed08,
-  AIRCR: 0xe000ed0c,
-  CCR: 0xe000ed14,
-  SHPR1: 0xe000ed18,
-  SHPR2: 0xe000ed1c,
-  SHPR3: 0xe000ed20,
-  SHCSR: 0xe000ed24,
-  CFSR: 0xe000ed28,
-  HFSR: 0xe000ed2c,
-  MMFAR: 0xe000ed34,
-  BFAR: 0xe000ed38,
-  ISER0: 0xe000e100,
-  ISPR0: 0xe000e200,
-  IPR0: 0xe000e400,
+  ICSR: SCS + SCB_REG.ICSR,
+  VTOR: SCS + SCB_REG.VTOR,
+  AIRCR: SCS + SCB_REG.AIRCR,
+  CCR: SCS + SCB_REG.CCR,
+  SHPR1: SCS + SCB_REG.SHPR1,
+  SHPR2: SCS + SCB_REG.SHPR2,
+  SHPR3: SCS + SCB_REG.SHPR3,
+  SHCSR: SCS + SCB_REG.SHCSR,
+  CFSR: SCS + SCB_REG.CFSR,
+  HFSR: SCS + SCB_REG.HFSR,
+  MMFAR: SCS + SCB_REG.MMFAR,
+  BFAR: SCS + SCB_REG.BFAR,
+  ISER0: SCS + NVIC_REG.ISER0,
+  ISPR0: SCS + NVIC_REG.ISPR0,
+  IPR0: SCS + NVIC_REG.IPR0,
+  SYST_CSR: SCS + SCS_SYSTICK + SYSTICK_REG.CSR,
+  SYST_RVR: SCS + SCS_SYSTICK + SYSTICK_REG.RVR,
 } as const;
 
 export const SHCSR_MEMFAULTENA = 1 << 16;

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BlockController } from '../../devices/block-controller.ts';
-import { HostConsoleUart } from '../../devices/host-console-uart.ts';
+import { BLKCTL_CMD, BLKCTL_ERROR, BLKCTL_ID_VALUE, BLKCTL_REG, BLKCTL_SLOT_STRIDE, BLKCTL_STATUS, BlockController } from '../../devices/block-controller.ts';
+import { HOSTUART_REG, HOSTUART_SLOT_STRIDE, HostConsoleUart } from '../../devices/host-console-uart.ts';
 import { parseElf } from '../../hv/core/elf.ts';
 import * as layout from '../../hv/io/layout.ts';
 import type { BlockImage } from '../../hv/storage/block-image.ts';
@@ -16,7 +16,8 @@ import { SD_SPI } from '../../hv/storage/cache/disk-timing.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { FIRMWARE_DIR, imagePath } from '../helpers/run-system.ts';
 
-const HEADER = readFileSync(join(FIRMWARE_DIR, 'lib/hvlab-io.h'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, ' ');
+const RAW_HEADER = readFileSync(join(FIRMWARE_DIR, 'lib/hvlab-io.h'), 'utf8');
+const HEADER = RAW_HEADER.replace(/\/\*[\s\S]*?\*\//g, ' ');
 
 /** #define NAME value, for every define whose value is a constant expression (u suffixes, shifts, parentheses). */
 function defines(): Map<string, number> {
@@ -141,6 +142,19 @@ describe('struct hv_driver_interface and struct hv_mailbox', () => {
 
 describe('physical device registers', () => {
   const disk = { file: 'd', format: 'raw', size: 16 * 512, backing: null, readOnly: false, readSectors: (_s: number, n: number) => new Uint8Array(n * 512), writeSectors() {}, flush() {}, locate: () => ({}) as never, close() {} } as BlockImage;
+
+  it('the header defines exactly the registers, commands and status bits the device models export', () => {
+    const prefixed = (prefix: string, exclude: RegExp = /^$/) =>
+      Object.fromEntries([...D].filter(([n]) => n.startsWith(prefix) && !exclude.test(n)).map(([n, v]) => [n.slice(prefix.length), v]));
+    expect(prefixed('BLKCTL_', /^BLKCTL_(CMD_|STATUS_|ID_VALUE$)/)).toEqual(BLKCTL_REG);
+    expect(prefixed('BLKCTL_CMD_')).toEqual(BLKCTL_CMD);
+    expect(prefixed('BLKCTL_STATUS_')).toEqual(BLKCTL_STATUS);
+    expect(prefixed('HOSTUART_')).toEqual(HOSTUART_REG);
+    expect([BLKCTL_ID_VALUE, BLKCTL_SLOT_STRIDE, HOSTUART_SLOT_STRIDE]).toEqual([def('BLKCTL_ID_VALUE'), def('HV_SLOT_STRIDE'), def('HV_SLOT_STRIDE')]);
+    // The error codes are documented in a comment beside BLKCTL_ERROR_CODE.
+    expect(/BLKCTL_ERROR_CODE\(s\).*?\/\* 1 bad unit, 2 out of range, 3 DMA fault, 4 busy, 5 bad command \*\//.test(RAW_HEADER)).toBe(true);
+    expect(BLKCTL_ERROR).toEqual({ BAD_UNIT: 1, RANGE: 2, DMA: 3, BUSY: 4, BAD_COMMAND: 5 });
+  });
 
   it('the block controller answers at the header offsets with the header values', () => {
     const c = new BlockController('b', [disk, disk], SD_SPI, 2);

@@ -5,17 +5,10 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { virtioBlockType, virtioConsoleType } from '../../hv/io/virtio-devices.ts';
-import { type TransportEvents, VirtioTransport } from '../../hv/io/virtio-mmio.ts';
+import { STATUS, type TransportEvents, VIRTIO_MMIO_REG, VirtioTransport } from '../../hv/io/virtio-mmio.ts';
 
-const R = {
-  MAGIC: 0x000, VERSION: 0x004, DEVICE_ID: 0x008, VENDOR: 0x00c,
-  DEVICE_FEATURES: 0x010, DEVICE_FEATURES_SEL: 0x014, DRIVER_FEATURES: 0x020, DRIVER_FEATURES_SEL: 0x024,
-  QUEUE_SEL: 0x030, QUEUE_NUM_MAX: 0x034, QUEUE_NUM: 0x038, QUEUE_READY: 0x044, QUEUE_NOTIFY: 0x050,
-  INTERRUPT_STATUS: 0x060, INTERRUPT_ACK: 0x064, STATUS: 0x070,
-  QUEUE_DESC_LOW: 0x080, QUEUE_DESC_HIGH: 0x084, QUEUE_DRIVER_LOW: 0x090, QUEUE_DRIVER_HIGH: 0x094,
-  QUEUE_DEVICE_LOW: 0x0a0, QUEUE_DEVICE_HIGH: 0x0a4, CONFIG_GENERATION: 0x0fc, CONFIG: 0x100,
-} as const;
-const ACK = 1, DRIVER = 2, DRIVER_OK = 4, FEATURES_OK = 8, NEEDS_RESET = 64;
+const R = VIRTIO_MMIO_REG;
+const { ACKNOWLEDGE: ACK, DRIVER, DRIVER_OK, FEATURES_OK, NEEDS_RESET } = STATUS;
 const F_FLUSH_LOW = 1 << 9;
 
 interface Log {
@@ -64,12 +57,24 @@ function bringUp(t: VirtioTransport): void {
 }
 
 describe('identity registers', () => {
+  it('has the virtio 1.2 register layout and device status bits', () => {
+    expect(STATUS).toEqual({ ACKNOWLEDGE: 1, DRIVER: 2, DRIVER_OK: 4, FEATURES_OK: 8, NEEDS_RESET: 64, FAILED: 128 });
+    expect(R).toEqual({
+      MAGIC_VALUE: 0x000, VERSION: 0x004, DEVICE_ID: 0x008, VENDOR_ID: 0x00c,
+      DEVICE_FEATURES: 0x010, DEVICE_FEATURES_SEL: 0x014, DRIVER_FEATURES: 0x020, DRIVER_FEATURES_SEL: 0x024,
+      QUEUE_SEL: 0x030, QUEUE_NUM_MAX: 0x034, QUEUE_NUM: 0x038, QUEUE_READY: 0x044, QUEUE_NOTIFY: 0x050,
+      INTERRUPT_STATUS: 0x060, INTERRUPT_ACK: 0x064, STATUS: 0x070,
+      QUEUE_DESC_LOW: 0x080, QUEUE_DESC_HIGH: 0x084, QUEUE_DRIVER_LOW: 0x090, QUEUE_DRIVER_HIGH: 0x094,
+      QUEUE_DEVICE_LOW: 0x0a0, QUEUE_DEVICE_HIGH: 0x0a4, CONFIG_GENERATION: 0x0fc, CONFIG: 0x100,
+    });
+  });
+
   it('reads magic "virt", version 2, the device id and the hvlab vendor id', () => {
     const { t } = makeBlk();
-    expect(t.read(R.MAGIC, 4)).toBe(0x74726976);
+    expect(t.read(R.MAGIC_VALUE, 4)).toBe(0x74726976);
     expect(t.read(R.VERSION, 4)).toBe(2);
     expect(t.read(R.DEVICE_ID, 4)).toBe(2);
-    expect(t.read(R.VENDOR, 4)).toBe(0x626c7668);
+    expect(t.read(R.VENDOR_ID, 4)).toBe(0x626c7668);
     const console = new VirtioTransport('g.virtio-console', virtioConsoleType(), { notify() {}, reset() {}, irq() {} });
     expect(console.read(R.DEVICE_ID, 4)).toBe(3);
     expect(console.read(R.CONFIG, 4)).toBe(0);
@@ -88,7 +93,7 @@ describe('identity registers', () => {
 
   it('counts every register access as a trap', () => {
     const { t, log } = makeBlk();
-    t.read(R.MAGIC, 4);
+    t.read(R.MAGIC_VALUE, 4);
     t.write(R.STATUS, 4, ACK);
     t.read(R.CONFIG, 4);
     expect(log.accesses).toBe(3);
@@ -303,7 +308,7 @@ describe('read-only and write-only registers', () => {
     const { t } = makeBlk(4096);
     bringUp(t);
     t.complete();
-    const ro = [R.MAGIC, R.VERSION, R.DEVICE_ID, R.VENDOR, R.DEVICE_FEATURES, R.QUEUE_NUM_MAX, R.INTERRUPT_STATUS, R.CONFIG_GENERATION, R.CONFIG, R.CONFIG + 4];
+    const ro = [R.MAGIC_VALUE, R.VERSION, R.DEVICE_ID, R.VENDOR_ID, R.DEVICE_FEATURES, R.QUEUE_NUM_MAX, R.INTERRUPT_STATUS, R.CONFIG_GENERATION, R.CONFIG, R.CONFIG + 4];
     const before = ro.map((r) => t.read(r, 4));
     const errors = t.guestErrors;
     for (const r of ro) t.write(r, 4, ~t.read(r, 4) >>> 0);

@@ -7,6 +7,9 @@
  */
 import type { VirtualTime } from '../../time/virtual-time.ts';
 
+/** Register offsets from 0xE0001000 (ARMv7-M ARM C1.8: DWT_CTRL, DWT_CYCCNT). */
+export const DWT_REG = { CTRL: 0x000, CYCCNT: 0x004 } as const;
+
 const CTRL_CYCCNTENA = 1;
 
 export class Dwt {
@@ -26,16 +29,16 @@ export class Dwt {
   }
 
   read(offset: number): number {
-    if (offset === 0x000) return this.ctrl;
-    if (offset === 0x004) return this.cycleCount();
+    if (offset === DWT_REG.CTRL) return this.ctrl;
+    if (offset === DWT_REG.CYCCNT) return this.cycleCount();
     return 0;
   }
 
   write(offset: number, value: number): void {
-    if (offset === 0x000) {
+    if (offset === DWT_REG.CTRL) {
       this.freeze();
       this.ctrl = value & CTRL_CYCCNTENA;
-    } else if (offset === 0x004) {
+    } else if (offset === DWT_REG.CYCCNT) {
       this.anchorCount = value >>> 0;
       this.anchorTime = this.time.now();
     }

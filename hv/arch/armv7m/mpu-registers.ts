@@ -5,6 +5,21 @@
  * itself is not enforced on guest accesses (Unicorn 2.0.1 exposes no MPU state), which the
  * project README lists among the known differences from hardware.
  */
+/** Register offsets from 0xE000E000 (ARMv7-M ARM B3.5: MPU_TYPE, MPU_CTRL, ...). */
+export const MPU_REG = {
+  TYPE: 0xd90,
+  CTRL: 0xd94,
+  RNR: 0xd98,
+  RBAR: 0xd9c,
+  RASR: 0xda0,
+  RBAR_A1: 0xda4,
+  RASR_A1: 0xda8,
+  RBAR_A2: 0xdac,
+  RASR_A2: 0xdb0,
+  RBAR_A3: 0xdb4,
+  RASR_A3: 0xdb8,
+} as const;
+const R = MPU_REG;
 const REGIONS = 8;
 const MPU_TYPE = REGIONS << 8;
 
@@ -15,7 +30,7 @@ export class MpuRegisters {
   private readonly rasr = new Array<number>(REGIONS).fill(0);
 
   static covers(offset: number): boolean {
-    return offset >= 0xd90 && offset < 0xdbc;
+    return offset >= R.TYPE && offset < R.RASR_A3 + 4;
   }
 
   reset(): void {
@@ -31,28 +46,27 @@ export class MpuRegisters {
   }
 
   read(offset: number): number {
-    if (offset === 0xd90) return MPU_TYPE;
-    if (offset === 0xd94) return this.ctrl;
-    if (offset === 0xd98) return this.rnr;
-    if (offset >= 0xd9c) {
-      const isRbar = ((offset - 0xd9c) & 4) === 0;
-      return isRbar ? (this.rbar[this.rnr]! | this.rnr) >>> 0 : this.rasr[this.rnr]!;
-    }
+    if (offset === R.TYPE) return MPU_TYPE;
+    if (offset === R.CTRL) return this.ctrl;
+    if (offset === R.RNR) return this.rnr;
+    if (offset >= R.RBAR) return isRbar(offset) ? (this.rbar[this.rnr]! | this.rnr) >>> 0 : this.rasr[this.rnr]!;
     return 0;
   }
 
   write(offset: number, value: number): void {
-    if (offset === 0xd94) this.ctrl = value & 7;
-    else if (offset === 0xd98) this.rnr = value % REGIONS;
-    else if (offset >= 0xd9c) {
-      const isRbar = ((offset - 0xd9c) & 4) === 0;
-      if (isRbar) this.writeRbar(value);
-      else this.rasr[this.rnr] = value & 0x173fff3f;
-    }
+    if (offset === R.CTRL) this.ctrl = value & 7;
+    else if (offset === R.RNR) this.rnr = value % REGIONS;
+    else if (offset >= R.RBAR && isRbar(offset)) this.writeRbar(value);
+    else if (offset >= R.RBAR) this.rasr[this.rnr] = value & 0x173fff3f;
   }
 
   private writeRbar(value: number): void {
     if (value & 0x10) this.rnr = (value & 0xf) % REGIONS;
     this.rbar[this.rnr] = (value & 0xffffffe0) >>> 0;
   }
+}
+
+/** RBAR or one of its aliases (RASR and its aliases are the other words from RBAR on). */
+function isRbar(offset: number): boolean {
+  return ((offset - R.RBAR) & 4) === 0;
 }

@@ -12,16 +12,32 @@
 import { EXC } from './exceptions.ts';
 import type { ExceptionState } from './exception-state.ts';
 
-const NVIC_ID: Record<number, number> = {
-  0xfe0: 0x00,
-  0xfe4: 0xb0,
-  0xfe8: 0x1b,
-  0xfec: 0x00,
-  0xff0: 0x0d,
-  0xff4: 0xe0,
-  0xff8: 0x05,
-  0xffc: 0xb1,
-};
+/** Register offsets from 0xE000E000 (ARMv7-M ARM B3.4; NVIC_ISER0 ...): the first register of each bank. */
+export const NVIC_REG = {
+  ICTR: 0x004,
+  ISER0: 0x100,
+  ICER0: 0x180,
+  ISPR0: 0x200,
+  ICPR0: 0x280,
+  IABR0: 0x300,
+  IPR0: 0x400,
+  STIR: 0xf00,
+  /** PID0-PID3, CID0-CID3 follow, one word each. */
+  PID0: 0xfe0,
+} as const;
+const R = NVIC_REG;
+/** ISERn, ICERn, ISPRn, ICPRn and IABRn are banks of 16 words (512 interrupts). */
+const BANK_BYTES = 0x40;
+/** IPR0-IPR123: one priority byte for each of 496 interrupts. */
+const IPR_BYTES = 0x1f0;
+
+/** PID0-PID3 and CID0-CID3 at 0xFE0-0xFFC, QEMU's values. */
+const NVIC_ID = new Map([0x00, 0xb0, 0x1b, 0x00, 0x0d, 0xe0, 0x05, 0xb1].map((v, i) => [R.PID0 + 4 * i, v]));
+
+/** True when `offset` is in the bank starting at `base` of `bytes` bytes. */
+function inBank(offset: number, base: number, bytes = BANK_BYTES): boolean {
+  return offset >= base && offset < base + bytes;
+}
 
 type BitArray = 'enabled' | 'pending' | 'active';
 
@@ -30,31 +46,31 @@ export class NvicRegisters {
 
   /** True when `offset` belongs to the NVIC part of the SCS. */
   static covers(offset: number): boolean {
-    return offset === 0x004 || (offset >= 0x100 && offset < 0x5f0) || offset === 0xf00 || offset >= 0xfe0;
+    return offset === R.ICTR || inBank(offset, R.ISER0, R.IPR0 + IPR_BYTES - R.ISER0) || offset === R.STIR || offset >= R.PID0;
   }
 
   read(offset: number, size: number): number {
-    if (offset === 0x004) return Math.max(0, Math.ceil(this.state.irqCount / 32) - 1);
-    if (offset >= 0x100 && offset < 0x140) return this.readBits('enabled', offset - 0x100, size);
-    if (offset >= 0x180 && offset < 0x1c0) return this.readBits('enabled', offset - 0x180, size);
-    if (offset >= 0x200 && offset < 0x240) return this.readBits('pending', offset - 0x200, size);
-    if (offset >= 0x280 && offset < 0x2c0) return this.readBits('pending', offset - 0x280, size);
-    if (offset >= 0x300 && offset < 0x340) return this.readBits('active', offset - 0x300, size);
-    if (offset >= 0x400 && offset < 0x5f0) return this.readPriorities(offset - 0x400, size);
-    return NVIC_ID[offset] ?? 0;
+    if (offset === R.ICTR) return Math.max(0, Math.ceil(this.state.irqCount / 32) - 1);
+    if (inBank(offset, R.ISER0)) return this.readBits('enabled', offset - R.ISER0, size);
+    if (inBank(offset, R.ICER0)) return this.readBits('enabled', offset - R.ICER0, size);
+    if (inBank(offset, R.ISPR0)) return this.readBits('pending', offset - R.ISPR0, size);
+    if (inBank(offset, R.ICPR0)) return this.readBits('pending', offset - R.ICPR0, size);
+    if (inBank(offset, R.IABR0)) return this.readBits('active', offset - R.IABR0, size);
+    if (inBank(offset, R.IPR0, IPR_BYTES)) return this.readPriorities(offset - R.IPR0, size);
+    return NVIC_ID.get(offset) ?? 0;
   }
 
   write(offset: number, size: number, value: number): void {
-    if (offset >= 0x100 && offset < 0x140) this.forBits(offset - 0x100, size, value, (e) => (this.state.enabled[e] = true));
-    else if (offset >= 0x180 && offset < 0x1c0) this.forBits(offset - 0x180, size, value, (e) => (this.state.enabled[e] = false));
-    else if (offset >= 0x200 && offset < 0x240) this.forBits(offset - 0x200, size, value, (e) => this.state.setPending(e));
-    else if (offset >= 0x280 && offset < 0x2c0) this.forBits(offset - 0x280, size, value, (e) => this.state.clearPending(e));
-    else if (offset >= 0x400 && offset < 0x5f0) this.writePriorities(offset - 0x400, size, value);
-    else if (offset === 0xf00) this.softwareTrigger(value);
+    if (inBank(offset, R.ISER0)) this.forBits(offset - R.ISER0, size, value, (e) => (this.state.enabled[e] = true));
+    else if (inBank(offset, R.ICER0)) this.forBits(offset - R.ICER0, size, value, (e) => (this.state.enabled[e] = false));
+    else if (inBank(offset, R.ISPR0)) this.forBits(offset - R.ISPR0, size, value, (e) => this.state.setPending(e));
+    else if (inBank(offset, R.ICPR0)) this.forBits(offset - R.ICPR0, size, value, (e) => this.state.clearPending(e));
+    else if (inBank(offset, R.IPR0, IPR_BYTES)) this.writePriorities(offset - R.IPR0, size, value);
+    else if (offset === R.STIR) this.softwareTrigger(value);
   }
 
   /** STIR: pends external interrupt INTID. */
-  softwareTrigger(value: number): void {
+  private softwareTrigger(value: number): void {
     const irq = value & 0x1ff;
     if (irq < this.state.irqCount) this.state.setPending(EXC.IRQ0 + irq);
   }

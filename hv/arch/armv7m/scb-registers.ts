@@ -14,7 +14,55 @@ import { EXC } from './exceptions.ts';
 import type { ExceptionState } from './exception-state.ts';
 import type { FaultStatus } from './fault-status.ts';
 
-export const CPUID_CORTEX_M4 = 0x410fc240;
+/** Register offsets from 0xE000E000 (ARMv7-M ARM B3.2, plus the debug and FP registers; the MPU's are in mpu-registers.ts). */
+export const SCB_REG = {
+  ACTLR: 0x008,
+  CPUID: 0xd00,
+  ICSR: 0xd04,
+  VTOR: 0xd08,
+  AIRCR: 0xd0c,
+  SCR: 0xd10,
+  CCR: 0xd14,
+  SHPR1: 0xd18,
+  SHPR2: 0xd1c,
+  SHPR3: 0xd20,
+  SHCSR: 0xd24,
+  CFSR: 0xd28,
+  HFSR: 0xd2c,
+  DFSR: 0xd30,
+  MMFAR: 0xd34,
+  BFAR: 0xd38,
+  AFSR: 0xd3c,
+  ID_PFR0: 0xd40,
+  ID_PFR1: 0xd44,
+  ID_DFR0: 0xd48,
+  ID_AFR0: 0xd4c,
+  ID_MMFR0: 0xd50,
+  ID_MMFR1: 0xd54,
+  ID_MMFR2: 0xd58,
+  ID_MMFR3: 0xd5c,
+  ID_ISAR0: 0xd60,
+  ID_ISAR1: 0xd64,
+  ID_ISAR2: 0xd68,
+  ID_ISAR3: 0xd6c,
+  ID_ISAR4: 0xd70,
+  ID_ISAR5: 0xd74,
+  CPACR: 0xd88,
+  NSACR: 0xd8c,
+  DHCSR: 0xdf0,
+  DCRSR: 0xdf4,
+  DCRDR: 0xdf8,
+  DEMCR: 0xdfc,
+  FPCCR: 0xf34,
+  FPCAR: 0xf38,
+  FPDSCR: 0xf3c,
+  MVFR0: 0xf40,
+  MVFR1: 0xf44,
+  MVFR2: 0xf48,
+} as const;
+const R = SCB_REG;
+
+const CPUID_CORTEX_M4 = 0x410fc240;
 const CCR_RESET = 0x200;
 const CCR_WRITABLE = 0x31b;
 const FPCCR_RESET = 0xc0000000;
@@ -23,25 +71,31 @@ const FPDSCR_WRITABLE = 0x07c00000;
 const AIRCR_VECTKEY = 0x05fa;
 export const DEMCR_TRCENA = 1 << 24;
 
+/** The read-only identification registers, QEMU's Cortex-M4 values (absent ones read 0). */
 const ID_REGISTERS: Record<number, number> = {
-  0xd40: 0x00000030,
-  0xd44: 0x00000200,
-  0xd48: 0x00100000,
-  0xd4c: 0,
-  0xd50: 0x00000030,
-  0xd54: 0,
-  0xd58: 0,
-  0xd5c: 0,
-  0xd60: 0x01141110,
-  0xd64: 0x02111000,
-  0xd68: 0x21112231,
-  0xd6c: 0x01111110,
-  0xd70: 0x01310102,
-  0xd74: 0,
-  0xf40: 0x10110021,
-  0xf44: 0x11000011,
-  0xf48: 0,
+  [R.ID_PFR0]: 0x00000030,
+  [R.ID_PFR1]: 0x00000200,
+  [R.ID_DFR0]: 0x00100000,
+  [R.ID_AFR0]: 0,
+  [R.ID_MMFR0]: 0x00000030,
+  [R.ID_MMFR1]: 0,
+  [R.ID_MMFR2]: 0,
+  [R.ID_MMFR3]: 0,
+  [R.ID_ISAR0]: 0x01141110,
+  [R.ID_ISAR1]: 0x02111000,
+  [R.ID_ISAR2]: 0x21112231,
+  [R.ID_ISAR3]: 0x01111110,
+  [R.ID_ISAR4]: 0x01310102,
+  [R.ID_ISAR5]: 0,
+  [R.MVFR0]: 0x10110021,
+  [R.MVFR1]: 0x11000011,
+  [R.MVFR2]: 0,
 };
+
+/** True when `offset` lies in the registers `first` to `last` (word registers, both included). */
+function within(offset: number, first: number, last: number): boolean {
+  return offset >= first && offset < last + 4;
+}
 
 /** SHCSR bit → exception, for the active, pending and enable bits. */
 const SHCSR_ACTIVE: Array<[number, number]> = [[0, 4], [1, 5], [3, 6], [7, 11], [8, 12], [10, 14], [11, 15]];
@@ -79,7 +133,7 @@ export class ScbRegisters {
   ) {}
 
   static covers(offset: number): boolean {
-    return offset === 0x008 || (offset >= 0xd00 && offset < 0xd90) || (offset >= 0xdf0 && offset < 0xe00) || (offset >= 0xf34 && offset < 0xf4c);
+    return offset === R.ACTLR || within(offset, R.CPUID, R.NSACR) || within(offset, R.DHCSR, R.DEMCR) || within(offset, R.FPCCR, R.MVFR2);
   }
 
   reset(): void {
@@ -95,59 +149,59 @@ export class ScbRegisters {
   }
 
   read(offset: number, size: number): number {
-    if (offset >= 0xd18 && offset < 0xd24) return this.readShpr(offset - 0xd18, size);
-    if (offset >= 0xd28 && offset < 0xd2c) return this.readCfsr(offset - 0xd28, size);
+    if (within(offset, R.SHPR1, R.SHPR3)) return this.readShpr(offset - R.SHPR1, size);
+    if (within(offset, R.CFSR, R.CFSR)) return this.readCfsr(offset - R.CFSR, size);
     if (size !== 4) return 0;
     return this.readWord(offset);
   }
 
   write(offset: number, size: number, value: number): void {
-    if (offset >= 0xd18 && offset < 0xd24) return this.writeShpr(offset - 0xd18, size, value);
-    if (offset >= 0xd28 && offset < 0xd2c) return this.writeCfsr(offset - 0xd28, size, value);
+    if (within(offset, R.SHPR1, R.SHPR3)) return this.writeShpr(offset - R.SHPR1, size, value);
+    if (within(offset, R.CFSR, R.CFSR)) return this.writeCfsr(offset - R.CFSR, size, value);
     if (size === 4) this.writeWord(offset, value >>> 0);
   }
 
   private readWord(offset: number): number {
     switch (offset) {
-      case 0xd00: return CPUID_CORTEX_M4;
-      case 0xd04: return this.readIcsr();
-      case 0xd08: return this.vtor;
-      case 0xd0c: return ((0xfa05 << 16) | (this.state.prigroup << 8)) >>> 0;
-      case 0xd10: return this.scr;
-      case 0xd14: return this.ccr;
-      case 0xd24: return this.readShcsr();
-      case 0xd2c: return this.faults.hfsr >>> 0;
-      case 0xd34: return this.faults.mmfar >>> 0;
-      case 0xd38: return this.faults.bfar >>> 0;
-      case 0xd88: return this.cpacr;
-      case 0xdf0: return this.dhcsr;
-      case 0xdfc: return this.demcr;
-      case 0xf34: return this.readFpccr();
-      case 0xf38: return this.fpcar;
-      case 0xf3c: return this.fpdscr;
+      case R.CPUID: return CPUID_CORTEX_M4;
+      case R.ICSR: return this.readIcsr();
+      case R.VTOR: return this.vtor;
+      case R.AIRCR: return ((0xfa05 << 16) | (this.state.prigroup << 8)) >>> 0;
+      case R.SCR: return this.scr;
+      case R.CCR: return this.ccr;
+      case R.SHCSR: return this.readShcsr();
+      case R.HFSR: return this.faults.hfsr >>> 0;
+      case R.MMFAR: return this.faults.mmfar >>> 0;
+      case R.BFAR: return this.faults.bfar >>> 0;
+      case R.CPACR: return this.cpacr;
+      case R.DHCSR: return this.dhcsr;
+      case R.DEMCR: return this.demcr;
+      case R.FPCCR: return this.readFpccr();
+      case R.FPCAR: return this.fpcar;
+      case R.FPDSCR: return this.fpdscr;
       default: return ID_REGISTERS[offset] ?? 0;
     }
   }
 
   private writeWord(offset: number, value: number): void {
     switch (offset) {
-      case 0xd04: return this.writeIcsr(value);
-      case 0xd08: this.vtor = (value & 0xffffff80) >>> 0; return;
-      case 0xd0c: return this.writeAircr(value);
-      case 0xd10: this.scr = value & 0x12; return;
-      case 0xd14: this.ccr = value & CCR_WRITABLE; return;
-      case 0xd24: return this.writeShcsr(value);
-      case 0xd2c: this.faults.hfsr = (this.faults.hfsr & ~value) >>> 0; return;
-      case 0xd34: this.faults.mmfar = value; return;
-      case 0xd38: this.faults.bfar = value; return;
-      case 0xd88: this.cpacr = value & 0x00f00000; return;
-      case 0xdfc:
+      case R.ICSR: return this.writeIcsr(value);
+      case R.VTOR: this.vtor = (value & 0xffffff80) >>> 0; return;
+      case R.AIRCR: return this.writeAircr(value);
+      case R.SCR: this.scr = value & 0x12; return;
+      case R.CCR: this.ccr = value & CCR_WRITABLE; return;
+      case R.SHCSR: return this.writeShcsr(value);
+      case R.HFSR: this.faults.hfsr = (this.faults.hfsr & ~value) >>> 0; return;
+      case R.MMFAR: this.faults.mmfar = value; return;
+      case R.BFAR: this.faults.bfar = value; return;
+      case R.CPACR: this.cpacr = value & 0x00f00000; return;
+      case R.DEMCR:
         this.hooks.traceEnableChanging();
         this.demcr = value & 0x010f07f1;
         return;
-      case 0xf34: this.fpccr = ((this.fpccr & ~FPCCR_WRITABLE) | (value & FPCCR_WRITABLE)) >>> 0; return;
-      case 0xf38: this.fpcar = (value & ~7) >>> 0; return;
-      case 0xf3c: this.fpdscr = value & FPDSCR_WRITABLE; return;
+      case R.FPCCR: this.fpccr = ((this.fpccr & ~FPCCR_WRITABLE) | (value & FPCCR_WRITABLE)) >>> 0; return;
+      case R.FPCAR: this.fpcar = (value & ~7) >>> 0; return;
+      case R.FPDSCR: this.fpdscr = value & FPDSCR_WRITABLE; return;
       default: return;
     }
   }

@@ -8,14 +8,22 @@
 import { GuestBusError, type MmioDevice } from '../../trap/mmio.ts';
 import type { Dwt } from './dwt.ts';
 import { MpuRegisters } from './mpu-registers.ts';
-import { NvicRegisters } from './nvic-registers.ts';
+import { NVIC_REG, NvicRegisters } from './nvic-registers.ts';
 import { ScbRegisters } from './scb-registers.ts';
 import type { SysTick } from './systick.ts';
 
 export const PPB_BASE = 0xe0000000;
 export const PPB_SIZE = 0x100000;
-const SCS_OFFSET = 0xe000;
-const DWT_OFFSET = 0x1000;
+/** Where the parts sit in the PPB (0xE0000000 + offset). */
+export const PPB_OFFSET = { DWT: 0x1000, SCS: 0xe000 } as const;
+/** SysTick's registers within the SCS (0xE000E010); QEMU maps 0xE0 bytes there, the rest reads 0. */
+export const SCS_SYSTICK = 0x10;
+const SYSTICK_WINDOW = 0xe0;
+const SYSTICK_REGISTERS = 0x10;
+/** The SCS and the DWT are 4 KiB each. */
+const PART_SIZE = 0x1000;
+const SCS_OFFSET = PPB_OFFSET.SCS;
+const DWT_OFFSET = PPB_OFFSET.DWT;
 const CCR_USERSETMPEND = 1 << 1;
 
 export interface SystemSpaceParts {
@@ -49,23 +57,23 @@ export class SystemSpace implements MmioDevice {
 
   read(offset: number, size: number): number {
     this.checkPrivilege(offset, false);
-    if (offset >= SCS_OFFSET && offset < SCS_OFFSET + 0x1000) return this.readScs(offset - SCS_OFFSET, size);
-    if (offset >= DWT_OFFSET && offset < DWT_OFFSET + 0x1000) return this.parts.dwt.read(offset - DWT_OFFSET);
+    if (within(offset, SCS_OFFSET, PART_SIZE)) return this.readScs(offset - SCS_OFFSET, size);
+    if (within(offset, DWT_OFFSET, PART_SIZE)) return this.parts.dwt.read(offset - DWT_OFFSET);
     this.parts.unimplemented(offset, size, false);
     return 0;
   }
 
   write(offset: number, size: number, value: number): void {
     this.checkPrivilege(offset, true);
-    if (offset >= SCS_OFFSET && offset < SCS_OFFSET + 0x1000) this.writeScs(offset - SCS_OFFSET, size, value);
-    else if (offset >= DWT_OFFSET && offset < DWT_OFFSET + 0x1000) this.parts.dwt.write(offset - DWT_OFFSET, value);
+    if (within(offset, SCS_OFFSET, PART_SIZE)) this.writeScs(offset - SCS_OFFSET, size, value);
+    else if (within(offset, DWT_OFFSET, PART_SIZE)) this.parts.dwt.write(offset - DWT_OFFSET, value);
     else this.parts.unimplemented(offset, size, true);
     this.parts.written();
   }
 
   private readScs(off: number, size: number): number {
     const p = this.parts;
-    if (off >= 0x10 && off < 0xf0) return off < 0x20 ? p.systick.read(this.systickOffset(off, size, false)) : 0;
+    if (within(off, SCS_SYSTICK, SYSTICK_WINDOW)) return isSysTick(off) ? p.systick.read(this.systickOffset(off, size, false)) : 0;
     if (MpuRegisters.covers(off)) return size === 4 ? p.mpu.read(off) : 0;
     if (ScbRegisters.covers(off)) return p.scb.read(off, size);
     if (NvicRegisters.covers(off)) return p.nvic.read(off, size);
@@ -75,8 +83,8 @@ export class SystemSpace implements MmioDevice {
 
   private writeScs(off: number, size: number, value: number): void {
     const p = this.parts;
-    if (off >= 0x10 && off < 0xf0) {
-      if (off < 0x20) p.systick.write(this.systickOffset(off, size, true), value);
+    if (within(off, SCS_SYSTICK, SYSTICK_WINDOW)) {
+      if (isSysTick(off)) p.systick.write(this.systickOffset(off, size, true), value);
       return;
     }
     if (MpuRegisters.covers(off)) return size === 4 ? p.mpu.write(off, value) : undefined;
@@ -89,12 +97,21 @@ export class SystemSpace implements MmioDevice {
     if (size !== 4 || (off & 3) !== 0) {
       throw new GuestBusError(PPB_BASE + SCS_OFFSET + off, write, 'SysTick registers need word access');
     }
-    return off - 0x10;
+    return off - SCS_SYSTICK;
   }
 
   private checkPrivilege(offset: number, write: boolean): void {
     if (this.parts.privileged()) return;
-    const stir = offset === SCS_OFFSET + 0xf00 && write && (this.parts.scb.ccr & CCR_USERSETMPEND) !== 0;
+    const stir = offset === SCS_OFFSET + NVIC_REG.STIR && write && (this.parts.scb.ccr & CCR_USERSETMPEND) !== 0;
     if (!stir) throw new GuestBusError(PPB_BASE + offset, write, 'unprivileged access to the private peripheral bus');
   }
+}
+
+function within(offset: number, base: number, size: number): boolean {
+  return offset >= base && offset < base + size;
+}
+
+/** SYST_CSR, SYST_RVR, SYST_CVR or SYST_CALIB (SCS offsets 0x10-0x1F). */
+function isSysTick(off: number): boolean {
+  return off < SCS_SYSTICK + SYSTICK_REGISTERS;
 }

@@ -6,10 +6,13 @@
  * COUNTFLAG. The counter is computed from an anchor (time, value) instead of being ticked, and the
  * next wrap is an event on the virtual clock.
  *
- * Registers (offsets from 0xE000E010): CSR 0x0, RVR 0x4, CVR 0x8, CALIB 0xC.
+ * Registers: SYSTICK_REG, offsets from 0xE000E010.
  */
 import type { ScheduledEvent } from '../../time/event-queue.ts';
 import type { VirtualTime } from '../../time/virtual-time.ts';
+
+/** Register offsets from 0xE000E010 (ARMv7-M ARM B3.3: SYST_CSR, SYST_RVR, SYST_CVR, SYST_CALIB). */
+export const SYSTICK_REG = { CSR: 0x0, RVR: 0x4, CVR: 0x8, CALIB: 0xc } as const;
 
 const CSR_ENABLE = 1 << 0;
 const CSR_TICKINT = 1 << 1;
@@ -51,16 +54,16 @@ export class SysTick {
   /** Reads register `offset`; a CSR read clears COUNTFLAG. */
   read(offset: number): number {
     switch (offset) {
-      case 0x0: {
+      case SYSTICK_REG.CSR: {
         const value = this.control;
         this.control &= ~CSR_COUNTFLAG;
         return value;
       }
-      case 0x4:
+      case SYSTICK_REG.RVR:
         return this.reload;
-      case 0x8:
+      case SYSTICK_REG.CVR:
         return this.currentValue();
-      case 0xc:
+      case SYSTICK_REG.CALIB:
         return this.calibration();
       default:
         return 0;
@@ -68,13 +71,13 @@ export class SysTick {
   }
 
   write(offset: number, value: number): void {
-    if (offset === 0x0) this.writeControl(value);
-    else if (offset === 0x4) this.writeReload(value);
-    else if (offset === 0x8) this.writeCurrent();
+    if (offset === SYSTICK_REG.CSR) this.writeControl(value);
+    else if (offset === SYSTICK_REG.RVR) this.writeReload(value);
+    else if (offset === SYSTICK_REG.CVR) this.writeCurrent();
   }
 
   /** CALIB: TENMS = ticks of the reference clock in 10 ms, minus one (QEMU's value). */
-  calibration(): number {
+  private calibration(): number {
     if (this.options.refHz <= 0) return (1 << 31) >>> 0;
     const tenms = Math.round(this.options.refHz / 100);
     return (tenms - 1) & VALUE_MASK;

@@ -51,3 +51,17 @@ export class NativeLibraryError extends HvError {
 export class InternalError extends HvError {
   readonly code = 'HV_INTERNAL';
 }
+
+/**
+ * Not an error of hvlab or of its user: a condition the guest caused, thrown only to unwind to
+ * the place that turns it into the guest's own outcome (a bus fault, a device that needs a
+ * reset). It never leaves the hypervisor.
+ */
+export abstract class GuestSignal extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

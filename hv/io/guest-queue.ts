@@ -7,6 +7,7 @@
  * the guest's RAM. A structural error (indices, loops) makes the queue unusable: the device asks
  * for a reset. A bad buffer only fails its request.
  */
+import { GuestSignal } from '../errors.ts';
 import type { MemoryPort } from '../../devices/memory-port.ts';
 import type { QueueState } from './virtio-mmio.ts';
 
@@ -24,10 +25,12 @@ export interface Descriptor {
   readonly writable: boolean;
 }
 
-export class QueueCorrupt extends Error {
+/** The guest's queue is structurally broken: the device asks for a reset. */
+export class QueueCorrupt extends GuestSignal {
+  readonly code = 'HV_QUEUE_CORRUPT';
+
   constructor(readonly reason: string) {
     super(reason);
-    this.name = 'QueueCorrupt';
   }
 }
 

@@ -2,6 +2,7 @@
  * The device interface a trapped access is dispatched to (Renode's and rp2040js's peripheral
  * shape): read(offset, size), write(offset, size, value), reset(), a declared size and a name.
  */
+import { GuestSignal } from '../errors.ts';
 import { hex } from '../format.ts';
 
 export interface MmioDevice {
@@ -26,13 +27,14 @@ export interface MmioDevice {
  * fault: an access to a hole in the memory map, a forbidden access size, an unprivileged access
  * to the system control space. The vCPU turns it into a BusFault; it never reaches the user.
  */
-export class GuestBusError extends Error {
+export class GuestBusError extends GuestSignal {
+  readonly code = 'HV_GUEST_BUS_ERROR';
+
   constructor(
     readonly address: number,
     readonly write: boolean,
     readonly reason: string,
   ) {
     super(`bus error ${write ? 'writing' : 'reading'} ${hex(address)}: ${reason}`);
-    this.name = 'GuestBusError';
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { extname } from 'node:path';
-import { loadSystemFile, singleImageSystem } from '../core/system-config.ts';
+import { MAX_CORES, loadSystemFile, singleImageSystem } from '../core/system-config.ts';
 import { type BootedSystem, bootSystem } from '../core/system.ts';
 import type { RunResult } from '../core/hypervisor.ts';
 import { statsJson, type StatsFile } from '../trace/stats-file.ts';
@@ -13,7 +13,7 @@ import { summaryTable } from '../trace/summary-table.ts';
 import { writeChromeTrace } from '../trace/trace-file.ts';
 import { loadCapstone } from '../arch/armv7m/capstone.ts';
 import { parseInteger, parseRegex } from './options.ts';
-import { writeOutputFile } from './output-file.ts';
+import { asOutputError, checkOutputPath, writeOutputFile, writingTo } from './output-file.ts';
 
 export const EXIT_GUEST_FAULTED = 3;
 
@@ -31,7 +31,7 @@ export function registerRunCommand(program: Command, setStatus: (status: number)
     .command('run')
     .description('boot guests from an ELF image or a system file and run them')
     .argument('<target>', 'a guest image (.elf, .bin) or a system file (.yaml)')
-    .option('--cores <N>', 'number of emulated physical cores (overrides the system file)', parseInteger('--cores', 1))
+    .option('--cores <N>', 'number of emulated physical cores (overrides the system file)', parseInteger('--cores', 1, MAX_CORES))
     .option('--until-cycles <N>', 'stop when virtual time reaches N cycles', parseInteger('--until-cycles', 0))
     .option('--until-line <REGEX>', 'stop when any guest prints a line matching REGEX', parseRegex('--until-line'))
     .option('--trace <FILE>', 'write a Chrome Trace Event JSON file (opens in ui.perfetto.dev; 1 us = 1 cycle)')
@@ -41,6 +41,7 @@ export function registerRunCommand(program: Command, setStatus: (status: number)
 }
 
 export async function runSystem(target: string, options: RunOptions): Promise<number> {
+  checkOutputPaths(options);
   const ext = extname(target).toLowerCase();
   const config = ext === '.yaml' || ext === '.yml' ? loadSystemFile(target) : singleImageSystem(target);
   if (config.timing === 'cycle') await loadCapstone();
@@ -56,16 +57,35 @@ export async function runSystem(target: string, options: RunOptions): Promise<nu
     },
   });
   try {
-    const result = system.hypervisor.run({ untilCycles: options.untilCycles });
+    const result = diskTraceWrites(options, () => system!.hypervisor.run({ untilCycles: options.untilCycles }));
     for (const vm of system.hypervisor.vms) vm.console.flush();
     const stats = collectStats(system, result);
-    if (options.stats) writeOutputFile(options.stats, statsJson(stats));
-    if (options.trace) writeChromeTrace(options.trace, system, result);
+    if (options.stats) writeOutputFile(options.stats, statsJson(stats), '--stats');
+    if (options.trace) writingTo(options.trace, '--trace', () => writeChromeTrace(options.trace!, system!, result));
     process.stdout.write(summaryTable(stats));
     reportHostSpeed(stats, started);
     return stats.guests.some((g) => g.state === 'faulted') ? EXIT_GUEST_FAULTED : 0;
   } finally {
-    system.close();
+    diskTraceWrites(options, () => system!.close());
+  }
+}
+
+/** Output files that cannot be written fail the command before any guest runs. */
+function checkOutputPaths(options: RunOptions): void {
+  if (options.trace !== undefined) checkOutputPath(options.trace, '--trace');
+  if (options.stats !== undefined) checkOutputPath(options.stats, '--stats');
+  if (options.diskTrace !== undefined) checkOutputPath(options.diskTrace, '--disk-trace');
+}
+
+/**
+ * The disk trace is written while the guests run and when the system closes; disk images wrap
+ * their own I/O errors, so a host I/O error from these phases is the disk trace's.
+ */
+function diskTraceWrites<T>(options: RunOptions, phase: () => T): T {
+  try {
+    return phase();
+  } catch (error) {
+    throw options.diskTrace === undefined ? error : asOutputError(error, options.diskTrace, '--disk-trace');
   }
 }
 

@@ -50,9 +50,9 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
   const costs = options.costs ?? (config.costs ? loadCostFile(config.costs) : defaultCosts());
   const recorder = new TraceRecorder(options.trace ?? false);
   const hypervisor = new Hypervisor(coreCount, new RoundRobinScheduler<Vm>(config['slice-cycles']), recorder);
-  const images = config.guests.map((g) => readImage(g.image, { format: g.format, loadAddress: g['load-address'] }));
+  const images = config.guests.map((g) => readImage(g.image, { format: g.format, loadAddress: g['load-address'], name: g.imageName }));
   const driverConfig = config.io?.['driver-vm'];
-  const driverImage = driverConfig && readImage(driverConfig.image);
+  const driverImage = driverConfig && readImage(driverConfig.image, { name: driverConfig.imageName });
   const services = (core: number) => ({
     costs,
     recorder,

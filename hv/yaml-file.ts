@@ -22,7 +22,7 @@ export function loadYamlFile(file: string, what: string): unknown {
   return parseYaml(bytes.toString('utf8'), file);
 }
 
-/** Parses YAML text; `file` names it in messages. */
+/** Parses YAML text; `file` names it in messages, one line per problem (`file:line:col: reason`). */
 export function parseYaml(text: string, file: string): unknown {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -33,7 +33,7 @@ export function parseYaml(text: string, file: string): unknown {
     });
     const more = doc.errors.length - lines.length;
     if (more > 0) lines.push(`${file}: (${more} more YAML errors)`);
-    throw new ConfigError(`invalid YAML:\n${lines.join('\n')}`);
+    throw new ConfigError(lines.join('\n'));
   }
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

@@ -14,6 +14,9 @@ import { DEFAULT_CONSOLE_LIMIT } from './guest-console.ts';
 /** Most emulated cores a system may have (the system file's `cores` and `hv run --cores`). */
 export const MAX_CORES = 64;
 
+/** The disk cache lives in host memory: more than this is a typo, not a plan. */
+const MAX_CACHE_BYTES = 1 << 30;
+
 const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, KB: 1024, KIB: 1024, M: 1 << 20, MB: 1 << 20, MIB: 1 << 20 };
 
 /** A byte size: a number or a string such as "64KiB" or "4 MiB", a multiple of 1 KiB. */
@@ -77,7 +80,7 @@ const ioSchema = z
     cache: z
       .object({
         policy: z.enum(['layered', 'lru', 'arc', 's3fifo', 'none']).default('layered'),
-        size: byteSize.default(4 << 20),
+        size: byteSize.refine((n) => n <= MAX_CACHE_BYTES, `expected at most ${MAX_CACHE_BYTES} bytes (1 GiB) of host memory`).default(4 << 20),
         block: z.number().int().min(512).max(65536).refine((n) => (n & (n - 1)) === 0, 'a power of two').default(4096),
         write: z.enum(['through', 'back']).default('through'),
       })

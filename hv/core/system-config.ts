@@ -14,6 +14,9 @@ import { DEFAULT_CONSOLE_LIMIT } from './guest-console.ts';
 /** Most emulated cores a system may have (the system file's `cores` and `hv run --cores`). */
 export const MAX_CORES = 64;
 
+/** Guests a system may have: each costs an engine and its guest memory in host memory. */
+export const MAX_GUESTS = 256;
+
 /** The disk cache lives in host memory: more than this is a typo, not a plan. */
 const MAX_CACHE_BYTES = 1 << 30;
 
@@ -97,7 +100,7 @@ const systemSchema = z
     costs: z.string().min(1).optional(),
     timing: z.enum(['instruction', 'cycle']).default('instruction'),
     io: ioSchema.optional(),
-    guests: z.array(guestSchema).min(1, 'at least one guest'),
+    guests: z.array(guestSchema).min(1, 'at least one guest').max(MAX_GUESTS, `at most ${MAX_GUESTS} guests (each has its own engine and memory on the host)`),
   })
   .strict();
 

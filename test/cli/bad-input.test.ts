@@ -164,6 +164,10 @@ describe('hv run: system files', () => {
     'io.cache.size: 1 PiB': { args: () => ['run', system('cache.yaml', [], ['io: {cache: {size: 1125899906842624}}'])], message: /cache\.yaml: io\.cache\.size: expected at most 1073741824 bytes/ },
     'io.cache.size: 64TiB': { args: () => ['run', system('cache-unit.yaml', [], ['io: {cache: {size: 64TiB}}'])], message: /cache-unit\.yaml: io\.cache\.size: expected a positive multiple of 1 KiB/ },
     'an unknown field': { args: () => ['run', system('unknown.yaml', ['colour: red'])], message: /unknown\.yaml: guests\[0\]: unknown field "colour"/ },
+    '257 guests': {
+      args: () => ['run', file('many.yaml', `guests:\n${Array.from({ length: 257 }, (_, i) => `  - {name: g${i}, image: ${HELLO}}`).join('\n')}\n`)],
+      message: /many\.yaml: guests: at most 256 guests/,
+    },
     'no guests': { args: () => ['run', file('no-guests.yaml', 'guests: []\n')], message: /no-guests\.yaml: guests: at least one guest/ },
     'a guest image that is /dev/zero': { args: () => ['run', file('img-zero.yaml', 'guests:\n  - {name: g, image: /dev/zero}\n')], message: /^hv: \/dev\/zero: cannot read image: not a regular file/ },
     'a guest image that is a README': { args: () => ['run', file('img-readme.yaml', 'guests:\n  - {name: g, image: README.md}\n')], message: /README\.md: not a guest image/ },

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createQcow2, openImage } from '../../hv/storage/open-image.ts';
-import { FIRMWARE, makeTempDir, runHv } from '../helpers/hv-cli.ts';
+import { FIRMWARE, type HvResult, makeTempDir, runHv } from '../helpers/hv-cli.ts';
+import { STACK_TRACE, hvInProcess } from '../helpers/hv-in-process.ts';
 
 const tmp = makeTempDir('hvlab-disk-lock-');
 afterAll(() => tmp.remove());
@@ -36,39 +37,40 @@ function rawDisk(name: string): string {
   return file;
 }
 
-function expectRefused(r: ReturnType<typeof runHv>, message: RegExp): void {
+function expectRefused(r: HvResult, message: RegExp): void {
   expect(r.status, r.stderr).toBe(2);
   expect(r.stdout).toBe('');
   expect(r.stderr).toMatch(message);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.stderr).not.toMatch(STACK_TRACE);
 }
 
+// In-process (`main()`, as bin/hv.js runs it) but the last case, which needs a second process.
 describe('hv run: one writer per disk file', () => {
-  it('two guests naming one disk file read-write are refused before anything runs', () => {
+  it('two guests naming one disk file read-write are refused before anything runs', async () => {
     const disk = rawDisk('shared.img');
     const before = sha(disk);
-    const r = runHv(['run', system('two-writers.yaml', [{ disk: 'shared.img' }, { disk: 'shared.img' }])]);
+    const r = await hvInProcess(['run', system('two-writers.yaml', [{ disk: 'shared.img' }, { disk: 'shared.img' }])]);
     expectRefused(r, new RegExp(`^hv: ${disk}: guest "g1" cannot open it for writing: guest "g0" has it open for writing; an image can have several readers, or one writer and no other user$`, 'm'));
     expect(sha(disk)).toBe(before);
   });
 
-  it('also through a symlink (files are identified by device and inode)', () => {
+  it('also through a symlink (files are identified by device and inode)', async () => {
     rawDisk('linked.img');
     symlinkSync(join(tmp.dir, 'linked.img'), join(tmp.dir, 'alias.img'));
-    const r = runHv(['run', system('symlink.yaml', [{ disk: 'linked.img' }, { disk: 'alias.img' }])]);
+    const r = await hvInProcess(['run', system('symlink.yaml', [{ disk: 'linked.img' }, { disk: 'alias.img' }])]);
     expectRefused(r, /alias\.img: guest "g1" cannot open it for writing: guest "g0" has it open for writing \(as .*linked\.img\)/);
   });
 
-  it('a guest writing the base image of another guest\'s overlay is refused', () => {
+  it('a guest writing the base image of another guest\'s overlay is refused', async () => {
     createQcow2(join(tmp.dir, 'base.qcow2'), { size: 1 << 20 });
     createQcow2(join(tmp.dir, 'overlay.qcow2'), { backing: join(tmp.dir, 'base.qcow2') });
-    const r = runHv(['run', system('base-and-overlay.yaml', [{ disk: 'base.qcow2' }, { disk: 'overlay.qcow2' }])]);
+    const r = await hvInProcess(['run', system('base-and-overlay.yaml', [{ disk: 'base.qcow2' }, { disk: 'overlay.qcow2' }])]);
     expectRefused(r, /base\.qcow2: guest "g1" \(as the backing file of overlay\.qcow2\) cannot open it read-only: guest "g0" has it open for writing/);
   });
 
-  it('snapshots of one disk share it: the run goes ahead', () => {
+  it('snapshots of one disk share it: the run goes ahead', async () => {
     rawDisk('snapshots.img');
-    const r = runHv(['run', system('snapshots.yaml', [{ disk: 'snapshots.img', snapshot: true }, { disk: 'snapshots.img', snapshot: true }])]);
+    const r = await hvInProcess(['run', system('snapshots.yaml', [{ disk: 'snapshots.img', snapshot: true }, { disk: 'snapshots.img', snapshot: true }])]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\[g1\] ioload: 16 requests, 0 errors/);
   });

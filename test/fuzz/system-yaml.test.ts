@@ -7,7 +7,7 @@
  * exit 1 (an internal error).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { placeImage, readImage } from '../../hv/core/image.ts';
 import { createQcow2 } from '../../hv/storage/open-image.ts';
@@ -86,6 +86,8 @@ function freshDisks(): void {
 
 describe('system file fuzzing through hv run', () => {
   it('mutated system files only ever end in exit 0, 2 or 3, never an internal error', { timeout: campaignTimeout(100) }, async () => {
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
     const result = await campaign('system YAML', async (rng, i) => {
       freshDisks();
       const file = join(tmp.dir, `system-${i % 4}.yaml`);
@@ -96,6 +98,8 @@ describe('system file fuzzing through hv run', () => {
       return `exit ${r.status}`;
     });
     expect(result.failures).toEqual([]);
+    // Every case, refused or run, closes what it opened (images, disks, traces): no descriptor leaks.
+    expect(openFiles() - before).toBeLessThan(5);
     // Both the refusals and the runs must be reached.
     expect(result.counts.get('exit 2') ?? 0).toBeGreaterThan(0);
     expect(result.counts.get('exit 0') ?? 0).toBeGreaterThan(0);

@@ -18,4 +18,4 @@ export { statsJson, type StatsFile } from './trace/stats-file.ts';
 export { summaryTable } from './trace/summary-table.ts';
 export { MPS2_AN386, BOARDS } from '../devices/platforms/mps2-an386.ts';
 export type { BoardDescription } from '../devices/platforms/board.ts';
-export { HvError, InputError, UsageError, ConfigError, ImageError, UnicornError, NativeLibraryError, InternalError } from './errors.ts';
+export { HvError, InputError, UsageError, ConfigError, ImageError, ImageLockError, UnicornError, NativeLibraryError, InternalError } from './errors.ts';

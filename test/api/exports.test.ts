@@ -9,6 +9,7 @@ it('exports exactly the public API (update deliberately)', () => {
     'HvError',
     'Hypervisor',
     'ImageError',
+    'ImageLockError',
     'InputError',
     'InternalError',
     'MPS2_AN386',

@@ -3,10 +3,12 @@
 import { register } from 'tsx/esm/api';
 
 register();
-// `hv ... | head` closes the pipe early: that is not an error.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
+// `hv ... | head` closes the pipe early: that is not an error, on either output stream.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 const { main } = await import('../hv/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -65,3 +65,11 @@ export abstract class GuestSignal extends Error {
     this.name = new.target.name;
   }
 }
+
+/**
+ * A disk image is in use in a way that excludes this open: a second writer, or a reader of an
+ * image that has a writer (in this process or another one, such as QEMU).
+ */
+export class ImageLockError extends InputError {
+  readonly code = 'HV_IMAGE_LOCKED';
+}

@@ -15,4 +15,4 @@ export { statsJson, type StatsFile, type GuestReport, type GuestState, type Gues
 export { summaryTable } from './trace/summary-table.ts';
 export { MPS2_AN386, BOARDS } from '../devices/platforms/mps2-an386.ts';
 export type { BoardDescription } from '../devices/platforms/board.ts';
-export { HvError, InputError, UsageError, ConfigError, ImageError, UnicornError, NativeLibraryError, InternalError } from './errors.ts';
+export { HvError, InputError, UsageError, ConfigError, ImageError, ImageLockError, UnicornError, NativeLibraryError, InternalError } from './errors.ts';

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { extname } from 'node:path';
 import { loadSystemFile } from '../core/system-config.ts';
+import { UsageError } from '../errors.ts';
 import { loadCostFile } from '../time/cost-file.ts';
 import { type CostTable, defaultCosts, derivedCosts } from '../time/cost-model.ts';
 
@@ -18,12 +19,13 @@ export function registerCostsCommand(program: Command): void {
 }
 
 export function costsInForce(system: string | undefined, costFile: string | undefined): CostTable {
-  if (costFile) return loadCostFile(costFile);
-  if (system && ['.yaml', '.yml'].includes(extname(system).toLowerCase())) {
-    const config = loadSystemFile(system);
-    if (config.costs) return loadCostFile(config.costs);
+  if (system !== undefined && !['.yaml', '.yml'].includes(extname(system).toLowerCase())) {
+    throw new UsageError(`${system}: expected a system file (.yaml or .yml) whose costs apply`);
   }
-  return defaultCosts();
+  // The system file is validated even when --costs replaces its cost file: a typo is still one.
+  const config = system === undefined ? undefined : loadSystemFile(system);
+  const file = costFile ?? config?.costs;
+  return file === undefined ? defaultCosts() : loadCostFile(file);
 }
 
 export function costTableText(costs: CostTable): string {

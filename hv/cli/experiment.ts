@@ -5,14 +5,18 @@
  */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { type HostResult, type PathResult, runExperiment } from '../experiments/io-path.ts';
 import { phaseChartSvg } from '../experiments/phase-chart.ts';
 import { parseInteger } from './options.ts';
-import { writeOutputFile } from './output-file.ts';
+import { writeOutputFile, writingToAsync } from './output-file.ts';
+import { errnoText } from '../input-file.ts';
+
+/** Requests per phase: 10,000 already take minutes and a trace of millions of events per path. */
+const MAX_REQUESTS = 10_000;
 
 const FIRMWARE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'firmware', 'build');
 
@@ -28,7 +32,7 @@ export function registerExperimentCommand(program: Command): void {
     .command('experiment')
     .description('run an experiment; `io-path` compares the in-context, split and emulated I/O paths')
     .argument('<name>', 'the experiment: io-path')
-    .option('--requests <N>', 'requests per workload phase', parseInteger('--requests', 1), 64)
+    .option('--requests <N>', `requests per workload phase (at most ${MAX_REQUESTS})`, parseInteger('--requests', 1, MAX_REQUESTS), 64)
     .option('--size <BYTES>', 'request size in bytes, a multiple of 512; 0 is the mix of 512 B and 4 KiB', parseInteger('--size', 0), 0)
     .option('--out <DIR>', 'where results.json, host.json, traces and the chart go', 'out/io-path')
     .option('--driver-core <own|shared>', "the driver VM on a core of its own (core 1) or on the guest's core 0", 'own')
@@ -46,16 +50,18 @@ async function ioPathExperiment(o: Options): Promise<void> {
   const outDir = resolve(o.out);
   try {
     mkdirSync(outDir, { recursive: true });
+    accessSync(outDir, constants.W_OK);
   } catch (cause) {
-    throw new UsageError(`${o.out}: cannot create the output directory: ${(cause as Error).message}`);
+    throw new UsageError(`--out ${o.out}: cannot create or write the output directory: ${errnoText(cause)}`, { cause });
   }
   const sharedCore = o.driverCore === 'shared';
-  const { results, host } = await runExperiment({ requests: o.requests, size: o.size, outDir, firmwareDir: FIRMWARE, sharedCore });
+  // The experiment writes disk images and traces into --out as it goes: a full disk is the --out's.
+  const { results, host } = await writingToAsync(o.out, '--out', () => runExperiment({ requests: o.requests, size: o.size, outDir, firmwareDir: FIRMWARE, sharedCore }));
   process.stdout.write(resultTables(results, host));
-  writeOutputFile(join(outDir, 'results.json'), `${JSON.stringify({ requests: o.requests, size: o.size, driverCore: o.driverCore, paths: results }, null, 2)}\n`);
-  writeOutputFile(join(outDir, 'host.json'), `${JSON.stringify({ note: 'host speed varies between runs', paths: host }, null, 2)}\n`);
+  writeOutputFile(join(outDir, 'results.json'), `${JSON.stringify({ requests: o.requests, size: o.size, driverCore: o.driverCore, paths: results }, null, 2)}\n`, '--out');
+  writeOutputFile(join(outDir, 'host.json'), `${JSON.stringify({ note: 'host speed varies between runs', paths: host }, null, 2)}\n`, '--out');
   const bars = results.flatMap((r) => Object.entries(r.phases).map(([phase, cycles]) => ({ path: r.path, phase, cycles })));
-  writeOutputFile(join(outDir, 'phases.svg'), await phaseChartSvg(bars, `mean cycles per I/O by phase (${o.requests} requests per phase)`));
+  writeOutputFile(join(outDir, 'phases.svg'), await phaseChartSvg(bars, `mean cycles per I/O by phase (${o.requests} requests per phase)`), '--out');
   process.stdout.write(`wrote ${join(o.out, 'results.json')}, host.json, phases.svg and trace-<path>.json\n`);
 }
 

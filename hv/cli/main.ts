@@ -1,10 +1,13 @@
 /**
  * The `hv` command. One file per sub-command; this file wires them into commander and maps
- * errors to exit statuses: 2 for bad input (arguments, files, configuration), 1 for internal
- * errors. Sub-commands return their own status (hv run: 0, or 3 when a guest faulted).
+ * errors to exit statuses: 2 for bad input (arguments, files, configuration) and for a bad
+ * environment (libunicorn or the C compiler missing, a host I/O error), each as one line; 1 only
+ * for internal errors (a bug in hvlab, printed with its stack). Sub-commands return their own
+ * status (hv run: 0, or 3 when a guest faulted).
  */
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../errors.ts';
+import { InputError, NativeLibraryError } from '../errors.ts';
+import { isErrnoError } from './output-file.ts';
 import { registerCostsCommand } from './costs.ts';
 import { registerExperimentCommand } from './experiment.ts';
 import { registerRunCommand } from './run.ts';
@@ -39,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function reportError(error: unknown): number {
+export function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
   }
@@ -47,7 +50,27 @@ function reportError(error: unknown): number {
     process.stderr.write(`hv: ${error.message}\n`);
     return EXIT_BAD_INPUT;
   }
+  if (error instanceof NativeLibraryError) {
+    process.stderr.write(`hv: ${firstLine(error.message)}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (isErrnoError(error)) return hostError(error);
   const e = error as Error;
-  process.stderr.write(`hv: internal error: ${e.stack ?? e.message}\n`);
+  process.stderr.write(`hv: internal error: ${e?.stack ?? e?.message ?? String(error)}\n`);
   return EXIT_INTERNAL;
+}
+
+/**
+ * A host I/O error that no command turned into an InputError: the environment, not hvlab (a
+ * closed pipe is not even that: `hv ... | head` ends quietly).
+ */
+function hostError(error: NodeJS.ErrnoException): number {
+  if (error.code === 'EPIPE') return EXIT_OK;
+  const where = error.path === undefined ? '' : `${error.path}: `;
+  process.stderr.write(`hv: ${where}${error.syscall} failed: ${error.code} (a problem of the host, not of hvlab)\n`);
+  return EXIT_BAD_INPUT;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((l) => l.trim() !== '') ?? text;
 }

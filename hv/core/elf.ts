@@ -34,7 +34,10 @@ export interface ElfImage {
 }
 
 const EM_ARM = 40;
+const ET_EXEC = 2;
+const ET_DYN = 3;
 const PT_LOAD = 1;
+const PT_INTERP = 3;
 const SHT_SYMTAB = 2;
 const STT_OBJECT = 1;
 const STT_FUNC = 2;
@@ -125,11 +128,29 @@ function parseHeader(buf: Buffer, file: string): Header {
   if (h.dataEncoding !== 1) {
     throw new ImageError(`${file}: wrong endianness (EI_DATA = ${h.dataEncoding}, need little-endian = 1)`);
   }
-  if (h.machine !== EM_ARM) throw new ImageError(`${file}: wrong machine ${h.machine} (need EM_ARM = 40)`);
+  if (h.machine !== EM_ARM) {
+    throw new ImageError(`${file}: wrong machine ${h.machine}${machineName(h.machine)}: an ELF for another architecture (need EM_ARM = 40)`);
+  }
+  if (h.type !== ET_EXEC && h.type !== ET_DYN) {
+    throw new ImageError(`${file}: ELF type ${h.type}${typeName(h.type)} is not an executable (need ET_EXEC = 2)`);
+  }
   if (h.phnum > 0 && h.phentsize < PHDR_SIZE) {
     throw new ImageError(`${file}: program header entry size ${h.phentsize} is smaller than ${PHDR_SIZE}`);
   }
   return h;
+}
+
+const MACHINES: Record<number, string> = { 3: 'x86', 8: 'MIPS', 20: 'PowerPC', 21: 'PowerPC64', 43: 'SPARC V9', 62: 'x86-64', 83: 'AVR', 94: 'Xtensa', 183: 'AArch64', 243: 'RISC-V' };
+const TYPES: Record<number, string> = { 0: 'none', 1: 'relocatable object', 4: 'core dump' };
+
+function machineName(machine: number): string {
+  const name = MACHINES[machine];
+  return name === undefined ? '' : ` (${name})`;
+}
+
+function typeName(type: number): string {
+  const name = TYPES[type];
+  return name === undefined ? '' : ` (${name})`;
 }
 
 function requireRange(buf: Buffer, offset: number, length: number, what: string, file: string): void {
@@ -146,6 +167,7 @@ function parseSegments(buf: Buffer, h: Header, file: string): ElfSegment[] {
   for (let i = 0; i < h.phnum; i++) {
     const off = h.phoff + i * h.phentsize;
     const ph = programHeaderParser.parse(buf.subarray(off, off + PHDR_SIZE));
+    if (ph.type === PT_INTERP) throw new ImageError(`${file}: a dynamically linked program (it has an interpreter, PT_INTERP), not bare-metal firmware`);
     if (ph.type !== PT_LOAD || ph.memsz === 0) continue;
     if (ph.filesz > ph.memsz) {
       throw new ImageError(`${file}: segment ${i} has file size ${ph.filesz} larger than memory size ${ph.memsz}`);

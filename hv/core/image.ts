@@ -2,10 +2,11 @@
  * Guest images: an ELF32 ARM executable or a raw binary at a load address, read from disk and
  * checked against the guest's memory before anything is written.
  */
-import { readFileSync } from 'node:fs';
 import { ImageError } from '../errors.ts';
 import { hex } from '../format.ts';
-import { type ElfSymbol, looksLikeElf, parseElf } from './elf.ts';
+import { readRegularFile } from '../input-file.ts';
+import { type ElfSymbol, parseElf } from './elf.ts';
+import { detectImageFormat } from './image-format.ts';
 
 export interface ImageSegment {
   readonly address: number;
@@ -14,7 +15,13 @@ export interface ImageSegment {
 }
 
 export interface GuestImage {
+  /**
+   * The image as the user named it (relative to the system file, or as given on the command
+   * line): what stats show, so that they do not depend on where the checkout is.
+   */
   readonly file: string;
+  /** The resolved path it was read from (error messages). */
+  readonly path: string;
   readonly format: 'elf' | 'bin';
   readonly segments: readonly ImageSegment[];
   readonly entry: number;
@@ -24,8 +31,10 @@ export interface GuestImage {
 }
 
 export interface ImageOptions {
-  /** Forces the format; otherwise ELF is recognised by its magic number. */
+  /** Forces the format; otherwise by image-format.ts's rule (ELF magic, or a .bin name). */
   format?: 'elf' | 'bin';
+  /** The name to report the image by (default: `file`). */
+  name?: string;
   /** Load address of a raw binary (default 0, where QEMU loads one). */
   loadAddress?: number;
 }
@@ -36,22 +45,22 @@ export interface MemoryRange {
   readonly size: number;
 }
 
+/** Guest images are at most this big: far more than any board's code memory. */
+const MAX_IMAGE_BYTES = 256 << 20;
+
 export function readImage(file: string, options: ImageOptions = {}): GuestImage {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (cause) {
-    throw new ImageError(`${file}: cannot read image: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
-  }
-  const format = options.format ?? (looksLikeElf(bytes) ? 'elf' : 'bin');
+  const fail = (message: string, cause?: unknown) => new ImageError(message, { cause });
+  const bytes = readRegularFile(file, `${file}: cannot read image`, fail, MAX_IMAGE_BYTES);
+  const format = options.format ?? detectImageFormat(bytes, file);
+  const names = { file: options.name ?? file, path: file };
   if (format === 'elf') {
     const elf = parseElf(bytes, file);
-    return { file, format, segments: elf.segments, entry: elf.entry, symbols: elf.symbols, vectorTable: 0 };
+    return { ...names, format, segments: elf.segments, entry: elf.entry, symbols: elf.symbols, vectorTable: 0 };
   }
   if (bytes.length === 0) throw new ImageError(`${file}: empty binary image`);
   const address = options.loadAddress ?? 0;
   const segment = { address, data: bytes, memorySize: bytes.length };
-  return { file, format, segments: [segment], entry: address, symbols: [], vectorTable: address };
+  return { ...names, format, segments: [segment], entry: address, symbols: [], vectorTable: address };
 }
 
 /** Throws unless every segment lies entirely inside one of the guest's memory ranges. */
@@ -62,7 +71,7 @@ export function checkPlacement(image: GuestImage, memory: readonly MemoryRange[]
     if (!fits) {
       const map = memory.map((m) => `${m.name} ${hex(m.base)}-${hex(m.base + m.size - 1)}`).join(', ');
       throw new ImageError(
-        `${image.file}: segment ${i} at ${hex(segment.address)}-${hex(end - 1)} lies outside the guest's memory (${map})`,
+        `${image.path}: segment ${i} at ${hex(segment.address)}-${hex(end - 1)} lies outside the guest's memory (${map})`,
       );
     }
   });

@@ -3,14 +3,22 @@
  * zod schema; every problem is reported at once with the file, the field path and what was
  * expected. Image paths are relative to the system file. Field reference: hv/core/README.md.
  */
-import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { BoardDescription } from '../../devices/platforms/board.ts';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import { ConfigError } from '../errors.ts';
+import { loadYamlFile } from '../yaml-file.ts';
 import { DEFAULT_CONSOLE_LIMIT } from './guest-console.ts';
+
+/** Most emulated cores a system may have (the system file's `cores` and `hv run --cores`). */
+export const MAX_CORES = 64;
+
+/** Guests a system may have: each costs an engine and its guest memory in host memory. */
+export const MAX_GUESTS = 256;
+
+/** The disk cache lives in host memory: more than this is a typo, not a plan. */
+const MAX_CACHE_BYTES = 1 << 30;
 
 const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, KB: 1024, KIB: 1024, M: 1 << 20, MB: 1 << 20, MIB: 1 << 20 };
 
@@ -75,7 +83,7 @@ const ioSchema = z
     cache: z
       .object({
         policy: z.enum(['layered', 'lru', 'arc', 's3fifo', 'none']).default('layered'),
-        size: byteSize.default(4 << 20),
+        size: byteSize.refine((n) => n <= MAX_CACHE_BYTES, `expected at most ${MAX_CACHE_BYTES} bytes (1 GiB) of host memory`).default(4 << 20),
         block: z.number().int().min(512).max(65536).refine((n) => (n & (n - 1)) === 0, 'a power of two').default(4096),
         write: z.enum(['through', 'back']).default('through'),
       })
@@ -86,20 +94,35 @@ const ioSchema = z
 
 const systemSchema = z
   .object({
-    cores: z.number().int().min(1).max(64).default(1),
+    cores: z.number().int().min(1).max(MAX_CORES).default(1),
     board: z.enum(Object.keys(BOARDS) as [string, ...string[]]).default('mps2-an386'),
     'slice-cycles': z.number().int().min(100).default(25_000),
     costs: z.string().min(1).optional(),
     timing: z.enum(['instruction', 'cycle']).default('instruction'),
     io: ioSchema.optional(),
-    guests: z.array(guestSchema).min(1, 'at least one guest'),
+    guests: z.array(guestSchema).min(1, 'at least one guest').max(MAX_GUESTS, `at most ${MAX_GUESTS} guests (each has its own engine and memory on the host)`),
   })
   .strict();
 
 export type SystemFile = z.infer<typeof systemSchema>;
 export type GuestEntry = z.infer<typeof guestSchema>;
 
-export interface SystemConfig extends SystemFile {
+/**
+ * An image after validation: `image` is resolved against the system file's directory, and
+ * `imageName` keeps it as written, for stats that must not depend on where the tree is checked out.
+ */
+interface NamedImage {
+  readonly image: string;
+  readonly imageName?: string;
+}
+
+export type GuestConfig = GuestEntry & NamedImage;
+export type DriverVmConfig = NonNullable<NonNullable<SystemFile['io']>['driver-vm']> & NamedImage;
+export type IoConfig = Omit<NonNullable<SystemFile['io']>, 'driver-vm'> & { readonly 'driver-vm'?: DriverVmConfig };
+
+export interface SystemConfig extends Omit<SystemFile, 'guests' | 'io'> {
+  readonly guests: GuestConfig[];
+  readonly io?: IoConfig;
   /** The file it came from ('<command line>' for a single image). */
   readonly source: string;
 }
@@ -113,26 +136,7 @@ export function parseSize(text: string): number | undefined {
 
 /** Reads and validates a system file; image paths become absolute. */
 export function loadSystemFile(file: string): SystemConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new ConfigError(`${file}: cannot read system file: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
-  }
-  return validateSystem(parseYaml(text, file), file);
-}
-
-function parseYaml(text: string, file: string): unknown {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => {
-      const pos = lineCounter.linePos(e.pos[0]);
-      return `${file}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
-    });
-    throw new ConfigError(`invalid YAML:\n${lines.join('\n')}`);
-  }
-  return doc.toJS();
+  return validateSystem(loadYamlFile(file, 'system file'), file);
 }
 
 /** Validates parsed system-file data; `file` names it in errors and anchors relative paths. */
@@ -143,17 +147,23 @@ export function validateSystem(data: unknown, file: string): SystemConfig {
   if (problems.length > 0 || !result.success) throw new ConfigError(problems.join('\n'));
   const config = result.data;
   const base = dirname(resolve(file));
-  const guests = config.guests.map((g) => ({ ...g, image: resolve(base, g.image), disk: g.disk === undefined ? undefined : resolve(base, g.disk) }));
+  const guests = config.guests.map((g) => ({
+    ...g,
+    image: resolve(base, g.image),
+    imageName: g.image,
+    disk: g.disk === undefined ? undefined : resolve(base, g.disk),
+  }));
   const costs = config.costs === undefined ? undefined : resolve(base, config.costs);
   const driver = config.io?.['driver-vm'];
-  const io = config.io && { ...config.io, 'driver-vm': driver && { ...driver, image: resolve(base, driver.image) } };
+  const io = config.io && { ...config.io, 'driver-vm': driver && { ...driver, image: resolve(base, driver.image), imageName: driver.image } };
   return { ...config, costs, io, guests, source: file };
 }
 
-/** A system of one guest from an image given on the command line. */
+/** A system of one guest from an image given on the command line (relative to the working directory). */
 export function singleImageSystem(image: string): SystemConfig {
   const name = basename(image, extname(image)).replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 32) || 'guest';
-  return validateSystem({ guests: [{ name, image: resolve(image) }] }, '<command line>');
+  const config = validateSystem({ guests: [{ name, image: resolve(image) }] }, '<command line>');
+  return { ...config, guests: config.guests.map((g) => ({ ...g, imageName: image })) };
 }
 
 /**

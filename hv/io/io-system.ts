@@ -198,7 +198,7 @@ function openDisks(config: SystemConfig): Array<BlockImage | undefined> {
   try {
     return config.guests.map((g) => {
       if (!g.disk) return undefined;
-      const image = g['disk-snapshot'] ? openSnapshot(g.disk, g.name, g['disk-format']) : openImage(g.disk, { format: g['disk-format'] });
+      const image = g['disk-snapshot'] ? openSnapshot(g.disk, g.name, g['disk-format']) : openImage(g.disk, { format: g['disk-format'], owner: `guest "${g.name}"` });
       opened.push(image);
       return image;
     });

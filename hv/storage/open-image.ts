@@ -4,10 +4,12 @@
  * name is relative to the overlay's directory; its format comes from the backing format header
  * extension when present, else from its magic. Backing images are always opened read-only, and
  * the chain is checked for missing files, loops and excessive depth before anything is read.
+ * Every file of the chain is locked while open (image-lock.ts): one writer, or readers only.
  */
-import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { closeSync, readSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { ImageError } from '../errors.ts';
+import { errnoText, openRegularFile } from '../input-file.ts';
 import type { BlockImage } from './block-image.ts';
 import { QCOW2_MAGIC } from './qcow2/format.ts';
 import type { Qcow2Header } from './qcow2/header.ts';
@@ -29,6 +31,8 @@ export interface OpenImageOptions {
    * bytes (default 4 MiB, at least 4 tables). Small values force early write-back.
    */
   cacheBytes?: number;
+  /** Who opens the image, e.g. `guest "a"`: lock conflicts name it (default "hvlab"). */
+  owner?: string;
 }
 
 /** Longest backing chain accepted (overlay included): deep enough for any real use. */
@@ -37,33 +41,37 @@ export const MAX_CHAIN_LENGTH = 64;
 export function openImage(file: string, options: OpenImageOptions = {}): BlockImage {
   const path = resolve(file);
   const format = options.format ?? detectFormat(path);
-  return openInChain(path, { readOnly: options.readOnly ?? false, cacheBytes: options.cacheBytes }, format, []);
+  const owner = options.owner ?? 'hvlab';
+  return openInChain(path, { readOnly: options.readOnly ?? false, cacheBytes: options.cacheBytes, owner }, format, []);
 }
 
 /** 'qcow2' when the file starts with the qcow2 magic number, else 'raw'. */
 export function detectFormat(file: string): ImageFormat {
   const magic = Buffer.alloc(4);
-  let fd: number | undefined;
+  const describe = `${file}: cannot open disk image`;
+  const fd = openRegularFile(file, 'r', describe, (message, cause) => new ImageError(message, { cause }));
   try {
-    fd = openSync(file, 'r');
     const n = readSync(fd, magic, 0, 4, 0);
     return n === 4 && magic.readUInt32BE(0) === QCOW2_MAGIC ? 'qcow2' : 'raw';
   } catch (cause) {
-    throw new ImageError(`${file}: cannot open disk image: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
+    throw new ImageError(`${describe}: ${errnoText(cause)}`, { cause });
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    closeSync(fd);
   }
 }
 
 interface ChainOptions {
   readonly readOnly: boolean;
   readonly cacheBytes: number | undefined;
+  readonly owner: string;
 }
 
 /** `chain` holds the real paths of the overlays above `path`, top first. */
 function openInChain(path: string, options: ChainOptions, format: ImageFormat, chain: readonly string[]): BlockImage {
-  if (format === 'raw') return new RawImage(path, options.readOnly);
-  return openQcow2(path, options, (header, io) => openBacking(header, io, options, [...chain, realPath(path)]));
+  const parent = chain[chain.length - 1];
+  const owner = parent === undefined ? options.owner : `${options.owner} (as the backing file of ${basename(parent)})`;
+  if (format === 'raw') return new RawImage(path, options.readOnly, owner);
+  return openQcow2(path, { ...options, owner }, (header, io) => openBacking(header, io, options, [...chain, realPath(path)]));
 }
 
 function openBacking(header: Qcow2Header, io: ImageFile, options: ChainOptions, chain: readonly string[]): BlockImage {

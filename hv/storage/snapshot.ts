@@ -15,14 +15,15 @@ import type { BlockImage, BlockLocation } from './block-image.ts';
 import { type ImageFormat, detectFormat, openImage } from './open-image.ts';
 import { createQcow2 } from './qcow2/create.ts';
 
-export function openSnapshot(file: string, name: string, format?: ImageFormat): BlockImage {
+/** `name` names the overlay file; `owner` (e.g. `guest "a"`) names the user in lock conflicts. */
+export function openSnapshot(file: string, name: string, format?: ImageFormat, owner = `guest "${name}"`): BlockImage {
   const base = resolve(file);
   const backingFormat = format ?? detectFormat(base);
   const dir = mkdtempSync(join(tmpdir(), 'hvlab-snapshot-'));
   try {
     const overlay = join(dir, `${name}.snapshot.qcow2`);
     createQcow2(overlay, { backing: base, backingFormat });
-    return new SnapshotImage(openImage(overlay, { format: 'qcow2' }), dir);
+    return new SnapshotImage(openImage(overlay, { format: 'qcow2', owner }), dir);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

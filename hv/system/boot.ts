@@ -64,9 +64,9 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
     switchObservers: [(_core, _from, to) => switches.io?.driver?.vm === to && switches.io.worldSwitchToDriver()],
   });
   const services: VmServices = { arch, costs, recorder, consoleLine: options.consoleLine };
-  const images = config.guests.map((g) => readImage(g.image, { format: g.format, loadAddress: g['load-address'] }));
+  const images = config.guests.map((g) => readImage(g.image, { format: g.format, loadAddress: g['load-address'], name: g.imageName }));
   const driverConfig = config.io?.['driver-vm'];
-  const driverImage = driverConfig && readImage(driverConfig.image);
+  const driverImage = driverConfig && readImage(driverConfig.image, { name: driverConfig.imageName });
   const vms: Vm[] = [];
   let io: IoSystem | undefined;
   try {

@@ -2,23 +2,16 @@
  * Cost overrides from a YAML file: a mapping from cost name to cycles (a number) or to
  * `{ cycles, source }` to cite where a figure comes from. Names not in the table are errors.
  */
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { loadYamlFile } from '../yaml-file.ts';
 import { type CostName, type CostTable, DEFAULT_COSTS, defaultCosts } from './cost-model.ts';
 
 const cycles = z.number().min(0).max(1e9);
 const entry = z.union([cycles, z.object({ cycles, source: z.string().min(1) }).strict()]);
 
 export function loadCostFile(file: string): CostTable {
-  let data: unknown;
-  try {
-    data = parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw new ConfigError(`${file}: cannot read cost file: ${(cause as Error).message}`, { cause });
-  }
-  return applyCostOverrides(data ?? {}, file);
+  return applyCostOverrides(loadYamlFile(file, 'cost file') ?? {}, file);
 }
 
 export function applyCostOverrides(data: unknown, file: string): CostTable {

@@ -8,6 +8,7 @@ it('exports exactly the public API (update deliberately)', () => {
     'DEFAULT_COSTS',
     'HvError',
     'ImageError',
+    'ImageLockError',
     'InputError',
     'InternalError',
     'MPS2_AN386',

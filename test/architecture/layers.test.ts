@@ -15,6 +15,8 @@ const LAYERS: Record<string, number> = {
   'hv/errors.ts': 0,
   'hv/format.ts': 0,
   'hv/cleanup.ts': 0,
+  'hv/input-file.ts': 0,
+  'hv/yaml-file.ts': 0,
   'hv/arch': 1,
   'hv/trap': 1,
   devices: 1,

@@ -117,7 +117,7 @@ describe('parseElf rejects bad input with an ImageError naming the file and the 
     b.writeUInt16LE(3, 18);
     const e = thrown(() => parseElf(b, FILE));
     expect(e.message).toContain(FILE);
-    expect(e.message).toMatch(/wrong machine 3 \(need EM_ARM = 40\)/);
+    expect(e.message).toMatch(/wrong machine 3 \(x86\): an ELF for another architecture \(need EM_ARM = 40\)/);
   });
 
   it('truncated inside the ELF header', () => {

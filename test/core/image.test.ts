@@ -117,7 +117,7 @@ describe('readImage on a raw binary', () => {
   it('rejects a directory', () => {
     const e = thrown(() => readImage(tmp.dir));
     expect(e.message).toContain(tmp.dir);
-    expect(e.message).toMatch(/cannot read image: EISDIR/);
+    expect(e.message).toMatch(/cannot read image: not a regular file \(a directory\)/);
   });
 });
 
@@ -192,6 +192,7 @@ describe('placeImage', () => {
   it('zero-fills each segment up to its memory size', () => {
     const image: GuestImage = {
       file: 'synthetic',
+      path: '/synthetic',
       format: 'elf',
       entry: 0x101,
       symbols: [],

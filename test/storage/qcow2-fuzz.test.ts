@@ -15,9 +15,12 @@ import { createQcow2 } from '../../hv/storage/qcow2/create.ts';
 import { HAVE_QEMU, patternBytes, qemuImg, randomInt, seededRandom, tempDir } from './helpers.ts';
 
 const dir = tempDir('hvlab-fuzz-');
-/** HVLAB_FUZZ_CASES / HVLAB_FUZZ_SEED run longer or different campaigns by hand. */
-const CASES = Number(process.env.HVLAB_FUZZ_CASES ?? 3000);
-const SEED = Number(process.env.HVLAB_FUZZ_SEED ?? 0x5eed);
+/**
+ * FUZZ_CASES / FUZZ_SEED (what `npm run fuzz` sets for every fuzzer; HVLAB_FUZZ_CASES /
+ * HVLAB_FUZZ_SEED still work) run longer or different campaigns.
+ */
+const CASES = Number(process.env.FUZZ_CASES ?? process.env.HVLAB_FUZZ_CASES ?? 3000);
+const SEED = Number(process.env.FUZZ_SEED ?? process.env.HVLAB_FUZZ_SEED ?? 0x5eed);
 /** Reads stop here even if a mutated header claims a huge disk. */
 const READ_LIMIT = 2 * 1024 * 1024;
 const SLOW_CASE_MS = 2000;
@@ -145,7 +148,7 @@ function exercise(file: string, random: () => number, write: boolean): Outcome {
 }
 
 describe('qcow2 mutation fuzzing', () => {
-  it(`${CASES} mutated images only ever raise ImageError`, { timeout: 600_000 }, () => {
+  it(`${CASES} mutated images only ever raise ImageError`, { timeout: 600_000 + CASES * 20 }, () => {
     writeFileSync(join(dir(), 'backing.raw'), patternBytes(seededRandom(3), 256 * 1024));
     const bases = [
       hvlabBase('hv-v3-4k-backed', { size: 256 * 1024, clusterBits: 12, backing: 'backing.raw', backingFormat: 'raw' }, 1),

@@ -3,24 +3,33 @@
  * names the file. Tracks the file size itself (appends move it) so that "past the end of the file"
  * checks see clusters this process has written.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
-import { ImageError } from '../../errors.ts';
+import { closeSync, fstatSync, fsyncSync, readSync, writeSync } from 'node:fs';
+import { HvError, ImageError } from '../../errors.ts';
+import { openRegularFile } from '../../input-file.ts';
+import { type ImageLock, lockImage } from '../image-lock.ts';
 
 export class ImageFile {
   /** Current size of the file in bytes. */
   size: number;
   private fd: number | undefined;
+  private readonly lock: ImageLock;
 
   constructor(
     /** The path as shown in error messages (resolved). */
     readonly path: string,
     readonly readOnly: boolean,
+    /** Who opens it (e.g. `guest "a"`), named in lock conflicts (image-lock.ts). */
+    owner = 'hvlab',
   ) {
+    const fail = (message: string, cause?: unknown) => new ImageError(message, { cause });
+    const fd = openRegularFile(path, readOnly ? 'r' : 'r+', `${path}: cannot open disk image`, fail);
     try {
-      this.fd = openSync(path, readOnly ? 'r' : 'r+');
-      this.size = fstatSync(this.fd).size;
+      this.size = fstatSync(fd).size;
+      this.lock = lockImage(fd, path, readOnly ? 'read' : 'write', owner);
+      this.fd = fd;
     } catch (cause) {
-      if (this.fd !== undefined) closeSync(this.fd);
+      closeSync(fd);
+      if (cause instanceof HvError) throw cause;
       throw new ImageError(`${path}: cannot open disk image: ${errnoText(cause)}`, { cause });
     }
   }
@@ -73,6 +82,7 @@ export class ImageFile {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
+    this.lock.release();
     this.io(() => closeSync(fd), 'close');
   }
 

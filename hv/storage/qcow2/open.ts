@@ -29,11 +29,11 @@ export function readQcow2Header(io: ImageFile, readOnly: boolean): Qcow2Header {
  */
 export function openQcow2(
   path: string,
-  options: { readOnly: boolean; cacheBytes?: number },
+  options: { readOnly: boolean; cacheBytes?: number; owner?: string },
   openBacking: (header: Qcow2Header, io: ImageFile) => BlockImage,
 ): Qcow2Image {
   const { readOnly } = options;
-  const io = new ImageFile(path, readOnly);
+  const io = new ImageFile(path, readOnly, options.owner);
   let backing: BlockImage | null = null;
   try {
     const header = readQcow2Header(io, readOnly);

@@ -9,7 +9,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { BlockCache } from '../hv/storage/cache/block-cache.ts';
-import { blockKey } from '../hv/storage/cache/key.ts';
+import { KeySpace } from '../hv/storage/cache/key-space.ts';
 import { createPolicy } from '../hv/storage/cache/policies.ts';
 import { type CachePolicy, POLICY_NAMES, type PolicyName } from '../hv/storage/cache/policy.ts';
 import { Prng } from '../hv/storage/sim/prng.ts';
@@ -33,8 +33,8 @@ function zipfKeys(): Float64Array {
   const rng = new Prng(42);
   const zipf = new ZipfSampler(UNIVERSE, 0.9, rng);
   const keys = new Float64Array(ACCESSES);
-  // Image id 3: keys above 2^32, as real ones are.
-  for (let i = 0; i < ACCESSES; i++) keys[i] = blockKey(3, zipf.next(rng));
+  const space = new KeySpace();
+  for (let i = 0; i < ACCESSES; i++) keys[i] = space.key(3, zipf.next(rng));
   return keys;
 }
 
@@ -107,7 +107,7 @@ interface MemoryResult {
 function measure(name: PolicyName, image: BlockImage, kept: unknown[]): MemoryResult {
   const policy = retained(() => {
     const p = createPolicy(name, CAPACITY);
-    for (let i = 0; i < CAPACITY; i++) p.admit(blockKey(3, i), i, 1);
+    for (let i = 0; i < CAPACITY; i++) p.admit(i, i, 1);
     return p;
   });
   const cache = retained(() => {

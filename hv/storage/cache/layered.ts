@@ -155,6 +155,10 @@ export class LayeredPolicy implements CachePolicy {
     if (node !== NIL) this.references[node] = references;
   }
 
+  forEachResident(visit: (key: BlockKey) => void): void {
+    for (let layer = 0; layer <= this.bottom; layer++) this.pool.forEachKey(layer, visit);
+  }
+
   layers(): LayerStats[] {
     return Array.from(this.caps, (capacity, layer) => ({
       name: `L${layer}`,

@@ -8,7 +8,10 @@
  *
  * A chain may be declared again later (a linked clone recomposed onto a new base): the VM stops
  * sharing the images it left, and its overwrites are forgotten (it starts with a new overlay).
- * Overwritten blocks are kept as ranges, so a write costs O(log ranges) whatever its size.
+ * A write into an image that is in other VMs' chains (an update written into a new base layer)
+ * hides the blocks below it from every VM whose chain has that image, including VMs that declare
+ * such a chain later. Written blocks are kept as ranges, so a write costs O(log ranges) whatever
+ * its size.
  */
 import { IntervalSet, type Range, StepCounter } from './intervals.ts';
 
@@ -24,27 +27,34 @@ export class ReferenceTracker {
   private readonly chains = new Map<number, readonly number[]>();
   /** Per image id: the VMs referencing it (declared chains and observed use). */
   private readonly sharers: Set<number>[] = [];
-  /** Per VM, per lower image: the blocks it overwrote in its overlay. */
-  private readonly overwrites = new Map<number, Map<number, IntervalSet>>();
-  /** Per image: how many VMs overwrote each block. */
-  private readonly overwriters: StepCounter[] = [];
+  /** Per image id: the VMs whose declared chain includes it. */
+  private readonly members: Set<number>[] = [];
+  /** Per image id: the blocks written into it. */
+  private readonly holds: IntervalSet[] = [];
+  /** Per VM, per lower image: the blocks an image above it in the VM's chain holds. */
+  private readonly hidden = new Map<number, Map<number, IntervalSet>>();
+  /** Per image: how many VMs see each block from an image above it. */
+  private readonly hiders: StepCounter[] = [];
 
   /**
-   * Declares (or re-declares) a VM's chain; returns the images whose sharer count changed (every
+   * Declares (or re-declares) a VM's chain; returns the images whose counts changed (every
    * block of them: first 0, last Infinity).
    */
   declareChain(vm: number, images: readonly number[]): ReferenceChange[] {
     const changed = new Set<number>();
     for (const image of this.chains.get(vm) ?? []) {
+      this.membersOf(image).delete(vm);
       if (!images.includes(image) && this.sharersOf(image).delete(vm)) changed.add(image);
     }
-    this.forgetOverwrites(vm, changed);
+    this.forgetHidden(vm, changed);
     this.chains.set(vm, images);
-    for (const image of images) {
+    images.forEach((image, at) => {
       const sharers = this.sharersOf(image);
       if (!sharers.has(vm)) changed.add(image);
       sharers.add(vm);
-    }
+      this.membersOf(image).add(vm);
+      for (const range of this.holds[image]?.ranges() ?? []) for (const change of this.hide(vm, images.slice(at + 1), range)) changed.add(change.image);
+    });
     return [...changed].sort((a, b) => a - b).map((image) => ({ image, first: 0, last: Number.POSITIVE_INFINITY }));
   }
 
@@ -55,46 +65,61 @@ export class ReferenceTracker {
   }
 
   /**
-   * A write by `vm` to blocks first..last of `image`. When `image` is the VM's top, the VM stops
-   * referencing those blocks of the images below it; returns the ranges whose count changed.
+   * A write into blocks first..last of `image` (by any VM): every VM whose chain has `image`
+   * stops referencing those blocks of the images below it; returns the ranges whose count changed.
    */
-  recordWrite(vm: number, image: number, first: number, last: number): ReferenceChange[] {
-    const chain = this.chains.get(vm);
-    if (!chain || chain[0] !== image) return [];
-    const changed: ReferenceChange[] = [];
-    for (const lower of chain.slice(1)) {
-      for (const [f, l] of this.overwriteSet(vm, lower).add(first, last)) {
-        this.counterOf(lower).add(f, l, 1);
-        changed.push({ image: lower, first: f, last: l });
-      }
+  recordWrite(_vm: number, image: number, first: number, last: number): ReferenceChange[] {
+    const fresh = (this.holds[image] ??= new IntervalSet()).add(first, last);
+    const changes: ReferenceChange[] = [];
+    if (fresh.length === 0) return changes;
+    for (const member of this.members[image] ?? []) {
+      const chain = this.chains.get(member)!;
+      const below = chain.slice(chain.indexOf(image) + 1);
+      for (const range of fresh) changes.push(...this.hide(member, below, range));
     }
-    return changed;
+    return changes;
   }
 
   count(image: number, block: number): number {
     const sharers = this.sharers[image]?.size ?? 0;
     if (sharers < 2) return 1;
-    return Math.max(1, sharers - (this.overwriters[image]?.get(block) ?? 0));
+    return Math.max(1, sharers - (this.hiders[image]?.get(block) ?? 0));
   }
 
-  private forgetOverwrites(vm: number, changed: Set<number>): void {
-    for (const [image, set] of this.overwrites.get(vm) ?? []) {
-      for (const [f, l] of set.ranges() as Range[]) this.counterOf(image).add(f, l, -1);
+  /** `vm` now sees `range` from above each image of `below`; returns the newly hidden parts. */
+  private hide(vm: number, below: readonly number[], [first, last]: Range): ReferenceChange[] {
+    const changes: ReferenceChange[] = [];
+    for (const lower of below) {
+      for (const [f, l] of this.hiddenSet(vm, lower).add(first, last)) {
+        this.counterOf(lower).add(f, l, 1);
+        changes.push({ image: lower, first: f, last: l });
+      }
+    }
+    return changes;
+  }
+
+  private forgetHidden(vm: number, changed: Set<number>): void {
+    for (const [image, set] of this.hidden.get(vm) ?? []) {
+      for (const [f, l] of set.ranges()) this.counterOf(image).add(f, l, -1);
       changed.add(image);
     }
-    this.overwrites.delete(vm);
+    this.hidden.delete(vm);
   }
 
-  private overwriteSet(vm: number, image: number): IntervalSet {
-    let perVm = this.overwrites.get(vm);
-    if (!perVm) this.overwrites.set(vm, (perVm = new Map()));
+  private hiddenSet(vm: number, image: number): IntervalSet {
+    let perVm = this.hidden.get(vm);
+    if (!perVm) this.hidden.set(vm, (perVm = new Map()));
     let set = perVm.get(image);
     if (!set) perVm.set(image, (set = new IntervalSet()));
     return set;
   }
 
   private counterOf(image: number): StepCounter {
-    return (this.overwriters[image] ??= new StepCounter());
+    return (this.hiders[image] ??= new StepCounter());
+  }
+
+  private membersOf(image: number): Set<number> {
+    return (this.members[image] ??= new Set());
   }
 
   private sharersOf(image: number): Set<number> {

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, runHv } from '../../helpers/hv-cli.ts';
+import { spawnSync } from 'node:child_process';
+import { makeTempDir, ROOT, runHv } from '../../helpers/hv-cli.ts';
 
 const tmp = makeTempDir('hvlab-cache-cli-');
 afterAll(() => tmp.remove());
@@ -26,6 +27,21 @@ describe('hv trace-gen', () => {
     expect(toStdout.stdout).toBe(readFileSync(out, 'utf8'));
     expect(toStdout.stdout.split('\n')[0]).toMatch(/^# hv trace-gen boot-storm --vms 6 .* --seed 3 --block 4096$/);
     expect(toStdout.stderr).toBe('');
+  });
+});
+
+describe('hv trace-gen output errors', () => {
+  it('stops quietly when the reader of its pipe goes away (| head)', () => {
+    const hv = `"${process.execPath}" "${join(ROOT, 'bin/hv.js')}"`;
+    const r = spawnSync('bash', ['-c', `${hv} trace-gen vdi --requests 200000 | head -1; echo "status \${PIPESTATUS[0]}" >&2`], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^# hv trace-gen vdi /);
+    expect(r.stderr).toBe('status 0\n');
+  });
+
+  it('names the output on a full disk (exit 2, one line)', () => {
+    const r = runHv(['trace-gen', 'vdi', '--requests', '20000', '--out', '/dev/full']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('hv: /dev/full: cannot write: ENOSPC\n');
   });
 });
 

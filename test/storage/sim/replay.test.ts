@@ -93,6 +93,23 @@ describe('ReferenceTracker', () => {
     expect([refs.count(v2, 2 ** 39), refs.count(v1, 7), refs.count(v1, 2 ** 40 + 1)]).toEqual([1, 1, 2]);
   });
 
+  it('an update written into a new base layer hides the old blocks from every VM on that layer', () => {
+    const refs = new ReferenceTracker();
+    const [v1, v2, o1, o2, o3] = [0, 1, 2, 3, 4];
+    refs.declareChain(10, [o1, v1]);
+    refs.declareChain(11, [o2, v2, v1]);
+    refs.declareChain(99, [v2, v1]); // the updater writes the new layer
+    expect(refs.count(v1, 7)).toBe(3);
+    expect(refs.recordWrite(99, v2, 5, 9)).toEqual([
+      { image: v1, first: 5, last: 9 },
+      { image: v1, first: 5, last: 9 },
+    ]);
+    expect([refs.count(v1, 7), refs.count(v2, 7), refs.count(v1, 10)]).toEqual([1, 2, 3]);
+    // A VM recomposed onto the new layer later sees the update too.
+    expect(refs.declareChain(12, [o3, v2, v1]).map((c) => c.image)).toEqual([v1, v2, o3]);
+    expect([refs.count(v1, 7), refs.count(v2, 7), refs.count(v1, 10)]).toEqual([1, 3, 4]);
+  });
+
   it('learns sharing from use when no chain is declared (MSR traces: one image per disk)', () => {
     const refs = new ReferenceTracker();
     refs.observe(1, 0);

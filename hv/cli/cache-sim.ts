@@ -10,7 +10,7 @@ import { type Command, Option } from 'commander';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { CLOCK_HZ, DISK_TIMINGS } from '../storage/cache/disk-timing.ts';
+import { DISK_TIMINGS } from '../storage/cache/disk-timing.ts';
 import type { LayeredOptions } from '../storage/cache/layered-options.ts';
 import { createPolicy } from '../storage/cache/policies.ts';
 import { MIN_CAPACITY, POLICY_NAMES, type PolicyName, type SimPolicyName } from '../storage/cache/policy.ts';
@@ -36,12 +36,12 @@ export interface CacheSimOptions {
   sizes?: SizeValue[];
   block: number;
   device: string;
-  layers?: number;
-  layerShares?: number[];
-  hotIntervalUs?: number | 'auto';
   sharedRefs?: number;
+  probation?: number;
   json?: string;
   out?: string;
+  seed: number;
+  workloads?: string[];
 }
 
 /** Traces from this size on get a progress bar (when stderr is a terminal). */
@@ -62,12 +62,12 @@ export function registerCacheSimCommand(program: Command, setStatus: (status: nu
     .option('--sizes <LIST>', 'sweep these sizes (comma-separated, as --size): miss-ratio curves as a table, results.json and mrc.svg', parseSizes('--sizes'))
     .option('--block <BYTES>', 'cache block size in bytes', parseBlockSize('--block'), 4096)
     .option('--device <NAME>', `device cost model: ${Object.keys(DISK_TIMINGS).join(', ')}`, parseChoice('--device', Object.keys(DISK_TIMINGS)), 'sd-spi')
-    .option('--layers <N>', 'layered: number of layers (default 3)', parseInteger('--layers', 2))
-    .option('--layer-shares <LIST>', 'layered: shares of the layers above the last, top first', parseShares)
-    .option('--hot-interval-us <US>', "layered: read interval that counts as hot, in us, or 'auto' (default)", parseHotInterval)
     .option('--shared-refs <N>', 'layered: image files referencing a block for it to count as shared (default 2)', parseInteger('--shared-refs', 1))
+    .option('--probation <SHARE>', 'layered: share of the cache for the probation layer L1 (default 0.01)', parseNumber('--probation', 0, 1))
     .option('--json <FILE>', 'also write the full results (occupancy over time included) as JSON')
     .option('--out <DIR>', 'where --sizes and --suite write results.json and their charts (default out/cache-sim, out/cache-suite)')
+    .option('--seed <N>', 'suite: seed of the generated traces', parseInteger('--seed', 0), 1)
+    .option('--workloads <LIST>', 'suite: only these workloads (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()))
     .action(async (options: CacheSimOptions) => setStatus(await runCacheSim(options)));
 }
 
@@ -142,13 +142,7 @@ function fileSize(file: string): number {
 }
 
 function layeredOptions(options: CacheSimOptions): LayeredOptions {
-  const hot = options.hotIntervalUs;
-  return {
-    layers: options.layers,
-    layerShares: options.layerShares,
-    hotInterval: hot === undefined || hot === 'auto' ? hot : (hot * CLOCK_HZ) / 1e6,
-    sharedReferences: options.sharedRefs,
-  };
+  return { sharedReferences: options.sharedRefs, probation: options.probation };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -162,12 +156,3 @@ function parsePolicies(value: string): PolicyName[] {
   return [...new Set(names as PolicyName[])];
 }
 
-function parseShares(value: string): number[] {
-  const shares = value.split(',').map((s) => parseNumber('--layer-shares', 0, 1)(s));
-  if (shares.some((s) => s <= 0)) throw new UsageError(`--layer-shares: expected positive shares, got "${value}"`);
-  return shares;
-}
-
-function parseHotInterval(value: string): number | 'auto' {
-  return value === 'auto' ? 'auto' : parseNumber('--hot-interval-us', 0)(value);
-}

@@ -80,6 +80,11 @@ export class ReferenceTracker {
     return changes;
   }
 
+  /** Images that two or more VMs reference: the trace shares a base. */
+  get sharedImages(): number {
+    return this.sharers.filter((s) => s !== undefined && s.size >= 2).length;
+  }
+
   count(image: number, block: number): number {
     const sharers = this.sharers[image]?.size ?? 0;
     if (sharers < 2) return 1;

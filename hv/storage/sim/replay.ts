@@ -59,6 +59,8 @@ export interface ReplayResult {
   readonly vms: number;
   /** Distinct blocks read (by requests that fit some cache). */
   readonly workingSet: number;
+  /** Images referenced by two or more VMs (0: nothing is shared). */
+  readonly sharedImages: number;
   readonly sizes: readonly SizeResult[];
 }
 
@@ -112,6 +114,7 @@ export class Replay implements TraceConsumer {
       images: this.ids.imageCount,
       vms: this.ids.vmCount,
       workingSet: this.workingSet.size,
+      sharedImages: this.tracker.sharedImages,
       sizes: this.config.capacities.map((capacity, i) => ({
         capacity,
         policies: this.sims.slice(i * this.config.policies.length, (i + 1) * this.config.policies.length).map((sim) => sim.result()),

@@ -1,10 +1,25 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../hv/cli/main.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { makeTempDir, ROOT, runHv } from '../../helpers/hv-cli.ts';
 
 const tmp = makeTempDir('hvlab-cache-cli-');
+
+/** Runs `hv args` in this process, capturing what it writes. */
+async function inProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { status: await main(args), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
 afterAll(() => tmp.remove());
 
 const GEN = ['trace-gen', 'boot-storm', '--vms', '6', '--boot-blocks', '1024', '--private-blocks', '2048', '--stagger-us', '20000', '--seed', '3'];
@@ -94,6 +109,30 @@ describe('hv cache-sim', () => {
     expect(runHv(['cache-sim', '--trace', trace, '--policy', 'lru,layered', '--sizes', '1%,10%,256,4MiB', '--out', out]).stdout).toBe(r.stdout);
   });
 
+  it('--suite ranks every policy over the workloads and sizes, MIN as the bound, and checks the aim', async () => {
+    const out = join(tmp.dir, 'suite');
+    const args = ['cache-sim', '--suite', '--workloads', 'boot-10x20ms,loop', '--sizes', '2%,20%', '--out', out];
+    const r = await inProcess(args);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('suite  2 workloads (seed 1), cache sizes 2% 20% of each working set, 4096-byte blocks, device sd-spi');
+    const ranking = r.stdout.slice(r.stdout.indexOf('ranking over all 2 workloads'));
+    const header = ranking.split('\n').find((l) => l.startsWith('│ rank'))!;
+    expect(header.split('│').map((c) => c.trim()).filter(Boolean)).toEqual(['rank', 'policy', 'hit ratio', 'byte hit ratio', 'mean read latency (cycles)', 'share of MIN', 'best at']);
+    const rankRows = ranking.split('\n').filter((l) => /^│ (\d+|bound) /.test(l)).slice(0, 7).map((l) => l.split('│').map((c) => c.trim()));
+    expect(rankRows[0]!.slice(1, 3)).toEqual(['bound', 'min']);
+    expect(rankRows.map((row) => row[2]).sort()).toEqual(['arc', 'layered', 'lirs', 'lru', 'min', 's3fifo', 'sieve']);
+    expect(r.stdout).toContain('ranking over the 1 shared-base workloads');
+    expect(r.stdout).toContain('ranking over the 1 workloads without sharing');
+    expect(r.stdout).toMatch(/│ boot-10x20ms +│ >= best +│/);
+    expect(r.stdout).toMatch(/│ loop +│ >= best - 2 +│/);
+    expect(r.stdout).toMatch(/^aim met at \d of 4 points$/m);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.workloads.map((w: { name: string; shared: boolean }) => [w.name, w.shared])).toEqual([['boot-10x20ms', true], ['loop', false]]);
+    expect(results.workloads[0].origin).toMatch(/^hv trace-gen boot-storm --vms 10 .* --seed 1 --block 4096$/);
+    expect(readFileSync(join(out, 'mrc.svg'), 'utf8')).toContain('boot-10x20ms');
+  });
+
   it('replays a 1 TB request around the cache: the cache keeps what it held', () => {
     const trace = join(tmp.dir, 'terabyte.csv');
     const tb = 2 ** 40;
@@ -117,7 +156,7 @@ describe('hv cache-sim', () => {
     expect(rows(r.stdout).map((row) => row[0])).toEqual(['lru', 'min']);
   });
 
-  it('exits 2 with a message naming the file, line or option on bad input', () => {
+  it('exits 2 with a message naming the file, line or option on bad input', async () => {
     const bad = join(tmp.dir, 'bad.csv');
     writeFileSync(bad, 'time_us,vm,op,image,offset,size\n0,vm01,R,base.img,0,4096\n5,vm01,R,base.img,-4096,4096\n');
     const cases: [string[], RegExp][] = [
@@ -133,14 +172,22 @@ describe('hv cache-sim', () => {
       [['--trace', bad, '--size', '4'], /^hv: --size: expected at least 8 blocks, got 4\n$/],
       [['--trace', bad, '--size', '1000B'], /^hv: --size: 1000 bytes is not a whole number of 4096-byte blocks\n$/],
       [['--trace', bad, '--policy', 'fifo'], /^hv: --policy: expected one of lru, arc, s3fifo, sieve, lirs, layered, all, got "fifo"\n$/],
-      [['--trace', bad, '--layer-shares', '0.6,0.6'], /^hv: layered policy: layer shares: expected positive values summing to less than 1/],
+      [['--trace', bad, '--probation', '0'], /^hv: layered policy: probation: expected a share 0 < p < 1, got 0\n$/],
+      [['--suite', '--size', '5%'], /^hv: --size: the suite takes --sizes, as percentages of each working set\n$/],
+      [['--suite', '--sizes', '64MiB'], /^hv: --sizes: the suite takes percentages of each working set \(1%,5%,...\)\n$/],
+      [['--suite', '--workloads', 'nope'], /^hv: --workloads: expected names among boot-10x20ms, .*, got "nope"\n$/],
     ];
+    // In-process through the CLI's entry point (as bin/hv.js runs it): one process per case would
+    // spend most of the test starting Node; the first case also runs as a real process below.
     for (const [args, message] of cases) {
-      const r = runHv(['cache-sim', ...args]);
+      const r = await inProcess(['cache-sim', ...args]);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stdout).toBe('');
       expect(r.stderr.split('\n')).toHaveLength(2); // one line, no stack trace
     }
+    const real = runHv(['cache-sim', ...cases[0]![0]]);
+    expect([real.status, real.stdout]).toEqual([2, '']);
+    expect(real.stderr).toMatch(cases[0]![1]);
   });
 });

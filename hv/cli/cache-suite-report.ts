@@ -75,5 +75,5 @@ function hitRatioTable(results: readonly WorkloadResult[]): string {
 }
 
 function signed(points: number): string {
-  return `${points >= 0 ? '+' : ''}${points.toFixed(1)}`;
+  return `${points >= 0 ? '+' : ''}${points.toFixed(2)}`;
 }

@@ -73,3 +73,16 @@ export abstract class GuestSignal extends Error {
 export class ImageLockError extends InputError {
   readonly code = 'HV_IMAGE_LOCKED';
 }
+
+/** A result file cannot be written (a full disk, /dev/full): the CLI names the option that chose it. */
+export class OutputError extends InputError {
+  readonly code = 'HV_OUTPUT';
+
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: cannot write: ${reason}`, options);
+  }
+}

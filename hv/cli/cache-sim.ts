@@ -1,78 +1,135 @@
 /**
  * `hv cache-sim --trace FILE`: replays a block trace (MSR Cambridge or hvlab CSV) against the
- * cache policies and prints one table: hit ratio, byte hit ratio, mean read latency in cycles
- * under the device cost model, and each policy's layers (mean occupancy, share of hits).
+ * cache policies, with Belady's MIN beside them as the bound, and prints one table: hit ratio,
+ * share of MIN, byte hit ratio, mean read latency in cycles under the device cost model, and each
+ * policy's lists. `--sizes LIST` sweeps cache sizes instead: the miss-ratio curves as a table,
+ * results.json and an SVG chart in --out. `--suite` ranks every policy over the trace suite
+ * (cache-suite.ts).
  */
-import Table from 'cli-table3';
-import { UsageError } from '../errors.ts';
 import { type Command, Option } from 'commander';
-import { statSync } from 'node:fs';
-import { CLOCK_HZ, DISK_TIMINGS } from '../storage/cache/disk-timing.ts';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.ts';
+import { DISK_TIMINGS } from '../storage/cache/disk-timing.ts';
 import type { LayeredOptions } from '../storage/cache/layered-options.ts';
-import { MIN_CAPACITY, POLICY_NAMES, type PolicyName } from '../storage/cache/policy.ts';
-import { Replay, type ReplayResult } from '../storage/sim/replay.ts';
-import type { PolicyResult } from '../storage/sim/policy-sim.ts';
+import { createPolicy } from '../storage/cache/policies.ts';
+import { MIN_CAPACITY, POLICY_NAMES, type PolicyName, type SimPolicyName } from '../storage/cache/policy.ts';
+import { missRatioChartSvg } from '../storage/sim/mrc-chart.ts';
+import type { ReplayResult } from '../storage/sim/replay.ts';
+import { firstPass, simulate, type TraceSource } from '../storage/sim/simulate.ts';
 import { readTrace } from '../storage/sim/trace-file.ts';
 import { TRACE_FORMATS, type TraceFormat } from '../storage/sim/trace.ts';
-import { writeOutputFile } from './output-file.ts';
+import { sizeReport, sweepReport } from './cache-report.ts';
+import { runSuite } from './cache-suite.ts';
+import { isRelative, parseBlockSize, parseChoice, parseNumber, parseSize, parseSizes, type SizeValue, sizeInBlocks } from './cache-options.ts';
 import { parseInteger } from './options.ts';
+import { writeOutputFile } from './output-file.ts';
 import { progressBar } from './progress.ts';
-import { parseBlockSize, parseChoice, parseNumber, parseSize, type SizeValue, sizeInBlocks } from './cache-options.ts';
 
-interface CacheSimOptions {
-  trace: string;
+export interface CacheSimOptions {
+  trace: string[];
+  suite?: boolean;
   format?: TraceFormat;
-  policy: PolicyName | 'all';
-  size: SizeValue;
+  policy: PolicyName[];
+  min: boolean;
+  size?: SizeValue;
+  sizes?: SizeValue[];
   block: number;
   device: string;
-  layers?: number;
-  layerShares?: number[];
-  hotIntervalUs?: number | 'auto';
   sharedRefs?: number;
+  probation?: number;
   json?: string;
+  out?: string;
+  seed: number;
+  workloads?: string[];
 }
 
 /** Traces from this size on get a progress bar (when stderr is a terminal). */
 const LONG_TRACE_BYTES = 16 << 20;
+const DEFAULT_SIZE: SizeValue = { bytes: 64 << 20 };
+const TRIAL_CAPACITY = 1024;
 
 export function registerCacheSimCommand(program: Command, setStatus: (status: number) => void): void {
   program
     .command('cache-sim')
-    .description('replay a block trace against cache policies and compare them')
-    .requiredOption('--trace <FILE>', 'the trace: MSR Cambridge CSV or hvlab CSV (see hv/storage/cache/README.md)')
+    .description('replay a block trace against cache policies and MIN, at one size or a sweep; --suite ranks them over the trace suite')
+    .option('--trace <FILE>', 'the trace: MSR Cambridge CSV or hvlab CSV (see hv/storage/cache/README.md); with --suite, added to it (repeatable)', collect, [])
+    .option('--suite', 'run every policy over the whole trace suite and a sweep of sizes, and rank them')
     .option('--format <FORMAT>', 'msr or csv (default: detected from the first line)', parseChoice('--format', TRACE_FORMATS))
-    .option('--policy <NAME>', 'lru, arc, s3fifo, layered or all', parseChoice('--policy', [...POLICY_NAMES, 'all'] as const), 'all')
-    .addOption(
-      new Option('--size <BLOCKS|BYTES>', 'cache size: blocks, or bytes with a unit (64MiB)').argParser(parseSize('--size')).default({ bytes: 64 << 20 }, '64MiB'),
-    )
+    .option('--policy <LIST>', `comma-separated policies among ${POLICY_NAMES.join(', ')}, or all`, parsePolicies, [...POLICY_NAMES])
+    .option('--no-min', 'leave out MIN, the optimum (it needs a first pass and 28 bytes per block read)')
+    .addOption(new Option('--size <SIZE>', 'cache size: blocks, bytes with a unit (64MiB), or % of the working set').argParser(parseSize('--size')))
+    .option('--sizes <LIST>', 'sweep these sizes (comma-separated, as --size): miss-ratio curves as a table, results.json and mrc.svg', parseSizes('--sizes'))
     .option('--block <BYTES>', 'cache block size in bytes', parseBlockSize('--block'), 4096)
     .option('--device <NAME>', `device cost model: ${Object.keys(DISK_TIMINGS).join(', ')}`, parseChoice('--device', Object.keys(DISK_TIMINGS)), 'sd-spi')
-    .option('--layers <N>', 'layered: number of layers (default 3)', parseInteger('--layers', 2))
-    .option('--layer-shares <LIST>', 'layered: shares of the layers above the last, top first (default 0.45,0.45)', parseShares)
-    .option('--hot-interval-us <US>', "layered: read interval that counts as hot, in us, or 'auto' (default)", parseHotInterval)
     .option('--shared-refs <N>', 'layered: image files referencing a block for it to count as shared (default 2)', parseInteger('--shared-refs', 1))
+    .option('--probation <SHARE>', 'layered: share of the cache for the probation layer L1 (default 0.01)', parseNumber('--probation', 0, 1))
     .option('--json <FILE>', 'also write the full results (occupancy over time included) as JSON')
-    .action((options: CacheSimOptions) => setStatus(runCacheSim(options)));
+    .option('--out <DIR>', 'where --sizes and --suite write results.json and their charts (default out/cache-sim, out/cache-suite)')
+    .option('--seed <N>', 'suite: seed of the generated traces', parseInteger('--seed', 0), 1)
+    .option('--workloads <LIST>', 'suite: only these workloads (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()))
+    .action(async (options: CacheSimOptions) => setStatus(await runCacheSim(options)));
 }
 
-export function runCacheSim(options: CacheSimOptions): number {
-  const capacity = sizeInBlocks('--size', options.size, options.block, MIN_CAPACITY);
-  const timing = DISK_TIMINGS[options.device]!;
-  const replay = new Replay({
-    policies: options.policy === 'all' ? POLICY_NAMES : [options.policy],
-    capacity,
-    blockSize: options.block,
-    timing,
-    policyOptions: { layered: layeredOptions(options) },
-  });
-  const progress = progressBar('cache-sim', fileSize(options.trace), LONG_TRACE_BYTES, 'bytes');
-  const format = readTrace(options.trace, replay, { format: options.format, progress: progress.update });
-  progress.stop();
-  const result = replay.result();
-  if (options.json) writeOutputFile(options.json, `${JSON.stringify({ trace: options.trace, format, ...result }, null, 2)}\n`);
-  process.stdout.write(report(options.trace, format, result));
+export async function runCacheSim(options: CacheSimOptions): Promise<number> {
+  if (options.suite) return runSuite(options);
+  if (options.trace.length !== 1) throw new UsageError(`--trace: expected one trace file${options.trace.length > 1 ? ' (several only with --suite)' : ''}`);
+  if (options.size && options.sizes) throw new UsageError('--size and --sizes: give one or the other');
+  const trace = options.trace[0]!;
+  const sizes = options.sizes ?? [options.size ?? DEFAULT_SIZE];
+  const option = options.sizes ? '--sizes' : '--size';
+  // Absolute sizes are checked before the trace is read.
+  for (const size of sizes) if (!isRelative(size)) sizeInBlocks(option, size, options.block, MIN_CAPACITY);
+  let format: TraceFormat = options.format ?? 'csv';
+  const source: TraceSource = (consumer, pass) => {
+    const bar = progressBar(`cache-sim pass ${pass}`, fileSize(trace), LONG_TRACE_BYTES, 'bytes');
+    format = readTrace(trace, consumer, { format: options.format, progress: bar.update });
+    bar.stop();
+  };
+  const config = simulationConfig(options);
+  checkPolicyOptions(config);
+  const first = options.min || sizes.some(isRelative) ? firstPass(source, options.block) : undefined;
+  const capacities = sizes.map((size) => sizeInBlocks(option, size, options.block, MIN_CAPACITY, first?.facts.workingSet));
+  const result = simulate(source, config, capacities, first);
+  const json = `${JSON.stringify({ trace, format, ...result }, null, 2)}\n`;
+  if (options.json) writeOutputFile(options.json, json);
+  if (!options.sizes) {
+    process.stdout.write(sizeReport(trace, format, result));
+    return 0;
+  }
+  process.stdout.write(sweepReport(trace, format, result));
+  const out = options.out ?? join('out', 'cache-sim');
+  await writeSweepFiles(out, trace, json, result);
   return 0;
+}
+
+export function simulationConfig(options: CacheSimOptions) {
+  const policies: SimPolicyName[] = [...options.policy, ...(options.min ? (['min'] as const) : [])];
+  return { policies, blockSize: options.block, timing: DISK_TIMINGS[options.device]!, policyOptions: { layered: layeredOptions(options) } };
+}
+
+/** Option errors (layer shares, ...) surface before the trace is read: a trial build of each policy. */
+export function checkPolicyOptions(config: ReturnType<typeof simulationConfig>): void {
+  for (const name of config.policies) if (name !== 'min') createPolicy(name, TRIAL_CAPACITY, config.policyOptions);
+}
+
+async function writeSweepFiles(out: string, trace: string, json: string, result: ReplayResult): Promise<void> {
+  makeDirectory(out);
+  writeOutputFile(join(out, 'results.json'), json);
+  const points = result.sizes.flatMap((size) =>
+    size.policies.map((p) => ({ trace, policy: p.policy, sizePercent: (100 * size.capacity) / Math.max(1, result.workingSet), missRatio: 1 - p.hitRatio })),
+  );
+  writeOutputFile(join(out, 'mrc.svg'), await missRatioChartSvg(points, 'miss ratio against cache size'));
+  process.stdout.write(`wrote ${join(out, 'results.json')} and ${join(out, 'mrc.svg')}\n`);
+}
+
+/** Creates `dir` (and its parents); a directory that cannot be made is bad input. */
+export function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (cause) {
+    throw new UsageError(`${dir}: cannot create the output directory: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`);
+  }
 }
 
 /** The trace's size for the progress bar (0 when unreadable: reading it reports the error). */
@@ -85,47 +142,17 @@ function fileSize(file: string): number {
 }
 
 function layeredOptions(options: CacheSimOptions): LayeredOptions {
-  const hot = options.hotIntervalUs;
-  return {
-    layers: options.layers,
-    layerShares: options.layerShares,
-    hotInterval: hot === undefined || hot === 'auto' ? hot : (hot * CLOCK_HZ) / 1e6,
-    sharedReferences: options.sharedRefs,
-  };
+  return { sharedReferences: options.sharedRefs, probation: options.probation };
 }
 
-export function report(trace: string, format: TraceFormat, r: ReplayResult): string {
-  const mib = (r.capacity * r.blockSize) / 2 ** 20;
-  const lines = [
-    `trace  ${trace} (${format}): ${r.requests} requests, ${r.reads} reads, ${r.writes} writes, ${r.images} images, ${r.vms} VMs`,
-    `cache  ${r.capacity} blocks of ${r.blockSize} B (${Number(mib.toFixed(2))} MiB), device ${r.timing}`,
-  ];
-  const table = new Table({
-    head: ['policy', 'hit ratio', 'byte hit ratio', 'mean read latency (cycles)', 'layers: mean occupancy, share of hits'],
-    style: { head: [], border: [] },
-  });
-  for (const p of r.policies) {
-    table.push([p.policy, percent(p.hitRatio), percent(p.byteHitRatio), p.meanReadCycles.toFixed(1), layersCell(p)]);
-  }
-  return `${lines.join('\n')}\n${table.toString()}\n`;
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
-function layersCell(p: PolicyResult): string {
-  return p.layers
-    .map((l) => `${l.name} ${Math.round(l.meanBlocks)}/${l.capacity}, ${percent(p.hits === 0 ? 0 : l.hits / p.hits)}`)
-    .join('\n');
+function parsePolicies(value: string): PolicyName[] {
+  if (value === 'all') return [...POLICY_NAMES];
+  const names = value.split(',').map((name) => parseChoice('--policy', [...POLICY_NAMES, 'all'] as const)(name.trim()));
+  if (names.includes('all')) throw new UsageError(`--policy: "all" cannot be combined with other names, got "${value}"`);
+  return [...new Set(names as PolicyName[])];
 }
 
-function percent(ratio: number): string {
-  return `${(100 * ratio).toFixed(2)}%`;
-}
-
-function parseShares(value: string): number[] {
-  const shares = value.split(',').map((s) => parseNumber('--layer-shares', 0, 1)(s));
-  if (shares.some((s) => s <= 0)) throw new UsageError(`--layer-shares: expected positive shares, got "${value}"`);
-  return shares;
-}
-
-function parseHotInterval(value: string): number | 'auto' {
-  return value === 'auto' ? 'auto' : parseNumber('--hot-interval-us', 0)(value);
-}

@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { HvError, UsageError } from '../errors.ts';
+import { HvError, OutputError, UsageError } from '../errors.ts';
 import { errnoText } from '../input-file.ts';
 
 /** `--stats out.json` or just `out.json` when no option names the file. */
@@ -66,6 +66,7 @@ export async function writingToAsync<T>(file: string, option: string, write: () 
 
 /** `error` as a UsageError naming the output when it is a host I/O error, else unchanged. */
 export function asOutputError(error: unknown, file: string, option: string): unknown {
+  if (error instanceof OutputError && error.file === file) return new UsageError(`${label(file, option)}: cannot write: ${error.reason}`, { cause: error });
   if (error instanceof HvError || !isErrnoError(error)) return error;
   return new UsageError(`${label(file, option)}: cannot write: ${errnoText(error)}`, { cause: error });
 }

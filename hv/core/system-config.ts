@@ -82,7 +82,7 @@ const ioSchema = z
     'disk-timing': diskTimingSchema.default('sd-spi'),
     cache: z
       .object({
-        policy: z.enum(['layered', 'lru', 'arc', 's3fifo', 'none']).default('layered'),
+        policy: z.enum(['layered', 'lru', 'arc', 's3fifo', 'sieve', 'lirs', 'none']).default('layered'),
         size: byteSize.refine((n) => n <= MAX_CACHE_BYTES, `expected at most ${MAX_CACHE_BYTES} bytes (1 GiB) of host memory`).default(4 << 20),
         block: z.number().int().min(512).max(65536).refine((n) => (n & (n - 1)) === 0, 'a power of two').default(4096),
         write: z.enum(['through', 'back']).default('through'),

@@ -91,6 +91,11 @@ export class ArcPolicy implements CachePolicy {
 
   setReferences(_key: BlockKey, _references: number): void {}
 
+  forEachResident(visit: (key: BlockKey) => void): void {
+    this.pool.forEachKey(T1, visit);
+    this.pool.forEachKey(T2, visit);
+  }
+
   layers(): LayerStats[] {
     const p = Math.round(this.p);
     return [

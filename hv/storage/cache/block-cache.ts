@@ -20,7 +20,8 @@ import { type BlockImage, type BlockLocation, SECTOR_SIZE } from '../block-image
 import { CacheMemory } from './cache-memory.ts';
 import { type DiskTiming, ReadCostMeter, SD_SPI } from './disk-timing.ts';
 import { ImageRegistry } from './image-registry.ts';
-import { type BlockKey, MAX_BLOCK_INDEX, NO_KEY, blockKey, keyBlock, keyImageId } from './key.ts';
+import { type BlockKey, NO_KEY } from './key.ts';
+import { KeySpace } from './key-space.ts';
 import { createPolicy, type PolicyOptions } from './policies.ts';
 import type { CachePolicy, PolicyName } from './policy.ts';
 
@@ -66,6 +67,8 @@ export class BlockCache {
   readonly stats: BlockCacheStats = emptyStats();
   private readonly memory: CacheMemory;
   private readonly registry = new ImageRegistry();
+  /** Keys of (image id, block) pairs: never shared between images, whatever their sizes. */
+  private readonly keys = new KeySpace();
   private readonly meter: ReadCostMeter;
   private readonly clock: () => number;
   /** Dirty blocks per image id (write-back), to skip the override check when there are none. */
@@ -129,7 +132,7 @@ export class BlockCache {
     if (this.writeMode === 'write-through') this.writeThrough(image, topId, offset, data);
     else this.writeBack(image, topId, offset, data);
     // The top no longer references the base blocks it just overwrote.
-    for (const [key, location] of shared) this.policy.setReferences(key, this.references(location, keyBlock(key)));
+    for (const [key, location] of shared) this.policy.setReferences(key, this.references(location, this.keys.blockOf(key)));
     this.unflushed.add(topId);
     this.stats.writes++;
   }
@@ -138,7 +141,7 @@ export class BlockCache {
   flush(image?: BlockImage): void {
     this.checkOpen();
     const only = image === undefined ? undefined : this.registry.idOf(image);
-    for (const slot of this.memory.dirtySlots((key) => only === undefined || keyImageId(key) === only)) {
+    for (const slot of this.dirtySlots(only)) {
       this.writeBackSlot(slot);
     }
     for (const id of [...this.unflushed].sort((a, b) => a - b)) {
@@ -158,10 +161,9 @@ export class BlockCache {
   /** Whether the block of `image` at `offset` (as resolved now) is in cache memory. */
   isCached(image: BlockImage, offset: number): boolean {
     const block = Math.floor(offset / this.blockSize);
-    const own = blockKey(this.registry.idOf(image), block);
-    if (this.memory.find(own) >= 0) return true;
+    if (this.memory.find(this.keys.find(this.registry.idOf(image), block)) >= 0) return true;
     const location = image.locate(block * this.blockSize);
-    return !location.zero && this.memory.find(this.locationKey(location)) >= 0;
+    return !location.zero && this.memory.find(this.locationKey(location, false)) >= 0;
   }
 
   /** Bytes of bookkeeping arrays (policy and cache memory index), cache data excluded. */
@@ -195,7 +197,7 @@ export class BlockCache {
     if (!this.resolvesToOnePlace(image, start, location)) {
       this.stats.bypassed++;
       out.set(this.readBytes(image, start, this.blockSize).subarray(within, within + n), at);
-      this.meter.miss(NO_KEY, n);
+      this.meter.miss(this.registry.idOf(image), block, n);
       return;
     }
     const key = this.locationKey(location);
@@ -206,22 +208,31 @@ export class BlockCache {
       return;
     }
     this.stats.misses++;
-    this.meter.miss(key, n);
+    this.meter.miss(this.keys.imageOf(key), this.keys.blockOf(key), n);
     const slot = this.fill(key, this.readBytes(location.image, location.offset, this.blockSize), location, now);
     this.copyOut(slot, within, n, out, at);
+  }
+
+  /** Dirty slots (of image `only`, or all) in (image, block) order, so write-backs are reproducible. */
+  private dirtySlots(only: number | undefined): number[] {
+    const keys = this.keys;
+    const image = (slot: number) => keys.imageOf(this.memory.keyOf(slot));
+    const block = (slot: number) => keys.blockOf(this.memory.keyOf(slot));
+    const slots = this.memory.dirtySlots((key) => only === undefined || keys.imageOf(key) === only);
+    return slots.sort((a, b) => image(a) - image(b) || block(a) - block(b));
   }
 
   /** Write-back: the top's own dirty copy of a block overrides whatever its chain resolves to. */
   private ownDirtySlot(image: BlockImage, block: number): number {
     const id = this.registry.idOf(image);
     if ((this.dirtyPerImage.get(id) ?? 0) === 0) return -1;
-    const slot = this.memory.find(blockKey(id, block));
+    const slot = this.memory.find(this.keys.find(id, block));
     return slot >= 0 && this.memory.isDirty(slot) ? slot : -1;
   }
 
   /** Admits `key` with its data; frees (writing back when dirty) the block the policy evicts. */
   private fill(key: BlockKey, data: Uint8Array, location: BlockLocation, now: number): number {
-    const evicted = this.policy.admit(key, now, this.references(location, keyBlock(key)));
+    const evicted = this.policy.admit(key, now, this.references(location, this.keys.blockOf(key)));
     if (evicted !== NO_KEY) {
       const victim = this.memory.find(evicted);
       if (victim < 0) throw new InternalError(`block cache: evicted key ${evicted} has no cache block`);
@@ -237,14 +248,14 @@ export class BlockCache {
   private writeThrough(image: BlockImage, topId: number, offset: number, data: Uint8Array): void {
     image.writeSectors(offset / SECTOR_SIZE, data);
     this.forEachBlock(offset, data.length, (block, within, n, at) => {
-      const slot = this.memory.find(blockKey(topId, block));
+      const slot = this.memory.find(this.keys.find(topId, block));
       if (slot >= 0) this.memory.bytes.set(data.subarray(at, at + n), this.memory.offsetOf(slot) + within);
     });
   }
 
   private writeBack(image: BlockImage, topId: number, offset: number, data: Uint8Array): void {
     this.forEachBlock(offset, data.length, (block, within, n, at) => {
-      const key = blockKey(topId, block);
+      const key = this.keys.key(topId, block);
       let slot = this.memory.find(key);
       if (slot < 0) {
         const whole = within === 0 && n === this.blockSize;
@@ -262,9 +273,9 @@ export class BlockCache {
 
   private writeBackSlot(slot: number): void {
     const key = this.memory.keyOf(slot);
-    const id = keyImageId(key);
+    const id = this.keys.imageOf(key);
     const image = this.registry.image(id);
-    const start = keyBlock(key) * this.blockSize;
+    const start = this.keys.blockOf(key) * this.blockSize;
     const length = Math.min(this.blockSize, image.size - start);
     const at = this.memory.offsetOf(slot);
     image.writeSectors(start / SECTOR_SIZE, this.memory.bytes.slice(at, at + length));
@@ -279,7 +290,7 @@ export class BlockCache {
     const start = block * this.blockSize;
     const location = image.locate(start);
     if (location.zero) return new Uint8Array(this.blockSize);
-    const slot = this.memory.find(this.locationKey(location));
+    const slot = this.memory.find(this.locationKey(location, false));
     if (slot >= 0) return this.memory.bytes.slice(this.memory.offsetOf(slot), this.memory.offsetOf(slot) + this.blockSize);
     return this.readBytes(image, start, this.blockSize);
   }
@@ -309,18 +320,18 @@ export class BlockCache {
     this.forEachBlock(offset, length, (block) => {
       const location = image.locate(block * this.blockSize);
       if (location.zero || location.image.file === image.file) return;
-      const key = this.locationKey(location);
+      const key = this.locationKey(location, false);
       if (this.memory.find(key) >= 0) out.push([key, location]);
     });
     return out;
   }
 
-  private locationKey(location: BlockLocation): BlockKey {
+  /** The key of the block at `location`; with `create` false, NO_KEY for a block never keyed. */
+  private locationKey(location: BlockLocation, create = true): BlockKey {
     const block = location.offset / this.blockSize;
-    if (!Number.isInteger(block) || block > MAX_BLOCK_INDEX) {
-      throw new ImageError(`${location.image.file}: offset ${location.offset} is not a cache block boundary`);
-    }
-    return blockKey(this.registry.idOf(location.image), block);
+    if (!Number.isInteger(block)) throw new ImageError(`${location.image.file}: offset ${location.offset} is not a cache block boundary`);
+    const id = this.registry.idOf(location.image);
+    return create ? this.keys.key(id, block) : this.keys.find(id, block);
   }
 
   /**

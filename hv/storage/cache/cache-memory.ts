@@ -73,11 +73,11 @@ export class CacheMemory {
     this.dirty[slot] = dirty ? 1 : 0;
   }
 
-  /** Dirty slots in key order (so write-backs happen in a reproducible order). */
+  /** Dirty slots whose key passes `filter`, in slot order (the caller orders the write-backs). */
   dirtySlots(filter: (key: BlockKey) => boolean = () => true): number[] {
     const out: number[] = [];
     for (let slot = 0; slot < this.slots; slot++) if (this.dirty[slot] === 1 && filter(this.keys[slot]!)) out.push(slot);
-    return out.sort((a, b) => this.keys[a]! - this.keys[b]!);
+    return out;
   }
 
   get metadataBytes(): number {

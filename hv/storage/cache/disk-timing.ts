@@ -8,8 +8,6 @@
  * where the previous device read ended). Flash has no seek; the parameter is there for traces of
  * rotating disks (the MSR Cambridge servers).
  */
-import type { BlockKey } from './key.ts';
-
 export const CLOCK_HZ = 25_000_000;
 export const DEVICE_SECTOR = 512;
 
@@ -99,15 +97,18 @@ export function deviceReadCycles(timing: DiskTiming, sectors: number, sequential
 /**
  * The cost of one read request, block by block: hits cost a lookup and the copy of the bytes the
  * request wants; missed blocks that follow each other on the same image are fetched with one
- * multi-block device command (CMD18), then copied too.
+ * multi-block device command (CMD18), then copied too. Blocks are named by (image id, block
+ * index), so a run is sequential exactly when it continues the same image.
  */
 export class ReadCostMeter {
   private cycles = 0;
   private runBlocks = 0;
-  private runFirst: BlockKey = -2;
-  private runLast: BlockKey = -2;
-  /** The last block any device read fetched, to tell sequential commands from seeks. */
-  private deviceLast: BlockKey = -2;
+  private runImage = -1;
+  private runFirst = -2;
+  private runLast = -2;
+  /** Where the last device read ended (image, block), to tell sequential commands from seeks. */
+  private deviceImage = -1;
+  private deviceLast = -2;
 
   constructor(
     private readonly timing: DiskTiming,
@@ -123,16 +124,30 @@ export class ReadCostMeter {
     this.cycles += this.timing.hitLookupCycles + copyCycles(this.timing, bytes);
   }
 
-  miss(key: BlockKey, bytes: number): void {
-    if (this.runBlocks > 0 && key === this.runLast + 1) {
+  /** A missed block (image id `image`, index `block`) of which the request wants `bytes`. */
+  miss(image: number, block: number, bytes: number): void {
+    if (this.runBlocks > 0 && image === this.runImage && block === this.runLast + 1) {
       this.runBlocks++;
     } else {
       this.closeRun();
-      this.runFirst = key;
+      this.runImage = image;
+      this.runFirst = block;
       this.runBlocks = 1;
     }
-    this.runLast = key;
+    this.runLast = block;
     this.cycles += this.timing.hitLookupCycles + copyCycles(this.timing, bytes);
+  }
+
+  /**
+   * Blocks first..last of `image` read around the cache in one device command (a request larger
+   * than the cache): no lookups, `bytes` copied once. O(1) whatever the request's size.
+   */
+  bypass(image: number, first: number, last: number, bytes: number): void {
+    this.closeRun();
+    const sequential = image === this.deviceImage && first === this.deviceLast + 1;
+    this.cycles += deviceReadCycles(this.timing, (last - first + 1) * this.sectorsPerBlock, sequential) + copyCycles(this.timing, bytes);
+    this.deviceImage = image;
+    this.deviceLast = last;
   }
 
   /** Ends the request; returns its cycles. */
@@ -143,8 +158,9 @@ export class ReadCostMeter {
 
   private closeRun(): void {
     if (this.runBlocks === 0) return;
-    const sequential = this.runFirst === this.deviceLast + 1;
+    const sequential = this.runImage === this.deviceImage && this.runFirst === this.deviceLast + 1;
     this.cycles += deviceReadCycles(this.timing, this.runBlocks * this.sectorsPerBlock, sequential);
+    this.deviceImage = this.runImage;
     this.deviceLast = this.runLast;
     this.runBlocks = 0;
   }

@@ -3,9 +3,7 @@
  * file opened twice shares one id) and, per file, the registered top images (VM disks) whose
  * backing chain includes it: the candidates that may reference its blocks.
  */
-import { ConfigError } from '../../errors.ts';
 import { type BlockImage, SECTOR_SIZE } from '../block-image.ts';
-import { MAX_IMAGE_ID } from './key.ts';
 
 /**
  * The granularity at which `image`'s chain can change where data lives: a raw image never
@@ -34,7 +32,6 @@ export class ImageRegistry {
     let id = this.ids.get(image.file);
     if (id === undefined) {
       id = this.images.length;
-      if (id > MAX_IMAGE_ID) throw new ConfigError(`block cache: more than ${MAX_IMAGE_ID + 1} image files`);
       this.ids.set(image.file, id);
       this.images.push(image);
       this.sharers.push([]);

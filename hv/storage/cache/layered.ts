@@ -1,151 +1,144 @@
 /**
- * The layered policy: hvlab's own cache mechanism. The cache's blocks are organised in N layers,
- * each an LRU list; layer 0 is the hottest and the last layer is the only one that evicts.
- * Every block (and every remembered evicted key, the ghosts) tracks
- *  - when it was last read and a smoothed interval between its reads (exponential average), and
- *  - how many image files reference it (a base-image block under 20 overlays has 20),
- * and those two signals drive its movement:
- *  - placement: a missed block enters the last layer, one layer higher if shared (references >=
- *    sharedReferences; a shared block read once so far only while shared blocks are typically
- *    read again before that layer would demote them), one more if its interval, known from its
- *    ghost, is hot for that layer;
- *  - promotion: a hit on a shared block, or on a block hot for the layer above, moves it one
- *    layer up; other hits move to the head of their own layer;
- *  - demotion: a layer over its size moves its least recently read block to the head of the
- *    layer below, after giving hot blocks at its tail one more pass; the last layer holds what
- *    remains of the capacity and evicts the same way.
- * "Hot for a layer" means a smoothed interval at most the layer's threshold: fixed, or ('auto')
- * how long unread blocks survive in that layer, i.e. the block will be read again before the
- * layer would push it out. Blocks read once by one VM thus pass through the last layer only,
- * while blocks that several VMs read (a boot storm) or that are read often stay in the upper
- * layers. Every step is O(1): a cascade of demotions is at most N-1 moves, each sparing at most
- * `secondChances` blocks. README.md in this folder has the parameters and measurements.
+ * The layered policy, hvlab's own cache mechanism. Two resident layers and a ghost list:
+ *  - L0, protected: blocks that earned their place by their read interval or by being shared;
+ *    LRU by last read;
+ *  - L1, probation: blocks read once, or pushed out of L0; LRU; the layer that evicts;
+ *  - ghosts: evicted keys with their last read time, so that a block that comes back is judged by
+ *    its interval, not treated as new.
+ * Every block keeps the time of its last read, how often it was read, and how many image files
+ * (VM disks) reference it. Two signals move it:
+ *
+ *  - Read interval (promotion): a block read again moves to L0 when the interval since its
+ *    previous read is shorter than the age of L0's least recently read block (it will likely be
+ *    read again before that block is); L0's tail then drops to the head of L1. This is LIRS's
+ *    rule (Jiang and Zhang, SIGMETRICS 2002) with recency measured in time: blocks read at short
+ *    intervals stay, scans and loops longer than the cache pass through L1 without flushing L0.
+ *  - References (placement): a block read for the first time that several images reference (a
+ *    base-image block under several overlays) goes straight to L0 while most shared blocks read
+ *    once are read again (by another VM) within L0's tail age, as in a boot storm whose window
+ *    fits; otherwise it waits in L1 like any new block, and its interval decides when it returns.
+ *    The share is learned online (decayed counts over the last ~1000 shared first reads), so the
+ *    rule switches itself off where sharing does not predict a quick reread (a Zipf mix over a
+ *    shared base, or a cache too small for the VMs' stagger).
+ *
+ * Sizes adapt, as ARC moves its target between recency and frequency: L1 starts at its minimum
+ * (1% of the cache, LIRS's recommendation) and grows by a block when blocks evicted from L1 come
+ * back (within L0's tail age) at a higher rate than blocks demoted from L0 come back, and shrinks
+ * when the reverse holds: the space goes to the layer whose marginal blocks are read again more
+ * often. It never exceeds half the cache. Until L0 is full every new block enters it (cold start).
+ * Every step is O(1). README.md in this folder has the measurements against the other policies
+ * and MIN.
  */
 import { InternalError } from '../../errors.ts';
 import { type BlockKey, NO_KEY } from './key.ts';
 import { type LayeredOptions, type ResolvedLayeredOptions, resolveLayeredOptions } from './layered-options.ts';
+import { LayerBalance } from './layer-balance.ts';
 import { NIL, NodePool } from './node-pool.ts';
 import type { CachePolicy, LayerStats } from './policy.ts';
 
-const UNKNOWN = -1;
-/** Weight of one demotion in a layer's running mean residency (the 'auto' hot threshold). */
-const AGE_WEIGHT = 1 / 32;
+const L0 = 0;
+const L1 = 1;
+const GHOST = 2;
+/** Per shared first read, the weight kept by older observations of shared reuse (a memory of ~1000). */
+const DECAY = 1 - 1 / 1024;
 
 export class LayeredPolicy implements CachePolicy {
   readonly name = 'layered';
   readonly options: ResolvedLayeredOptions;
   private readonly pool: NodePool;
   private readonly lastRead: Float64Array;
-  /** Smoothed interval between reads in cycles, or UNKNOWN before the second read. */
-  private readonly interval: Float64Array;
+  private readonly reads: Uint32Array;
   private readonly references: Uint32Array;
-  private readonly caps: Int32Array;
-  private readonly bottom: number;
-  private readonly ghost: number;
-  private readonly hits: Float64Array;
-  /**
-   * Per layer, the running mean time since their last read of the blocks it demoted (or, for the
-   * last layer, evicted): how long an unread block survives there. Infinite until the layer
-   * first overflows: while it has room, anything may enter.
-   */
-  private readonly residency: Float64Array;
-  /**
-   * Running mean of the time from a shared block's first read to its second: whether a new
-   * shared block will be read again before the layer above the last would demote it.
-   */
-  private sharedReuse = 0;
+  /** 1 while a block pushed out of L0 has not been read again. */
+  private readonly demoted: Uint8Array;
+  private readonly balance: LayerBalance;
+  /** Shared blocks read once (decayed count) and those of them read again within L0's tail age. */
+  private sharedFirstReads = 0;
+  private sharedRereads = 0;
+  private readonly hits = [0, 0];
   private promotions = 0;
   private demotions = 0;
+  private sharedPlacements = 0;
 
   constructor(
     readonly capacity: number,
     options: LayeredOptions = {},
   ) {
     this.options = resolveLayeredOptions(capacity, options);
-    const layers = this.options.layerCapacities.length;
     const nodes = capacity + this.options.ghostCapacity;
-    this.pool = new NodePool(nodes, layers + 1);
+    this.pool = new NodePool(nodes, 3);
     this.lastRead = new Float64Array(nodes);
-    this.interval = new Float64Array(nodes);
+    this.reads = new Uint32Array(nodes);
     this.references = new Uint32Array(nodes);
-    this.caps = Int32Array.from(this.options.layerCapacities);
-    this.bottom = layers - 1;
-    this.ghost = layers;
-    this.hits = new Float64Array(layers);
-    this.residency = new Float64Array(layers).fill(Number.POSITIVE_INFINITY);
+    this.demoted = new Uint8Array(nodes);
+    this.balance = new LayerBalance(capacity, this.options.probationCapacity, Math.floor(capacity / 2));
   }
 
   get size(): number {
-    let n = 0;
-    for (let l = 0; l <= this.bottom; l++) n += this.pool.size(l);
-    return n;
+    return this.pool.size(L0) + this.pool.size(L1);
   }
 
   get metadataBytes(): number {
-    const perNode = 8 + 8 + 4;
-    return this.pool.byteLength + this.pool.nodeCount * perNode;
+    return this.pool.byteLength + this.pool.nodeCount * (8 + 4 + 4 + 1);
   }
 
-  /**
-   * The read interval (cycles) at or below which a block is hot enough for `layer`: the fixed
-   * `hotInterval`, or with 'auto' the layer's residency, i.e. whether the block will be read
-   * again before the layer would push it out.
-   */
-  hotThreshold(layer: number): number {
-    const fixed = this.options.hotInterval;
-    return fixed === 'auto' ? this.residency[layer]! : fixed;
+  /** Promotions into L0, demotions out of it, and shared blocks placed there on their first read. */
+  get moves(): { promotions: number; demotions: number; sharedPlacements: number } {
+    return { promotions: this.promotions, demotions: this.demotions, sharedPlacements: this.sharedPlacements };
   }
 
-  /** Promotions and demotions since construction (for reports). */
-  get moves(): { promotions: number; demotions: number } {
-    return { promotions: this.promotions, demotions: this.demotions };
+  /** The share of shared blocks read once that were read again within L0's tail age (NaN before any). */
+  get sharedRereadShare(): number {
+    return this.sharedRereads / this.sharedFirstReads;
+  }
+
+  /** The current size of L1 (for tests and reports). */
+  get probationTarget(): number {
+    return this.capacity - this.balance.protectedCapacity;
   }
 
   lookup(key: BlockKey, now: number): boolean {
     const node = this.pool.find(key);
     if (node === NIL) return false;
     const layer = this.pool.list[node]!;
-    if (layer === this.ghost) return false;
+    if (layer === GHOST) return false;
     this.hits[layer]!++;
-    this.observeRead(node, now);
-    if (layer > 0 && (this.isShared(node) || this.isHotFor(node, layer - 1))) {
-      this.pool.moveToHead(layer - 1, node);
-      this.promotions++;
-      this.settle(layer - 1, now);
-    } else {
-      this.pool.moveToHead(layer, node);
-    }
+    const interval = this.observeRead(node, now);
+    if (layer === L0) this.pool.moveToHead(L0, node);
+    else if (this.earnsProtection(interval, now)) this.promote(node);
+    else this.pool.moveToHead(L1, node);
     return true;
   }
 
   contains(key: BlockKey): boolean {
     const node = this.pool.find(key);
-    return node !== NIL && this.pool.list[node] !== this.ghost;
+    return node !== NIL && this.pool.list[node] !== GHOST;
   }
 
   admit(key: BlockKey, now: number, references: number): BlockKey {
     const ghost = this.pool.find(key);
-    if (ghost !== NIL && this.pool.list[ghost] !== this.ghost) throw new InternalError(`layered: admit of resident key ${key}`);
-    // Take the remembered read history out of the ghost list first: making room may drop the
-    // ghost list's tail, which could be this key.
-    const lastRead = ghost === NIL ? now : this.lastRead[ghost]!;
-    const interval = ghost === NIL ? UNKNOWN : this.interval[ghost]!;
-    if (ghost !== NIL) this.pool.release(ghost);
-    const evicted = this.size >= this.capacity ? this.evict(now) : NO_KEY;
-    const node = this.pool.allocate(key, this.bottom);
+    if (ghost !== NIL && this.pool.list[ghost] !== GHOST) throw new InternalError(`layered: admit of resident key ${key}`);
+    // Take the history out of the ghost list first: making room may drop its tail, maybe this key.
+    const known = ghost !== NIL;
+    const lastRead = known ? this.lastRead[ghost]! : now;
+    const reads = known ? this.reads[ghost]! : 0;
+    const demoted = known ? this.demoted[ghost]! : 0;
+    if (known) this.pool.release(ghost);
+    const evicted = this.size >= this.capacity ? this.evict() : NO_KEY;
+    const node = this.pool.allocate(key, L1);
     this.lastRead[node] = lastRead;
-    this.interval[node] = interval;
+    this.reads[node] = reads;
     this.references[node] = references;
-    if (ghost !== NIL) this.observeRead(node, now);
-    const layer = this.placement(node);
-    this.pool.moveToHead(layer, node);
-    this.settle(layer, now);
+    this.demoted[node] = demoted;
+    const interval = this.observeRead(node, now);
+    if (known && demoted === 0 && interval < this.protectedAge(now)) this.balance.probationReturned();
+    if (known ? this.earnsProtection(interval, now) : this.placedInL0(node)) this.promote(node);
     return evicted;
   }
 
   remove(key: BlockKey): boolean {
     const node = this.pool.find(key);
-    if (node === NIL || this.pool.list[node] === this.ghost) return false;
+    if (node === NIL || this.pool.list[node] === GHOST) return false;
     this.pool.release(node);
     return true;
   }
@@ -155,91 +148,93 @@ export class LayeredPolicy implements CachePolicy {
     if (node !== NIL) this.references[node] = references;
   }
 
+  forEachResident(visit: (key: BlockKey) => void): void {
+    this.pool.forEachKey(L0, visit);
+    this.pool.forEachKey(L1, visit);
+  }
+
   layers(): LayerStats[] {
-    return Array.from(this.caps, (capacity, layer) => ({
-      name: `L${layer}`,
-      blocks: this.pool.size(layer),
-      capacity,
-      hits: this.hits[layer]!,
-    }));
+    const protectedCapacity = this.balance.protectedCapacity;
+    return [
+      { name: 'L0', blocks: this.pool.size(L0), capacity: protectedCapacity, hits: this.hits[L0]! },
+      { name: 'L1', blocks: this.pool.size(L1), capacity: this.capacity - protectedCapacity, hits: this.hits[L1]! },
+    ];
   }
 
   /** The layer a resident key is in, or null (for tests). */
   layerOf(key: BlockKey): number | null {
     const node = this.pool.find(key);
-    return node === NIL || this.pool.list[node] === this.ghost ? null : this.pool.list[node]!;
+    return node === NIL || this.pool.list[node] === GHOST ? null : this.pool.list[node]!;
   }
 
-  /** Records a read at `now` in the block's smoothed interval. */
-  private observeRead(node: number, now: number): void {
-    const raw = Math.max(0, now - this.lastRead[node]!);
-    const smoothed = this.interval[node]!;
-    if (smoothed === UNKNOWN && this.isShared(node)) this.sharedReuse += AGE_WEIGHT * (raw - this.sharedReuse);
-    this.interval[node] = smoothed === UNKNOWN ? raw : smoothed + this.options.smoothing * (raw - smoothed);
+  /** Records a read; returns the interval since the previous one (Infinity for a first read). */
+  private observeRead(node: number, now: number): number {
+    const reads = this.reads[node]!;
+    const interval = reads === 0 ? Number.POSITIVE_INFINITY : Math.max(0, now - this.lastRead[node]!);
+    if (reads <= 1 && this.isShared(node)) this.observeSharedReuse(reads === 0, interval, now);
+    if (this.demoted[node] === 1) {
+      this.demoted[node] = 0;
+      this.balance.demotedReturned();
+    }
+    this.reads[node] = reads + 1;
     this.lastRead[node] = now;
+    return interval;
   }
 
-  private isHotFor(node: number, layer: number): boolean {
-    const smoothed = this.interval[node]!;
-    return smoothed !== UNKNOWN && smoothed <= this.hotThreshold(layer);
+  /** A shared block's first read is a trial; its second read within L0's tail age, a success. */
+  private observeSharedReuse(first: boolean, interval: number, now: number): void {
+    if (first) {
+      this.sharedFirstReads = this.sharedFirstReads * DECAY + 1;
+      this.sharedRereads *= DECAY;
+    } else if (interval < this.protectedAge(now)) {
+      this.sharedRereads++;
+    }
   }
 
-  private isShared(node: number): boolean {
-    return this.references[node]! >= this.options.sharedReferences;
+  /** Whether a block read again after `interval` belongs in L0 (LIRS's test, in time). */
+  private earnsProtection(interval: number, now: number): boolean {
+    return this.pool.size(L0) < this.balance.protectedCapacity || interval < this.protectedAge(now);
   }
 
-  /**
-   * The layer for an admitted block: the last, one higher if shared, one more if its known
-   * interval is hot there. A shared block read only once so far goes up only while shared blocks
-   * are typically read again before the layer above the last would demote them; otherwise it
-   * waits in the last layer and its ghost brings it back up when the next VM reads it.
-   */
-  private placement(node: number): number {
-    let layer = this.bottom;
-    const known = this.interval[node] !== UNKNOWN;
-    if (this.isShared(node) && (known || this.sharedReuse <= this.hotThreshold(layer - 1))) layer--;
-    if (layer > 0 && this.isHotFor(node, layer - 1)) layer--;
-    return Math.max(0, layer);
+  /** Whether a block read for the first time goes to L0: cold start, or shared while sharing pays. */
+  private placedInL0(node: number): boolean {
+    if (this.pool.size(L0) < this.balance.protectedCapacity) return true;
+    // At least half of the shared blocks read once were read again in time.
+    if (!this.isShared(node) || !(2 * this.sharedRereads >= this.sharedFirstReads)) return false;
+    this.sharedPlacements++;
+    return true;
   }
 
-  /** Demotes from `layer` downwards while a layer exceeds its size (the last layer has none). */
-  private settle(layer: number, now: number): void {
-    for (let l = layer; l < this.bottom && this.pool.size(l) > this.caps[l]!; l++) {
-      this.pool.moveToHead(l + 1, this.leave(l, now));
+  /** How long ago L0's least recently read block was read (Infinity when L0 is empty). */
+  private protectedAge(now: number): number {
+    const tail = this.pool.tail(L0);
+    return tail === NIL ? Number.POSITIVE_INFINITY : now - this.lastRead[tail]!;
+  }
+
+  /** Moves a block to the head of L0; L0's tail drops to the head of L1 while L0 is over its size. */
+  private promote(node: number): void {
+    this.pool.moveToHead(L0, node);
+    this.promotions++;
+    while (this.pool.size(L0) > this.balance.protectedCapacity) {
+      const tail = this.pool.tail(L0);
+      this.pool.moveToHead(L1, tail);
+      this.demoted[tail] = 1;
+      this.balance.demotedOne();
       this.demotions++;
     }
   }
 
-  /** Evicts the coldest block of the last layer into the ghost list; returns its key. */
-  private evict(now: number): BlockKey {
-    let layer = this.bottom;
-    // The upper layers never exceed their sizes, so the last one is non-empty when the cache is
-    // full; the loop only guards that invariant.
-    while (this.pool.size(layer) === 0 && layer > 0) layer--;
-    const victim = this.leave(layer, now);
+  /** Evicts L1's tail (L0's when L1 is empty) into the ghost list; returns its key. */
+  private evict(): BlockKey {
+    const victim = this.pool.size(L1) > 0 ? this.pool.tail(L1) : this.pool.tail(L0);
+    if (this.demoted[victim] === 0) this.balance.evictedOne();
     const key = this.pool.keys[victim]!;
-    if (this.pool.size(this.ghost) >= this.options.ghostCapacity) this.pool.release(this.pool.tail(this.ghost));
-    this.pool.moveToHead(this.ghost, victim);
+    if (this.pool.size(GHOST) >= this.options.ghostCapacity) this.pool.release(this.pool.tail(GHOST));
+    this.pool.moveToHead(GHOST, victim);
     return key;
   }
 
-  /**
-   * The block to move out of `layer`: its least recently read one, unless that block is hot for
-   * the layer (read at short intervals, just not lately); a hot tail gets a second chance at the
-   * head with its interval aged by the time since its last read, so that a block whose reads
-   * stopped loses the privilege after one more pass. At most `secondChances` blocks are spared
-   * per call, which keeps the step O(1). Updates the layer's residency.
-   */
-  private leave(layer: number, now: number): number {
-    let tail = this.pool.tail(layer);
-    for (let spared = 0; spared < this.options.secondChances && this.isHotFor(tail, layer); spared++) {
-      this.interval[tail] = Math.max(this.interval[tail]!, now - this.lastRead[tail]!);
-      this.pool.moveToHead(layer, tail);
-      tail = this.pool.tail(layer);
-    }
-    const age = now - this.lastRead[tail]!;
-    const mean = this.residency[layer]!;
-    this.residency[layer] = mean === Number.POSITIVE_INFINITY ? age : mean + AGE_WEIGHT * (age - mean);
-    return tail;
+  private isShared(node: number): boolean {
+    return this.references[node]! >= this.options.sharedReferences;
   }
 }

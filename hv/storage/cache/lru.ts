@@ -56,6 +56,10 @@ export class LruPolicy implements CachePolicy {
 
   setReferences(_key: BlockKey, _references: number): void {}
 
+  forEachResident(visit: (key: BlockKey) => void): void {
+    this.pool.forEachKey(LIST, visit);
+  }
+
   layers(): LayerStats[] {
     return [{ name: 'lru', blocks: this.size, capacity: this.capacity, hits: this.hits }];
   }

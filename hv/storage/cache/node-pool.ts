@@ -1,25 +1,19 @@
 /**
  * A fixed pool of list nodes shared by the policies: every node carries a block key and sits on
  * exactly one of a few intrusive doubly linked lists (an LRU layer, a FIFO, a ghost list). The
- * links are Int32Arrays indexed by node number and the key-to-node map is a {@link KeyIndex}, so
- * every operation is O(1) and nothing is allocated after construction.
+ * links are typed arrays indexed by node number (linked-lists.ts) and the key-to-node map is a
+ * {@link KeyIndex}, so every operation is O(1) and nothing is allocated after construction.
  *
  * Lists run from head (most recent) to tail (oldest); `NIL` ends them.
  */
 import { InternalError } from '../../errors.ts';
 import { KeyIndex } from './key-index.ts';
+import { LinkedLists, NIL, NO_LIST } from './linked-lists.ts';
 
-export const NIL = -1;
+export { NIL, NO_LIST } from './linked-lists.ts';
 
-export class NodePool {
+export class NodePool extends LinkedLists {
   readonly keys: Float64Array;
-  /** Which list each node is on (meaningful only for nodes in use). */
-  readonly list: Uint8Array;
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
-  private readonly heads: Int32Array;
-  private readonly tails: Int32Array;
-  private readonly sizes: Int32Array;
   private readonly freeNodes: Int32Array;
   private freeCount: number;
   private readonly index: KeyIndex;
@@ -28,13 +22,8 @@ export class NodePool {
     readonly nodeCount: number,
     listCount: number,
   ) {
+    super(nodeCount, listCount);
     this.keys = new Float64Array(nodeCount);
-    this.list = new Uint8Array(nodeCount);
-    this.prev = new Int32Array(nodeCount);
-    this.next = new Int32Array(nodeCount);
-    this.heads = new Int32Array(listCount).fill(NIL);
-    this.tails = new Int32Array(listCount).fill(NIL);
-    this.sizes = new Int32Array(listCount);
     this.freeNodes = new Int32Array(nodeCount);
     // Hand out low node numbers first (keeps the arrays' hot part small while filling).
     for (let i = 0; i < nodeCount; i++) this.freeNodes[i] = nodeCount - 1 - i;
@@ -47,71 +36,30 @@ export class NodePool {
     return this.index.find(key);
   }
 
-  /** Takes a free node for `key` and puts it at the head of `list`. */
+  /** Takes a free node for `key` and puts it at the head of `list` (or on no list: NO_LIST). */
   allocate(key: number, list: number): number {
     if (this.freeCount === 0) throw new InternalError(`node pool of ${this.nodeCount} nodes exhausted`);
     const node = this.freeNodes[--this.freeCount]!;
     this.keys[node] = key;
     this.index.insert(node);
-    this.linkHead(list, node);
+    if (list !== NO_LIST) this.linkHead(list, node);
     return node;
   }
 
-  /** Unlinks `node`, forgets its key and returns it to the pool. */
+  /** Unlinks `node` (if on a list), forgets its key and returns it to the pool. */
   release(node: number): void {
-    this.unlink(node);
+    if (this.list[node] !== NO_LIST) this.unlink(node);
     this.index.remove(this.keys[node]!);
     this.freeNodes[this.freeCount++] = node;
   }
 
-  /** Moves `node` (on any list) to the head of `list`. */
-  moveToHead(list: number, node: number): void {
-    if (this.heads[list] === node) return;
-    this.unlink(node);
-    this.linkHead(list, node);
-  }
-
-  head(list: number): number {
-    return this.heads[list]!;
-  }
-
-  tail(list: number): number {
-    return this.tails[list]!;
-  }
-
-  /** The node after `node` towards the tail, or NIL. */
-  after(node: number): number {
-    return this.next[node]!;
-  }
-
-  size(list: number): number {
-    return this.sizes[list]!;
+  /** Calls `visit` with the key of every node on `list`, head first. */
+  forEachKey(list: number, visit: (key: number) => void): void {
+    for (let n = this.head(list); n !== NIL; n = this.next[n]!) visit(this.keys[n]!);
   }
 
   /** Bytes held by the pool's arrays (for memory accounting). */
   get byteLength(): number {
-    return this.nodeCount * (8 + 1 + 4 + 4 + 4) + this.index.byteLength;
-  }
-
-  private linkHead(list: number, node: number): void {
-    const head = this.heads[list]!;
-    this.list[node] = list;
-    this.prev[node] = NIL;
-    this.next[node] = head;
-    if (head === NIL) this.tails[list] = node;
-    else this.prev[head] = node;
-    this.heads[list] = node;
-    this.sizes[list] = this.sizes[list]! + 1;
-  }
-
-  private unlink(node: number): void {
-    const list = this.list[node]!;
-    const p = this.prev[node]!;
-    const n = this.next[node]!;
-    if (p === NIL) this.heads[list] = n;
-    else this.next[p] = n;
-    if (n === NIL) this.tails[list] = p;
-    else this.prev[n] = p;
-    this.sizes[list] = this.sizes[list]! - 1;
+    return this.linkBytes + this.nodeCount * (8 + 4) + this.index.byteLength;
   }
 }

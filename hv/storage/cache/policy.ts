@@ -9,11 +9,18 @@
  */
 import type { BlockKey } from './key.ts';
 
-export const POLICY_NAMES = ['lru', 'arc', 's3fifo', 'layered'] as const;
+export const POLICY_NAMES = ['lru', 'arc', 's3fifo', 'sieve', 'lirs', 'layered'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /** Smallest capacity every policy supports (the layered policy needs a block per layer). */
 export const MIN_CAPACITY = 8;
+
+/**
+ * Largest capacity: 2^24 blocks (64 GiB of 4 KiB blocks). The policies preallocate their metadata,
+ * 20 to 100 bytes per block and as much again for ghosts, so this is already gigabytes; a larger
+ * request is refused with a clear error rather than failing inside an allocation.
+ */
+export const MAX_CAPACITY = 2 ** 24;
 
 /** One internal list of a policy (an LRU layer, a FIFO queue, ...), for reports. */
 export interface LayerStats {
@@ -27,8 +34,11 @@ export interface LayerStats {
   readonly hits: number;
 }
 
+/** The policies the simulator knows: the online ones and Belady's offline MIN (the bound). */
+export type SimPolicyName = PolicyName | 'min';
+
 export interface CachePolicy {
-  readonly name: PolicyName;
+  readonly name: SimPolicyName;
   /** Maximum resident blocks. */
   readonly capacity: number;
   /** Resident blocks now. */
@@ -50,6 +60,8 @@ export interface CachePolicy {
   remove(key: BlockKey): boolean;
   /** The number of image files referencing `key` changed (an overlay stopped sharing it). */
   setReferences(key: BlockKey, references: number): void;
+  /** Calls `visit` with every resident key (in no particular order; ghosts excluded). */
+  forEachResident(visit: (key: BlockKey) => void): void;
   /** The policy's internal lists with occupancy and hits, top (hottest) first. */
   layers(): LayerStats[];
   /** Bytes of metadata the policy preallocated (its arrays), for the memory report. */

@@ -99,6 +99,11 @@ export class S3FifoPolicy implements CachePolicy {
 
   setReferences(_key: BlockKey, _references: number): void {}
 
+  forEachResident(visit: (key: BlockKey) => void): void {
+    this.pool.forEachKey(S, visit);
+    this.pool.forEachKey(M, visit);
+  }
+
   layers(): LayerStats[] {
     return [
       { name: 'S', blocks: this.pool.size(S), capacity: this.smallCapacity, hits: this.hitsS },

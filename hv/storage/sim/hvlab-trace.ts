@@ -14,7 +14,7 @@
  */
 import { ConfigError } from '../../errors.ts';
 import { CLOCK_HZ } from '../cache/disk-timing.ts';
-import { parseUint, type TraceRecord } from './trace.ts';
+import { parseUint, type TraceRecord, UINT_EXPECTED } from './trace.ts';
 
 export const HVLAB_HEADER = 'time_us,vm,op,image,offset,size';
 const CYCLES_PER_US = CLOCK_HZ / 1_000_000;
@@ -31,9 +31,7 @@ export class HvlabParser {
     const f = line.split(',');
     if (f.length !== 6) throw new ConfigError(`${where}: expected 6 fields (${HVLAB_HEADER}), got ${f.length}`);
     const r = this.record;
-    const micros = Number(f[0]!.trim());
-    if (f[0]!.trim() === '' || !(micros >= 0)) throw new ConfigError(`${where}: time_us: expected a non-negative number, got "${f[0]!.trim()}"`);
-    r.time = micros * CYCLES_PER_US;
+    r.time = micros(f[0]!.trim(), where) * CYCLES_PER_US;
     r.vm = name(f[1]!, 'vm', where);
     r.write = op(f[2]!, where);
     r.image = name(f[3]!, 'image', where);
@@ -59,6 +57,13 @@ function chain(line: string, where: string): HvlabLine {
   return { kind: 'chain', vm: words[1]!, images: words.slice(2) };
 }
 
+/** A decimal number of microseconds (digits, optionally a fraction): no signs, exponents or hex. */
+function micros(text: string, where: string): number {
+  const value = /^\d{1,16}(\.\d{1,9})?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value <= Number.MAX_SAFE_INTEGER)) throw new ConfigError(`${where}: time_us: expected a non-negative decimal number below 2^53, got "${text}"`);
+  return value;
+}
+
 function name(text: string, field: string, where: string): string {
   const t = text.trim();
   if (t === '') throw new ConfigError(`${where}: ${field}: empty`);
@@ -74,6 +79,6 @@ function op(text: string, where: string): boolean {
 
 function uint(text: string, field: string, where: string): number {
   const n = parseUint(text.trim());
-  if (n < 0) throw new ConfigError(`${where}: ${field}: expected a non-negative integer, got "${text.trim()}"`);
+  if (n < 0) throw new ConfigError(`${where}: ${field}: ${UINT_EXPECTED}, got "${text.trim()}"`);
   return n;
 }

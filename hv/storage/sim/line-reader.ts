@@ -1,7 +1,8 @@
 /**
  * Reads a text file line by line, synchronously, in 1 MiB chunks: fast enough for
  * multi-gigabyte traces without holding them in memory, and with the byte position for a
- * progress bar. A file that cannot be opened is bad input (UsageError naming it).
+ * progress bar. A file that cannot be opened, or is not a regular file, is bad input (UsageError
+ * naming it).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
@@ -46,10 +47,19 @@ function stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
+/**
+ * Opens a trace, refusing anything but a regular file: a directory cannot be read, and a device
+ * or a pipe (/dev/zero, /dev/urandom) could be read forever.
+ */
 function openTrace(file: string): number {
+  let fd: number;
   try {
-    return openSync(file, 'r');
+    fd = openSync(file, 'r');
   } catch (cause) {
     throw new UsageError(`${file}: cannot read trace: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`);
   }
+  const stat = fstatSync(fd);
+  if (stat.isFile()) return fd;
+  closeSync(fd);
+  throw new UsageError(`${file}: cannot read trace: not a regular file (${stat.isDirectory() ? 'a directory' : 'a device, pipe or socket'})`);
 }

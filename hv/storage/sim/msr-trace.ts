@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '../../errors.ts';
 import { CLOCK_HZ } from '../cache/disk-timing.ts';
-import { parseUint, type TraceRecord } from './trace.ts';
+import { parseUint, type TraceRecord, UINT_EXPECTED } from './trace.ts';
 
 const CYCLES_PER_TICK = CLOCK_HZ / 10_000_000;
 
@@ -56,7 +56,7 @@ function timestamp(raw: string, where: string): string {
 function field(fields: string[], index: number, name: string, where: string): number {
   const text = fields[index]!.trim();
   const n = parseUint(text);
-  if (n < 0) throw new ConfigError(`${where}: ${name}: expected a non-negative integer, got "${text}"`);
+  if (n < 0) throw new ConfigError(`${where}: ${name}: ${UINT_EXPECTED}, got "${text}"`);
   return n;
 }
 

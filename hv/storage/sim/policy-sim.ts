@@ -1,12 +1,11 @@
 /**
- * One policy under simulation: its hit and byte counters, the read latency under the cost model,
- * and its layers' occupancy over time (sampled every `sampleEvery` block reads; the series keeps
- * at most MAX_SAMPLES points by halving its resolution when full).
+ * One policy at one cache size under simulation: its hit and byte counters, the read latency
+ * under the cost model, and its layers' occupancy over time (sampled every `sampleEvery` block
+ * reads; the series keeps at most MAX_SAMPLES points by halving its resolution when full).
  */
 import { type DiskTiming, ReadCostMeter } from '../cache/disk-timing.ts';
-import { blockKey } from '../cache/key.ts';
-import type { CachePolicy, PolicyName } from '../cache/policy.ts';
-import type { ReferenceTracker } from './reference-tracker.ts';
+import type { BlockKey } from '../cache/key.ts';
+import type { CachePolicy, SimPolicyName } from '../cache/policy.ts';
 
 const MAX_SAMPLES = 256;
 
@@ -28,11 +27,13 @@ export interface OccupancySample {
 }
 
 export interface PolicyResult {
-  readonly policy: PolicyName;
+  readonly policy: SimPolicyName;
   readonly reads: number;
   readonly blockReads: number;
   readonly hits: number;
   readonly misses: number;
+  /** Block reads of requests larger than the cache, read around it. */
+  readonly bypassedBlocks: number;
   readonly requestedBytes: number;
   readonly hitBytes: number;
   readonly hitRatio: number;
@@ -43,9 +44,13 @@ export interface PolicyResult {
   readonly occupancy: readonly OccupancySample[];
 }
 
+/** The reference count of a block, asked only on a miss. */
+export type ReferenceSource = (image: number, block: number) => number;
+
 export class PolicySim {
   private reads = 0;
   private blockReads = 0;
+  private bypassedBlocks = 0;
   private hits = 0;
   private requestedBytes = 0;
   private hitBytes = 0;
@@ -59,9 +64,8 @@ export class PolicySim {
 
   constructor(
     readonly policy: CachePolicy,
-    private readonly blockSize: number,
     timing: DiskTiming,
-    private readonly references: ReferenceTracker,
+    blockSize: number,
     sampleEvery: number,
   ) {
     this.meter = new ReadCostMeter(timing, blockSize / 512);
@@ -70,26 +74,36 @@ export class PolicySim {
     this.nextSample = sampleEvery;
   }
 
-  /** A read request of bytes [offset, end) of image `image`, blocks first..last, at `now`. */
-  read(image: number, offset: number, end: number, first: number, last: number, now: number): void {
-    const bs = this.blockSize;
-    const policy = this.policy;
+  get capacity(): number {
+    return this.policy.capacity;
+  }
+
+  beginRead(): void {
     this.meter.begin();
-    for (let block = first; block <= last; block++) {
-      const key = blockKey(image, block);
-      const bytes = Math.min(end, (block + 1) * bs) - Math.max(offset, block * bs);
-      if (policy.lookup(key, now)) {
-        this.hits++;
-        this.hitBytes += bytes;
-        this.meter.hit(bytes);
-      } else {
-        this.meter.miss(key, bytes);
-        policy.admit(key, now, this.references.count(image, block));
-      }
+  }
+
+  /** One block of the read: true on a hit; on a miss the block is admitted with its references. */
+  block(key: BlockKey, image: number, block: number, bytes: number, now: number, references: ReferenceSource): void {
+    if (this.policy.lookup(key, now)) {
+      this.hits++;
+      this.hitBytes += bytes;
+      this.meter.hit(bytes);
+    } else {
+      this.meter.miss(image, block, bytes);
+      this.policy.admit(key, now, references(image, block));
     }
+  }
+
+  /** A read request larger than the cache: one device command around it, nothing looked up. */
+  bypass(image: number, first: number, last: number, bytes: number): void {
+    this.meter.bypass(image, first, last, bytes);
+    this.bypassedBlocks += last - first + 1;
+  }
+
+  endRead(blocks: number, bytes: number): void {
     this.reads++;
-    this.blockReads += last - first + 1;
-    this.requestedBytes += end - offset;
+    this.blockReads += blocks;
+    this.requestedBytes += bytes;
     this.readCycles += this.meter.end();
     if (this.blockReads >= this.nextSample) this.sample();
   }
@@ -102,6 +116,7 @@ export class PolicySim {
       blockReads: this.blockReads,
       hits: this.hits,
       misses: this.blockReads - this.hits,
+      bypassedBlocks: this.bypassedBlocks,
       requestedBytes: this.requestedBytes,
       hitBytes: this.hitBytes,
       hitRatio: ratio(this.hits, this.blockReads),

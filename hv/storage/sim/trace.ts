@@ -26,7 +26,7 @@ export interface TraceConsumer {
   chain(vm: string, images: readonly string[]): void;
 }
 
-/** Parses a non-negative decimal integer strictly (digits only); -1 when malformed. */
+/** Parses a non-negative decimal integer strictly (digits only, below 2^53); -1 when malformed. */
 export function parseUint(text: string): number {
   if (text.length === 0 || text.length > 16) return -1;
   let n = 0;
@@ -35,5 +35,8 @@ export function parseUint(text: string): number {
     if (d < 0 || d > 9) return -1;
     n = n * 10 + d;
   }
-  return n;
+  return n <= Number.MAX_SAFE_INTEGER ? n : -1;
 }
+
+/** What parseUint accepts, for error messages. */
+export const UINT_EXPECTED = 'expected a non-negative integer below 2^53';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BlockCache } from '../../../hv/storage/cache/block-cache.ts';
 import { CachedDisk } from '../../../hv/storage/cache/cached-disk.ts';
+import { LruPolicy } from '../../../hv/storage/cache/lru.ts';
 import { FakeImage, fakeChain } from './fake-image.ts';
 
 const BS = 4096;
@@ -36,18 +37,24 @@ describe('BlockCache reads', () => {
     expect(cache.stats.hits).toBe(1);
   });
 
-  it('counts the overlays that reference a base block for the layered policy', () => {
+  it('tells the policy how many overlays reference a block, and when an overlay stops sharing it', () => {
     const { overlays } = fakeChain(3);
-    const cache = new BlockCache({ capacity: 64, policyOptions: { layered: { hotInterval: 0 } } });
+    const seen: number[] = [];
+    const changed: number[] = [];
+    const policy = new LruPolicy(64);
+    const spy = Object.assign(Object.create(policy) as LruPolicy, {
+      admit: (key: number, now: number, references: number) => (seen.push(references), policy.admit(key, now, references)),
+      setReferences: (_key: number, references: number) => void changed.push(references),
+    });
+    const cache = new BlockCache({ capacity: 64, policy: spy });
     for (const o of overlays) cache.attach(o);
     cache.read(overlays[0]!, 0, BS);
-    // Three overlays share base block 0: it enters one layer above the last.
-    const layers = cache.policy.layers();
-    expect(layers[layers.length - 2]!.blocks).toBe(1);
-    // A block the overlay owns (after a write) is private: it enters the last layer.
-    cache.write(overlays[0]!, 4 * BS, filled(BS, 9));
-    cache.read(overlays[0]!, 4 * BS, BS);
-    expect(cache.policy.layers()[layers.length - 1]!.blocks).toBe(1);
+    expect(seen).toEqual([3]); // base block 0 under three overlays
+    cache.write(overlays[0]!, 0, filled(BS, 9)); // overlay 0 now has its own copy
+    expect(changed).toEqual([2]);
+    cache.read(overlays[0]!, 0, BS); // its own block: private
+    cache.read(overlays[1]!, BS, BS);
+    expect(seen).toEqual([3, 1, 3]);
   });
 
   it('reads blocks no image holds as zeros without caching them', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { type DiskTiming, ReadCostMeter, SD_SPI, copyCycles, customDiskTiming, deviceReadCycles } from '../../../hv/storage/cache/disk-timing.ts';
-import { blockKey } from '../../../hv/storage/cache/key.ts';
 
 const SEEKING: DiskTiming = { ...SD_SPI, name: 'test', seekCycles: 1000 };
 
@@ -17,15 +16,18 @@ describe('disk timing', () => {
     const meter = new ReadCostMeter(SEEKING, 8);
     const copy = SEEKING.hitLookupCycles + copyCycles(SEEKING, 4096);
     meter.begin();
-    meter.miss(blockKey(1, 10), 4096);
-    meter.miss(blockKey(1, 11), 4096);
+    meter.miss(1, 10, 4096);
+    meter.miss(1, 11, 4096);
     meter.hit(4096);
-    meter.miss(blockKey(1, 13), 4096);
+    meter.miss(1, 13, 4096);
     // Run 10-11 (a seek: nothing read before), then 13 alone (a seek: 12 was not read).
     expect(meter.end()).toBe(2 * (6250 + 1000) + 3 * 8 * 4120 + 4 * copy);
     meter.begin();
-    meter.miss(blockKey(1, 14), 4096); // continues where the last device read ended
+    meter.miss(1, 14, 4096); // continues where the last device read ended
     expect(meter.end()).toBe(6250 + 8 * 4120 + copy);
+    meter.begin();
+    meter.miss(2, 15, 4096); // the next block number, but of another image: a seek
+    expect(meter.end()).toBe(6250 + 1000 + 8 * 4120 + copy);
   });
 
   it('documents a source for every parameter', () => {

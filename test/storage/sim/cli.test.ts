@@ -1,9 +1,25 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../hv/cli/main.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, runHv } from '../../helpers/hv-cli.ts';
+import { spawnSync } from 'node:child_process';
+import { makeTempDir, ROOT, runHv } from '../../helpers/hv-cli.ts';
 
 const tmp = makeTempDir('hvlab-cache-cli-');
+
+/** Runs `hv args` in this process, capturing what it writes. */
+async function inProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { status: await main(args), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
 afterAll(() => tmp.remove());
 
 const GEN = ['trace-gen', 'boot-storm', '--vms', '6', '--boot-blocks', '1024', '--private-blocks', '2048', '--stagger-us', '20000', '--seed', '3'];
@@ -12,7 +28,7 @@ const GEN = ['trace-gen', 'boot-storm', '--vms', '6', '--boot-blocks', '1024', '
 function rows(stdout: string): string[][] {
   return stdout
     .split('\n')
-    .filter((l) => /^│ (lru|arc|s3fifo|layered) /.test(l))
+    .filter((l) => /^│ (lru|arc|s3fifo|sieve|lirs|layered|min) /.test(l))
     .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
 }
 
@@ -29,31 +45,104 @@ describe('hv trace-gen', () => {
   });
 });
 
+describe('hv trace-gen output errors', () => {
+  it('stops quietly when the reader of its pipe goes away (| head)', () => {
+    const hv = `"${process.execPath}" "${join(ROOT, 'bin/hv.js')}"`;
+    const r = spawnSync('bash', ['-c', `${hv} trace-gen vdi --requests 200000 | head -1; echo "status \${PIPESTATUS[0]}" >&2`], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^# hv trace-gen vdi /);
+    expect(r.stderr).toBe('status 0\n');
+  });
+
+  it('names the output on a full disk (exit 2, one line)', () => {
+    const r = runHv(['trace-gen', 'vdi', '--requests', '20000', '--out', '/dev/full']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('hv: /dev/full: cannot write: ENOSPC\n');
+  });
+});
+
 describe('hv cache-sim', () => {
-  it('compares every policy in one table', () => {
+  it('compares every policy in one table, MIN beside them as the bound', () => {
     const trace = join(tmp.dir, 'boot.csv');
     const json = join(tmp.dir, 'result.json');
     const r = runHv(['cache-sim', '--trace', trace, '--policy', 'all', '--size', '512', '--json', json]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^trace {2}.*boot\.csv \(csv\): \d+ requests, \d+ reads, \d+ writes, 7 images, 6 VMs$/);
+    expect(lines[0]).toMatch(/^trace {2}.*boot\.csv \(csv\): \d+ requests, \d+ reads, \d+ writes, 7 images, 6 VMs, working set \d+ blocks$/);
     expect(lines[1]).toBe('cache  512 blocks of 4096 B (2 MiB), device sd-spi');
     expect(lines[3]!.split('│').map((c) => c.trim())).toEqual([
-      '', 'policy', 'hit ratio', 'byte hit ratio', 'mean read latency (cycles)', 'layers: mean occupancy, share of hits', '',
+      '', 'policy', 'hit ratio', 'share of MIN', 'byte hit ratio', 'mean read latency (cycles)', 'layers: mean occupancy, share of hits', '',
     ]);
     const table = rows(r.stdout);
-    expect(table.map((row) => row[0])).toEqual(['lru', 'arc', 's3fifo', 'layered']);
+    expect(table.map((row) => row[0])).toEqual(['lru', 'arc', 's3fifo', 'sieve', 'lirs', 'layered', 'min']);
+    const minRatio = Number(table[6]![1]!.replace('%', ''));
     for (const row of table) {
       expect(row[1]).toMatch(/^\d+\.\d\d%$/);
-      expect(row[2]).toMatch(/^\d+\.\d\d%$/);
-      expect(Number(row[3])).toBeGreaterThan(0);
+      expect(Number(row[1]!.replace('%', ''))).toBeLessThanOrEqual(minRatio);
+      expect(Number(row[2]!.replace('%', ''))).toBeCloseTo((100 * Number(row[1]!.replace('%', ''))) / minRatio, 0);
+      expect(row[3]).toMatch(/^\d+\.\d\d%$/);
+      expect(Number(row[4])).toBeGreaterThan(0);
     }
-    expect(table[3]![4]).toMatch(/^L0 \d+\/230, \d+\.\d\d%$/);
-    expect(r.stdout).toMatch(/│ +│ +│ +│ +│ L2 \d+\/52, \d+\.\d\d% +│/);
+    expect(table[6]![2]).toBe('100.00%');
     const result = JSON.parse(readFileSync(json, 'utf8'));
-    expect(result.policies).toHaveLength(4);
-    expect(result.policies[3].occupancy.length).toBeGreaterThan(0);
+    expect(result.sizes[0].policies).toHaveLength(7);
+    expect(result.sizes[0].policies[5].occupancy.length).toBeGreaterThan(0);
+  });
+
+  it('sweeps sizes: the miss-ratio curves as a table, results.json and an SVG chart', () => {
+    const trace = join(tmp.dir, 'boot.csv');
+    const out = join(tmp.dir, 'sweep');
+    const r = runHv(['cache-sim', '--trace', trace, '--policy', 'lru,layered', '--sizes', '1%,10%,256,4MiB', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^miss ratio by cache size \(device sd-spi, 4096-byte blocks\)$/m);
+    const header = r.stdout.split('\n').find((l) => l.includes('cache blocks'))!;
+    expect(header.split('│').map((c) => c.trim()).filter(Boolean)).toEqual(['cache blocks', 'MiB', '% of working set', 'lru miss', 'layered miss', 'min miss']);
+    const sizes = r.stdout.split('\n').filter((l) => /^│ \d+ /.test(l)).map((l) => Number(l.split('│')[1]));
+    const workingSet = Number(/working set (\d+) blocks/.exec(r.stdout)![1]);
+    expect(sizes).toEqual([Math.max(8, Math.round(workingSet / 100)), Math.round(workingSet / 10), 256, 1024]);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.sizes.map((s: { capacity: number }) => s.capacity)).toEqual(sizes);
+    const svg = readFileSync(join(out, 'mrc.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('layered');
+    expect(runHv(['cache-sim', '--trace', trace, '--policy', 'lru,layered', '--sizes', '1%,10%,256,4MiB', '--out', out]).stdout).toBe(r.stdout);
+  });
+
+  it('--suite ranks every policy over the workloads and sizes, MIN as the bound, and checks the aim', async () => {
+    const out = join(tmp.dir, 'suite');
+    const args = ['cache-sim', '--suite', '--workloads', 'boot-10x20ms,loop', '--sizes', '2%,20%', '--out', out];
+    const r = await inProcess(args);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('suite  2 workloads (seed 1), cache sizes 2% 20% of each working set, 4096-byte blocks, device sd-spi');
+    const ranking = r.stdout.slice(r.stdout.indexOf('ranking over all 2 workloads'));
+    const header = ranking.split('\n').find((l) => l.startsWith('│ rank'))!;
+    expect(header.split('│').map((c) => c.trim()).filter(Boolean)).toEqual(['rank', 'policy', 'hit ratio', 'byte hit ratio', 'mean read latency (cycles)', 'share of MIN', 'best at']);
+    const rankRows = ranking.split('\n').filter((l) => /^│ (\d+|bound) /.test(l)).slice(0, 7).map((l) => l.split('│').map((c) => c.trim()));
+    expect(rankRows[0]!.slice(1, 3)).toEqual(['bound', 'min']);
+    expect(rankRows.map((row) => row[2]).sort()).toEqual(['arc', 'layered', 'lirs', 'lru', 'min', 's3fifo', 'sieve']);
+    expect(r.stdout).toContain('ranking over the 1 shared-base workloads');
+    expect(r.stdout).toContain('ranking over the 1 workloads without sharing');
+    expect(r.stdout).toMatch(/│ boot-10x20ms +│ >= best +│/);
+    expect(r.stdout).toMatch(/│ loop +│ >= best - 2 +│/);
+    expect(r.stdout).toMatch(/^aim met at \d of 4 points$/m);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.workloads.map((w: { name: string; shared: boolean }) => [w.name, w.shared])).toEqual([['boot-10x20ms', true], ['loop', false]]);
+    expect(results.workloads[0].origin).toMatch(/^hv trace-gen boot-storm --vms 10 .* --seed 1 --block 4096$/);
+    expect(readFileSync(join(out, 'mrc.svg'), 'utf8')).toContain('boot-10x20ms');
+  });
+
+  it('replays a 1 TB request around the cache: the cache keeps what it held', () => {
+    const trace = join(tmp.dir, 'terabyte.csv');
+    const tb = 2 ** 40;
+    writeFileSync(trace, `0,vm01,R,disk.img,0,4096\n1,vm01,R,disk.img,0,${tb}\n2,vm01,R,disk.img,0,4096\n3,vm01,W,disk.img,0,${tb}\n`);
+    const json = join(tmp.dir, 'terabyte.json');
+    const r = runHv(['cache-sim', '--trace', trace, '--size', '64', '--json', json]);
+    expect(r.status).toBe(0);
+    for (const p of JSON.parse(readFileSync(json, 'utf8')).sizes[0].policies) {
+      expect([p.policy, p.blockReads, p.hits, p.bypassedBlocks]).toEqual([p.policy, 2 + tb / 4096, 1, tb / 4096]);
+    }
   });
 
   it('reads MSR Cambridge traces and sizes in bytes', () => {
@@ -64,26 +153,41 @@ describe('hv cache-sim', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\(msr\): 200 requests, 200 reads, 0 writes, 1 images, 1 VMs/);
     expect(r.stdout).toMatch(/cache {2}16 blocks of 4096 B \(0\.06 MiB\), device emmc/);
-    expect(rows(r.stdout).map((row) => row[0])).toEqual(['lru']);
+    expect(rows(r.stdout).map((row) => row[0])).toEqual(['lru', 'min']);
   });
 
-  it('exits 2 with a message naming the file, line or option on bad input', () => {
+  it('exits 2 with a message naming the file, line or option on bad input', async () => {
     const bad = join(tmp.dir, 'bad.csv');
     writeFileSync(bad, 'time_us,vm,op,image,offset,size\n0,vm01,R,base.img,0,4096\n5,vm01,R,base.img,-4096,4096\n');
     const cases: [string[], RegExp][] = [
       [['--trace', join(tmp.dir, 'nope.csv')], /^hv: .*nope\.csv: cannot read trace: ENOENT\n$/],
-      [['--trace', bad], /^hv: .*bad\.csv:3: offset: expected a non-negative integer, got "-4096"\n$/],
-      [['--trace', bad, '--size', '12XB'], /^hv: --size: expected a block count or a size with a unit .*got "12XB"\n$/],
+      [['--trace', bad], /^hv: .*bad\.csv:3: offset: expected a non-negative integer below 2\^53, got "-4096"\n$/],
+      [['--trace', tmp.dir], /^hv: .*: cannot read trace: not a regular file \(a directory\)\n$/],
+      [['--trace', '/dev/zero'], /^hv: \/dev\/zero: cannot read trace: not a regular file \(a device, pipe or socket\)\n$/],
+      [['--trace', bad, '--size', '64TiB'], /^hv: --size: 17179869184 blocks is more than the simulator can hold; at most 16777216 blocks .*\n$/],
+      [['--trace', bad, '--sizes', '1%,,2%'], /^hv: --sizes: expected a comma-separated list of sizes, got "1%,,2%"\n$/],
+      [['--trace', bad, '--sizes', '150%'], /^hv: --sizes: expected a percentage above 0 and at most 100, got "150%"\n$/],
+      [['--trace', bad, '--trace', bad], /^hv: --trace: expected one trace file \(several only with --suite\)\n$/],
+      [['--trace', bad, '--size', '12XB'], /^hv: --size: expected a block count, a size with a unit .*got "12XB"\n$/],
       [['--trace', bad, '--size', '4'], /^hv: --size: expected at least 8 blocks, got 4\n$/],
       [['--trace', bad, '--size', '1000B'], /^hv: --size: 1000 bytes is not a whole number of 4096-byte blocks\n$/],
-      [['--trace', bad, '--policy', 'fifo'], /^hv: --policy: expected one of lru, arc, s3fifo, layered, all, got "fifo"\n$/],
-      [['--trace', bad, '--layer-shares', '0.6,0.6'], /^hv: layered policy: layer shares: expected positive values summing to less than 1/],
+      [['--trace', bad, '--policy', 'fifo'], /^hv: --policy: expected one of lru, arc, s3fifo, sieve, lirs, layered, all, got "fifo"\n$/],
+      [['--trace', bad, '--probation', '0'], /^hv: layered policy: probation: expected a share 0 < p < 1, got 0\n$/],
+      [['--suite', '--size', '5%'], /^hv: --size: the suite takes --sizes, as percentages of each working set\n$/],
+      [['--suite', '--sizes', '64MiB'], /^hv: --sizes: the suite takes percentages of each working set \(1%,5%,...\)\n$/],
+      [['--suite', '--workloads', 'nope'], /^hv: --workloads: expected names among boot-10x20ms, .*, got "nope"\n$/],
     ];
+    // In-process through the CLI's entry point (as bin/hv.js runs it): one process per case would
+    // spend most of the test starting Node; the first case also runs as a real process below.
     for (const [args, message] of cases) {
-      const r = runHv(['cache-sim', ...args]);
+      const r = await inProcess(['cache-sim', ...args]);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')).toHaveLength(2); // one line, no stack trace
     }
+    const real = runHv(['cache-sim', ...cases[0]![0]]);
+    expect([real.status, real.stdout]).toEqual([2, '']);
+    expect(real.stderr).toMatch(cases[0]![1]);
   });
 });

@@ -2,7 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOOT_STORM_DEFAULTS, generateBootStorm } from '../../../hv/storage/sim/generators/boot-storm.ts';
+import { generateLinkedClones, LINKED_CLONES_DEFAULTS } from '../../../hv/storage/sim/generators/linked-clones.ts';
 import { generateMixed, MIXED_DEFAULTS } from '../../../hv/storage/sim/generators/mixed.ts';
+import { generateScanHot, SCAN_HOT_DEFAULTS } from '../../../hv/storage/sim/generators/scan-hot.ts';
+import { generateVdi, VDI_DEFAULTS } from '../../../hv/storage/sim/generators/vdi.ts';
 import { generateScan, SCAN_DEFAULTS } from '../../../hv/storage/sim/generators/scan.ts';
 import { TraceWriter } from '../../../hv/storage/sim/generators/trace-writer.ts';
 import { generateZipf, ZIPF_DEFAULTS } from '../../../hv/storage/sim/generators/zipf.ts';
@@ -21,6 +24,10 @@ const generators = {
   zipf: (seed: number, out: TraceWriter) => generateZipf({ ...ZIPF_DEFAULTS, ...common, seed, blocks: 4096, requests: 3000, vms: 3 }, out),
   scan: (seed: number, out: TraceWriter) => generateScan({ ...SCAN_DEFAULTS, ...common, seed, blocks: 1000, passes: 2 }, out),
   mixed: (seed: number, out: TraceWriter) => generateMixed({ ...MIXED_DEFAULTS, ...common, seed, requests: 3000, zipfBlocks: 2048, vms: 3 }, out),
+  vdi: (seed: number, out: TraceWriter) => generateVdi({ ...VDI_DEFAULTS, ...common, seed, requests: 20_000, vms: 4, hotBlocks: 4096 }, out),
+  'linked-clones': (seed: number, out: TraceWriter) =>
+    generateLinkedClones({ ...LINKED_CLONES_DEFAULTS, ...common, seed, requests: 20_000, vms: 4, hotBlocks: 4096, bootBlocks: 256 }, out),
+  'scan-hot': (seed: number, out: TraceWriter) => generateScanHot({ ...SCAN_HOT_DEFAULTS, ...common, seed, requests: 5000, scanBlocks: 2048 }, out),
 };
 
 function generate(kind: keyof typeof generators, seed: number): string {
@@ -76,6 +83,54 @@ describe('trace generators', () => {
     for (const r of records) counts.set(r.offset, (counts.get(r.offset) ?? 0) + 1);
     const top = [...counts.values()].sort((a, b) => b - a).slice(0, 41).reduce((a, b) => a + b, 0);
     expect(top / records.length).toBeGreaterThan(0.25); // top 1% of 4096 blocks
+  });
+
+  it("vdi: Capo's mix: about 65% of operations are writes and 65% of bytes are reads", () => {
+    const { records, chains } = parse(generate('vdi', 5));
+    expect(chains.size).toBe(4);
+    const writes = records.filter((r) => r.write);
+    const bytes = (rs: TraceRecord[]) => rs.reduce((a, r) => a + r.size, 0);
+    // Reads split at overlay/base boundaries count as one operation each here, so allow some slack.
+    expect(writes.length / records.length).toBeGreaterThan(0.6);
+    expect(writes.length / records.length).toBeLessThan(0.68);
+    expect(bytes(records.filter((r) => !r.write)) / bytes(records)).toBeGreaterThan(0.6);
+    expect(bytes(records.filter((r) => !r.write)) / bytes(records)).toBeLessThan(0.7);
+    // Half of the written bytes rewrite blocks written before.
+    const seen = new Set<string>();
+    let rewritten = 0;
+    for (const w of writes) {
+      const key = `${w.image}:${w.offset}`;
+      if (seen.has(key)) rewritten++;
+      seen.add(key);
+    }
+    expect(rewritten / writes.length).toBeGreaterThan(0.4);
+    expect(writes.every((w) => w.image === `${w.vm}.qcow2`)).toBe(true);
+  });
+
+  it('linked-clones: an updater writes base-v2; recomposed desktops read changed blocks from it', () => {
+    const path = join(tmp.dir, `lc-${files++}.csv`);
+    writeFileSync(path, generate('linked-clones', 7));
+    const events: string[] = [];
+    const reads = new Map<string, Set<string>>();
+    readTrace(path, {
+      chain: (vm, images) => events.push(`${vm}: ${images.join(' ')}`),
+      record: (r) => {
+        if (!r.write) (reads.get(r.image) ?? reads.set(r.image, new Set()).get(r.image)!).add(r.vm);
+      },
+    });
+    expect(events.slice(0, 4)).toEqual(['vm1', 'vm2', 'vm3', 'vm4'].map((v) => `${v.replace('vm', 'vm0')}: ${v.replace('vm', 'vm0')}.qcow2 base-v1.img`));
+    expect(events[4]).toBe('updater: base-v2.qcow2 base-v1.img');
+    expect(events.slice(5)).toEqual(['vm01', 'vm02', 'vm03', 'vm04'].map((v) => `${v}: ${v}-r1.qcow2 base-v2.qcow2 base-v1.img`));
+    expect([...reads.get('base-v2.qcow2')!].sort()).toEqual(['vm01', 'vm02', 'vm03', 'vm04']);
+    expect(reads.get('base-v1.img')!.size).toBe(4);
+  });
+
+  it('scan-hot: the region is read in order, over and over, between hot-set requests', () => {
+    const { records } = parse(generate('scan-hot', 5));
+    const scan = records.filter((r) => r.size === 8 * 4096).map((r) => r.offset / 4096 - SCAN_HOT_DEFAULTS.hotBlocks);
+    expect(scan.slice(0, 3)).toEqual([0, 8, 16]);
+    expect(scan[2048 / 8]).toBe(0); // the second pass starts over
+    expect(scan.length / records.length).toBeCloseTo(0.3, 1);
   });
 
   it('scan: passes read the region in order', () => {

@@ -55,7 +55,9 @@ describe('MSR Cambridge reader', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toBe(`${path}:4: Type: expected Read or Write, got "Erase"`);
     const offset = file('bad-offset.csv', '128166372003061629,hm,1,Read,-5,4096,4202\n');
-    expect(errorOf(() => collect(offset)).message).toBe(`${offset}:1: Offset: expected a non-negative integer, got "-5"`);
+    expect(errorOf(() => collect(offset)).message).toBe(`${offset}:1: Offset: expected a non-negative integer below 2^53, got "-5"`);
+    const huge = file('huge-offset.csv', '128166372003061629,hm,1,Read,9007199254740993,4096,4202\n');
+    expect(errorOf(() => collect(huge)).message).toBe(`${huge}:1: Offset: expected a non-negative integer below 2^53, got "9007199254740993"`);
     const short = file('short.csv', '128166372003061629,hm,1,Read,0\n');
     expect(errorOf(() => collect(short, 'msr')).message).toMatch(/short\.csv:1: expected 7 fields/);
   });
@@ -90,9 +92,11 @@ describe('hvlab CSV reader', () => {
   it('names the file, line and field of a malformed line', () => {
     const cases: [string, string][] = [
       ['0,vm01,X,base.img,0,4096', 'op: expected R or W, got "X"'],
-      ['0,vm01,R,base.img,zero,4096', 'offset: expected a non-negative integer, got "zero"'],
+      ['0,vm01,R,base.img,zero,4096', 'offset: expected a non-negative integer below 2^53, got "zero"'],
       ['0,vm01,R,base.img,0,0', 'size: expected a positive byte count, got 0'],
-      ['-1,vm01,R,base.img,0,4096', 'time_us: expected a non-negative number, got "-1"'],
+      ['-1,vm01,R,base.img,0,4096', 'time_us: expected a non-negative decimal number below 2^53, got "-1"'],
+      ['1e400,vm01,R,base.img,0,4096', 'time_us: expected a non-negative decimal number below 2^53, got "1e400"'],
+      ['0x10,vm01,R,base.img,0,4096', 'time_us: expected a non-negative decimal number below 2^53, got "0x10"'],
       ['0,vm01,R,,0,4096', 'image: empty'],
       ['0,vm01,R,base.img,0', 'expected 6 fields (time_us,vm,op,image,offset,size), got 5'],
       ['#! chain vm01', 'expected "#! chain <vm> <top-image> [<backing-image> ...]"'],
@@ -108,6 +112,8 @@ describe('hvlab CSV reader', () => {
   it('reports a file it cannot detect or read', () => {
     const odd = file('odd.txt', 'hello world\n');
     expect(errorOf(() => collect(odd)).message).toMatch(/odd\.txt:1: cannot tell the trace format/);
+    expect(errorOf(() => collect(tmp.dir)).message).toBe(`${tmp.dir}: cannot read trace: not a regular file (a directory)`);
+    expect(errorOf(() => collect('/dev/zero')).message).toBe('/dev/zero: cannot read trace: not a regular file (a device, pipe or socket)');
     const missing = join(tmp.dir, 'missing.csv');
     const error = errorOf(() => collect(missing));
     expect(error).toBeInstanceOf(UsageError);

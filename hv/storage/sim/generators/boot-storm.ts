@@ -6,7 +6,7 @@
  * private traffic is what pushes them out of an LRU cache.
  */
 import { type GeneratorCommon, prngFor, reportEvery, vmName } from './common.ts';
-import type { TraceWriter } from './trace-writer.ts';
+import type { TraceSink } from './trace-sink.ts';
 
 export interface BootStormOptions extends GeneratorCommon {
   readonly vms: number;
@@ -62,7 +62,7 @@ interface Request {
 
 type Extent = readonly [block: number, blocks: number];
 
-export function generateBootStorm(options: BootStormOptions, out: TraceWriter): void {
+export function generateBootStorm(options: BootStormOptions, out: TraceSink): void {
   const names = Array.from({ length: options.vms }, (_, i) => vmName(i, options.vms));
   names.forEach((vm) => out.chain(vm, [`${vm}.qcow2`, BASE_IMAGE]));
   out.header();

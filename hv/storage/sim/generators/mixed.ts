@@ -7,7 +7,7 @@
  *    reads its own copy from then on), half to its own data area.
  */
 import { type GeneratorCommon, prngFor, reportEvery, vmName } from './common.ts';
-import type { TraceWriter } from './trace-writer.ts';
+import type { TraceSink } from './trace-sink.ts';
 import { ZipfSampler } from './zipf-sampler.ts';
 
 export interface MixedOptions extends GeneratorCommon {
@@ -43,7 +43,7 @@ const BASE = 'base.img';
 const PRIVATE_AREA_BYTES = 1 << 30;
 const SCAN_REQUEST_BLOCKS = 8;
 
-export function generateMixed(options: MixedOptions, out: TraceWriter): void {
+export function generateMixed(options: MixedOptions, out: TraceSink): void {
   const names = Array.from({ length: options.vms }, (_, i) => vmName(i, options.vms));
   names.forEach((vm) => out.chain(vm, [`${vm}.qcow2`, BASE]));
   out.header();

@@ -4,7 +4,7 @@
  * just before it is read again); the case scan-resistant policies are built for.
  */
 import { type GeneratorCommon, prngFor, reportEvery } from './common.ts';
-import type { TraceWriter } from './trace-writer.ts';
+import type { TraceSink } from './trace-sink.ts';
 
 export interface ScanOptions extends GeneratorCommon {
   /** Blocks in the scanned region. */
@@ -21,7 +21,7 @@ export const SCAN_DEFAULTS = { blocks: 65_536, passes: 3, requestBlocks: 8, inte
 export const SCAN_VM = 'vm01';
 export const SCAN_IMAGE = 'disk.img';
 
-export function generateScan(options: ScanOptions, out: TraceWriter): void {
+export function generateScan(options: ScanOptions, out: TraceSink): void {
   out.chain(SCAN_VM, [SCAN_IMAGE]);
   out.header();
   const rng = prngFor(options, 0);

@@ -4,7 +4,7 @@
  * per VM; a VM's writes go to its overlay, and its later reads of those blocks too.
  */
 import { type GeneratorCommon, prngFor, reportEvery, vmName } from './common.ts';
-import type { TraceWriter } from './trace-writer.ts';
+import type { TraceSink } from './trace-sink.ts';
 import { ZipfSampler } from './zipf-sampler.ts';
 
 export interface ZipfOptions extends GeneratorCommon {
@@ -24,7 +24,7 @@ export const ZIPF_DEFAULTS = { blocks: 262_144, requests: 1_000_000, alpha: 0.9,
 
 export const ZIPF_IMAGE = 'disk.img';
 
-export function generateZipf(options: ZipfOptions, out: TraceWriter): void {
+export function generateZipf(options: ZipfOptions, out: TraceSink): void {
   const names = Array.from({ length: options.vms }, (_, i) => vmName(i, options.vms));
   const tops = names.map((vm) => (options.vms === 1 ? ZIPF_IMAGE : `${vm}.qcow2`));
   names.forEach((vm, i) => out.chain(vm, options.vms === 1 ? [ZIPF_IMAGE] : [tops[i]!, ZIPF_IMAGE]));

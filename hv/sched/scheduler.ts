@@ -36,7 +36,12 @@ export type SchedSignal<V> =
   /** An I/O of `vcpu` completed after `latency` cycles, serving `requests` requests. */
   | { readonly kind: 'io-completed'; readonly vcpu: V; readonly at: number; readonly latency: number; readonly requests: number }
   /** `vcpu` stopped for good (halted or faulted). */
-  | { readonly kind: 'stopped'; readonly vcpu: V; readonly at: number };
+  | { readonly kind: 'stopped'; readonly vcpu: V; readonly at: number }
+  /**
+   * `vcpu`'s I/O rate changed: `rate` requests per virtual second over the measuring window
+   * ending at `at` (hv/sched/io-rate.ts; sent only when the system file has a `scheduler`).
+   */
+  | { readonly kind: 'io-rate'; readonly vcpu: V; readonly at: number; readonly rate: number };
 
 /** A move the policy asks for: `vcpu` to core `to`. */
 export interface Migration<V> {

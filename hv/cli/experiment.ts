@@ -2,6 +2,7 @@
  * `hv experiment io-path [--requests N] [--size BYTES] [--out DIR] [--driver-core own|shared]`:
  * the same workload under the three I/O paths; prints a table per path and writes results.json (deterministic numbers),
  * host.json (host speed), a Perfetto trace per path and an SVG chart of the phases into --out.
+ * `hv experiment sched [...]`: the scheduling policies compared (experiment-sched.ts).
  */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
@@ -11,35 +12,60 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { type HostResult, type PathResult, runExperiment } from '../experiments/io-path.ts';
 import { phaseChartSvg } from '../experiments/phase-chart.ts';
+import { SCHED_OPTIONS, type SchedCliOptions, schedExperiment } from './experiment-sched.ts';
 import { parseInteger } from './options.ts';
 import { writeOutputFile } from './output-file.ts';
 
 const FIRMWARE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'firmware', 'build');
 
-interface Options {
+interface Options extends SchedCliOptions {
   requests: number;
   size: number;
   out: string;
   driverCore: 'own' | 'shared';
 }
 
+const IO_PATH_OPTIONS = ['requests', 'size', 'driverCore'];
+
 export function registerExperimentCommand(program: Command): void {
-  program
+  const command = program
     .command('experiment')
-    .description('run an experiment; `io-path` compares the in-context, split and emulated I/O paths')
-    .argument('<name>', 'the experiment: io-path')
-    .option('--requests <N>', 'requests per workload phase', parseInteger('--requests', 1), 64)
-    .option('--size <BYTES>', 'request size in bytes, a multiple of 512; 0 is the mix of 512 B and 4 KiB', parseInteger('--size', 0), 0)
-    .option('--out <DIR>', 'where results.json, host.json, traces and the chart go', 'out/io-path')
-    .option('--driver-core <own|shared>', "the driver VM on a core of its own (core 1) or on the guest's core 0", 'own')
-    .action(async (name: string, options: Options) => {
-      if (name !== 'io-path') throw new UsageError(`unknown experiment "${name}" (known: io-path)`);
+    .description('run an experiment; `io-path` compares the in-context, split and emulated I/O paths, `sched` the scheduling policies')
+    .argument('<name>', 'the experiment: io-path or sched')
+    .option('--requests <N>', 'io-path: requests per workload phase', parseInteger('--requests', 1), 64)
+    .option('--size <BYTES>', 'io-path: request size in bytes, a multiple of 512; 0 is the mix of 512 B and 4 KiB', parseInteger('--size', 0), 0)
+    .option('--out <DIR>', 'where results.json, host.json, traces and charts go (default out/<name>)')
+    .option('--driver-core <own|shared>', "io-path: the driver VM on a core of its own (core 1) or on the guest's core 0", 'own');
+  for (const [flags, description, parse] of SCHED_OPTIONS) {
+    if (parse) command.option(flags, `sched: ${description}`, parse);
+    else command.option(flags, `sched: ${description}`);
+  }
+  command.action(async (name: string, options: Options) => {
+      const given = (keys: readonly string[]) => keys.filter((k) => command.getOptionValueSource(k) === 'cli');
+      if (name === 'sched') {
+        const wrong = given(IO_PATH_OPTIONS);
+        if (wrong.length > 0) throw new UsageError(`--${kebab(wrong[0]!)}: an option of the io-path experiment, not of sched`);
+        return schedExperiment({ ...options, out: options.out ?? 'out/sched' }, FIRMWARE);
+      }
+      if (name !== 'io-path') throw new UsageError(`unknown experiment "${name}" (known: io-path, sched)`);
+      const wrong = given(SCHED_OPTIONS.map(([flags]) => camel(flags)));
+      if (wrong.length > 0) throw new UsageError(`--${kebab(wrong[0]!)}: an option of the sched experiment, not of io-path`);
+      options.out ??= 'out/io-path';
       if (options.driverCore !== 'own' && options.driverCore !== 'shared') {
         throw new UsageError(`--driver-core: expected own or shared, got "${String(options.driverCore)}"`);
       }
       if (options.size % 512 !== 0 || options.size > 65536) throw new UsageError('--size: expected a multiple of 512 up to 65536');
       await ioPathExperiment(options);
-    });
+  });
+}
+
+/** `--io-vms <N>` -> ioVms (commander's attribute name). */
+function camel(flags: string): string {
+  return flags.split(' ')[0]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 async function ioPathExperiment(o: Options): Promise<void> {

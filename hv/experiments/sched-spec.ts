@@ -4,7 +4,8 @@
  * or a scheduler parameter). Every bad value is a UsageError naming the option.
  */
 import { SCHEDULER_POLICIES, type SchedulerPolicy, schedulerSchema } from '../core/scheduler-config.ts';
-import { UsageError } from '../errors.ts';
+import { validateSystem } from '../core/system-config.ts';
+import { ConfigError, UsageError } from '../errors.ts';
 import { HV_MAX_CORES, HV_MAX_FRONTENDS } from '../io/layout.ts';
 
 export type ParamValue = number | boolean;
@@ -99,7 +100,18 @@ function parsePolicy(item: string): PolicySpec {
     }
     params[key] = parseValue(text, `--policies ${item}`);
   }
+  checkParams(item, policy, params);
   return { label: item, policy, params };
+}
+
+/** The parameters as a system file would have them (relations between them included). */
+function checkParams(item: string, policy: SchedulerPolicy, params: Record<string, ParamValue>): void {
+  try {
+    validateSystem({ guests: [{ name: 'guest', image: 'guest.elf' }], scheduler: { policy, ...params } }, `--policies ${item}`);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** `PARAM=V1,V2,...`: a workload parameter or a parameter of one of `policies`. */

@@ -98,11 +98,7 @@ export class CreditAccounts<V> {
 
   /** Runs before `other`: higher priority, then the one that waits longer. */
   before(vcpu: V, other: V): boolean {
-    const a = this.of(vcpu);
-    const b = this.of(other);
-    const ra = PRIORITY_RANK[a.priority];
-    const rb = PRIORITY_RANK[b.priority];
-    return ra !== rb ? ra > rb : a.seq < b.seq;
+    return runsBefore(this.of(vcpu), this.of(other));
   }
 
   private account(): void {
@@ -132,4 +128,11 @@ export class CreditAccounts<V> {
       a.credit = Math.floor(a.credit / 2);
     }
   }
+}
+
+/** Account `a` runs before account `b`: higher priority, then the one that waits longer. */
+export function runsBefore(a: CreditAccount, b: CreditAccount): boolean {
+  const ra = PRIORITY_RANK[a.priority];
+  const rb = PRIORITY_RANK[b.priority];
+  return ra !== rb ? ra > rb : a.seq < b.seq;
 }

@@ -10,7 +10,7 @@
  * steals it; hvlab's loop only schedules cores that have work, so the busy core hands it over).
  * Pinned vCPUs and the driver VM never move.
  */
-import { CreditAccounts } from './credit-accounts.ts';
+import { type CreditAccount, CreditAccounts, runsBefore } from './credit-accounts.ts';
 import { freeRoles, type VcpuRoles } from './roles.ts';
 import { RunQueues } from './run-queues.ts';
 import type { Migration, SchedSignal, SchedulableVcpu, Scheduler } from './scheduler.ts';
@@ -117,17 +117,24 @@ export class CreditScheduler<V extends SchedulableVcpu> implements Scheduler<V> 
     if (!local || this.accounts.of(local).priority === 'over') {
       const stolen = this.stealFor(core, now, local);
       if (stolen) return [{ vcpu: stolen, to: core }];
+      if (!local) return [];
     }
-    const handed = this.handOver(core, now);
+    const handed = this.handOver(core, now, local);
     return handed ? [handed] : [];
   }
 
   /** The best vCPU on `core` that can run at `now`, other than `except`. */
   private best(core: number, now: number, except: V | undefined): V | undefined {
     let best: V | undefined;
+    let bestAccount: CreditAccount | undefined;
     for (const v of this.queues.queue(core)) {
-      if (v === except || !this.canRun(v, now)) continue;
-      if (!best || this.accounts.before(v, best)) best = v;
+      if (v === except) continue;
+      const account = this.accounts.of(v);
+      if (account.parked || !v.runnable(now)) continue;
+      if (!bestAccount || runsBefore(account, bestAccount)) {
+        best = v;
+        bestAccount = account;
+      }
     }
     return best;
   }
@@ -148,11 +155,10 @@ export class CreditScheduler<V extends SchedulableVcpu> implements Scheduler<V> 
     return best;
   }
 
-  /** The best vCPU waiting behind the one that runs on `core`, to a core with nothing to run. */
-  private handOver(core: number, now: number): Migration<V> | undefined {
+  /** The best vCPU waiting behind the one that runs on `core` (`best` is the core's best), to a core with nothing to run. */
+  private handOver(core: number, now: number, best: V): Migration<V> | undefined {
     const turn = this.turns.get(core);
-    const runner = turn && this.canRun(turn.vcpu, now) ? turn.vcpu : this.best(core, now, undefined);
-    if (!runner) return undefined;
+    const runner = turn && this.canRun(turn.vcpu, now) ? turn.vcpu : best;
     const waiting = this.best(core, now, runner);
     if (!waiting || this.roles.pinned(waiting)) return undefined;
     for (let to = 0; to < this.o.cores; to++) {

@@ -40,8 +40,13 @@ export class IoRateMeter<V> {
     // after a later submission): keep the window sorted so that the oldest leave first.
     let i = w.times.length;
     while (i > w.head && w.times[i - 1]! > at) i--;
-    w.times.splice(i, 0, at);
-    w.counts.splice(i, 0, requests);
+    if (i === w.times.length) {
+      w.times.push(at);
+      w.counts.push(requests);
+    } else {
+      w.times.splice(i, 0, at);
+      w.counts.splice(i, 0, requests);
+    }
     w.inside += requests;
   }
 

@@ -45,6 +45,8 @@ export class CreditScheduler<V extends SchedulableVcpu> implements Scheduler<V> 
   readonly accounts: CreditAccounts<V>;
   private readonly queues = new RunQueues<V>();
   private readonly turns = new Map<number, Turn<V>>();
+  /** vCPUs this policy moved that have not run since: not moved again (no ping-pong between cores). */
+  private readonly unsettled = new Set<V>();
   private readonly roles: VcpuRoles<V>;
 
   constructor(readonly o: CreditOptions<V>) {
@@ -83,8 +85,10 @@ export class CreditScheduler<V extends SchedulableVcpu> implements Scheduler<V> 
   }
 
   observe(signal: SchedSignal<V>): void {
-    if (signal.kind === 'ran') this.accounts.debit(signal.vcpu, signal.start, signal.cycles);
-    else if (signal.kind === 'woke') this.accounts.woke(signal.vcpu);
+    if (signal.kind === 'ran') {
+      this.accounts.debit(signal.vcpu, signal.start, signal.cycles);
+      this.unsettled.delete(signal.vcpu);
+    } else if (signal.kind === 'woke') this.accounts.woke(signal.vcpu);
   }
 
   pick(core: number, now: number): V | undefined {
@@ -116,11 +120,16 @@ export class CreditScheduler<V extends SchedulableVcpu> implements Scheduler<V> 
     const local = this.best(core, now, undefined);
     if (!local || this.accounts.of(local).priority === 'over') {
       const stolen = this.stealFor(core, now, local);
-      if (stolen) return [{ vcpu: stolen, to: core }];
+      if (stolen) return [this.moved({ vcpu: stolen, to: core })];
       if (!local) return [];
     }
     const handed = this.handOver(core, now, local);
-    return handed ? [handed] : [];
+    return handed ? [this.moved(handed)] : [];
+  }
+
+  private moved(m: Migration<V>): Migration<V> {
+    this.unsettled.add(m.vcpu);
+    return m;
   }
 
   /** The best vCPU on `core` that can run at `now`, other than `except`. */
@@ -160,9 +169,9 @@ export class CreditScheduler<V extends SchedulableVcpu> implements Scheduler<V> 
     const turn = this.turns.get(core);
     const runner = turn && this.canRun(turn.vcpu, now) ? turn.vcpu : best;
     const waiting = this.best(core, now, runner);
-    if (!waiting || this.roles.pinned(waiting)) return undefined;
+    if (!waiting) return undefined;
     for (let to = 0; to < this.o.cores; to++) {
-      if (to !== core && this.roles.allowed(waiting, to) && this.idle(to, now)) return { vcpu: waiting, to };
+      if (to !== core && this.movable(waiting, to) && this.idle(to, now)) return { vcpu: waiting, to };
     }
     return undefined;
   }
@@ -172,7 +181,7 @@ export class CreditScheduler<V extends SchedulableVcpu> implements Scheduler<V> 
   }
 
   private movable(vcpu: V, to: number): boolean {
-    return !this.roles.pinned(vcpu) && this.roles.allowed(vcpu, to);
+    return !this.roles.pinned(vcpu) && !this.unsettled.has(vcpu) && this.roles.allowed(vcpu, to);
   }
 
   private canRun(vcpu: V, now: number): boolean {

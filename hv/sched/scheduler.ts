@@ -65,7 +65,8 @@ export interface Scheduler<V extends SchedulableVcpu = SchedulableVcpu> {
   queue(core: number): readonly V[];
   /**
    * True when a vCPU that wakes on `core` may preempt the running one: the run loop then stops a
-   * step at the next device event of any vCPU queued on the core (not only the running one's).
+   * step at the next device event of any vCPU queued on the core (not only the running one's),
+   * and at the floor of one that arrived from a core ahead in time (when it can first run here).
    */
   readonly preemptsOnWake?: boolean;
   /** What happened (default: ignored). */

@@ -198,6 +198,22 @@ describe('CreditScheduler', () => {
     expect(rebalance(s, 1, 10)).toEqual([]);
   });
 
+  it('does not move a vCPU again before it has run where it was moved (no ping-pong between two busy cores)', () => {
+    const s = scheduler({ cores: 2 });
+    const [over0, io, over1] = fakes('over0', 'io', 'over1');
+    s.assign(over0!, 0);
+    s.assign(over1!, 1);
+    for (const v of [over0!, over1!]) Object.assign(s.accounts.of(v), { priority: 'over', credit: -1 });
+    expect(s.pick(0, 0)?.name).toBe('over0');
+    expect(s.pick(1, 0)?.name).toBe('over1');
+    s.assign(io!, 0); // waits on core 0 behind over0's turn
+    expect(rebalance(s, 1, 10)).toEqual([['io', 1]]);
+    // Core 0's best is OVER too, but io has not run on core 1 yet: it stays there.
+    expect(rebalance(s, 0, 20)).toEqual([]);
+    ran(s, io!, 1, 30, 100);
+    expect(rebalance(s, 0, 200)).toEqual([['io', 0]]);
+  });
+
   it('moves nothing with steal off', () => {
     const s = scheduler({ cores: 2, steal: false });
     const [a, b] = fakes('a', 'b');

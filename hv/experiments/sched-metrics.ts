@@ -122,7 +122,10 @@ export function placements(events: readonly TraceEvent[], guests: readonly strin
   return out.sort((a, b) => guests.indexOf(a.vm) - guests.indexOf(b.vm) || a.from - b.from);
 }
 
-/** Cycles `core` spent on vCPUs (their residency, switches and migrations) before `until`. */
+/**
+ * Cycles `core` spent on vCPUs before `until`: their residency, the switches between them, and
+ * migrations it carried out while no vCPU was resident (one done meanwhile is inside a residency).
+ */
 function busyCycles(events: readonly TraceEvent[], core: number, until: number): number {
   let busy = 0;
   let residentSince: number | undefined;
@@ -133,7 +136,7 @@ function busyCycles(events: readonly TraceEvent[], core: number, until: number):
     else if (e.kind === 'vcpu-switch-out' && residentSince !== undefined) {
       add(residentSince, e.ts);
       residentSince = undefined;
-    } else if (e.kind === 'vcpu-switch' || e.kind === 'vcpu-migrate') add(e.ts, e.ts + e.dur);
+    } else if (e.kind === 'vcpu-switch' || (e.kind === 'vcpu-migrate' && residentSince === undefined)) add(e.ts, e.ts + e.dur);
   }
   if (residentSince !== undefined) add(residentSince, until);
   return busy;

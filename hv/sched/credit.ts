@@ -188,10 +188,17 @@ export class CreditScheduler<V extends SchedulableVcpu> implements Scheduler<V> 
     return vcpu.runnable(now) && !this.accounts.of(vcpu).parked;
   }
 
-  /** The policy decides again at the earliest of `end`, `other`, the next tick and the next accounting. */
+  /**
+   * The policy decides again at the earliest of `end`, `other`, the next tick and the next
+   * accounting, and at least every `ratelimit` cycles: such a decision keeps the running vCPU
+   * (nothing outranks it that has not preempted already), but it bounds each step, and so how
+   * far the cores' clocks drift apart (the loop keeps them within a step of each other; a
+   * device shared by the cores, such as the block controller, sees their requests in that order).
+   */
   private decisionTime(now: number, end: number, other: number): number {
     const tick = this.o.tick;
     const nextTick = (Math.floor(now / tick) + 1) * tick;
-    return Math.min(end, other, nextTick, this.accounts.accountingAt);
+    const quantum = this.o.ratelimit > 0 ? now + this.o.ratelimit : Infinity;
+    return Math.min(end, other, nextTick, this.accounts.accountingAt, quantum);
   }
 }

@@ -84,7 +84,7 @@ describe('CreditScheduler', () => {
   });
 
   it('keeps the running vCPU for its slice, deciding again at every tick', () => {
-    const s = scheduler();
+    const s = scheduler({ ratelimit: 0 });
     const [a, b] = fakes('a', 'b');
     s.assign(a!, 0);
     s.assign(b!, 0);
@@ -95,6 +95,19 @@ describe('CreditScheduler', () => {
     expect(s.pick(0, 2 * TICK)?.name).toBe('a');
     expect(s.sliceEnd(0)).toBe(SLICE);
     expect(s.pick(0, SLICE + 100)?.name).toBe('b');
+  });
+
+  it('decides at least every ratelimit cycles, keeping the running vCPU when nothing outranks it', () => {
+    const s = scheduler();
+    const [a, b] = fakes('a', 'b');
+    s.assign(a!, 0);
+    s.assign(b!, 0);
+    expect(s.pick(0, 100)?.name).toBe('a');
+    expect(s.sliceEnd(0)).toBe(300);
+    expect(s.pick(0, 300)?.name).toBe('a');
+    expect(s.sliceEnd(0)).toBe(500);
+    expect(s.pick(0, 900)?.name).toBe('a');
+    expect(s.sliceEnd(0)).toBe(TICK);
   });
 
   it('BOOSTs a vCPU that wakes with credit: it preempts the running one once the rate limit has passed', () => {

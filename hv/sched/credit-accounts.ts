@@ -8,7 +8,7 @@
  *  - a running vCPU is debited the cycles it runs;
  *  - after an accounting a vCPU with credit is UNDER, one without is OVER; credit never falls
  *    below -slice; a vCPU whose credit passes one slice is not using its share: it stops earning
- *    (inactive, until it runs again) and keeps half of it;
+ *    (inactive, until it is running when a tick comes) and keeps half of it;
  *  - a capped vCPU whose credit is below -cap% of a slice is parked (not run) until an
  *    accounting lifts it;
  *  - a vCPU that wakes while UNDER is BOOSTed, until the next tick passes while it runs.
@@ -75,13 +75,18 @@ export class CreditAccounts<V> {
     }
   }
 
-  /** `vcpu` ran `cycles` cycles from `start`. */
+  /**
+   * `vcpu` ran `cycles` cycles from `start`: debited. As in Xen, where the tick samples the
+   * running vCPU, a run across a tick makes it active (earning again) and ends its BOOST; a vCPU
+   * that only runs briefly between ticks stays inactive and leaves its share to the others.
+   */
   debit(vcpu: V, start: number, cycles: number): void {
     const a = this.of(vcpu);
     a.credit -= cycles;
-    a.active = true;
     const tick = this.p.tick;
-    if (a.priority === 'boost' && Math.floor((start + cycles) / tick) > Math.floor(start / tick)) a.priority = 'under';
+    if (Math.floor((start + cycles) / tick) === Math.floor(start / tick)) return;
+    a.active = true;
+    if (a.priority === 'boost') a.priority = 'under';
   }
 
   /** `vcpu` woke: BOOST if it has credit; to the tail of its priority's queue. */

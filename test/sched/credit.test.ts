@@ -53,7 +53,9 @@ describe('Credit accounting', () => {
     acc.accountUntil(4 * SLICE); // an inactive vCPU earns nothing: the hog gets it all
     expect(acc.of(idle).credit).toBe(2250);
     expect(acc.of(hog).credit).toBe(SLICE);
-    acc.debit(idle, 4 * SLICE, 1000); // running makes it active again
+    acc.debit(idle, 4 * SLICE + 100, 500); // a short run between ticks: still inactive
+    expect(acc.of(idle)).toMatchObject({ credit: 1750, active: false });
+    acc.debit(idle, 4 * SLICE + 700, 500); // running when a tick comes makes it active again
     acc.accountUntil(5 * SLICE);
     expect(acc.of(idle)).toMatchObject({ credit: 1250 + 1500, active: true });
   });

@@ -41,21 +41,16 @@ export function registerExperimentCommand(program: Command): void {
     else command.option(flags, `sched: ${description}`);
   }
   command.action(async (name: string, options: Options) => {
-      const given = (keys: readonly string[]) => keys.filter((k) => command.getOptionValueSource(k) === 'cli');
-      if (name === 'sched') {
-        const wrong = given(IO_PATH_OPTIONS);
-        if (wrong.length > 0) throw new UsageError(`--${kebab(wrong[0]!)}: an option of the io-path experiment, not of sched`);
-        return schedExperiment({ ...options, out: options.out ?? 'out/sched' }, FIRMWARE);
-      }
-      if (name !== 'io-path') throw new UsageError(`unknown experiment "${name}" (known: io-path, sched)`);
-      const wrong = given(SCHED_OPTIONS.map(([flags]) => camel(flags)));
-      if (wrong.length > 0) throw new UsageError(`--${kebab(wrong[0]!)}: an option of the sched experiment, not of io-path`);
-      options.out ??= 'out/io-path';
-      if (options.driverCore !== 'own' && options.driverCore !== 'shared') {
-        throw new UsageError(`--driver-core: expected own or shared, got "${String(options.driverCore)}"`);
-      }
-      if (options.size % 512 !== 0 || options.size > 65536) throw new UsageError('--size: expected a multiple of 512 up to 65536');
-      await ioPathExperiment(options);
+    const given = (keys: readonly string[]) => keys.filter((k) => command.getOptionValueSource(k) === 'cli');
+    if (name === 'sched') {
+      const wrong = given(IO_PATH_OPTIONS);
+      if (wrong.length > 0) throw new UsageError(`--${kebab(wrong[0]!)}: an option of the io-path experiment, not of sched`);
+      return schedExperiment({ ...options, out: options.out ?? 'out/sched' }, FIRMWARE);
+    }
+    if (name !== 'io-path') throw new UsageError(`unknown experiment "${name}" (known: io-path, sched)`);
+    const wrong = given(SCHED_OPTIONS.map(([flags]) => camel(flags)));
+    if (wrong.length > 0) throw new UsageError(`--${kebab(wrong[0]!)}: an option of the sched experiment, not of io-path`);
+    await ioPathExperiment({ ...options, out: options.out ?? 'out/io-path' });
   });
 }
 
@@ -69,6 +64,8 @@ function kebab(key: string): string {
 }
 
 async function ioPathExperiment(o: Options): Promise<void> {
+  if (o.driverCore !== 'own' && o.driverCore !== 'shared') throw new UsageError(`--driver-core: expected own or shared, got "${String(o.driverCore)}"`);
+  if (o.size % 512 !== 0 || o.size > 65536) throw new UsageError('--size: expected a multiple of 512 up to 65536');
   const outDir = resolve(o.out);
   try {
     mkdirSync(outDir, { recursive: true });

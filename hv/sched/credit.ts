@@ -12,8 +12,8 @@
  */
 import { type CreditAccount, CreditAccounts, runsBefore } from './credit-accounts.ts';
 import { freeRoles, type VcpuRoles } from './roles.ts';
-import { RunQueues } from './run-queues.ts';
-import type { Migration, SchedSignal, SchedulableVcpu, Scheduler } from './scheduler.ts';
+import { QueuedPolicy } from './queued-policy.ts';
+import type { Migration, SchedSignal, SchedulableVcpu } from './scheduler.ts';
 
 export interface CreditOptions<V> {
   slice: number;
@@ -39,17 +39,17 @@ interface Turn<V> {
 
 export const CREDIT_DEFAULT_WEIGHT = 256;
 
-export class CreditScheduler<V extends SchedulableVcpu> implements Scheduler<V> {
+export class CreditScheduler<V extends SchedulableVcpu> extends QueuedPolicy<V> {
   readonly name = 'credit';
   readonly preemptsOnWake = true;
   readonly accounts: CreditAccounts<V>;
-  private readonly queues = new RunQueues<V>();
   private readonly turns = new Map<number, Turn<V>>();
   /** vCPUs this policy moved that have not run since: not moved again (no ping-pong between cores). */
   private readonly unsettled = new Set<V>();
   private readonly roles: VcpuRoles<V>;
 
   constructor(readonly o: CreditOptions<V>) {
+    super();
     this.roles = o.roles ?? freeRoles<V>();
     this.accounts = new CreditAccounts<V>({
       slice: o.slice,
@@ -61,23 +61,12 @@ export class CreditScheduler<V extends SchedulableVcpu> implements Scheduler<V> 
     });
   }
 
-  assign(vcpu: V, core: number): void {
-    this.queues.assign(vcpu, core);
+  protected override afterAssign(vcpu: V): void {
     this.accounts.open(vcpu);
   }
 
-  move(vcpu: V, core: number): void {
-    const from = this.queues.coreOf(vcpu);
+  protected override afterMove(vcpu: V, from: number): void {
     if (this.turns.get(from)?.vcpu === vcpu) this.turns.delete(from);
-    this.queues.move(vcpu, core);
-  }
-
-  coreOf(vcpu: V): number {
-    return this.queues.coreOf(vcpu);
-  }
-
-  queue(core: number): readonly V[] {
-    return this.queues.queue(core);
   }
 
   sliceEnd(core: number): number {

@@ -13,8 +13,8 @@
  * driver's call records) is not moved there. The hypervisor charges each move (`vcpuMigrate`).
  */
 import { freeRoles, type VcpuRoles } from './roles.ts';
-import { RunQueues } from './run-queues.ts';
-import type { Migration, SchedSignal, SchedulableVcpu, Scheduler } from './scheduler.ts';
+import { QueuedPolicy } from './queued-policy.ts';
+import type { Migration, SchedSignal, SchedulableVcpu } from './scheduler.ts';
 
 export interface IoAwareOptions<V> {
   /** Slice of every core, and of the driver's core while it hosts no moved VM. */
@@ -35,9 +35,8 @@ export interface IoAwareOptions<V> {
   roles?: VcpuRoles<V>;
 }
 
-export class IoAwareScheduler<V extends SchedulableVcpu> implements Scheduler<V> {
+export class IoAwareScheduler<V extends SchedulableVcpu> extends QueuedPolicy<V> {
   readonly name = 'io-aware';
-  private readonly queues = new RunQueues<V>();
   private readonly rates = new Map<V, number>();
   /** VMs whose rate reached the threshold and has not fallen below the lower one since. */
   private readonly heavy = new Set<V>();
@@ -47,27 +46,15 @@ export class IoAwareScheduler<V extends SchedulableVcpu> implements Scheduler<V>
   private readonly roles: VcpuRoles<V>;
 
   constructor(readonly o: IoAwareOptions<V>) {
+    super();
     this.roles = o.roles ?? freeRoles<V>();
   }
 
-  assign(vcpu: V, core: number): void {
-    this.queues.assign(vcpu, core);
-  }
-
-  move(vcpu: V, core: number): void {
-    const from = this.queues.coreOf(vcpu);
-    this.queues.move(vcpu, core);
+  /** A VM that arrives on the driver's core remembers where it came from; one that leaves forgets. */
+  protected override afterMove(vcpu: V, from: number, to: number): void {
     const driver = this.o.driverCore;
-    if (core === driver && from !== driver) this.home.set(vcpu, from);
-    else if (from === driver && core !== driver) this.home.delete(vcpu);
-  }
-
-  coreOf(vcpu: V): number {
-    return this.queues.coreOf(vcpu);
-  }
-
-  queue(core: number): readonly V[] {
-    return this.queues.queue(core);
+    if (to === driver && from !== driver) this.home.set(vcpu, from);
+    else if (from === driver && to !== driver) this.home.delete(vcpu);
   }
 
   pick(core: number, now: number): V | undefined {

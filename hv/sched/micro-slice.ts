@@ -11,8 +11,8 @@
  * per VM on the core, and gets no more CPU than the others. It never moves a VM.
  */
 import { freeRoles, type VcpuRoles } from './roles.ts';
-import { RunQueues } from './run-queues.ts';
-import type { SchedSignal, SchedulableVcpu, Scheduler } from './scheduler.ts';
+import { QueuedPolicy } from './queued-policy.ts';
+import type { SchedSignal, SchedulableVcpu } from './scheduler.ts';
 
 export interface MicroSliceOptions<V> {
   slice: number;
@@ -28,9 +28,8 @@ interface Turn<V> {
   readonly end: number;
 }
 
-export class MicroSliceScheduler<V extends SchedulableVcpu> implements Scheduler<V> {
+export class MicroSliceScheduler<V extends SchedulableVcpu> extends QueuedPolicy<V> {
   readonly name = 'micro-slice';
-  private readonly queues = new RunQueues<V>();
   private readonly sensitive = new Set<V>();
   /** Turns each VM had in its core's round. */
   private readonly used = new Map<V, number>();
@@ -41,6 +40,7 @@ export class MicroSliceScheduler<V extends SchedulableVcpu> implements Scheduler
   private readonly roles: VcpuRoles<V>;
 
   constructor(readonly o: MicroSliceOptions<V>) {
+    super();
     this.roles = o.roles ?? freeRoles<V>();
   }
 
@@ -48,23 +48,12 @@ export class MicroSliceScheduler<V extends SchedulableVcpu> implements Scheduler
     return Math.max(1, Math.floor(this.o.slice / this.o.microSlices));
   }
 
-  assign(vcpu: V, core: number): void {
-    this.queues.assign(vcpu, core);
+  protected override afterAssign(vcpu: V): void {
     this.used.set(vcpu, 0);
   }
 
-  move(vcpu: V, core: number): void {
-    const from = this.queues.coreOf(vcpu);
+  protected override afterMove(vcpu: V, from: number): void {
     if (this.turns.get(from)?.vcpu === vcpu) this.turns.delete(from);
-    this.queues.move(vcpu, core);
-  }
-
-  coreOf(vcpu: V): number {
-    return this.queues.coreOf(vcpu);
-  }
-
-  queue(core: number): readonly V[] {
-    return this.queues.queue(core);
   }
 
   isSensitive(vcpu: V): boolean {

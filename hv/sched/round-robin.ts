@@ -3,25 +3,14 @@
  * its slice ends or it stops being runnable; then the next runnable vCPU in queue order gets a
  * fresh slice. It never moves a vCPU itself (the hypervisor may, e.g. on request of a session).
  */
-import { RunQueues } from './run-queues.ts';
-import type { SchedulableVcpu, Scheduler } from './scheduler.ts';
+import { QueuedPolicy } from './queued-policy.ts';
+import type { SchedulableVcpu } from './scheduler.ts';
 
-export class RoundRobinScheduler<V extends SchedulableVcpu> implements Scheduler<V> {
+export class RoundRobinScheduler<V extends SchedulableVcpu> extends QueuedPolicy<V> {
   readonly name = 'round-robin';
-  private readonly queues = new RunQueues<V>();
 
-  constructor(readonly sliceCycles: number) {}
-
-  assign(vcpu: V, core: number): void {
-    this.queues.assign(vcpu, core);
-  }
-
-  move(vcpu: V, core: number): void {
-    this.queues.move(vcpu, core);
-  }
-
-  coreOf(vcpu: V): number {
-    return this.queues.coreOf(vcpu);
+  constructor(readonly sliceCycles: number) {
+    super();
   }
 
   pick(core: number, now: number): V | undefined {
@@ -30,9 +19,5 @@ export class RoundRobinScheduler<V extends SchedulableVcpu> implements Scheduler
 
   sliceEnd(core: number): number {
     return this.queues.sliceEnd(core);
-  }
-
-  queue(core: number): readonly V[] {
-    return this.queues.queue(core);
   }
 }

@@ -139,15 +139,20 @@ export class CreditScheduler<V extends SchedulableVcpu> extends QueuedPolicy<V> 
 
   /** A waiting UNDER or BOOST vCPU of another core that outranks `local`. */
   private stealFor(core: number, now: number, local: V | undefined): V | undefined {
+    const floor = local && this.accounts.of(local);
     let best: V | undefined;
-    for (const other of this.queues.coreIndices()) {
+    let bestAccount: CreditAccount | undefined;
+    for (let other = 0; other < this.o.cores; other++) {
       if (other === core) continue;
       const running = this.turns.get(other)?.vcpu;
       for (const v of this.queues.queue(other)) {
-        if (v === running || !this.movable(v, core) || !this.canRun(v, now)) continue;
-        if (this.accounts.of(v).priority === 'over') continue;
-        if (local && !this.accounts.before(v, local)) continue;
-        if (!best || this.accounts.before(v, best)) best = v;
+        if (v === running) continue;
+        const account = this.accounts.of(v);
+        if (account.priority === 'over' || account.parked || (floor && !runsBefore(account, floor))) continue;
+        if (bestAccount && !runsBefore(account, bestAccount)) continue;
+        if (!this.movable(v, core) || !v.runnable(now)) continue;
+        best = v;
+        bestAccount = account;
       }
     }
     return best;

@@ -5,7 +5,8 @@
  *  - guest MIPS with `timing: cycle` against the default one cycle per instruction;
  *  - host cost of one MMIO trap round trip (aim: <= 500 ns);
  *  - host throughput of each I/O path (aim: in-context >= 100,000 512-byte reads per second);
- *  - cache lookups per second per policy and memory per cached block.
+ *  - cache lookups per second per policy and memory per cached block;
+ *  - host cost of a scheduling decision per policy and the host time of `hv experiment sched`.
  * Host timings are noisy: each comparison alternates its runs and reports the median.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { runBare } from './bare-unicorn.ts';
 import { cacheBench } from './cache-bench.ts';
 import { ioPathBench } from './io-bench.ts';
 import { runHvlab } from './hvlab-run.ts';
+import { schedBench } from './sched-bench.ts';
 import { writeLoopImages } from './mmio-loop.ts';
 
 const SLICE = 25_000;
@@ -104,3 +106,4 @@ await cycleTimingSpeed(20_000_000);
 await trapCost(2_000_000);
 await ioPathBench(5_000);
 cacheBench();
+await schedBench();

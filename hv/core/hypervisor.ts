@@ -193,9 +193,19 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
     let deadline = Math.min(this.scheduler.sliceEnd(core.index), until);
     if (!this.scheduler.preemptsOnWake) return deadline;
     for (const other of this.scheduler.queue(core.index)) {
-      if (other !== running && other.alive) deadline = Math.min(deadline, Math.max(other.nextEventTime(), core.now + 1));
+      if (other !== running && other.alive) deadline = Math.min(deadline, Math.max(this.wakeTime(other, core.now), core.now + 1));
     }
     return deadline;
+  }
+
+  /**
+   * When `other`, queued on a core at `now`, may next become runnable: at its next device event,
+   * or, when it arrived from a core ahead in time, at its floor (like a wake-up, it may preempt).
+   */
+  private wakeTime(other: V, now: number): number {
+    const event = other.nextEventTime();
+    if (other.floor <= now) return event;
+    return other.waiting ? Math.max(other.floor, event) : other.floor;
   }
 
   private applyMigrations(moves: ReadonlyArray<Migration<V>>): void {

@@ -10,6 +10,9 @@ import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import { ConfigError } from '../errors.ts';
 import { loadYamlFile } from '../yaml-file.ts';
 import { DEFAULT_CONSOLE_LIMIT } from './guest-console.ts';
+import { type SchedulerConfig, resolveScheduler, schedulerProblems, schedulerSchema } from './scheduler-config.ts';
+
+const DEFAULT_SLICE_CYCLES = 25_000;
 
 /** Most emulated cores a system may have (the system file's `cores` and `hv run --cores`). */
 export const MAX_CORES = 64;
@@ -96,15 +99,19 @@ const systemSchema = z
   .object({
     cores: z.number().int().min(1).max(MAX_CORES).default(1),
     board: z.enum(Object.keys(BOARDS) as [string, ...string[]]).default('mps2-an386'),
-    'slice-cycles': z.number().int().min(100).default(25_000),
+    'slice-cycles': z.number().int().min(100).default(DEFAULT_SLICE_CYCLES),
     costs: z.string().min(1).optional(),
     timing: z.enum(['instruction', 'cycle']).default('instruction'),
     io: ioSchema.optional(),
+    scheduler: schedulerSchema.optional(),
     guests: z.array(guestSchema).min(1, 'at least one guest').max(MAX_GUESTS, `at most ${MAX_GUESTS} guests (each has its own engine and memory on the host)`),
   })
   .strict();
 
-export type SystemFile = z.infer<typeof systemSchema>;
+export type SystemFile = Omit<z.infer<typeof systemSchema>, 'scheduler'> & {
+  /** With every default filled in (times at the board's clock). */
+  scheduler?: SchedulerConfig;
+};
 export type GuestEntry = z.infer<typeof guestSchema>;
 
 /**
@@ -156,7 +163,8 @@ export function validateSystem(data: unknown, file: string): SystemConfig {
   const costs = config.costs === undefined ? undefined : resolve(base, config.costs);
   const driver = config.io?.['driver-vm'];
   const io = config.io && { ...config.io, 'driver-vm': driver && { ...driver, image: resolve(base, driver.image), imageName: driver.image } };
-  return { ...config, costs, io, guests, source: file };
+  const scheduler = config.scheduler && resolveScheduler(config.scheduler, BOARDS[config.board]!.clockHz, config['slice-cycles']);
+  return { ...config, costs, io, scheduler, guests, source: file };
 }
 
 /** A system of one guest from an image given on the command line (relative to the working directory). */
@@ -198,7 +206,21 @@ function semanticProblems(data: unknown, file: string): string[] {
   if (typeof driver?.['name'] === 'string' && seen.has(driver['name'])) {
     problems.push(`${file}: io.driver-vm.name: expected a name no guest uses, "${driver['name']}" is a guest`);
   }
+  problems.push(...schedulerSectionProblems(raw, seen, cores, board, file));
   return problems;
+}
+
+/** The scheduler section's cross-field problems, when the section itself is well-formed. */
+function schedulerSectionProblems(raw: Record<string, unknown>, guests: ReadonlySet<string>, cores: number, board: BoardDescription | undefined, file: string): string[] {
+  const parsed = schedulerSchema.safeParse(raw['scheduler']);
+  if (raw['scheduler'] === undefined || !parsed.success || !board) return [];
+  const sliceCycles = typeof raw['slice-cycles'] === 'number' ? raw['slice-cycles'] : DEFAULT_SLICE_CYCLES;
+  const driver = (raw['io'] as Record<string, unknown> | undefined)?.['driver-vm'] as Record<string, unknown> | undefined;
+  const names = new Set(guests);
+  if (driver) names.add(typeof driver['name'] === 'string' ? driver['name'] : 'driver-vm');
+  const driverCore = driver ? (typeof driver['core'] === 'number' ? driver['core'] : cores - 1) : undefined;
+  const resolved = resolveScheduler(parsed.data, board.clockHz, sliceCycles);
+  return schedulerProblems(resolved, { names, cores, driverCore }, `${file}: scheduler`);
 }
 
 function ioProblems(g: Record<string, unknown>, raw: Record<string, unknown>, where: string): string[] {

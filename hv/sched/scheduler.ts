@@ -36,7 +36,12 @@ export type SchedSignal<V> =
   /** An I/O of `vcpu` completed after `latency` cycles, serving `requests` requests. */
   | { readonly kind: 'io-completed'; readonly vcpu: V; readonly at: number; readonly latency: number; readonly requests: number }
   /** `vcpu` stopped for good (halted or faulted). */
-  | { readonly kind: 'stopped'; readonly vcpu: V; readonly at: number };
+  | { readonly kind: 'stopped'; readonly vcpu: V; readonly at: number }
+  /**
+   * `vcpu`'s I/O rate changed: `rate` requests per virtual second over the measuring window
+   * ending at `at` (hv/sched/io-rate.ts; sent only when the system file has a `scheduler`).
+   */
+  | { readonly kind: 'io-rate'; readonly vcpu: V; readonly at: number; readonly rate: number };
 
 /** A move the policy asks for: `vcpu` to core `to`. */
 export interface Migration<V> {
@@ -60,7 +65,8 @@ export interface Scheduler<V extends SchedulableVcpu = SchedulableVcpu> {
   queue(core: number): readonly V[];
   /**
    * True when a vCPU that wakes on `core` may preempt the running one: the run loop then stops a
-   * step at the next device event of any vCPU queued on the core (not only the running one's).
+   * step at the next device event of any vCPU queued on the core (not only the running one's),
+   * and at the floor of one that arrived from a core ahead in time (when it can first run here).
    */
   readonly preemptsOnWake?: boolean;
   /** What happened (default: ignored). */

@@ -14,12 +14,13 @@ import { ConfigError, UsageError } from '../errors.ts';
 import { DRIVER_WINDOW_REGION } from '../io/driver-vm.ts';
 import { IoSystem } from '../io/io-system.ts';
 import type { IoObserver } from '../io/io-tracker.ts';
-import { HV_WINDOW_BASE } from '../io/layout.ts';
-import { RoundRobinScheduler } from '../sched/round-robin.ts';
+import { HV_MAX_CORES, HV_WINDOW_BASE } from '../io/layout.ts';
+import type { IoRateMeter } from '../sched/io-rate.ts';
 import { loadCostFile } from '../time/cost-file.ts';
 import { type CostTable, defaultCosts, vcpuSwitchCycles } from '../time/cost-model.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { archFor } from './architectures.ts';
+import { createScheduling } from './scheduling.ts';
 
 export interface BootOptions {
   /** Overrides the system file's core count. */
@@ -45,6 +46,8 @@ export interface BootedSystem {
   readonly recorder: TraceRecorder;
   readonly costs: CostTable;
   readonly coreCount: number;
+  /** The guests' I/O rates (with a `scheduler` section in the system file). */
+  readonly ioRates: IoRateMeter<Vm> | undefined;
   /** Releases the disks and every engine. */
   close(): void;
 }
@@ -57,7 +60,8 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
   checkSlice(config, costs);
   const recorder = new TraceRecorder(options.trace ?? false);
   const switches: { io?: IoSystem } = {};
-  const hypervisor = new Hypervisor<Vm>(new RoundRobinScheduler<Vm>(config['slice-cycles']), {
+  const scheduling = createScheduling(config, { coreCount, recorder, hz: board.clockHz });
+  const hypervisor = new Hypervisor<Vm>(scheduling.scheduler, {
     cores: coreCount,
     costs,
     recorder,
@@ -73,13 +77,16 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
     const guests = config.guests.map((g, index) => {
       const vm = new Vm(guestConfig(config, g, index, images[index]!, options), services);
       vms.push(vm);
-      hypervisor.addGuest(vm, Math.min(g.core ?? index % coreCount, coreCount - 1));
+      if (g.core !== undefined) scheduling.roles.pin(vm);
+      if (g['io-path'] === 'in-context') scheduling.roles.limitCores(vm, HV_MAX_CORES);
+      hypervisor.addGuest(vm, Math.min(g.core ?? scheduling.initialCore(index), coreCount - 1));
       return vm;
     });
     if (driverConfig && driverImage) {
       const vm = new Vm(driverVmConfig(config, driverConfig, driverImage, guests.length, options), services);
       vms.push(vm);
-      hypervisor.addGuest(vm, Math.min(driverConfig.core ?? coreCount - 1, coreCount - 1));
+      scheduling.roles.setDriver(vm);
+      hypervisor.addGuest(vm, scheduling.driverCore);
     }
     if (options.diskTrace !== undefined && !config.guests.some((g) => g.disk)) {
       throw new UsageError(`--disk-trace ${options.diskTrace}: no guest has a disk`);
@@ -104,7 +111,7 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
   }
   // Disks first: their data matters most; a failing step does not keep the others from closing.
   const close = () => runAll([() => io?.close(), ...vms.map((vm) => () => vm.close())]);
-  return { config, hypervisor, vms, io, recorder, costs, coreCount, close };
+  return { config, hypervisor, vms, io, recorder, costs, coreCount, ioRates: scheduling.meter, close };
 }
 
 /** Guest cycles a slice must leave after the vCPU switch that starts it. */

@@ -14,7 +14,8 @@ export function collectStats(system: BootedSystem, result: RunResult): StatsFile
     cycles: result.cycles,
     guests: system.vms.map((vm) => {
       const io = system.io?.report(vm);
-      return io ? { ...vm.report(), io } : vm.report();
+      const rate = io && system.ioRates?.report(vm, result.cycles);
+      return io ? { ...vm.report(), io: rate ? { ...io, rate } : io } : vm.report();
     }),
     events: system.recorder.summaries(),
     trace: { droppedEvents: system.recorder.dropped },

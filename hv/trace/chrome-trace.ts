@@ -7,7 +7,8 @@
  * slices (named after the guest), vCPU switches, idle time, and the cost of each trap, exception
  * entry and return nested inside the residency; process "guests" has one thread per guest with
  * its exception handlers (entry to return, nested as they preempt each other) and its start and
- * stop; process "I/O" shows every I/O (queue notification to completion interrupt) and its
+ * stop, and the counter tracks (a guest's I/O rate and core, with a `scheduler` in the system
+ * file); process "I/O" shows every I/O (queue notification to completion interrupt) and its
  * phases as asynchronous slices, per guest.
  */
 import type { TraceEvent } from './events.ts';
@@ -93,6 +94,9 @@ export function chromeTrace(events: readonly TraceEvent[], meta: TraceMetadata, 
         if (e.sync) slices.push(slice(`io ${e.phase}`, 'io', e.ts, e.dur, CORES_PID, e.core + 1, { guest: e.guest, io: e.id }));
         break;
       }
+      case 'counter':
+        out.push({ name: e.name, cat: 'counter', ph: 'C', ts: e.ts, pid: GUESTS_PID, tid: 0, args: { ...e.values } });
+        break;
       case 'guest-start':
       case 'guest-stop': {
         const args = e.kind === 'guest-stop' ? { pc: hex(e.pc), state: e.state, detail: e.detail } : { pc: hex(e.pc) };

@@ -23,6 +23,8 @@ export type TraceEvent =
   | (Base & { readonly kind: 'vcpu-migrate'; readonly guest: string; readonly dur: number; readonly from: number; readonly to: number })
   | (Base & { readonly kind: 'io-begin'; readonly guest: string; readonly id: number; readonly path: string; readonly device: string })
   | (Base & { readonly kind: 'io-phase'; readonly guest: string; readonly id: number; readonly phase: string; readonly dur: number; readonly sync: boolean })
-  | (Base & { readonly kind: 'io-end'; readonly guest: string; readonly id: number; readonly requests: number; readonly bytes: number; readonly errors: number });
+  | (Base & { readonly kind: 'io-end'; readonly guest: string; readonly id: number; readonly requests: number; readonly bytes: number; readonly errors: number })
+  /** A sample of a counter track (e.g. `io rate <guest>`): each value keeps until the next sample. */
+  | (Base & { readonly kind: 'counter'; readonly name: string; readonly values: Readonly<Record<string, number>> });
 
 export type TraceEventKind = TraceEvent['kind'];

@@ -31,8 +31,20 @@ export interface IoTotals {
   phases: Record<string, number>;
 }
 
-/** A guest's I/O totals and the path it uses. */
-export type GuestIoReport = IoTotals & { path: string };
+/** A guest's I/O rate as the scheduler measured it (requests per virtual second). */
+export interface IoRateStats {
+  /** The measuring window, in cycles. */
+  windowCycles: number;
+  /** Over the whole run. */
+  mean: number;
+  /** The highest windowed rate. */
+  peak: number;
+  /** The windowed rate at the end of the run. */
+  last: number;
+}
+
+/** A guest's I/O totals and the path it uses; `rate` with a `scheduler` in the system file. */
+export type GuestIoReport = IoTotals & { path: string; rate?: IoRateStats };
 
 /** The stats-file record of one guest. */
 export interface GuestReport {

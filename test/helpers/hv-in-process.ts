@@ -25,5 +25,5 @@ export async function hvInProcess(args: readonly string[]): Promise<HvResult> {
   }
 }
 
-/** A stack frame line ("    at fn (file:1:2)") or the internal-error prefix: what bad input must never print. */
-export const STACK_TRACE = /^\s+at \S|internal error/m;
+/** A Node stack frame ("    at f (file.js:1:2)" or "    at file.js:1:2") or the CLI's internal-error line. */
+export const STACK_TRACE = /^\s+at \S.*:\d+:\d+\)?$|internal error/m;

@@ -43,6 +43,11 @@ export function readImage(file: string, options: ImageOptions = {}): GuestImage 
   } catch (cause) {
     throw new ImageError(`${file}: cannot read image: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
   }
+  return parseImage(bytes, file, options);
+}
+
+/** An image from bytes already in memory (a cluster slave receives them in a message); `file` names it. */
+export function parseImage(bytes: Uint8Array, file: string, options: ImageOptions = {}): GuestImage {
   const format = options.format ?? (looksLikeElf(bytes) ? 'elf' : 'bin');
   if (format === 'elf') {
     const elf = parseElf(bytes, file);

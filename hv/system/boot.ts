@@ -44,6 +44,12 @@ export interface BootedSystem {
   readonly recorder: TraceRecorder;
   readonly costs: CostTable;
   readonly coreCount: number;
+  /**
+   * Boots one more guest into the running system on `core` (a cluster slave's workload); it runs
+   * from `at` on (or its core's present, if later). Guests with an io-path need the I/O system's
+   * devices, which are wired at boot: they cannot be added.
+   */
+  addGuest(guest: GuestEntry, image: GuestImage, core: number, at: number): Vm;
   /** Releases the disks and every engine. */
   close(): void;
 }
@@ -105,7 +111,16 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
     io?.close();
     vms.forEach((vm) => vm.close());
   };
-  return { config, hypervisor, vms, io, recorder, costs, coreCount, close };
+  const addGuest = (guest: GuestEntry, image: GuestImage, core: number, at: number): Vm => {
+    if (guest['io-path']) throw new UsageError(`guest ${guest.name}: a guest with an io-path cannot be added to a running system`);
+    if (vms.some((vm) => vm.name === guest.name)) throw new UsageError(`guest ${guest.name}: the system already has a guest of that name`);
+    const vm = new Vm(guestConfig(config, guest, vms.length, image, options), services);
+    vms.push(vm);
+    hypervisor.addGuest(vm, core);
+    vm.floor = Math.max(vm.floor, at);
+    return vm;
+  };
+  return { config, hypervisor, vms, io, recorder, costs, coreCount, addGuest, close };
 }
 
 type GuestEntry = SystemConfig['guests'][number];

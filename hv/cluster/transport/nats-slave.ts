@@ -71,9 +71,9 @@ class NatsSlave {
     const e = opened.envelope;
     if (e.cluster !== this.o.nats.cluster || e.from !== 'master' || e.to !== this.o.name) return this.reject(`misaddressed (${e.from} -> ${e.to} in ${e.cluster})`);
     if (e.instance !== this.instance) return this.reject('addressed to another process of this slave');
-    if (e.seq !== this.expected) return this.reject(`out of order: expected input ${this.expected}, got ${e.seq}`);
     const body = masterBodySchema.safeParse(e.body);
     if (!body.success) return this.reject(`malformed input: ${schemaProblem(body.error)}`);
+    if (e.seq !== this.expected) return this.reject(`out of order: expected input ${this.expected}, got ${e.seq}`);
     this.expected += 1;
     this.chain = this.chain.then(() => this.handle(body.data)).catch((error: Error) => this.failed(error));
   }

@@ -11,38 +11,47 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { type HostResult, type PathResult, runExperiment } from '../experiments/io-path.ts';
 import { phaseChartSvg } from '../experiments/phase-chart.ts';
+import { type ClusterExperimentFlags, clusterExperiment, parseLoad } from './cluster-experiment.ts';
 import { parseInteger } from './options.ts';
 import { writeOutputFile } from './output-file.ts';
 
 const FIRMWARE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'firmware', 'build');
 
-interface Options {
+interface Options extends ClusterExperimentFlags {
   requests: number;
   size: number;
-  out: string;
+  out?: string;
   driverCore: 'own' | 'shared';
 }
 
 export function registerExperimentCommand(program: Command): void {
   program
     .command('experiment')
-    .description('run an experiment; `io-path` compares the in-context, split and emulated I/O paths')
-    .argument('<name>', 'the experiment: io-path')
+    .description('run an experiment; `io-path` compares the in-context, split and emulated I/O paths, `cluster` the dispatch policies')
+    .argument('<name>', 'the experiment: io-path or cluster')
     .option('--requests <N>', 'requests per workload phase', parseInteger('--requests', 1), 64)
     .option('--size <BYTES>', 'request size in bytes, a multiple of 512; 0 is the mix of 512 B and 4 KiB', parseInteger('--size', 0), 0)
-    .option('--out <DIR>', 'where results.json, host.json, traces and the chart go', 'out/io-path')
+    .option('--out <DIR>', 'where results.json, host.json, traces and the charts go (default out/io-path, out/cluster-experiment)')
     .option('--driver-core <own|shared>', "the driver VM on a core of its own (core 1) or on the guest's core 0", 'own')
+    .option('--slaves <N>', 'cluster: slaves (2 cores each)', parseInteger('--slaves', 1), 4)
+    .option('--workloads <N>', 'cluster: generated workloads', parseInteger('--workloads', 1), 40)
+    .option('--load <L>', 'cluster: offered CPU load (busy cores per core)', parseLoad, 0.8)
+    .option('--policies <LIST>', 'cluster: comma-separated dispatch policies', 'resource-use,round-robin,random,least-loaded,power-of-two,most-allocated')
+    .option('--mode <real|model>', 'cluster: emulated slaves, or slaves replaying measured profiles', 'real')
+    .option('--seed <N>', 'cluster: seed of the workload generator and the random policies', parseInteger('--seed', 0), 1)
+    .option('--threads <N>', 'cluster, real mode: worker threads (default: one per slave, at most the host cores)', parseInteger('--threads', 1))
     .action(async (name: string, options: Options) => {
-      if (name !== 'io-path') throw new UsageError(`unknown experiment "${name}" (known: io-path)`);
+      if (name === 'cluster') return clusterExperiment(options);
+      if (name !== 'io-path') throw new UsageError(`unknown experiment "${name}" (known: io-path, cluster)`);
       if (options.driverCore !== 'own' && options.driverCore !== 'shared') {
         throw new UsageError(`--driver-core: expected own or shared, got "${String(options.driverCore)}"`);
       }
       if (options.size % 512 !== 0 || options.size > 65536) throw new UsageError('--size: expected a multiple of 512 up to 65536');
-      await ioPathExperiment(options);
+      await ioPathExperiment({ ...options, out: options.out ?? 'out/io-path' });
     });
 }
 
-async function ioPathExperiment(o: Options): Promise<void> {
+async function ioPathExperiment(o: Options & { out: string }): Promise<void> {
   const outDir = resolve(o.out);
   try {
     mkdirSync(outDir, { recursive: true });

@@ -87,7 +87,8 @@ export function generateWorkloads(input: GeneratorInput): WorkloadEntry[] {
   });
 }
 
-function workloadEntry(name: string, kind: Kind, arrival: number, t: JobTemplate, input: GeneratorInput): WorkloadEntry {
+/** A workload of template `t` of `kind` running `image` (the generator's, and the profiler's). */
+export function workloadEntry(name: string, kind: Kind, arrival: number, t: JobTemplate, input: { image: string }): WorkloadEntry {
   return {
     name,
     image: input.image,

@@ -64,13 +64,7 @@ export function resourceUseScore(r: ResourceRecord, demand: Demand, w: Weights):
 }
 
 function resourceUse(weights: Weights): DispatchPolicy {
-  return {
-    name: 'resource-use',
-    choose: (demand, candidates) => {
-      const scored = candidates.map((slave) => ({ slave, score: resourceUseScore(slave, demand, weights) }));
-      return best(scored, (a, b) => a.score < b.score);
-    },
-  };
+  return { name: 'resource-use', choose: (demand, candidates) => lowest(candidates, (r) => resourceUseScore(r, demand, weights)) };
 }
 
 /** The next slave in cluster-file order after the last one chosen that can take the workload. */
@@ -92,10 +86,7 @@ function random(prng: Prng): DispatchPolicy {
 
 /** The fewest vCPUs placed (what a vCPU-count balancer sees; blind to their load and memory). */
 function leastLoaded(): DispatchPolicy {
-  return {
-    name: 'least-loaded',
-    choose: (_demand, candidates) => best(candidates.map((slave) => ({ slave, score: slave.vcpus })), (a, b) => a.score < b.score),
-  };
+  return { name: 'least-loaded', choose: (_demand, candidates) => lowest(candidates, (r) => r.vcpus) };
 }
 
 /** Two distinct random candidates, the one with fewer vCPUs placed (Mitzenmacher's two choices). */
@@ -117,16 +108,23 @@ function powerOfTwo(prng: Prng): DispatchPolicy {
 function mostAllocated(): DispatchPolicy {
   const allocation = (r: ResourceRecord, demand: Demand) =>
     ((r.vcpus + 1) / r.capacity.vcpus + (r.memory + demand.memory) / r.capacity.memory) / 2;
-  return {
-    name: 'most-allocated',
-    choose: (demand, candidates) =>
-      best(candidates.map((slave) => ({ slave, score: allocation(slave, demand) })), (a, b) => a.score > b.score),
-  };
+  return { name: 'most-allocated', choose: (demand, candidates) => lowest(candidates, (r) => -allocation(r, demand), -1) };
 }
 
-/** The first entry no later entry beats (so ties go to the lowest slave index). */
-function best<T extends Choice>(entries: readonly T[], beats: (a: T, b: T) => boolean): T {
-  let winner = entries[0]!;
-  for (const e of entries) if (beats(e, winner)) winner = e;
-  return winner;
+/**
+ * The candidate with the lowest score, the first one on a tie (so ties go to the lowest slave
+ * index); `sign` -1 reports the negated score (for policies that maximise). No allocation per
+ * candidate: this loop runs once per slave per dispatch.
+ */
+function lowest(candidates: readonly ResourceRecord[], score: (r: ResourceRecord) => number, sign = 1): Choice {
+  let slave = candidates[0]!;
+  let min = score(slave);
+  for (let i = 1; i < candidates.length; i++) {
+    const s = score(candidates[i]!);
+    if (s < min) {
+      min = s;
+      slave = candidates[i]!;
+    }
+  }
+  return { slave, score: sign * min };
 }

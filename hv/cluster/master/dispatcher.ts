@@ -21,6 +21,7 @@ export interface Refusal {
 
 export class Dispatcher {
   private queue: Workload[] = [];
+  private readonly scratch: ResourceRecord[] = [];
 
   constructor(
     private readonly policy: DispatchPolicy,
@@ -50,7 +51,7 @@ export class Dispatcher {
         refusals.push(refusal);
         continue;
       }
-      const candidates = up.some((r) => r.vcpus < r.capacity.vcpus) ? up.filter((r) => fits(r, workload.demand)) : [];
+      const candidates = this.candidates(up, workload);
       if (candidates.length === 0) {
         waiting.push(workload);
         continue;
@@ -61,6 +62,14 @@ export class Dispatcher {
     }
     this.queue = waiting;
     return { decisions, refusals };
+  }
+
+  /** The slaves `workload` fits on now (in a reused array: this runs once per queued workload). */
+  private candidates(up: readonly ResourceRecord[], workload: Workload): readonly ResourceRecord[] {
+    const fitting = this.scratch;
+    fitting.length = 0;
+    for (const r of up) if (fits(r, workload.demand)) fitting.push(r);
+    return fitting;
   }
 
   private refusal(workload: Workload, up: readonly ResourceRecord[]): Refusal | undefined {

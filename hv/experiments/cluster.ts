@@ -1,0 +1,73 @@
+/**
+ * `hv experiment cluster`: the dispatch policies compared on one seeded workload. N slaves (2
+ * cores, 64 MiB, 4 vCPUs per core each) get W generated workloads of the job image (a mix of
+ * CPU-bound, I/O-bound and latency-sensitive templates) arriving at offered load L. Each template
+ * is first run alone to measure its profile (its CPU use per quantum); the profiles set the
+ * arrival rate for the offered load and, in the modelled mode, are what the slaves replay. In the
+ * real mode the slaves emulate every workload (local transport: worker threads).
+ */
+import { join } from 'node:path';
+import { validateCluster } from '../cluster/cluster-file.ts';
+import { type JobTemplate, KINDS, type Kind, TEMPLATES, generateWorkloads, jobCmdline, workloadEntry } from '../cluster/generator.ts';
+import type { ClusterRun } from '../cluster/master/master.ts';
+import type { Profile } from '../cluster/messages.ts';
+import { type PolicyResult, policyResult } from '../cluster/metrics.ts';
+import type { PolicyName } from '../cluster/policies.ts';
+import { profileAll } from '../cluster/profile.ts';
+import { runCluster } from '../cluster/run-cluster.ts';
+import { ImageCache, type Workload, byArrival, toWorkload } from '../cluster/workload.ts';
+
+export const EXPERIMENT_QUANTUM = 250_000;
+
+export interface ClusterExperimentOptions {
+  slaves: number;
+  workloads: number;
+  load: number;
+  policies: readonly PolicyName[];
+  seed: number;
+  mode: 'real' | 'model';
+  firmwareDir: string;
+  /** Worker threads for the real mode (default one per slave). */
+  threads?: number;
+  /** Called before each policy's run (progress on the terminal). */
+  onPolicy?(policy: PolicyName): void;
+  log(line: string): void;
+}
+
+export interface ExperimentRun {
+  readonly result: PolicyResult;
+  readonly run: ClusterRun;
+  readonly seconds: number;
+}
+
+export async function runClusterExperiment(o: ClusterExperimentOptions): Promise<{ runs: ExperimentRun[]; workloads: Workload[]; profiles: Map<string, Profile> }> {
+  const image = join(o.firmwareDir, 'job.elf');
+  const slaves = Array.from({ length: o.slaves }, (_, i) => ({ name: `s${String(i + 1).padStart(String(o.slaves).length, '0')}`, cores: 2, memory: '64MiB' }));
+  const config = validateCluster({ quantum: EXPERIMENT_QUANTUM, seed: o.seed, slaves, workloads: [], generate: { count: o.workloads, load: o.load, image } }, '<experiment>');
+  const images = new ImageCache();
+  const templates = await templateWorkloads(image, images);
+  const demands = new Map(templates.map((w) => [w.guest.cmdline, w.profile!.busy.reduce((a, b) => a + b, 0)]));
+  const demand = (_kind: Kind, t: JobTemplate) => demands.get(jobCmdline(t))!;
+  const entries = generateWorkloads({ ...config.generate!, seed: o.seed, cores: 2 * o.slaves, demand });
+  const workloads = entries.map((e) => toWorkload(e, images)).sort(byArrival);
+  const profiles = await profileAll([...templates, ...workloads], EXPERIMENT_QUANTUM);
+  const runs: ExperimentRun[] = [];
+  for (const policy of o.policies) {
+    o.onPolicy?.(policy);
+    const started = performance.now();
+    const transport = o.mode === 'model' ? 'in-process' : 'local';
+    const { run } = await runCluster(config, workloads, { transport, model: o.mode === 'model', policy, threads: o.threads, samples: o.workloads <= TRACE_LIMIT, log: o.log });
+    runs.push({ result: policyResult(run), run, seconds: (performance.now() - started) / 1000 });
+  }
+  return { runs, workloads, profiles };
+}
+
+/** Up to this many workloads the experiment writes a trace per policy. */
+export const TRACE_LIMIT = 20_000;
+
+/** One workload per template of each kind, profiled (a run alone each). */
+async function templateWorkloads(image: string, images: ImageCache): Promise<Workload[]> {
+  const templates = KINDS.flatMap((kind) => TEMPLATES[kind].jobs.map((t, i) => toWorkload(workloadEntry(`${kind}-template-${i}`, kind, 0, t, { image }), images)));
+  await profileAll(templates, EXPERIMENT_QUANTUM);
+  return templates;
+}

@@ -1,12 +1,14 @@
 /**
  * The hypervisor master. It keeps one virtual-resource record per slave and advances the cluster
  * in quanta of virtual time, with conservative synchronisation as in dist-gem5: at each quantum
- * boundary t it takes the reports of the quantum that ended (finished workloads, measured load),
- * applies the modelled node failures due by t, queues the workloads that arrived by t, sends each
- * busy slave its next quantum [t, t + Q) with the workloads decided at the previous boundary, and
- * decides where the queue goes; those decisions start at t + Q (one quantum of dispatch latency,
- * so the slaves never wait for the master). Everything the master decides depends on the slaves'
- * replies and the cluster file only, never on the transport or on host timing.
+ * boundary t it takes the reports of the quantum that ended at t (finished workloads, measured
+ * load), applies the modelled node failures due by t, queues the workloads that arrived by t and
+ * decides where the queue goes. Those decisions take effect one quantum later, at t + Q: the
+ * master sends them in the quantum [t + Q, t + 2Q) while the slaves still run [t, t + Q), so a
+ * slave always has its next quantum before it finishes the current one (the dispatch latency is
+ * the lookahead that lets slaves run without waiting for the master or for each other by more
+ * than a quantum). Everything the master decides depends on the slaves' replies and the cluster
+ * file only, never on the transport or on host timing.
  */
 import { Buffer } from 'node:buffer';
 import { InternalError } from '../../errors.ts';
@@ -85,8 +87,9 @@ export class Master {
   private readonly records: ResourceRecord[] = [];
   private readonly outcomes: Outcomes;
   private readonly dispatcher: Dispatcher;
-  private readonly pending: Workload[][];
   private readonly running: Array<Map<string, { workload: Workload; cycles: number; start: number }>>;
+  /** Steps sent whose reports have not been taken, per slave, oldest first. */
+  private readonly inFlight: Array<Array<{ from: number; to: number; starts: number }>>;
   private readonly sentImages: Array<Set<string>>;
   private readonly summaries: SlaveSummary[];
   private readonly failuresLeft: Array<{ slave: number; at: number }>;
@@ -94,8 +97,6 @@ export class Master {
   private readonly samples: Sample[] = [];
   private readonly queueSamples: Array<{ t: number; waiting: number }> = [];
   private readonly lastSample = new Map<number, Sample>();
-  private stepped = new Map<number, number>();
-  private failing = new Set<number>();
   private arrived = 0;
   private open: number;
   private messages = 0;
@@ -108,8 +109,8 @@ export class Master {
     const n = o.slaves.length;
     this.outcomes = new Outcomes(o.workloads);
     this.open = o.workloads.length;
-    this.pending = Array.from({ length: n }, () => []);
     this.running = Array.from({ length: n }, () => new Map());
+    this.inFlight = Array.from({ length: n }, () => []);
     this.sentImages = Array.from({ length: n }, () => new Set());
     this.summaries = o.slaves.map((s) => ({ name: s.name, cores: s.cores, busy: 0, failedAt: null, stats: {} }));
     this.failuresLeft = o.failures.map((f) => ({ slave: o.slaves.findIndex((s) => s.name === f.slave), at: f.at })).sort((a, b) => a.at - b.at || a.slave - b.slave);
@@ -124,10 +125,10 @@ export class Master {
       this.applyFailures(t);
       this.admit(t);
       if (this.open === 0 || t >= this.o.until) break;
-      this.stepSlaves(t);
-      this.decide(t);
+      this.stepSlaves(t + this.o.quantum, this.decide(t));
       t = this.nextBoundary(t);
     }
+    await this.collect(Infinity);
     await this.finishSlaves();
     return {
       policy: this.o.policy.name,
@@ -153,29 +154,32 @@ export class Master {
     }
   }
 
-  /** Takes the reports of the slaves stepped at the last boundary (in slave order). */
+  /** Takes the reports of the quanta that ended by `t`, slave by slave; a slave without one idled. */
   private async collect(t: number): Promise<void> {
-    for (const r of this.records) if (!this.stepped.has(r.index)) r.load = 0;
-    for (const [slave, length] of this.stepped) {
-      const reply = await this.receive(slave);
-      if (reply.kind !== 'report') throw new InternalError(`slave ${this.o.slaves[slave]!.name} answered a step with ${reply.kind}`);
-      this.absorb(slave, reply, length);
+    for (const record of this.records) {
+      const steps = this.inFlight[record.index]!;
+      if (steps.length === 0 || steps[0]!.to > t) record.load = 0;
+      while (steps.length > 0 && steps[0]!.to <= t) {
+        const step = steps.shift()!;
+        const reply = await this.receive(record.index);
+        if (reply.kind !== 'report') throw new InternalError(`slave ${record.name} answered a step with ${reply.kind}`);
+        this.absorb(record, reply, step);
+      }
     }
-    this.stepped = new Map();
-    if (this.o.samples) this.sample(t);
+    if (this.o.samples && t !== Infinity) this.sample(t);
   }
 
-  private absorb(slave: number, report: ReportBody, length: number): void {
-    const record = this.records[slave]!;
+  private absorb(record: ResourceRecord, report: ReportBody, step: { from: number; to: number; starts: number }): void {
+    const slave = record.index;
     this.summaries[slave]!.busy += report.busy;
-    record.load = report.busy / length;
-    record.starting = this.pending[slave]!.length;
+    record.load = report.busy / (step.to - step.from);
+    record.starting -= step.starts;
     for (const { name, cycles } of report.running) {
       const entry = this.running[slave]!.get(name);
       if (entry) entry.cycles = cycles;
     }
     for (const f of report.finished) {
-      if (f.state === 'failed') continue; // already counted as lost when the failure was applied
+      if (f.state === 'failed') continue; // counted as lost when the failure was applied
       const entry = this.running[slave]!.get(f.name);
       if (!entry) throw new InternalError(`slave ${record.name} reported ${f.name}, which it was not running`);
       this.running[slave]!.delete(f.name);
@@ -184,7 +188,6 @@ export class Master {
       this.runs.push({ workload: f.name, slave, start: f.start, end: f.end, state: f.state });
       this.open -= 1;
     }
-    this.failing.delete(slave);
   }
 
   /** Failures due by `t`: the slave goes down, its unfinished workloads go back to the queue. */
@@ -195,21 +198,16 @@ export class Master {
       if (!record.up) continue;
       record.up = false;
       this.summaries[slave]!.failedAt = t;
-      this.failing.add(slave);
       const back: Workload[] = [];
       for (const [name, entry] of this.running[slave]!) {
         this.outcomes.lost(name, record.name, t, entry.cycles);
         this.lostCycles += entry.cycles;
-        this.runs.push({ workload: name, slave, start: entry.start, end: t, state: 'lost' });
+        if (entry.start < t) this.runs.push({ workload: name, slave, start: entry.start, end: t, state: 'lost' });
+        release(record, entry.workload.demand);
         back.push(entry.workload);
-      }
-      for (const w of this.pending[slave]!) {
-        this.outcomes.lost(w.name, record.name, t, 0);
-        back.push(w);
       }
       this.outcomes.note(t, `fail ${record.name}: ${back.length} workloads back in the queue, ${this.lostCycles} cycles of work lost so far`);
       this.running[slave]!.clear();
-      this.pending[slave] = [];
       this.dispatcher.enqueue(back);
     }
   }
@@ -222,37 +220,44 @@ export class Master {
     this.dispatcher.enqueue(arrivals);
   }
 
-  /** Sends the quantum [t, t + Q) to every slave with work (and to one failing now). */
-  private stepSlaves(t: number): void {
-    const to = t + this.o.quantum;
-    this.records.forEach((record, slave) => {
-      const failing = this.failing.has(slave);
-      if (!failing && (!record.up || (this.running[slave]!.size === 0 && this.pending[slave]!.length === 0))) return;
-      const start = this.pending[slave]!.map((w) => this.startOf(slave, w));
-      for (const w of this.pending[slave]!) this.running[slave]!.set(w.name, { workload: w, cycles: 0, start: t });
-      this.pending[slave] = [];
-      this.send(slave, { kind: 'step', from: t, to, start, fail: failing });
-      this.stepped.set(slave, this.o.quantum);
-    });
-  }
-
-  private decide(t: number): void {
+  /** Decides for the queue at `t`; returns the workloads each slave starts at t + Q. */
+  private decide(t: number): Workload[][] {
+    const starts: Workload[][] = this.records.map(() => []);
     const { decisions, refusals } = this.dispatcher.decide();
     for (const { workload, reason } of refusals) {
       this.outcomes.refused(workload, t, reason);
       this.open -= 1;
     }
     for (const { workload, slave, score } of decisions) {
-      this.pending[slave.index]!.push(workload);
+      starts[slave.index]!.push(workload);
       this.outcomes.dispatched(workload, slave.name, t, t + this.o.quantum, score);
     }
     this.queueSamples.push({ t, waiting: this.dispatcher.waiting });
+    return starts;
   }
 
-  /** The next boundary; when nothing runs, waits or is about to start, the one of the next arrival. */
+  /**
+   * Sends the quantum [from, from + Q) to every slave that may have work in it: workloads running
+   * at the last report, workloads starting at `from`, or a failure due at `from` (the slave then
+   * ends everything and runs nothing more).
+   */
+  private stepSlaves(from: number, starts: Workload[][]): void {
+    const to = from + this.o.quantum;
+    this.records.forEach((record, slave) => {
+      const fail = record.up && this.failuresLeft.some((f) => f.slave === slave && f.at <= from);
+      const mine = starts[slave]!;
+      if (!record.up || (!fail && this.running[slave]!.size === 0 && mine.length === 0)) return;
+      const start = mine.map((w) => this.startOf(slave, w));
+      for (const w of mine) this.running[slave]!.set(w.name, { workload: w, cycles: 0, start: from });
+      this.send(slave, { kind: 'step', from, to, start, fail });
+      this.inFlight[slave]!.push({ from, to, starts: mine.length });
+    });
+  }
+
+  /** The next boundary; when nothing runs, waits or is in flight, the one of the next arrival. */
   private nextBoundary(t: number): number {
     const next = t + this.o.quantum;
-    const busy = this.records.some((r) => r.vcpus > 0) || this.dispatcher.waiting > 0 || this.stepped.size > 0;
+    const busy = this.records.some((r) => r.vcpus > 0) || this.dispatcher.waiting > 0 || this.inFlight.some((s) => s.length > 0);
     if (busy || this.arrived >= this.o.workloads.length) return next;
     const arrival = this.o.workloads[this.arrived]!.arrival;
     return Math.max(next, Math.ceil(arrival / this.o.quantum) * this.o.quantum);

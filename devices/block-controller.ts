@@ -117,14 +117,23 @@ export class BlockController implements MmioDevice {
   /** Virtual time of the command being started (what a cache below sees as "now"). */
   commandTime = 0;
 
+  private readonly units: BlockImage[];
+
   constructor(
     readonly name: string,
-    private readonly units: readonly BlockImage[],
+    units: readonly BlockImage[],
     private readonly timing: DiskTiming,
     slotCount: number,
   ) {
+    this.units = [...units];
     this.slots = Array.from({ length: slotCount }, () => new Slot());
     this.size = slotCount * 0x100;
+  }
+
+  /** Attaches one more disk (a guest added to a running system); returns its unit number. */
+  addUnit(image: BlockImage): number {
+    this.units.push(image);
+    return this.units.length - 1;
   }
 
   bind(slot: number, binding: SlotBinding): void {

@@ -39,6 +39,8 @@ export interface SessionOptions {
   diskTrace?: string;
   /** Called with every complete console line as it is printed. */
   onConsole?(guest: string, line: string): void;
+  /** I/O lanes for guests with an io-path added while it runs (addGuest); default none. */
+  ioLanes?: number;
 }
 
 /** Where a run stops (besides every guest having stopped). */
@@ -97,6 +99,7 @@ export class Session {
       costs: options.costs,
       faultLoopLimit: options.faultLoopLimit,
       diskTrace: options.diskTrace,
+      ioLanes: options.ioLanes,
       consoleLine: (guest, line) => session?.consoleLine(guest, line, options),
     });
     session = new Session(config, booted);
@@ -169,8 +172,9 @@ export class Session {
 
   /**
    * Boots one more guest into the running session: a system-file guest entry (validateSystem on a
-   * one-guest system gives one with its defaults), without an io-path. Its `guest-start` is
-   * recorded when it first runs.
+   * one-guest system gives one with its defaults). A guest with an io-path (in-context or emulated)
+   * takes one of the session's free I/O lanes (`ioLanes`). Its `guest-start` is recorded when it
+   * first runs.
    */
   addGuest(guest: GuestEntry, options: AddGuestOptions = {}): void {
     this.checkOpen();
@@ -194,11 +198,11 @@ export class Session {
     return { report: io ? { ...vm.report(), io } : vm.report(), endedAt: vm.exit?.at ?? null };
   }
 
-  /** Closes a stopped guest's engine to free its memory; its record stays in the results. */
+  /** Closes a stopped guest's engine (and its I/O lane and disk) to free them; its record stays in the results. */
   releaseGuest(name: string): void {
     const vm = this.vm(name);
     if (vm.alive) throw new UsageError(`guest ${name} is still running: only a stopped guest can be released`);
-    vm.close();
+    this.system.release(vm);
   }
 
   /** Moves guest `name` to core `core` (as a scheduler's migration: charged, traced, monotonic). */

@@ -1,8 +1,10 @@
 /** Session.addGuest / endGuest / guest / releaseGuest: guests joining and leaving a running session. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GuestEntry, type SystemConfig, validateSystem } from '../../hv/core/system-config.ts';
-import { UsageError } from '../../hv/errors.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Session } from '../../hv/system/session.ts';
+import { makeTempDir } from '../helpers/hv-cli.ts';
 import { imagePath } from '../helpers/run-system.ts';
 
 function entry(name: string, image: string, extra: Record<string, unknown> = {}): GuestEntry {
@@ -55,13 +57,53 @@ describe('Session.addGuest', () => {
     expect(['a', 'b', 'c'].map((g) => s.guest(g).report.core)).toEqual([0, 1, 0]);
   });
 
-  it('refuses a guest with an io-path, a duplicate name and a core the system lacks', async () => {
+  it('refuses a duplicate name, a core the system lacks, and an io-path without a free I/O lane', async () => {
     const s = await session(2);
     s.addGuest(entry('a', 'hello'));
     expect(() => s.addGuest(entry('a', 'hello'))).toThrow(/already has a guest of that name/);
     expect(() => s.addGuest(entry('b', 'hello'), { core: 2 })).toThrow(/no core 2/);
-    const io = { ...entry('c', 'ioload'), 'io-path': 'emulated' as const };
-    expect(() => s.addGuest(io)).toThrow(UsageError);
+    expect(() => s.addGuest(entry('c', 'ioload', { 'io-path': 'emulated' }))).toThrow(/no free I\/O lane \(the system has 0\)/);
+    expect(() => s.addGuest(entry('d', 'hello'))).not.toThrow();
+  });
+});
+
+describe('Session.addGuest with I/O', () => {
+  const dirs: Array<{ remove(): void }> = [];
+  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+  function blankDisk(name: string): string {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const file = join(dir.dir, `${name}.raw`);
+    writeFileSync(file, new Uint8Array(1 << 20));
+    return file;
+  }
+
+  it('wires the virtio-blk of an added guest on a lane: the same I/O and output as a guest booted with the system', async () => {
+    const ioload = (name: string) => ({ 'io-path': 'emulated', disk: blankDisk(name), cmdline: 'requests=4' });
+    const booted = await Session.open(validateSystem({ guests: [{ name: 'io', image: imagePath('ioload'), ...ioload('booted') }] }, 't.yaml'));
+    open.push(booted);
+    booted.runUntil();
+    const s = await Session.open(emptySystem(1), { ioLanes: 1 });
+    open.push(s);
+    s.addGuest(entry('io', 'ioload', ioload('added')));
+    expect(s.runUntil().reason).toBe('all-stopped');
+    expect(s.consoleLines()).toEqual(booted.consoleLines());
+    expect(s.consoleLines().some((l) => /ioload: 32 requests, 0 errors, read checksum 0x[0-9a-f]{8}/.test(l.line))).toBe(true);
+    expect(s.guest('io').report.io).toEqual(booted.guest('io').report.io);
+  });
+
+  it('frees the lane of a released guest for the next one, and refuses one more than the lanes', async () => {
+    const s = await Session.open(emptySystem(1), { ioLanes: 1 });
+    open.push(s);
+    s.addGuest(entry('first', 'ioload', { 'io-path': 'emulated', disk: blankDisk('first'), cmdline: 'requests=1' }));
+    expect(() => s.addGuest(entry('second', 'ioload', { 'io-path': 'emulated', disk: blankDisk('second') }))).toThrow(/no free I\/O lane/);
+    s.runUntil();
+    s.releaseGuest('first');
+    s.addGuest(entry('second', 'ioload', { 'io-path': 'emulated', disk: blankDisk('second'), cmdline: 'requests=1' }));
+    s.runUntil();
+    expect(s.guest('second').report.exitCode).toBe(0);
+    expect(s.guest('second').report.io?.errors).toBe(0);
   });
 });
 

@@ -105,7 +105,7 @@ async function parallelSpeedup(trials = 5): Promise<void> {
 }
 
 function slaveSpec(name: string): SlaveSpec {
-  return { name, cores: 1, memory: 64 << 20, vcpusPerCore: 4, timing: 'instruction', sliceCycles: 25_000 };
+  return { name, cores: 1, memory: 64 << 20, vcpusPerCore: 4, ioLanes: 0, diskTiming: 'sd-spi', timing: 'instruction', sliceCycles: 25_000 };
 }
 
 /** Microseconds per empty quantum per slave through `link` (the slaves are up; nothing runs). */
@@ -147,12 +147,12 @@ async function syncCost(slaves = 4, quanta = 1000): Promise<void> {
 function decisionsPerSecond(slaves = 1000, decisions = 100_000): void {
   const image = { label: 'x.elf', sha256: '0'.repeat(64), bytes: new Uint8Array() };
   const guest = { cmdline: '', 'console-limit': 1024, semihosting: true };
-  const queue: Workload[] = Array.from({ length: decisions }, (_, i) => ({ name: `w${i}`, kind: 'cpu', arrival: i, budget: null, demand: { memory: 8 << 20 }, image, guest }));
+  const queue: Workload[] = Array.from({ length: decisions }, (_, i) => ({ name: `w${i}`, kind: 'cpu', arrival: i, budget: null, demand: { memory: 8 << 20, io: false }, image, guest }));
   console.log(`cluster: dispatch decisions per second at ${slaves} slaves (${decisions} queued workloads, each fits everywhere)`);
   for (const name of POLICY_NAMES) {
     const rates: number[] = [];
     for (let trial = 0; trial < 3; trial++) {
-      const records = Array.from({ length: slaves }, (_, i) => ({ ...newRecord(`s${i}`, i, { cores: 2, memory: 2 ** 50, vcpus: 1_000_000 }), load: (i % 7) / 4 }));
+      const records = Array.from({ length: slaves }, (_, i) => ({ ...newRecord(`s${i}`, i, { cores: 2, memory: 2 ** 50, vcpus: 1_000_000, io: 0 }), load: (i % 7) / 4 }));
       const dispatcher = new Dispatcher(createPolicy(name, { seed: 1, weights: DEFAULT_WEIGHTS }), records);
       dispatcher.enqueue(queue);
       const started = performance.now();

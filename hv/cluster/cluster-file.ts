@@ -34,6 +34,9 @@ const slaveSchema = z
     cores: z.number().int().min(1).max(64).default(2),
     memory: byteSize.default(64 * MiB),
     'vcpus-per-core': z.number().int().min(1).max(64).default(4),
+    /** Workloads with an I/O path it runs at once, each on a blank disk of its own (default none). */
+    'io-lanes': z.number().int().min(0).max(32).default(0),
+    'disk-timing': z.enum(['sd-spi', 'emmc']).default('sd-spi'),
     /** NATS only: started by someone else with `hv cluster slave` (possibly on another host). */
     remote: z.boolean().default(false),
     timing: z.enum(['instruction', 'cycle']).default('instruction'),
@@ -60,6 +63,10 @@ const workloadSchema = z
     format: z.enum(['elf', 'bin']).optional(),
     'load-address': z.number().int().min(0).max(0xffffffff).optional(),
     'vector-table': z.number().int().min(0).max(0xffffff80).multipleOf(128).optional(),
+    /** virtio devices served by the hypervisor's emulated backend (slaves have no driver VM). */
+    'io-path': z.literal('emulated').optional(),
+    /** A blank disk of this size for its virtio-blk (needs io-path). */
+    'disk-size': byteSize.optional(),
   })
   .strict();
 
@@ -69,8 +76,8 @@ const generateSchema = z
     /** Offered CPU load: mean demand per cycle over the slaves' total cores. */
     load: z.number().positive().max(10).default(0.7),
     seed: z.number().int().min(0).max(0xffffffff).optional(),
-    /** The job image (firmware/build/job.elf) the generated workloads run. */
-    image: z.string().min(1),
+    /** The directory with job.elf and ioload.elf (firmware/build). */
+    firmware: z.string().min(1),
     mix: z
       .object({ cpu: z.number().min(0).default(1), io: z.number().min(0).default(1), latency: z.number().min(0).default(1) })
       .strict()
@@ -84,6 +91,7 @@ const weightsSchema = z
     cpu: z.number().min(0).default(0.5),
     vcpus: z.number().min(0).default(0.3),
     memory: z.number().min(0).default(0.2),
+    io: z.number().min(0).default(0.3),
   })
   .strict();
 
@@ -152,7 +160,7 @@ export function validateCluster(data: unknown, file: string): ClusterConfig {
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   const base = dirname(resolve(file));
   const workloads = config.workloads.map((w) => ({ ...w, image: resolve(base, w.image) }));
-  const generate = config.generate && { ...config.generate, image: resolve(base, config.generate.image) };
+  const generate = config.generate && { ...config.generate, firmware: resolve(base, config.generate.firmware) };
   return { ...config, workloads, generate, source: file };
 }
 
@@ -175,6 +183,7 @@ function semanticProblems(config: ClusterFile, file: string): string[] {
     for (const role of ['code-size', 'sram-size'] as const) {
       if ((w[role] ?? 0) > 4 * MiB) problems.push(`${file}: workloads[${i}].${role}: expected at most 4194304 bytes, got ${w[role]}`);
     }
+    if (w['disk-size'] !== undefined && w['io-path'] === undefined) problems.push(`${file}: workloads[${i}].disk-size: expected an io-path for a workload with a disk`);
     if (w.memory !== undefined && w.memory < footprint(w)) {
       problems.push(`${file}: workloads[${i}].memory: expected at least its code-size plus sram-size (${footprint(w)} bytes), got ${w.memory}`);
     }

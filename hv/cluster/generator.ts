@@ -1,103 +1,87 @@
 /**
- * The seeded workload generator: `count` workloads of the job image (firmware/job), each drawn
- * from a kind by the mix's shares and from one of the kind's templates, arriving as a Poisson
- * process whose rate offers `load` busy cores per core of the cluster:
+ * The seeded workload generator: `count` workloads, each drawn from a kind by the mix's shares and
+ * from one of the kind's templates, arriving as a Poisson process whose rate offers `load` busy
+ * cores per core of the cluster:
  *
  *   rate = load · (cores of all slaves) / (mean CPU demand of a workload)
  *
- * Kinds: `cpu` (long computations, 16 MiB asked), `io` (short bursts between long waits: a vCPU
- * placed but little load, like a guest waiting for its disk), `latency` (short jobs whose
- * completion time is mostly queueing). A template's CPU demand is estimated from the job's
- * parameters (about 6 cycles per loop iteration, 1,000 iterations per unit of work).
+ * Kinds: `cpu` (firmware/job computing for a long time, 16 MiB asked), `io` (firmware/ioload:
+ * writes and reads back its own blank 1 MiB disk through virtio-blk on the emulated path, mostly
+ * waiting for the device; needs slaves with I/O lanes), `latency` (short jobs whose completion time
+ * is mostly queueing). A template's CPU demand is what a run alone measured (the `demand` figures
+ * below, or the experiment's fresh profiles).
  */
+import { join } from 'node:path';
 import { Prng } from '../storage/sim/prng.ts';
-import type { GenerateEntry, WorkloadEntry } from './cluster-file.ts';
+import type { WorkloadEntry } from './cluster-file.ts';
 
 export type Kind = 'cpu' | 'io' | 'latency';
 export const KINDS: readonly Kind[] = ['cpu', 'io', 'latency'];
 
-export interface JobTemplate {
-  readonly work: number;
-  /** Microseconds asleep after each round. */
-  readonly sleep: number;
-  readonly rounds: number;
+export interface Template {
+  readonly kind: Kind;
+  /** The image in the firmware directory. */
+  readonly image: 'job.elf' | 'ioload.elf';
+  readonly cmdline: string;
+  readonly memory: number;
+  /** Blank disk for an I/O template. */
+  readonly disk?: number;
+  /** CPU cycles a run alone used (measured with timing: instruction). */
+  readonly demand: number;
 }
 
 const MiB = 1 << 20;
-export const TEMPLATES: Record<Kind, { memory: number; jobs: readonly JobTemplate[] }> = {
-  cpu: {
-    memory: 16 * MiB,
-    jobs: [
-      { work: 100, sleep: 0, rounds: 4 },
-      { work: 200, sleep: 0, rounds: 4 },
-      { work: 400, sleep: 0, rounds: 4 },
-    ],
-  },
-  io: {
-    memory: 8 * MiB,
-    jobs: [
-      { work: 10, sleep: 10_000, rounds: 10 },
-      { work: 20, sleep: 5_000, rounds: 12 },
-    ],
-  },
-  latency: {
-    memory: 8 * MiB,
-    jobs: [
-      { work: 5, sleep: 0, rounds: 2 },
-      { work: 10, sleep: 0, rounds: 2 },
-    ],
-  },
+const job = (work: number, rounds: number, demand: number, kind: Kind, memory: number): Template => ({ kind, image: 'job.elf', cmdline: `work=${work} sleep=0 rounds=${rounds}`, memory, demand });
+const ioload = (requests: number, demand: number): Template => ({ kind: 'io', image: 'ioload.elf', cmdline: `requests=${requests}`, memory: 8 * MiB, disk: MiB, demand });
+
+export const TEMPLATES: Record<Kind, readonly Template[]> = {
+  cpu: [job(100, 4, 2_409_105, 'cpu', 16 * MiB), job(200, 4, 4_809_105, 'cpu', 16 * MiB), job(400, 4, 9_609_105, 'cpu', 16 * MiB)],
+  io: [ioload(4, 682_448), ioload(8, 1_303_696)],
+  latency: [job(5, 2, 68_784, 'latency', 8 * MiB), job(10, 2, 128_933, 'latency', 8 * MiB)],
 };
 
-/** Cycles per unit of `work` (1,000 iterations of a 6-instruction loop). */
-export const CYCLES_PER_WORK = 6_000;
-
-export function jobCmdline(t: JobTemplate): string {
-  return `work=${t.work} sleep=${t.sleep} rounds=${t.rounds}`;
-}
-
-/** Estimated CPU cycles a template uses. */
-export function jobDemand(t: JobTemplate): number {
-  return CYCLES_PER_WORK * t.work * t.rounds;
-}
-
-export interface GeneratorInput extends Omit<GenerateEntry, 'seed'> {
+export interface GeneratorInput {
+  count: number;
+  load: number;
   seed: number;
+  /** The directory with job.elf and ioload.elf. */
+  firmware: string;
+  mix: Readonly<Record<Kind, number>>;
   /** Cores of all slaves together. */
   cores: number;
-  /** CPU demand of a template (default: the estimate); the experiment passes measured profiles. */
-  demand?(kind: Kind, t: JobTemplate): number;
+  /** CPU demand of a template (default: its `demand`); the experiment passes fresh profiles. */
+  demand?(t: Template): number;
 }
 
 export function generateWorkloads(input: GeneratorInput): WorkloadEntry[] {
   const prng = new Prng(input.seed);
   const shares = KINDS.map((k) => input.mix[k]);
   const total = shares.reduce((a, b) => a + b, 0);
-  const demand = input.demand ?? ((_k: Kind, t: JobTemplate) => jobDemand(t));
-  const mean = KINDS.reduce((sum, k, i) => sum + (shares[i]! / total) * meanOf(TEMPLATES[k].jobs.map((t) => demand(k, t))), 0);
+  const demand = input.demand ?? ((t: Template) => t.demand);
+  const mean = KINDS.reduce((sum, k, i) => sum + (shares[i]! / total) * meanOf(TEMPLATES[k].map(demand)), 0);
   const gap = mean / (input.load * input.cores);
   const width = String(input.count).length;
   let time = 0;
   return Array.from({ length: input.count }, (_, i) => {
     const kind = pickKind(prng.next() * total, shares);
-    const jobs = TEMPLATES[kind].jobs;
-    const template = jobs[prng.below(jobs.length)]!;
+    const template = TEMPLATES[kind][prng.below(TEMPLATES[kind].length)]!;
     time += prng.exponential(gap);
-    return workloadEntry(`${kind}-${String(i + 1).padStart(width, '0')}`, kind, Math.round(time), template, input);
+    return templateEntry(`${kind}-${String(i + 1).padStart(width, '0')}`, Math.round(time), template, input.firmware);
   });
 }
 
-/** A workload of template `t` of `kind` running `image` (the generator's, and the profiler's). */
-export function workloadEntry(name: string, kind: Kind, arrival: number, t: JobTemplate, input: { image: string }): WorkloadEntry {
+/** A workload of template `t` (the generator's, and the profiler's). */
+export function templateEntry(name: string, arrival: number, t: Template, firmware: string): WorkloadEntry {
   return {
     name,
-    image: input.image,
-    kind,
+    image: join(firmware, t.image),
+    kind: t.kind,
     arrival,
-    memory: TEMPLATES[kind].memory,
-    cmdline: jobCmdline(t),
+    memory: t.memory,
+    cmdline: t.cmdline,
     'console-limit': 16 * 1024,
     semihosting: true,
+    ...(t.disk ? { 'io-path': 'emulated' as const, 'disk-size': t.disk } : {}),
   };
 }
 

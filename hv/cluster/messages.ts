@@ -22,6 +22,9 @@ export const slaveSpecSchema = z
     memory: z.number().int().positive(),
     /** At most this many vCPUs per core at once. */
     vcpusPerCore: z.number().int().min(1).max(64),
+    /** Workloads with an I/O path it can run at once (each gets a virtio-blk on its own disk). */
+    ioLanes: z.number().int().min(0).max(64),
+    diskTiming: z.enum(['sd-spi', 'emmc']),
     timing: z.enum(['instruction', 'cycle']),
     sliceCycles: z.number().int().min(100),
   })
@@ -35,6 +38,8 @@ export const profileSchema = z
     window: z.number().int().positive(),
     /** CPU cycles the workload used in each window (the last window may be partial). */
     busy: z.array(cycles).min(1).max(1_000_000),
+    /** Cycles its disk requests spent in the device in each window (empty: no I/O). */
+    io: z.array(cycles).max(1_000_000),
     /** Virtual time from its start to its end, running alone. */
     length: cycles,
     /** How that run ended. */
@@ -55,6 +60,10 @@ export const guestFieldsSchema = z
     format: z.enum(['elf', 'bin']).optional(),
     'load-address': z.number().int().min(0).max(0xffffffff).optional(),
     'vector-table': z.number().int().min(0).max(0xffffff80).optional(),
+    /** The I/O path of its virtio devices (the emulated backend: slaves have no driver VM). */
+    'io-path': z.literal('emulated').optional(),
+    /** Size of the blank disk its virtio-blk gets, in bytes (a multiple of 512). */
+    'disk-size': z.number().int().min(512).max(1 << 30).multipleOf(512).optional(),
   })
   .strict();
 export type GuestFields = z.infer<typeof guestFieldsSchema>;
@@ -104,7 +113,7 @@ export type StepBody = Extract<MasterBody, { kind: 'step' }>;
 export type InitBody = Extract<MasterBody, { kind: 'init' }>;
 
 export const capacitySchema = z
-  .object({ cores: z.number().int().positive(), memory: count, vcpus: z.number().int().positive() })
+  .object({ cores: z.number().int().positive(), memory: count, vcpus: z.number().int().positive(), io: count })
   .strict();
 export type Capacity = z.infer<typeof capacitySchema>;
 
@@ -135,6 +144,8 @@ export const slaveBodySchema = z.discriminatedUnion('kind', [
       time: cycles,
       /** CPU cycles its guests used in the quantum. */
       busy: cycles,
+      /** Cycles its guests' disk requests spent in the device in the quantum (I/O pressure). */
+      ioBusy: cycles,
       /** Workloads still running and the cycles each has used so far. */
       running: z.array(z.object({ name, cycles }).strict()),
       finished: z.array(finishedSchema),

@@ -10,9 +10,12 @@
  *   score = w_cpu · (load + starting + 1) / cores
  *         + w_vcpus · (vcpus + 1) / vcpuLimit
  *         + w_memory · (memory + asked) / memoryCapacity
+ *         + w_io · (ioLoad + (ioGuests + 1) / ioLanes)        (only for a workload with I/O)
  *
  * load is the measured CPU use of the last quantum in busy cores, starting the vCPUs dispatched
- * since (counted as one busy core each until measured); defaults w = 0.5, 0.3, 0.2.
+ * since (counted as one busy core each until measured); ioLoad the measured I/O pressure (time the
+ * slave's disk requests spent in the device over the quantum's length). Defaults w_cpu 0.5,
+ * w_vcpus 0.3, w_memory 0.2, w_io 0.3.
  */
 import { Prng } from '../storage/sim/prng.ts';
 import type { Demand, ResourceRecord } from './resources.ts';
@@ -24,6 +27,7 @@ export interface Weights {
   readonly cpu: number;
   readonly vcpus: number;
   readonly memory: number;
+  readonly io: number;
 }
 
 export interface Choice {
@@ -60,7 +64,8 @@ export function resourceUseScore(r: ResourceRecord, demand: Demand, w: Weights):
   const cpu = (r.load + r.starting + 1) / r.capacity.cores;
   const vcpus = (r.vcpus + 1) / r.capacity.vcpus;
   const memory = (r.memory + demand.memory) / r.capacity.memory;
-  return w.cpu * cpu + w.vcpus * vcpus + w.memory * memory;
+  const io = demand.io ? r.ioLoad + (r.ioGuests + 1) / r.capacity.io : 0;
+  return w.cpu * cpu + w.vcpus * vcpus + w.memory * memory + w.io * io;
 }
 
 function resourceUse(weights: Weights): DispatchPolicy {

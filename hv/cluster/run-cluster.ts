@@ -51,7 +51,16 @@ export interface HostFacts {
 }
 
 export function slaveSpecs(config: ClusterConfig): SlaveSpec[] {
-  return config.slaves.map((s) => ({ name: s.name, cores: s.cores, memory: s.memory, vcpusPerCore: s['vcpus-per-core'], timing: s.timing, sliceCycles: s['slice-cycles'] }));
+  return config.slaves.map((s) => ({
+    name: s.name,
+    cores: s.cores,
+    memory: s.memory,
+    vcpusPerCore: s['vcpus-per-core'],
+    ioLanes: s['io-lanes'],
+    diskTiming: s['disk-timing'],
+    timing: s.timing,
+    sliceCycles: s['slice-cycles'],
+  }));
 }
 
 export async function runCluster(config: ClusterConfig, workloads: readonly Workload[], o: ClusterRunOptions): Promise<{ run: ClusterRun; host: HostFacts }> {

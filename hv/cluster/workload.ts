@@ -56,7 +56,7 @@ export function toWorkload(e: WorkloadEntry, images: ImageCache): Workload {
     kind: e.kind,
     arrival: e.arrival,
     budget: e.cycles ?? null,
-    demand: { memory: e.memory ?? footprint(e) },
+    demand: { memory: e.memory ?? footprint(e), io: e['io-path'] !== undefined },
     image: images.read(e.image),
     guest: {
       cmdline: e.cmdline,
@@ -67,6 +67,8 @@ export function toWorkload(e: WorkloadEntry, images: ImageCache): Workload {
       format: e.format,
       'load-address': e['load-address'],
       'vector-table': e['vector-table'],
+      'io-path': e['io-path'],
+      'disk-size': e['disk-size'],
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * `hv experiment cluster`: the dispatch policies compared on one seeded workload. N slaves (2
- * cores, 64 MiB, 4 vCPUs per core each) get W generated workloads of the job image (a mix of
+ * cores, 64 MiB, 4 vCPUs per core and 2 I/O lanes each) get W generated workloads (a mix of
  * CPU-bound, I/O-bound and latency-sensitive templates) arriving at offered load L. Each template
  * is first run alone to measure its profile (its CPU use per quantum); the profiles set the
  * arrival rate for the offered load and, in the modelled mode, are what the slaves replay. In the
@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { validateCluster } from '../cluster/cluster-file.ts';
-import { type JobTemplate, KINDS, type Kind, TEMPLATES, generateWorkloads, jobCmdline, workloadEntry } from '../cluster/generator.ts';
+import { KINDS, TEMPLATES, type Template, generateWorkloads, templateEntry } from '../cluster/generator.ts';
 import type { ClusterRun } from '../cluster/master/master.ts';
 import type { Profile } from '../cluster/messages.ts';
 import { type PolicyResult, policyResult } from '../cluster/metrics.ts';
@@ -18,6 +18,8 @@ import { runCluster } from '../cluster/run-cluster.ts';
 import { ImageCache, type Workload, byArrival, toWorkload } from '../cluster/workload.ts';
 
 export const EXPERIMENT_QUANTUM = 250_000;
+/** Every slave of the experiment: 2 cores, 64 MiB, 4 vCPUs per core, 2 I/O lanes. */
+export const EXPERIMENT_SLAVE = { cores: 2, memory: '64MiB', 'io-lanes': 2 } as const;
 
 export interface ClusterExperimentOptions {
   slaves: number;
@@ -41,16 +43,17 @@ export interface ExperimentRun {
 }
 
 export async function runClusterExperiment(o: ClusterExperimentOptions): Promise<{ runs: ExperimentRun[]; workloads: Workload[]; profiles: Map<string, Profile> }> {
-  const image = join(o.firmwareDir, 'job.elf');
-  const slaves = Array.from({ length: o.slaves }, (_, i) => ({ name: `s${String(i + 1).padStart(String(o.slaves).length, '0')}`, cores: 2, memory: '64MiB' }));
-  const config = validateCluster({ quantum: EXPERIMENT_QUANTUM, seed: o.seed, slaves, workloads: [], generate: { count: o.workloads, load: o.load, image } }, '<experiment>');
+  const firmware = o.firmwareDir;
+  const slaves = Array.from({ length: o.slaves }, (_, i) => ({ name: `s${String(i + 1).padStart(String(o.slaves).length, '0')}`, ...EXPERIMENT_SLAVE }));
+  const config = validateCluster({ quantum: EXPERIMENT_QUANTUM, seed: o.seed, slaves, generate: { count: o.workloads, load: o.load, firmware } }, '<experiment>');
   const images = new ImageCache();
-  const templates = await templateWorkloads(image, images);
-  const demands = new Map(templates.map((w) => [w.guest.cmdline, w.profile!.busy.reduce((a, b) => a + b, 0)]));
-  const demand = (_kind: Kind, t: JobTemplate) => demands.get(jobCmdline(t))!;
-  const entries = generateWorkloads({ ...config.generate!, seed: o.seed, cores: 2 * o.slaves, demand });
+  const templates = KINDS.flatMap((kind) => TEMPLATES[kind]);
+  const profiled = templates.map((t, i) => toWorkload(templateEntry(`template-${i}`, 0, t, firmware), images));
+  await profileAll(profiled, EXPERIMENT_QUANTUM);
+  const demand = (t: Template) => sum(profiled[templates.indexOf(t)]!.profile!.busy);
+  const entries = generateWorkloads({ ...config.generate!, seed: o.seed, cores: EXPERIMENT_SLAVE.cores * o.slaves, demand });
   const workloads = entries.map((e) => toWorkload(e, images)).sort(byArrival);
-  const profiles = await profileAll([...templates, ...workloads], EXPERIMENT_QUANTUM);
+  const profiles = await profileAll([...profiled, ...workloads], EXPERIMENT_QUANTUM);
   const runs: ExperimentRun[] = [];
   for (const policy of o.policies) {
     o.onPolicy?.(policy);
@@ -62,12 +65,9 @@ export async function runClusterExperiment(o: ClusterExperimentOptions): Promise
   return { runs, workloads, profiles };
 }
 
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
 /** Up to this many workloads the experiment writes a trace per policy. */
 export const TRACE_LIMIT = 20_000;
-
-/** One workload per template of each kind, profiled (a run alone each). */
-async function templateWorkloads(image: string, images: ImageCache): Promise<Workload[]> {
-  const templates = KINDS.flatMap((kind) => TEMPLATES[kind].jobs.map((t, i) => toWorkload(workloadEntry(`${kind}-template-${i}`, kind, 0, t, { image }), images)));
-  await profileAll(templates, EXPERIMENT_QUANTUM);
-  return templates;
-}

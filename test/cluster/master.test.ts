@@ -12,22 +12,23 @@ const Q = 100_000;
 const MiB = 1 << 20;
 
 function spec(name: string, cores = 1, vcpusPerCore = 2, memory = 64 * MiB): SlaveSpec {
-  return { name, cores, memory, vcpusPerCore, timing: 'instruction', sliceCycles: 25_000 };
+  return { name, cores, memory, vcpusPerCore, ioLanes: 1, diskTiming: 'sd-spi', timing: 'instruction', sliceCycles: 25_000 };
 }
 
 /** A workload that runs `length` cycles alone, busy a fraction `busy` of each window. */
-function workload(name: string, arrival: number, length: number, busy = 1, memory = 8 * MiB): Workload {
+function workload(name: string, arrival: number, length: number, busy = 1, memory = 8 * MiB, io = 0): Workload {
   const windows = Math.ceil(length / Q);
   const busyPerWindow = Array.from({ length: windows }, (_, i) => Math.round(busy * Math.min(Q, length - i * Q)));
+  const ioPerWindow = io > 0 ? Array.from({ length: windows }, (_, i) => Math.round(io * Math.min(Q, length - i * Q))) : [];
   return {
     name,
     kind: busy === 1 ? 'cpu' : 'io',
     arrival,
     budget: null,
-    demand: { memory },
+    demand: { memory, io: io > 0 },
     image: { label: 'fake.elf', sha256: '0'.repeat(64), bytes: new Uint8Array() },
     guest: { cmdline: '', 'console-limit': 1024, semihosting: true },
-    profile: { window: Q, busy: busyPerWindow, length, state: 'halted', exitCode: 0 },
+    profile: { window: Q, busy: busyPerWindow, io: ioPerWindow, length, state: 'halted', exitCode: 0 },
   };
 }
 
@@ -80,6 +81,17 @@ describe('the master', () => {
     expect(r.log).toContain('300000 lost w0 on a after 200000 cycles: back in the queue');
     // w0 waits for b's vCPU: w1 runs there until 600000 (b has 2 vCPU slots: it starts at 400000).
     expect(w0.start).toBe(4 * Q);
+  });
+
+  it('places I/O workloads only where an I/O lane is free, and counts measured I/O pressure', async () => {
+    const noIo = { ...spec('plain', 2), ioLanes: 0 };
+    const r = await run([noIo, spec('disk', 1, 4)], [workload('io-1', 0, 300_000, 0.2, 8 * MiB, 0.5), workload('io-2', 0, 300_000, 0.2, 8 * MiB, 0.5), workload('cpu', 0, 300_000)]);
+    expect(r.outcome('io-1').slave).toBe('disk');
+    // One lane: io-2 waits for io-1 (ends at 400000; dispatched at 400000, starts 500000).
+    expect(r.outcome('io-2')).toMatchObject({ slave: 'disk', start: 5 * Q });
+    expect(r.outcome('cpu').slave).toBe('plain');
+    const lone = await run([noIo], [workload('io', 0, Q, 0.2, 8 * MiB, 0.5)]);
+    expect(lone.outcome('io')).toMatchObject({ status: 'refused', detail: 'needs an I/O lane, and no slave that is up has one' });
   });
 
   it('refuses everything left when every slave is down', async () => {

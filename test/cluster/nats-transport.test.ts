@@ -118,9 +118,9 @@ function floodBadMessages(nc: NatsConnection, instance: string): void {
   const toSlave = (e: Partial<Envelope>, secret = SECRET) =>
     nc.publish(slaveSubject('test', 'a'), seal({ v: 1, cluster: 'test', from: 'master', to: 'a', instance, seq: 1, body: { kind: 'finish' }, ...e }, secret));
   nc.publish(masterSubject('test'), new TextEncoder().encode('{not json'));
-  toMaster({ body: { kind: 'ready', capacity: { cores: 1, memory: 1, vcpus: 1 } } }, 'a-guessed-secret');
+  toMaster({ body: { kind: 'ready', capacity: { cores: 1, memory: 1, vcpus: 1, io: 0 } } }, 'a-guessed-secret');
   toMaster({ seq: 2, body: { kind: 'surprise' } });
-  toMaster({ seq: 999, body: { kind: 'ready', capacity: { cores: 1, memory: 1, vcpus: 1 } } });
+  toMaster({ seq: 999, body: { kind: 'ready', capacity: { cores: 1, memory: 1, vcpus: 1, io: 0 } } });
   toMaster({ seq: 0, instance: '00000000-dead-beef', body: { kind: 'hello' } });
   toMaster({ seq: 1, from: 'nobody' });
   nc.publish(slaveSubject('test', 'a'), new TextEncoder().encode('[]'));

@@ -6,7 +6,7 @@ import { type ResourceRecord, couldEverFit, fits, newRecord, release, reserve } 
 
 const MiB = 1 << 20;
 
-function slave(index: number, use: Partial<ResourceRecord> = {}, capacity = { cores: 2, memory: 64 * MiB, vcpus: 8 }): ResourceRecord {
+function slave(index: number, use: Partial<ResourceRecord> = {}, capacity = { cores: 2, memory: 64 * MiB, vcpus: 8, io: 2 }): ResourceRecord {
   return { ...newRecord(`s${index}`, index, capacity), ...use };
 }
 
@@ -14,7 +14,8 @@ function policy(name: PolicyName, seed = 1) {
   return createPolicy(name, { seed, weights: DEFAULT_WEIGHTS });
 }
 
-const demand = { memory: 8 * MiB };
+const demand = { memory: 8 * MiB, io: false };
+const ioDemand = { memory: 8 * MiB, io: true };
 
 describe('resource records', () => {
   it('fit by free vCPUs and memory, and never when down', () => {
@@ -23,15 +24,25 @@ describe('resource records', () => {
     expect(fits(slave(0, { memory: 60 * MiB }), demand)).toBe(false);
     expect(fits(slave(0, { up: false }), demand)).toBe(false);
     expect(couldEverFit(slave(0, { vcpus: 8, memory: 64 * MiB }), demand)).toBe(true);
-    expect(couldEverFit(slave(0), { memory: 65 * MiB })).toBe(false);
+    expect(couldEverFit(slave(0), { memory: 65 * MiB, io: false })).toBe(false);
+  });
+
+  it('fit an I/O workload only where an I/O lane is free', () => {
+    expect(fits(slave(0, { ioGuests: 1 }), ioDemand)).toBe(true);
+    expect(fits(slave(0, { ioGuests: 2 }), ioDemand)).toBe(false);
+    expect(fits(slave(0, { ioGuests: 2 }), demand)).toBe(true);
+    expect(couldEverFit(slave(0, {}, { cores: 2, memory: 64 * MiB, vcpus: 8, io: 0 }), ioDemand)).toBe(false);
   });
 
   it('reserve and release what a workload asks for', () => {
     const r = slave(0);
     reserve(r, demand);
-    expect(r).toMatchObject({ vcpus: 1, starting: 1, memory: 8 * MiB });
+    expect(r).toMatchObject({ vcpus: 1, starting: 1, memory: 8 * MiB, ioGuests: 0 });
+    reserve(r, ioDemand);
+    expect(r).toMatchObject({ vcpus: 2, ioGuests: 1 });
     release(r, demand);
-    expect(r).toMatchObject({ vcpus: 0, memory: 0 });
+    release(r, ioDemand);
+    expect(r).toMatchObject({ vcpus: 0, memory: 0, ioGuests: 0 });
   });
 });
 
@@ -40,6 +51,16 @@ describe('resource-use', () => {
     const r = slave(0, { load: 1, starting: 1, vcpus: 3, memory: 24 * MiB });
     // cpu (1 + 1 + 1) / 2, vcpus (3 + 1) / 8, memory (24 + 8) / 64
     expect(resourceUseScore(r, demand, DEFAULT_WEIGHTS)).toBeCloseTo(0.5 * 1.5 + 0.3 * 0.5 + 0.2 * 0.5, 12);
+    // An I/O workload also pays for the slave's I/O pressure and lanes: io (0.25 + (1 + 1) / 2)
+    const io = { ...r, ioLoad: 0.25, ioGuests: 1 };
+    expect(resourceUseScore(io, ioDemand, DEFAULT_WEIGHTS)).toBeCloseTo(0.5 * 1.5 + 0.3 * 0.5 + 0.2 * 0.5 + 0.3 * 1.25, 12);
+  });
+
+  it('sends an I/O workload away from a slave whose disk is busy, a CPU workload not', () => {
+    const busyDisk = slave(0, { ioLoad: 0.9, ioGuests: 1 });
+    const quiet = slave(1, { load: 0.3, vcpus: 1 });
+    expect(policy('resource-use').choose(ioDemand, [busyDisk, quiet]).slave).toBe(quiet);
+    expect(policy('resource-use').choose(demand, [busyDisk, quiet]).slave).toBe(busyDisk);
   });
 
   it('prefers a slave whose many vCPUs are idle to one whose few vCPUs are busy (least-loaded does not)', () => {
@@ -56,8 +77,8 @@ describe('resource-use', () => {
   });
 
   it('prefers more cores at the same use, and breaks ties by the lowest index', () => {
-    const small = slave(0, {}, { cores: 1, memory: 64 * MiB, vcpus: 8 });
-    const large = slave(1, {}, { cores: 4, memory: 64 * MiB, vcpus: 8 });
+    const small = slave(0, {}, { cores: 1, memory: 64 * MiB, vcpus: 8, io: 2 });
+    const large = slave(1, {}, { cores: 4, memory: 64 * MiB, vcpus: 8, io: 2 });
     expect(policy('resource-use').choose(demand, [small, large]).slave).toBe(large);
     expect(policy('resource-use').choose(demand, [slave(0), slave(1)]).slave.index).toBe(0);
   });

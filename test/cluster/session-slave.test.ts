@@ -13,12 +13,12 @@ afterEach(() => slaves.splice(0).forEach((s) => s.close()));
 async function slave(cores = 1): Promise<SessionSlave> {
   const s = new SessionSlave();
   slaves.push(s);
-  const ready = await s.init({ kind: 'init', quantum: Q, slave: { name: 's', cores, memory: 64 << 20, vcpusPerCore: 4, timing: 'instruction', sliceCycles: 25_000 } });
-  expect(ready).toEqual({ kind: 'ready', capacity: { cores, memory: 64 << 20, vcpus: 4 * cores } });
+  const ready = await s.init({ kind: 'init', quantum: Q, slave: { name: 's', cores, memory: 64 << 20, vcpusPerCore: 4, ioLanes: 2, diskTiming: 'sd-spi', timing: 'instruction', sliceCycles: 25_000 } });
+  expect(ready).toEqual({ kind: 'ready', capacity: { cores, memory: 64 << 20, vcpus: 4 * cores, io: 2 } });
   return s;
 }
 
-function start(name: string, image: string, o: { budget?: number; cmdline?: string; data?: boolean } = {}): WorkloadStart {
+function start(name: string, image: string, o: { budget?: number; cmdline?: string; data?: boolean; disk?: number } = {}): WorkloadStart {
   const bytes = readFileSync(imagePath(image));
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   return {
@@ -26,7 +26,7 @@ function start(name: string, image: string, o: { budget?: number; cmdline?: stri
     attempt: 1,
     budget: o.budget ?? null,
     image: { label: `${image}.elf`, sha256, ...(o.data === false ? {} : { data: bytes.toString('base64') }) },
-    guest: { cmdline: o.cmdline ?? '', 'console-limit': 4096, semihosting: true },
+    guest: { cmdline: o.cmdline ?? '', 'console-limit': 4096, semihosting: true, ...(o.disk ? { 'io-path': 'emulated' as const, 'disk-size': o.disk } : {}) },
   };
 }
 
@@ -86,12 +86,24 @@ describe('the session slave', () => {
     expect(report.finished.map((f) => [f.name, f.state])).toEqual([['h2', 'halted']]);
   });
 
+  it('gives an I/O workload a blank disk of its own and reports the time its requests spent in the device', async () => {
+    const s = await slave();
+    const { finished, reports } = drain(s, step(0, [start('io', 'ioload', { cmdline: 'requests=2', disk: 1 << 20 }), start('io2', 'ioload', { cmdline: 'requests=2', disk: 1 << 20 })]));
+    for (const f of finished) {
+      expect(f).toMatchObject({ state: 'halted', exitCode: 0 });
+      expect(f.console).toContain('ioload: disk "hvlab-disk-' + (f.name === 'io' ? '0' : '1') + '", 2048 sectors');
+      expect(f.console.some((l) => /ioload: 16 requests, 0 errors/.test(l))).toBe(true);
+    }
+    const ioBusy = reports.reduce((a, r) => a + r.ioBusy, 0);
+    expect(ioBusy).toBeGreaterThan(100_000);
+  });
+
   it('fails as a node: every workload ends as failed at the boundary and nothing runs any more', async () => {
     const s = await slave(2);
     s.step(step(0, [start('x', 'spin'), start('y', 'spin')]));
     const failed = s.step(step(Q, [], true));
     expect(failed.finished.map((f) => [f.name, f.state, f.end])).toEqual([['x', 'failed', Q], ['y', 'failed', Q]]);
     expect(failed.finished[0]!.cycles).toBeGreaterThan(Q - 1000);
-    expect(s.step(step(2 * Q, [start('z', 'hello')]))).toEqual({ kind: 'report', time: 3 * Q, busy: 0, running: [], finished: [] });
+    expect(s.step(step(2 * Q, [start('z', 'hello')]))).toEqual({ kind: 'report', time: 3 * Q, busy: 0, ioBusy: 0, running: [], finished: [] });
   });
 });

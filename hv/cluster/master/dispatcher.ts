@@ -75,6 +75,7 @@ export class Dispatcher {
   private refusal(workload: Workload, up: readonly ResourceRecord[]): Refusal | undefined {
     if (up.length === 0) return { workload, reason: 'every slave is down' };
     if (up.some((r) => couldEverFit(r, workload.demand))) return undefined;
+    if (workload.demand.io && !up.some((r) => r.capacity.io > 0)) return { workload, reason: 'needs an I/O lane, and no slave that is up has one' };
     const largest = Math.max(...up.map((r) => r.capacity.memory));
     return { workload, reason: `asks for ${workload.demand.memory} bytes of memory, the largest slave that is up offers ${largest}` };
   }

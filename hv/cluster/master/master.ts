@@ -158,7 +158,7 @@ export class Master {
   private async collect(t: number): Promise<void> {
     for (const record of this.records) {
       const steps = this.inFlight[record.index]!;
-      if (steps.length === 0 || steps[0]!.to > t) record.load = 0;
+      if (steps.length === 0 || steps[0]!.to > t) record.load = record.ioLoad = 0;
       while (steps.length > 0 && steps[0]!.to <= t) {
         const step = steps.shift()!;
         const reply = await this.receive(record.index);
@@ -173,6 +173,7 @@ export class Master {
     const slave = record.index;
     this.summaries[slave]!.busy += report.busy;
     record.load = report.busy / (step.to - step.from);
+    record.ioLoad = report.ioBusy / (step.to - step.from);
     record.starting -= step.starts;
     for (const { name, cycles } of report.running) {
       const entry = this.running[slave]!.get(name);

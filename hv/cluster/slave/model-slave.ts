@@ -7,10 +7,16 @@
  * its unchanged waiting part:
  *
  *   progress per cycle = 1 / (want / f + (1 − want))      (solo cycles of its profile)
+ *   CPU used per cycle = want · progress per cycle
+ *
+ * f is the largest fraction at which the CPU used by all fits the cores (found by bisection: a
+ * workload that waits part of the time uses more than f · want, so f = cores / Σ want would
+ * overcommit the cores).
  *
  * Intervals end at the quantum's end or where a workload crosses a window or finishes. Floating
  * point throughout, in one fixed order, so the same inputs give the same numbers on every host;
- * what it reports is rounded to whole cycles. Console output is not modelled (empty).
+ * what it reports is rounded to whole cycles. Console output is not modelled (empty), nor is
+ * contention for the disk: a workload's disk time (reported as I/O pressure) follows its profile.
  */
 import type { Finished, InitBody, Profile, ReportBody, SlaveBody, StepBody, WorkloadStart } from '../messages.ts';
 import type { SlaveNode } from './slave-node.ts';
@@ -24,6 +30,9 @@ interface Live {
   /** CPU cycles used. */
   cycles: number;
   cyclesBefore: number;
+  /** Disk time of its requests. */
+  io: number;
+  ioBefore: number;
 }
 
 /** Below this many cycles two times are the same (float rounding). */
@@ -36,6 +45,7 @@ export class ModelSlave implements SlaveNode {
   private busyTotal = 0;
   /** CPU cycles of the workloads that finished in this quantum, used in it. */
   private finishedBusy = 0;
+  private finishedIo = 0;
   private started = 0;
   private failed = false;
 
@@ -43,7 +53,7 @@ export class ModelSlave implements SlaveNode {
     const s = body.slave;
     this.cores = s.cores;
     this.name = s.name;
-    return { kind: 'ready', capacity: { cores: s.cores, memory: s.memory, vcpus: s.cores * s.vcpusPerCore } };
+    return { kind: 'ready', capacity: { cores: s.cores, memory: s.memory, vcpus: s.cores * s.vcpusPerCore, io: s.ioLanes } };
   }
 
   step(body: StepBody): ReportBody {
@@ -53,10 +63,10 @@ export class ModelSlave implements SlaveNode {
       for (const w of this.live) finished.push(result(w, 'failed', null, 'node failure', body.from));
       this.live = [];
     }
-    if (this.failed) return { kind: 'report', time: body.to, busy: 0, running: [], finished };
+    if (this.failed) return { kind: 'report', time: body.to, busy: 0, ioBusy: 0, running: [], finished };
     for (const start of body.start) {
       this.started += 1;
-      if (start.profile) this.live.push({ start, profile: start.profile, startedAt: body.from, pos: 0, cycles: 0, cyclesBefore: 0 });
+      if (start.profile) this.live.push({ start, profile: start.profile, startedAt: body.from, pos: 0, cycles: 0, cyclesBefore: 0, io: 0, ioBefore: 0 });
       else finished.push({ name: start.name, attempt: start.attempt, state: 'faulted', exitCode: null, detail: 'cannot model: no profile', start: body.from, end: body.from, cycles: 0, instructions: 0, console: [] });
     }
     this.simulate(body.from, body.to, finished);
@@ -72,20 +82,22 @@ export class ModelSlave implements SlaveNode {
   private simulate(from: number, to: number, finished: Finished[]): void {
     let t = from;
     while (t < to - EPSILON && this.live.length > 0) {
-      const wants = this.live.map((w) => want(w));
-      const total = wants.reduce((a, b) => a + b, 0);
-      const share = total > this.cores ? this.cores / total : 1;
+      const wants = this.live.map((w) => want(w, w.profile.busy));
+      const share = fairShare(wants, this.cores);
       const speeds = wants.map((x) => 1 / (x / share + (1 - x)));
       let dt = to - t;
       this.live.forEach((w, i) => (dt = Math.min(dt, (windowEnd(w) - w.pos) / speeds[i]!)));
       this.live.forEach((w, i) => {
-        w.pos += speeds[i]! * dt;
-        w.cycles += speeds[i]! * dt * wants[i]!;
+        const solo = speeds[i]! * dt;
+        w.io += solo * want(w, w.profile.io);
+        w.pos += solo;
+        w.cycles += solo * wants[i]!;
       });
       t += dt;
       this.live = this.live.filter((w) => {
         if (w.pos < w.profile.length - EPSILON) return true;
         this.finishedBusy += Math.round(w.cycles) - w.cyclesBefore;
+        this.finishedIo += Math.round(w.io) - w.ioBefore;
         finished.push(result(w, w.profile.state, w.profile.exitCode, `${w.profile.state} (modelled)`, Math.round(t)));
         return false;
       });
@@ -94,24 +106,50 @@ export class ModelSlave implements SlaveNode {
 
   private report(time: number, finished: Finished[]): ReportBody {
     let busy = this.finishedBusy;
+    let ioBusy = this.finishedIo;
     this.finishedBusy = 0;
+    this.finishedIo = 0;
     const running = this.live.map((w) => {
       const cycles = Math.round(w.cycles);
+      const io = Math.round(w.io);
       busy += cycles - w.cyclesBefore;
+      ioBusy += io - w.ioBefore;
       w.cyclesBefore = cycles;
+      w.ioBefore = io;
       return { name: w.start.name, cycles };
     });
     this.busyTotal += busy;
-    return { kind: 'report', time, busy, running, finished };
+    return { kind: 'report', time, busy, ioBusy, running, finished };
   }
 }
 
-/** CPU share its profile wants at its position (0..1). */
-function want(w: Live): number {
-  const { window, busy } = w.profile;
-  const index = Math.min(Math.floor(w.pos / window + EPSILON), busy.length - 1);
+/** The CPU used per cycle by workloads wanting `wants` when each gets the fraction `f` of its want. */
+function cpuUsed(wants: readonly number[], f: number): number {
+  let used = 0;
+  for (const x of wants) used += x / (x / f + (1 - x));
+  return used;
+}
+
+/** The fraction f (0..1] at which the workloads use at most the cores: 1 when they fit, else by bisection. */
+function fairShare(wants: readonly number[], cores: number): number {
+  if (cpuUsed(wants, 1) <= cores) return 1;
+  let low = 0;
+  let high = 1;
+  for (let i = 0; i < 48; i++) {
+    const mid = (low + high) / 2;
+    if (cpuUsed(wants, mid) > cores) high = mid;
+    else low = mid;
+  }
+  return low;
+}
+
+/** The share of its current window that `series` (CPU or disk time per window) fills (0..1). */
+function want(w: Live, series: readonly number[]): number {
+  if (series.length === 0) return 0;
+  const { window } = w.profile;
+  const index = Math.min(Math.floor(w.pos / window + EPSILON), series.length - 1);
   const span = Math.min(window, w.profile.length - index * window);
-  return span > 0 ? Math.min(1, busy[index]! / span) : 0;
+  return span > 0 ? Math.min(1, series[index]! / span) : 0;
 }
 
 /** Where its current window (or the profile) ends, in solo cycles. */

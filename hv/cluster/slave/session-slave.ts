@@ -3,9 +3,14 @@
  * the master dispatched to it. Each step boots the workloads that start at the quantum's
  * beginning, runs the session to the quantum's end, ends workloads whose cycle budget is used up
  * (checking as soon as a budget could first be reached, so the end is exact to a run step), frees
- * the engines of finished ones and reports their results and the quantum's CPU use.
+ * the engines of finished ones and reports their results and the quantum's CPU use. A workload
+ * with an I/O path gets one of the slave's I/O lanes and a blank disk of its own (a sparse file in
+ * a temporary directory, deleted when it finishes): virtio-blk served by the emulated backend.
  */
 import { Buffer } from 'node:buffer';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BOARDS } from '../../../devices/platforms/mps2-an386.ts';
 import { type GuestImage, parseImage } from '../../core/image.ts';
 import { type GuestEntry, type SystemConfig, validateSystem } from '../../core/system-config.ts';
@@ -19,6 +24,10 @@ interface Running {
   readonly startedAt: number;
   /** Cycles it had used when the current quantum began. */
   cyclesBefore: number;
+  /** Cycles its disk requests had spent in the device when the current quantum began. */
+  ioBefore: number;
+  /** Its disk file, if it has one. */
+  readonly disk: string | undefined;
   ended: boolean;
 }
 
@@ -28,11 +37,14 @@ export class SessionSlave implements SlaveNode {
   private readonly running = new Map<string, Running>();
   private readonly consoles = new Map<string, string[]>();
   private failed = false;
+  private disks: string | undefined;
 
   async init(body: InitBody): Promise<SlaveBody> {
     const spec = body.slave;
-    this.session = await Session.open(slaveSystem(spec), { onConsole: (guest, line) => this.consoles.get(guest)?.push(line) });
-    return { kind: 'ready', capacity: { cores: spec.cores, memory: spec.memory, vcpus: spec.cores * spec.vcpusPerCore } };
+    const onConsole = (guest: string, line: string) => this.consoles.get(guest)?.push(line);
+    this.session = await Session.open(slaveSystem(spec), { onConsole, ioLanes: spec.ioLanes });
+    if (spec.ioLanes > 0) this.disks = mkdtempSync(join(tmpdir(), `hvlab-slave-${spec.name}-`));
+    return { kind: 'ready', capacity: { cores: spec.cores, memory: spec.memory, vcpus: spec.cores * spec.vcpusPerCore, io: spec.ioLanes } };
   }
 
   step(body: StepBody): ReportBody {
@@ -46,7 +58,7 @@ export class SessionSlave implements SlaveNode {
       }
       this.running.clear();
     }
-    if (this.failed) return { kind: 'report', time: body.to, busy: 0, running: [], finished };
+    if (this.failed) return { kind: 'report', time: body.to, busy: 0, ioBusy: 0, running: [], finished };
     for (const start of body.start) {
       const refused = this.boot(start, body.from);
       if (refused) finished.push(refused);
@@ -63,23 +75,36 @@ export class SessionSlave implements SlaveNode {
 
   close(): void {
     this.session?.close();
+    if (this.disks) rmSync(this.disks, { recursive: true, force: true });
   }
 
   /** Boots a workload at `at`; a workload that cannot boot is reported as faulted at once. */
   private boot(start: WorkloadStart, at: number): Finished | undefined {
     if (start.image.data !== undefined) this.images.set(start.image.sha256, Buffer.from(start.image.data, 'base64'));
+    const disk = this.blankDisk(start);
     try {
       const image = this.image(start);
       this.consoles.set(start.name, []);
-      this.session!.addGuest(guestEntry(start), { at, image });
+      this.session!.addGuest(guestEntry(start, disk), { at, image });
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       this.consoles.delete(start.name);
+      if (disk) rmSync(disk, { force: true });
       const detail = `cannot boot: ${error.message}`;
       return { name: start.name, attempt: start.attempt, state: 'faulted', exitCode: null, detail, start: at, end: at, cycles: 0, instructions: 0, console: [] };
     }
-    this.running.set(start.name, { start, startedAt: at, cyclesBefore: 0, ended: false });
+    this.running.set(start.name, { start, startedAt: at, cyclesBefore: 0, ioBefore: 0, ended: false, disk });
     return undefined;
+  }
+
+  /** A sparse blank disk file for a workload with a disk (its name is the workload's: unique). */
+  private blankDisk(start: WorkloadStart): string | undefined {
+    const size = start.guest['disk-size'];
+    if (size === undefined || !this.disks) return undefined;
+    const file = join(this.disks, `${start.name}.raw`);
+    writeFileSync(file, '');
+    truncateSync(file, size);
+    return file;
   }
 
   private image(start: WorkloadStart): GuestImage {
@@ -128,20 +153,25 @@ export class SessionSlave implements SlaveNode {
 
   private report(time: number, finished: Finished[]): ReportBody {
     let busy = 0;
+    let ioBusy = 0;
     const running: ReportBody['running'] = [];
     for (const [name, r] of [...this.running]) {
-      const status = this.session!.guest(name);
-      busy += status.report.cycles - r.cyclesBefore;
-      r.cyclesBefore = status.report.cycles;
-      if (status.endedAt === null) {
-        running.push({ name, cycles: status.report.cycles });
+      const { report, endedAt } = this.session!.guest(name);
+      const device = report.io?.phases['device'] ?? 0;
+      busy += report.cycles - r.cyclesBefore;
+      ioBusy += device - r.ioBefore;
+      r.cyclesBefore = report.cycles;
+      r.ioBefore = device;
+      if (endedAt === null) {
+        running.push({ name, cycles: report.cycles });
         continue;
       }
-      finished.push(this.result(name, r, r.ended ? 'ended' : status.report.state === 'faulted' ? 'faulted' : 'halted', status.endedAt));
+      finished.push(this.result(name, r, r.ended ? 'ended' : report.state === 'faulted' ? 'faulted' : 'halted', endedAt));
       this.running.delete(name);
       this.session!.releaseGuest(name);
+      if (r.disk) rmSync(r.disk, { force: true });
     }
-    return { kind: 'report', time, busy, running, finished };
+    return { kind: 'report', time, busy, ioBusy, running, finished };
   }
 
   private result(name: string, r: Running, state: Finished['state'], end: number): Finished {
@@ -177,14 +207,16 @@ function endDetail(state: Finished['state'], exitCode: number | null, fault: str
   }
 }
 
-/** The slave's system: its cores and no guests yet. */
+/** The slave's system: its cores, its disks' timing and no guests yet. */
 function slaveSystem(spec: SlaveSpec): SystemConfig {
-  return { cores: spec.cores, board: 'mps2-an386', 'slice-cycles': spec.sliceCycles, timing: spec.timing, guests: [], source: `slave ${spec.name}` };
+  const io = { 'disk-timing': spec.diskTiming, cache: { policy: 'layered' as const, size: 4 << 20, block: 4096, write: 'through' as const } };
+  return { cores: spec.cores, board: 'mps2-an386', 'slice-cycles': spec.sliceCycles, timing: spec.timing, io, guests: [], source: `slave ${spec.name}` };
 }
 
 /** A workload as a system-file guest entry, validated (and defaulted) the same way. */
-function guestEntry(start: WorkloadStart): GuestEntry {
-  const entry = { name: start.name, image: start.image.label, ...definedFields(start.guest) };
+function guestEntry(start: WorkloadStart, disk: string | undefined): GuestEntry {
+  const { 'disk-size': _size, ...fields } = start.guest;
+  const entry = { name: start.name, image: start.image.label, ...definedFields(fields), ...(disk ? { disk, 'disk-format': 'raw' } : {}) };
   return validateSystem({ board: BOARDS['mps2-an386']!.name, guests: [entry] }, `workload ${start.name}`).guests[0]!;
 }
 

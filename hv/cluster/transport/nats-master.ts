@@ -30,6 +30,8 @@ interface SlaveProcess {
 }
 
 const CHECK_MS = 500;
+/** How often the master says which remote slaves it still waits for. */
+const WAITING_NOTICE_MS = 10_000;
 
 export class NatsMasterTransport {
   readonly link: ReplayLink;
@@ -39,6 +41,7 @@ export class NatsMasterTransport {
   private readonly byName = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
   private closing = false;
+  private lastNotice = Date.now();
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -102,6 +105,11 @@ export class NatsMasterTransport {
     this.slaves.forEach((s, i) => {
       if (s.instance !== undefined && now - s.lastSeen > this.o.heartbeatTimeoutMs) this.drop(i, `silent for more than ${this.o.heartbeatTimeoutMs} ms`);
     });
+    const waiting = this.slaves.filter((s) => s.remote && s.instance === undefined).map((s) => s.name);
+    if (waiting.length > 0 && now - this.lastNotice >= WAITING_NOTICE_MS) {
+      this.lastNotice = now;
+      this.o.log(`nats: waiting for remote slaves ${waiting.join(', ')} (hv cluster slave --nats URL --name NAME on their hosts)`);
+    }
   }
 
   private deliver(slave: number, seq: number, body: MasterBody): void {

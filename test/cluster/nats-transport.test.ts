@@ -3,6 +3,8 @@
  * port, with a user and password): the same results as the in-process run, also when a slave
  * process is SIGKILLed mid-run and when a rogue client floods the subjects with bad messages.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCluster } from '../../hv/cluster/run-cluster.ts';
@@ -15,11 +17,14 @@ import { canonical, smallCluster, tapLink } from './helpers.ts';
 const USER = 'hv-test';
 const PASSWORD = 'not-the-real-one-7f3a';
 const SECRET = 'cluster-secret-for-tests';
+const HV = fileURLToPath(new URL('../../bin/hv.js', import.meta.url));
 let server: NatsServer;
 let reference: string;
 
-function natsCluster() {
-  return smallCluster({ nats: { url: server.url, user: USER, password: PASSWORD, secret: SECRET, cluster: 'test', 'heartbeat-timeout': 20_000 } });
+function natsCluster(o: { remote?: string; timeout?: number } = {}) {
+  const nats = { url: server.url, user: USER, password: PASSWORD, secret: SECRET, cluster: 'test', 'heartbeat-timeout': o.timeout ?? 20_000 };
+  const slaves = smallCluster().slaves.map((s) => ({ name: s.name, cores: s.cores, remote: s.name === o.remote }));
+  return smallCluster({ nats, slaves });
 }
 
 beforeAll(async () => {
@@ -57,6 +62,27 @@ describe('the NATS transport', () => {
     expect(transport!.pidOf(0)).not.toBe(killed);
     expect(host.replacements).toBe(1);
     expect(log).toContain('nats: slave a lost (its process exited (SIGKILL)); starting a new process and replaying its inputs');
+    expect(canonical(run)).toBe(reference);
+  });
+
+  it('adopts a remote slave process started elsewhere, and a new one after it dies silently', async () => {
+    const config = natsCluster({ remote: 'b', timeout: 3000 });
+    const env = { ...process.env, HV_NATS_USER: USER, HV_NATS_PASSWORD: PASSWORD, HV_CLUSTER_SECRET: SECRET };
+    const remote = () => spawn(process.execPath, [HV, 'cluster', 'slave', '--nats', server.url, '--name', 'b', '--cluster', 'test'], { env, stdio: 'ignore' });
+    const processes = [remote()];
+    const log: string[] = [];
+    const { run, host } = await runCluster(config, clusterWorkloads(config), {
+      transport: 'nats',
+      log: (line) => {
+        log.push(line);
+        if (line.startsWith('nats: slave b lost')) processes.push(remote());
+      },
+      wrapLink: (link) => tapLink(link, (slave, _body, sent) => slave === 1 && sent === 3 && processes[0]!.kill('SIGSTOP')),
+    });
+    for (const p of processes) p.kill('SIGKILL');
+    expect(log.some((l) => /^nats: slave b lost \(silent for more than 3000 ms\); waiting for a new process: hv cluster slave --name b$/.test(l))).toBe(true);
+    expect(host.replacements).toBeGreaterThanOrEqual(1);
+    expect(processes.length).toBeGreaterThanOrEqual(2);
     expect(canonical(run)).toBe(reference);
   });
 

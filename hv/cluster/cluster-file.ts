@@ -7,9 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { parseSize } from '../core/system-config.ts';
+import { formatIssues, parseSize, parseYaml } from '../core/system-config.ts';
 import { ConfigError } from '../errors.ts';
 import { NAME_PATTERN } from './messages.ts';
 import { POLICY_NAMES } from './policies.ts';
@@ -154,7 +153,7 @@ export function loadClusterFile(file: string): ClusterConfig {
 /** Validates parsed cluster-file data; `file` names it in errors and anchors relative paths. */
 export function validateCluster(data: unknown, file: string): ClusterConfig {
   const result = clusterSchema.safeParse(data ?? {});
-  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${file}: ${issuePath(i)}: ${message(i)}`).join('\n'));
+  if (!result.success) throw new ConfigError(formatIssues(file, result.error.issues).join('\n'));
   const config = result.data;
   const problems = semanticProblems(config, file);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
@@ -193,27 +192,4 @@ function semanticProblems(config: ClusterFile, file: string): string[] {
   });
   if (config.workloads.length === 0 && !config.generate) problems.push(`${file}: workloads: expected at least one workload, or a generate section`);
   return problems;
-}
-
-function parseYaml(text: string, file: string): unknown {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => {
-      const pos = lineCounter.linePos(e.pos[0]);
-      return `${file}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
-    });
-    throw new ConfigError(`invalid YAML:\n${lines.join('\n')}`);
-  }
-  return doc.toJS();
-}
-
-function issuePath(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
-  return path || '(top level)';
-}
-
-function message(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return issue.message.replace(/^Invalid input: /, '');
 }

@@ -122,7 +122,8 @@ export function loadSystemFile(file: string): SystemConfig {
   return validateSystem(parseYaml(text, file), file);
 }
 
-function parseYaml(text: string, file: string): unknown {
+/** Parses YAML text; syntax errors become one ConfigError with `file:line:col: message` lines. */
+export function parseYaml(text: string, file: string): unknown {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -212,7 +213,8 @@ function sizeProblem(value: unknown, role: 'code' | 'sram', board: BoardDescript
   return [`${where}.${role}-size: expected at most ${region.size} bytes (${region.name} on ${board!.name}), got ${size}`];
 }
 
-function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]): string[] {
+/** zod issues as `file: field.path: message` lines. */
+export function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]): string[] {
   return issues
     .map((issue) => {
       const path = formatPath(issue.path);

@@ -5,7 +5,6 @@
  * here), `in-process` in this thread. The result is the same for all three; only `host`
  * (replaced processes) differs. Host time is read only inside the transports (NATS heartbeats).
  */
-import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.ts';
 import { type ClusterConfig, DEFAULT_WEIGHTS } from './cluster-file.ts';
 import { type ClusterRun, Master, type MasterLink } from './master/master.ts';
@@ -18,7 +17,7 @@ import type { NatsSettings } from './transport/envelope.ts';
 import { InProcessLink } from './transport/in-process.ts';
 import { LocalTransport } from './transport/local.ts';
 import { NatsMasterTransport } from './transport/nats-master.ts';
-import { type NatsServer, startNatsServer } from './transport/nats-server.ts';
+import { type NatsServer, startPrivateNats } from './transport/nats-server.ts';
 import type { Workload } from './workload.ts';
 
 export type TransportName = 'local' | 'nats' | 'in-process';
@@ -121,10 +120,7 @@ async function natsSettings(config: ClusterConfig, url: string | undefined): Pro
   const target = url ?? file?.url;
   if (target === undefined) {
     if (config.slaves.some((s) => s.remote)) throw new UsageError(`${config.source}: nats.url: remote slaves need a NATS server they can reach (nats.url or --nats URL)`);
-    const user = 'hvlab';
-    const password = randomBytes(18).toString('base64url');
-    const server = await startNatsServer(user, password);
-    return { settings: { url: server.url, user, password, secret: randomBytes(32).toString('hex'), cluster }, server };
+    return startPrivateNats(cluster);
   }
   const user = file?.user ?? process.env[ENV.user];
   const password = file?.password ?? process.env[ENV.password];

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { BOARDS } from '../../../devices/platforms/mps2-an386.ts';
 import { type GuestImage, parseImage } from '../../core/image.ts';
 import { type GuestEntry, type SystemConfig, validateSystem } from '../../core/system-config.ts';
-import { InputError } from '../../errors.ts';
+import { ImageError, InputError } from '../../errors.ts';
 import { Session } from '../../system/session.ts';
 import type { Finished, InitBody, ReportBody, SlaveBody, SlaveSpec, StepBody, WorkloadStart } from '../messages.ts';
 import type { SlaveNode } from './slave-node.ts';
@@ -109,7 +109,7 @@ export class SessionSlave implements SlaveNode {
 
   private image(start: WorkloadStart): GuestImage {
     const bytes = this.images.get(start.image.sha256);
-    if (!bytes) throw new ImageFault(`image ${start.image.label} (${start.image.sha256.slice(0, 12)}) was never sent to this slave`);
+    if (!bytes) throw new ImageError(`image ${start.image.label} (${start.image.sha256.slice(0, 12)}) was never sent to this slave`);
     return parseImage(bytes, start.image.label, { format: start.guest.format, loadAddress: start.guest['load-address'] });
   }
 
@@ -191,11 +191,6 @@ export class SessionSlave implements SlaveNode {
       console,
     };
   }
-}
-
-/** A workload whose image the slave does not have (the master failed to send it): a bad input. */
-class ImageFault extends InputError {
-  readonly code = 'HV_CLUSTER_IMAGE';
 }
 
 function endDetail(state: Finished['state'], exitCode: number | null, fault: string | undefined): string {

@@ -3,6 +3,7 @@
  * that replay profiles are cheap) and the tests' (fake slaves). Messages are not serialised or
  * schema-checked here: nothing crosses a trust boundary.
  */
+import { InternalError } from '../../errors.ts';
 import type { MasterLink } from '../master/master.ts';
 import type { MasterBody, SlaveBody } from '../messages.ts';
 import { type SlaveFactory, SlaveDriver } from '../slave/slave-node.ts';
@@ -26,7 +27,7 @@ export class InProcessLink implements MasterLink {
 
   receive(slave: number): Promise<SlaveBody> {
     const reply = this.replies[slave]!.shift();
-    if (!reply) throw new Error(`no reply pending from slave ${slave}`);
+    if (!reply) throw new InternalError(`no reply pending from slave ${slave}`);
     return reply;
   }
 

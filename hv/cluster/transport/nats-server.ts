@@ -5,11 +5,13 @@
  * command line.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.ts';
+import type { NatsSettings } from './envelope.ts';
 
 export interface NatsServer {
   readonly url: string;
@@ -33,6 +35,14 @@ export async function startNatsServer(user: string, password: string): Promise<N
     throw error;
   }
   return { url: `nats://127.0.0.1:${port}`, stop: () => stop(server).finally(cleanup) };
+}
+
+/** A private server with fresh random credentials and message key (they never leave this host's processes). */
+export async function startPrivateNats(cluster: string): Promise<{ settings: NatsSettings; server: NatsServer }> {
+  const user = 'hvlab';
+  const password = randomBytes(18).toString('base64url');
+  const server = await startNatsServer(user, password);
+  return { settings: { url: server.url, user, password, secret: randomBytes(32).toString('hex'), cluster }, server };
 }
 
 function freePort(): Promise<number> {

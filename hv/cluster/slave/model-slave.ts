@@ -45,6 +45,9 @@ export class ModelSlave implements SlaveNode {
   private busyTotal = 0;
   /** CPU cycles of the workloads that finished in this quantum, used in it. */
   private finishedBusy = 0;
+  /** Scratch for the interval's wants and progress rates (the simulation's inner loop allocates nothing). */
+  private wants = new Float64Array(16);
+  private speeds = new Float64Array(16);
   private finishedIo = 0;
   private started = 0;
   private failed = false;
@@ -82,26 +85,42 @@ export class ModelSlave implements SlaveNode {
   private simulate(from: number, to: number, finished: Finished[]): void {
     let t = from;
     while (t < to - EPSILON && this.live.length > 0) {
-      const wants = this.live.map((w) => want(w, w.profile.busy));
-      const share = fairShare(wants, this.cores);
-      const speeds = wants.map((x) => 1 / (x / share + (1 - x)));
+      const n = this.live.length;
+      if (this.wants.length < n) this.grow(n);
+      const { wants, speeds } = this;
+      for (let i = 0; i < n; i++) wants[i] = want(this.live[i]!, this.live[i]!.profile.busy);
+      const share = fairShare(wants, n, this.cores);
       let dt = to - t;
-      this.live.forEach((w, i) => (dt = Math.min(dt, (windowEnd(w) - w.pos) / speeds[i]!)));
-      this.live.forEach((w, i) => {
+      for (let i = 0; i < n; i++) {
+        speeds[i] = 1 / (wants[i]! / share + (1 - wants[i]!));
+        dt = Math.min(dt, (windowEnd(this.live[i]!) - this.live[i]!.pos) / speeds[i]!);
+      }
+      for (let i = 0; i < n; i++) {
+        const w = this.live[i]!;
         const solo = speeds[i]! * dt;
         w.io += solo * want(w, w.profile.io);
         w.pos += solo;
         w.cycles += solo * wants[i]!;
-      });
+      }
       t += dt;
-      this.live = this.live.filter((w) => {
-        if (w.pos < w.profile.length - EPSILON) return true;
-        this.finishedBusy += Math.round(w.cycles) - w.cyclesBefore;
-        this.finishedIo += Math.round(w.io) - w.ioBefore;
-        finished.push(result(w, w.profile.state, w.profile.exitCode, `${w.profile.state} (modelled)`, Math.round(t)));
-        return false;
-      });
+      if (this.live.some((w) => w.pos >= w.profile.length - EPSILON)) this.retire(t, finished);
     }
+  }
+
+  /** Takes the workloads that reached the end of their profile out, in their order. */
+  private retire(t: number, finished: Finished[]): void {
+    this.live = this.live.filter((w) => {
+      if (w.pos < w.profile.length - EPSILON) return true;
+      this.finishedBusy += Math.round(w.cycles) - w.cyclesBefore;
+      this.finishedIo += Math.round(w.io) - w.ioBefore;
+      finished.push(result(w, w.profile.state, w.profile.exitCode, `${w.profile.state} (modelled)`, Math.round(t)));
+      return false;
+    });
+  }
+
+  private grow(n: number): void {
+    this.wants = new Float64Array(2 * n);
+    this.speeds = new Float64Array(2 * n);
   }
 
   private report(time: number, finished: Finished[]): ReportBody {
@@ -123,21 +142,32 @@ export class ModelSlave implements SlaveNode {
   }
 }
 
-/** The CPU used per cycle by workloads wanting `wants` when each gets the fraction `f` of its want. */
-function cpuUsed(wants: readonly number[], f: number): number {
+/** The CPU used per cycle by the first `n` workloads of `wants` when each gets the fraction `f` of its want. */
+function cpuUsed(wants: Float64Array, n: number, f: number): number {
   let used = 0;
-  for (const x of wants) used += x / (x / f + (1 - x));
+  for (let i = 0; i < n; i++) used += wants[i]! / (wants[i]! / f + (1 - wants[i]!));
   return used;
 }
 
-/** The fraction f (0..1] at which the workloads use at most the cores: 1 when they fit, else by bisection. */
-function fairShare(wants: readonly number[], cores: number): number {
-  if (cpuUsed(wants, 1) <= cores) return 1;
+/**
+ * The fraction f (0..1] at which the workloads use at most the cores: 1 when they fit; cores / Σ
+ * want when every want is 0 or 1 (then CPU used = f · Σ want); otherwise by bisection below that
+ * (a workload that waits part of the time uses at least f · want, so the root is at most there).
+ */
+function fairShare(wants: Float64Array, n: number, cores: number): number {
+  if (cpuUsed(wants, n, 1) <= cores) return 1;
+  let total = 0;
+  let whole = true;
+  for (let i = 0; i < n; i++) {
+    total += wants[i]!;
+    whole &&= wants[i] === 0 || wants[i] === 1;
+  }
+  if (whole) return cores / total;
   let low = 0;
-  let high = 1;
-  for (let i = 0; i < 48; i++) {
+  let high = Math.min(1, cores / total);
+  for (let i = 0; i < 32; i++) {
     const mid = (low + high) / 2;
-    if (cpuUsed(wants, mid) > cores) high = mid;
+    if (cpuUsed(wants, n, mid) > cores) high = mid;
     else low = mid;
   }
   return low;

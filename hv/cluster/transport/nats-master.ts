@@ -79,7 +79,7 @@ export class NatsMasterTransport {
     const child = spawnSlave(s.name, this.o.nats, this.o.log);
     s.child = child;
     child.once('exit', (code, signal) => {
-      if (this.closing || s.child !== child) return;
+      if (this.closing || s.child !== child || this.link.isComplete(slave)) return;
       this.drop(slave, `its process exited (${signal ?? `status ${code}`})`);
     });
   }

@@ -73,6 +73,12 @@ export class ReplayLink implements MasterLink {
     return this.slaves[slave]!.attached;
   }
 
+  /** True when the slave has answered `finish`: its exchange is over and its process may end. */
+  isComplete(slave: number): boolean {
+    const s = this.slaves[slave]!;
+    return s.log.at(-1)?.kind === 'finish' && s.digests.length === s.log.length;
+  }
+
   /** A reply of the attached process: undefined when taken, otherwise why it was rejected. */
   reply(slave: number, seq: number, body: SlaveBody): string | undefined {
     const s = this.slaves[slave]!;

@@ -103,7 +103,7 @@ export class NatsMasterTransport {
   private checkHeartbeats(): void {
     const now = Date.now();
     this.slaves.forEach((s, i) => {
-      if (s.instance !== undefined && now - s.lastSeen > this.o.heartbeatTimeoutMs) this.drop(i, `silent for more than ${this.o.heartbeatTimeoutMs} ms`);
+      if (s.instance !== undefined && !this.link.isComplete(i) && now - s.lastSeen > this.o.heartbeatTimeoutMs) this.drop(i, `silent for more than ${this.o.heartbeatTimeoutMs} ms`);
     });
     const waiting = this.slaves.filter((s) => s.remote && s.instance === undefined).map((s) => s.name);
     if (waiting.length > 0 && now - this.lastNotice >= WAITING_NOTICE_MS) {

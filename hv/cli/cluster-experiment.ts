@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import { UsageError } from '../errors.ts';
 import { POLICY_NAMES, type PolicyName } from '../cluster/policies.ts';
-import { runFiles, json, makeDirectory, policyTable } from '../experiments/cluster-output.ts';
+import { json, makeDirectory, policyTable, runFiles, writeFiles } from '../experiments/cluster-output.ts';
 import { timesChartSvg, utilisationChartSvg } from '../experiments/cluster-chart.ts';
 import { EXPERIMENT_QUANTUM, TRACE_LIMIT, runClusterExperiment } from '../experiments/cluster.ts';
 import { writeOutputFile } from './output-file.ts';
@@ -66,11 +66,8 @@ export async function clusterExperiment(flags: ClusterExperimentFlags): Promise<
   writeOutputFile(join(out, 'results.json'), json({ ...settings, policies: results }));
   writeOutputFile(join(out, 'host.json'), json({ note: 'host time varies between runs', threads, policies: runs.map((r) => ({ name: r.result.name, seconds: Number(r.seconds.toFixed(3)) })) }));
   for (const r of runs) {
-    const files = runFiles(r.run, BOARDS['mps2-an386']!.clockHz, `${r.result.name}/`).filter((f) => flags.workloads <= TRACE_LIMIT || !f.path.endsWith('trace.json'));
-    for (const f of files.filter((x) => !x.path.includes('/console/') && !x.path.includes('/slaves/'))) {
-      makeDirectory(dirname(join(out, f.path)), shown);
-      writeOutputFile(join(out, f.path), f.content);
-    }
+    const files = runFiles(r.run, BOARDS['mps2-an386']!.clockHz, { prefix: `${r.result.name}/`, details: false, trace: flags.workloads <= TRACE_LIMIT });
+    writeFiles(out, shown, files, writeOutputFile);
   }
   writeOutputFile(join(out, 'times.svg'), await timesChartSvg(results, `completion and queueing by policy (${flags.workloads} workloads, load ${flags.load})`));
   writeOutputFile(join(out, 'utilisation.svg'), await utilisationChartSvg(results, `utilisation of each of the ${flags.slaves} slaves`));

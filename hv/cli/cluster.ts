@@ -8,7 +8,7 @@
  * NATS transport (credentials from HV_NATS_USER, HV_NATS_PASSWORD and HV_CLUSTER_SECRET).
  */
 import type { Command } from 'commander';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import { UsageError } from '../errors.ts';
 import { loadClusterFile } from '../cluster/cluster-file.ts';
@@ -18,7 +18,7 @@ import { TRANSPORTS, type TransportName, runCluster } from '../cluster/run-clust
 import { ENV } from '../cluster/transport/child-slaves.ts';
 import { runNatsSlave } from '../cluster/transport/nats-slave.ts';
 import { clusterWorkloads } from '../cluster/workload.ts';
-import { json, makeDirectory, policyTable, runFiles, workloadRecords, workloadTable } from '../experiments/cluster-output.ts';
+import { json, makeDirectory, policyTable, runFiles, workloadRecords, workloadTable, writeFiles } from '../experiments/cluster-output.ts';
 import { EXIT_GUEST_FAULTED } from './run.ts';
 import { parseInteger } from './options.ts';
 import { writeOutputFile } from './output-file.ts';
@@ -73,10 +73,7 @@ async function clusterRun(file: string, o: RunOptions): Promise<number> {
   process.stdout.write(workloadTable(run.outcomes));
   process.stdout.write(policyTable([result]));
   writeOutputFile(join(out, 'results.json'), json({ policies: [result], workloads: workloadRecords(run.outcomes) }));
-  for (const f of runFiles(run, BOARDS['mps2-an386']!.clockHz)) {
-    makeDirectory(dirname(join(out, f.path)), o.out);
-    writeOutputFile(join(out, f.path), f.content);
-  }
+  writeFiles(out, o.out, runFiles(run, BOARDS['mps2-an386']!.clockHz), writeOutputFile);
   process.stdout.write(`wrote ${join(o.out, 'results.json')}, dispatch.log, trace.json, console/ and slaves/\n`);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   process.stderr.write(`host: ${seconds.toFixed(2)} s, transport ${host.transport}, ${host.replacements} slave processes replaced\n`);

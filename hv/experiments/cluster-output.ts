@@ -6,7 +6,7 @@
  */
 import Table from 'cli-table3';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { ClusterRun } from '../cluster/master/master.ts';
 import type { WorkloadOutcome } from '../cluster/master/outcomes.ts';
@@ -56,13 +56,32 @@ export interface OutputFile {
   readonly content: string;
 }
 
-/** The files of one run: the log, console outputs, slave stats and the trace (under `prefix`). */
-export function runFiles(run: ClusterRun, clockHz: number, prefix = ''): OutputFile[] {
+export interface RunFileOptions {
+  /** Directory prefix of every path (the experiment: one per policy). */
+  prefix?: string;
+  /** Console output per workload and stats per slave (default true). */
+  details?: boolean;
+  trace?: boolean;
+}
+
+/** The files of one run: the log, console outputs, slave stats and the trace. */
+export function runFiles(run: ClusterRun, clockHz: number, o: RunFileOptions = {}): OutputFile[] {
+  const prefix = o.prefix ?? '';
   const files: OutputFile[] = [{ path: `${prefix}dispatch.log`, content: lines(run.log) }];
-  for (const o of run.outcomes) if (o.console.length > 0) files.push({ path: join(`${prefix}console`, `${o.name}.log`), content: lines(o.console) });
-  for (const s of run.slaves) files.push({ path: join(`${prefix}slaves`, `${s.name}.json`), content: json(s.stats) });
-  files.push({ path: `${prefix}trace.json`, content: `${JSON.stringify(clusterTrace(run, clockHz))}\n` });
+  if (o.details ?? true) {
+    for (const w of run.outcomes) if (w.console.length > 0) files.push({ path: join(`${prefix}console`, `${w.name}.log`), content: lines(w.console) });
+    for (const s of run.slaves) files.push({ path: join(`${prefix}slaves`, `${s.name}.json`), content: json(s.stats) });
+  }
+  if (o.trace ?? true) files.push({ path: `${prefix}trace.json`, content: `${JSON.stringify(clusterTrace(run, clockHz))}\n` });
   return files;
+}
+
+/** Writes `files` under `dir` (`shown` names it in errors). */
+export function writeFiles(dir: string, shown: string, files: readonly OutputFile[], write: (file: string, content: string) => void): void {
+  for (const f of files) {
+    makeDirectory(dirname(join(dir, f.path)), shown);
+    write(join(dir, f.path), f.content);
+  }
 }
 
 export function json(value: unknown): string {

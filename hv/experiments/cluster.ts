@@ -6,7 +6,6 @@
  * arrival rate for the offered load and, in the modelled mode, are what the slaves replay. In the
  * real mode the slaves emulate every workload (local transport: worker threads).
  */
-import { join } from 'node:path';
 import { validateCluster } from '../cluster/cluster-file.ts';
 import { KINDS, TEMPLATES, type Template, generateWorkloads, templateEntry } from '../cluster/generator.ts';
 import type { ClusterRun } from '../cluster/master/master.ts';

@@ -159,14 +159,23 @@ export class BlockController implements MmioDevice {
   /** Virtual time of the command being started (what a cache below sees as "now"). */
   commandTime = 0;
 
+  private readonly units: DiskUnit[];
+
   constructor(
     readonly name: string,
-    private readonly units: readonly DiskUnit[],
+    units: readonly DiskUnit[],
     private readonly timing: ServiceTiming,
     slotCount: number,
   ) {
+    this.units = [...units];
     this.slots = Array.from({ length: slotCount }, () => new Slot());
     this.size = slotCount * BLKCTL_SLOT_STRIDE;
+  }
+
+  /** Attaches one more disk (a guest added to a running system); returns its unit number. */
+  addUnit(image: DiskUnit): number {
+    this.units.push(image);
+    return this.units.length - 1;
   }
 
   bind(slot: number, binding: SlotBinding): void {

@@ -3,7 +3,7 @@
  * stats, console lines and trace events, export them. An exports snapshot test keeps this list
  * deliberate; the CLI is not part of it.
  */
-export { Session, type SessionOptions, type RunLimit, type ConsoleLine } from './system/session.ts';
+export { Session, type SessionOptions, type RunLimit, type ConsoleLine, type AddGuestOptions, type GuestStatus } from './system/session.ts';
 export type { EndReason, RunResult } from './core/hypervisor.ts';
 export { loadSystemFile, singleImageSystem, validateSystem, type SystemConfig } from './core/system-config.ts';
 export type { FaultReport, TrapKind } from './arch/cpu.ts';

@@ -12,6 +12,7 @@ import { registerCostsCommand } from './costs.ts';
 import { registerExperimentCommand } from './experiment.ts';
 import { registerRunCommand } from './run.ts';
 import { registerCacheSimCommand } from './cache-sim.ts';
+import { registerClusterCommand } from './cluster.ts';
 import { registerTraceGenCommand } from './trace-gen.ts';
 
 export const EXIT_OK = 0;
@@ -28,6 +29,7 @@ export function buildProgram(setStatus: (status: number) => void): Command {
   registerTraceGenCommand(program, setStatus);
   registerCostsCommand(program);
   registerExperimentCommand(program);
+  registerClusterCommand(program, setStatus);
   return program;
 }
 

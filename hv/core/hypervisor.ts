@@ -98,6 +98,17 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
     for (const core of this.cores) core.running?.requestStop();
   }
 
+  /**
+   * Stops a live `vcpu` from outside the loop, as if it had halted without an exit code (its
+   * session ended it: a cycle budget used up). Its core goes on with the others.
+   */
+  end(vcpu: V, detail: string): void {
+    if (!vcpu.alive) return;
+    const core = this.core(vcpu.placement.index);
+    const at = Math.max(core.now, vcpu.floor);
+    this.stopGuest(core, vcpu, { state: 'halted', exitCode: null, fault: null, at }, detail);
+  }
+
   /** Tells the scheduler what happened outside the loop (the I/O system's submissions and completions). */
   signal(signal: SchedSignal<V>): void {
     this.scheduler.observe?.(signal);
@@ -227,9 +238,9 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
   private stopGuest(core: Core, vcpu: V, exit: VmExit, detail: string): void {
     vcpu.stop(exit);
     this.blocked.delete(vcpu);
-    this.recorder.record({ kind: 'guest-stop', ts: core.now, core: core.index, guest: vcpu.name, pc: vcpu.pc(), state: exit.state, detail });
-    core.switchOut(exit.state);
-    this.signal({ kind: 'stopped', vcpu, at: core.now });
+    this.recorder.record({ kind: 'guest-stop', ts: exit.at, core: core.index, guest: vcpu.name, pc: vcpu.pc(), state: exit.state, detail });
+    if (core.running === vcpu) core.switchOut(exit.state);
+    this.signal({ kind: 'stopped', vcpu, at: exit.at });
   }
 
   private checkProgress(consumed: number, outcome: StepOutcome): void {

@@ -51,6 +51,11 @@ const MAX_IMAGE_BYTES = 256 << 20;
 export function readImage(file: string, options: ImageOptions = {}): GuestImage {
   const fail = (message: string, cause?: unknown) => new ImageError(message, { cause });
   const bytes = readRegularFile(file, `${file}: cannot read image`, fail, MAX_IMAGE_BYTES);
+  return parseImage(bytes, file, options);
+}
+
+/** An image from bytes already in memory (a cluster slave receives them in a message); `file` names it. */
+export function parseImage(bytes: Uint8Array, file: string, options: ImageOptions = {}): GuestImage {
   const format = options.format ?? detectImageFormat(bytes, file);
   const names = { file: options.name ?? file, path: file };
   if (format === 'elf') {

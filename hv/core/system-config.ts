@@ -244,7 +244,8 @@ function sizeProblem(value: unknown, role: 'code' | 'sram', board: BoardDescript
   return [`${where}.${role}-size: expected at most ${region.size} bytes (${region.name} on ${board!.name}), got ${size}`];
 }
 
-function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]): string[] {
+/** zod issues as `file: field.path: message` lines. */
+export function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]): string[] {
   return issues
     .map((issue) => {
       const path = formatPath(issue.path);

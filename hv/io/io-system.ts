@@ -5,7 +5,7 @@
  */
 import type { ArchOps } from '../arch/cpu.ts';
 import type { Vm } from '../core/vm.ts';
-import type { DiskTimingConfig, SystemConfig } from '../core/system-config.ts';
+import type { DiskTimingConfig, GuestEntry, SystemConfig } from '../core/system-config.ts';
 import { runAll } from '../cleanup.ts';
 import { ConfigError, InternalError, UsageError } from '../errors.ts';
 import type { GuestIoReport } from '../trace/stats-file.ts';
@@ -42,6 +42,8 @@ export interface IoSystemOptions {
   observer?(vm: Vm): IoObserver;
   /** Record the guests' block requests into this file (hv run --disk-trace). */
   diskTrace?: string;
+  /** Lanes for guests with an io-path added to the running system (their device slots are reserved now). */
+  lanes?: number;
 }
 
 export interface GuestIo {
@@ -60,6 +62,8 @@ export class IoSystem {
   readonly diskCache: DiskCache;
   private readonly diskTrace: DiskTraceRecorder | undefined;
   private readonly split: SplitHypercalls | undefined;
+  /** The guest on each console channel (boot guests by index, then one channel per lane). */
+  private readonly channels: Array<Vm | undefined>;
 
   constructor(private readonly o: IoSystemOptions) {
     this.checkDriverLimits();
@@ -68,8 +72,9 @@ export class IoSystem {
     const timing = diskTiming(o.config.io?.['disk-timing'] ?? 'sd-spi');
     this.diskCache = new DiskCache(cacheOptions(o.config, timing));
     const wrapped = this.diskCache.wrap(images);
+    this.channels = [...o.guests, ...new Array<undefined>(o.lanes ?? 0)];
     try {
-      this.platform = new IoPlatform({ disks: wrapped, timing, cores: o.cores, guests: o.guests.length, console: (channel, byte) => o.guests[channel]?.console.write(byte) });
+      this.platform = new IoPlatform({ disks: wrapped, timing, cores: o.cores, guests: this.channels.length, console: (channel, byte) => this.channels[channel]?.console.write(byte) });
       this.diskCache.attach(this.platform.blockController);
       this.diskTrace = o.diskTrace === undefined ? undefined : this.recordDisks(o.diskTrace, disks);
       this.driver = o.driverVm && new DriverVm(o.driverVm, this.platform, o.costs, o.cores);
@@ -92,7 +97,7 @@ export class IoSystem {
       const disk = disks[index];
       // Split-path frontends are numbered 0.. among themselves: the driver VM's queue state index.
       const frontend = path === 'split' ? splitFrontend++ : index;
-      this.guests.push(this.wireGuest(index, path, disk, disk ? unit++ : undefined, frontend));
+      this.guests.push(this.wireGuest(o.guests[index]!, index, path, disk, disk ? unit++ : undefined, frontend));
     });
   }
 
@@ -113,6 +118,38 @@ export class IoSystem {
       }
     });
     if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  }
+
+  /**
+   * Wires the I/O of a guest added to the running system, on lane `lane` (its console channel and
+   * emulated-path slot): its disk becomes a new unit of the block controller. The split path keeps
+   * per-frontend state in the driver VM that is set up at boot, so it cannot be added.
+   */
+  addGuest(vm: Vm, guest: GuestEntry, lane: number): void {
+    const path = guest['io-path'];
+    const channel = this.o.guests.length + lane;
+    if (!path || path === 'split') throw new UsageError(`guest ${vm.name}: only the in-context and emulated paths can be added to a running system`);
+    if (this.channels[channel] !== undefined || lane < 0 || channel >= this.channels.length) throw new InternalError(`I/O lane ${lane} is not free`);
+    const image = guest.disk === undefined ? undefined : openDisk({ ...guest, disk: guest.disk });
+    try {
+      const disk = image && this.diskCache.wrap([image]).at(-1);
+      const unit = disk && this.platform.blockController.addUnit(disk);
+      this.channels[channel] = vm;
+      this.guests.push(this.wireGuest(vm, channel, path, disk, unit, channel));
+    } catch (error) {
+      image?.close();
+      throw error;
+    }
+  }
+
+  /** Ends an added guest's I/O (it stopped): its path and disk close, its lane is free again. */
+  releaseGuest(vm: Vm): void {
+    const g = this.guests.find((x) => x.vm === vm);
+    const channel = this.channels.indexOf(vm);
+    if (!g || channel < this.o.guests.length) return;
+    g.path.close();
+    g.disk?.close();
+    this.channels[channel] = undefined;
   }
 
   /** A core switched to the driver VM (a world switch the split path causes). */
@@ -142,8 +179,7 @@ export class IoSystem {
     return recorder;
   }
 
-  private wireGuest(index: number, pathName: IoPathName, disk: BlockImage | undefined, unit: number | undefined, frontend: number): GuestIo {
-    const vm = this.o.guests[index]!;
+  private wireGuest(vm: Vm, index: number, pathName: IoPathName, disk: BlockImage | undefined, unit: number | undefined, frontend: number): GuestIo {
     const tracker = new IoTracker(this.o.recorder, vm.name, pathName, () => vm.coreIndex, this.o.observer?.(vm));
     const capacity = disk ? disk.size / 512 : 0;
     const path = this.createPath(pathName, vm, tracker, index, frontend, unit ?? 0, capacity);
@@ -193,12 +229,16 @@ function cacheOptions(config: SystemConfig, timing: DiskTiming): DiskCacheOption
   return { policy: c.policy, size: c.size, blockSize: c.block, writeMode: c.write === 'back' ? 'write-back' : 'write-through', timing };
 }
 
+function openDisk(g: GuestEntry & { disk: string }): BlockImage {
+  return g['disk-snapshot'] ? openSnapshot(g.disk, g.name, g['disk-format']) : openImage(g.disk, { format: g['disk-format'], owner: `guest "${g.name}"` });
+}
+
 function openDisks(config: SystemConfig): Array<BlockImage | undefined> {
   const opened: BlockImage[] = [];
   try {
     return config.guests.map((g) => {
       if (!g.disk) return undefined;
-      const image = g['disk-snapshot'] ? openSnapshot(g.disk, g.name, g['disk-format']) : openImage(g.disk, { format: g['disk-format'], owner: `guest "${g.name}"` });
+      const image = openDisk({ ...g, disk: g.disk });
       opened.push(image);
       return image;
     });

@@ -34,6 +34,8 @@ export interface BootOptions {
   faultLoopLimit?: number;
   /** Record the guests' block requests into this file (simulator format). */
   diskTrace?: string;
+  /** I/O lanes for guests with an io-path added later (a cluster slave's I/O capacity). */
+  ioLanes?: number;
 }
 
 export interface BootedSystem {
@@ -48,6 +50,13 @@ export interface BootedSystem {
   readonly coreCount: number;
   /** The guests' I/O rates (with a `scheduler` section in the system file). */
   readonly ioRates: IoRateMeter<Vm> | undefined;
+  /**
+   * Boots one more guest into the running system on `core` (a cluster slave's workload); it runs
+   * from `at` on (or its core's present, if later). A guest with an io-path takes a free I/O lane.
+   */
+  addGuest(guest: GuestEntry, image: GuestImage, core: number, at: number): Vm;
+  /** Frees what a stopped guest holds: its engine, and its I/O lane and disk. */
+  release(vm: Vm): void;
   /** Releases the disks and every engine. */
   close(): void;
 }
@@ -91,7 +100,7 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
     if (options.diskTrace !== undefined && !config.guests.some((g) => g.disk)) {
       throw new UsageError(`--disk-trace ${options.diskTrace}: no guest has a disk`);
     }
-    if (config.guests.some((g) => g['io-path'])) {
+    if (config.guests.some((g) => g['io-path']) || (options.ioLanes ?? 0) > 0) {
       io = new IoSystem({
         config,
         guests,
@@ -102,6 +111,7 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
         arch,
         observer: (vm) => ioSignals(hypervisor, vm),
         diskTrace: options.diskTrace,
+        lanes: options.ioLanes,
       });
       switches.io = io;
     }
@@ -111,7 +121,37 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
   }
   // Disks first: their data matters most; a failing step does not keep the others from closing.
   const close = () => runAll([() => io?.close(), ...vms.map((vm) => () => vm.close())]);
-  return { config, hypervisor, vms, io, recorder, costs, coreCount, ioRates: scheduling.meter, close };
+  const lanes = new Array<Vm | undefined>(options.ioLanes ?? 0);
+  const addGuest = (guest: GuestEntry, image: GuestImage, core: number, at: number): Vm => {
+    if (vms.some((vm) => vm.name === guest.name)) throw new UsageError(`guest ${guest.name}: the system already has a guest of that name`);
+    const lane = guest['io-path'] ? freeLane(lanes, guest.name) : undefined;
+    const vm = new Vm(guestConfig(config, guest, vms.length, image, options), services);
+    try {
+      if (lane !== undefined) io!.addGuest(vm, guest, lane);
+    } catch (error) {
+      vm.close();
+      throw error;
+    }
+    if (lane !== undefined) lanes[lane] = vm;
+    vms.push(vm);
+    hypervisor.addGuest(vm, core);
+    vm.floor = Math.max(vm.floor, at);
+    return vm;
+  };
+  const release = (vm: Vm) => {
+    const lane = lanes.indexOf(vm);
+    if (lane >= 0) {
+      io!.releaseGuest(vm);
+      lanes[lane] = undefined;
+    }
+    vm.close();
+  };
+  return { config, hypervisor, vms, io, recorder, costs, coreCount, ioRates: scheduling.meter, addGuest, release, close };
+}
+
+function freeLane(lanes: ReadonlyArray<Vm | undefined>, guest: string): number {
+  for (let i = 0; i < lanes.length; i++) if (lanes[i] === undefined) return i;
+  throw new UsageError(`guest ${guest}: no free I/O lane (the system has ${lanes.length})`);
 }
 
 /** Guest cycles a slice must leave after the vCPU switch that starts it. */

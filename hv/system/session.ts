@@ -13,12 +13,13 @@
  */
 import { extname } from 'node:path';
 import type { EndReason, RunResult } from '../core/hypervisor.ts';
-import { type SystemConfig, loadSystemFile, singleImageSystem } from '../core/system-config.ts';
+import { type GuestImage, readImage } from '../core/image.ts';
+import { type GuestEntry, type SystemConfig, loadSystemFile, singleImageSystem } from '../core/system-config.ts';
 import type { Vm } from '../core/vm.ts';
 import { UsageError } from '../errors.ts';
 import type { CostTable } from '../time/cost-model.ts';
 import type { TraceEvent } from '../trace/events.ts';
-import type { StatsFile } from '../trace/stats-file.ts';
+import type { GuestReport, StatsFile } from '../trace/stats-file.ts';
 import { writeChromeTrace } from '../trace/trace-file.ts';
 import { archFor } from './architectures.ts';
 import { type BootedSystem, bootSystem } from './boot.ts';
@@ -38,6 +39,8 @@ export interface SessionOptions {
   diskTrace?: string;
   /** Called with every complete console line as it is printed. */
   onConsole?(guest: string, line: string): void;
+  /** I/O lanes for guests with an io-path added while it runs (addGuest); default none. */
+  ioLanes?: number;
 }
 
 /** Where a run stops (besides every guest having stopped). */
@@ -46,6 +49,23 @@ export interface RunLimit {
   cycles?: number;
   /** Stop after a console line that matches. */
   line?: RegExp;
+}
+
+/** Where and when a guest added to a running session runs. */
+export interface AddGuestOptions {
+  /** Its core (default: the core with the fewest live guests, the lowest on a tie). */
+  core?: number;
+  /** Virtual time before which it does not run (default: its core's present). */
+  at?: number;
+  /** The image, already read (default: read from the entry's `image`). */
+  image?: GuestImage;
+}
+
+/** A guest's stats-file record and when it stopped. */
+export interface GuestStatus {
+  readonly report: GuestReport;
+  /** Virtual time at which it halted, faulted or was ended; null while it runs. */
+  readonly endedAt: number | null;
 }
 
 export interface ConsoleLine {
@@ -80,6 +100,7 @@ export class Session {
       costs: options.costs,
       faultLoopLimit: options.faultLoopLimit,
       diskTrace: options.diskTrace,
+      ioLanes: options.ioLanes,
       consoleLine: (guest, line) => sink.session?.consoleLine(guest, line, options),
     });
     sink.session = new Session(config, booted);
@@ -145,17 +166,50 @@ export class Session {
   writeTrace(file: string): void {
     this.checkOpen();
     const { vms, recorder, coreCount } = this.system;
-    const board = vms[0]!.config.board;
+    const board = BOARDS[this.config.board]!;
     const meta = { clockHz: board.clockHz, coreCount, guests: vms.map((vm) => vm.name), dropped: recorder.dropped, board: board.name };
     writeChromeTrace(file, recorder.events, meta, this.now);
+  }
+
+  /**
+   * Boots one more guest into the running session: a system-file guest entry (validateSystem on a
+   * one-guest system gives one with its defaults). A guest with an io-path (in-context or emulated)
+   * takes one of the session's free I/O lanes (`ioLanes`). Its `guest-start` is recorded when it
+   * first runs.
+   */
+  addGuest(guest: GuestEntry, options: AddGuestOptions = {}): void {
+    this.checkOpen();
+    if (this.finished) throw new UsageError('the session is finished: no guest can be added');
+    const core = options.core ?? this.leastUsedCore();
+    this.checkCore(`guest ${guest.name}`, core);
+    const image = options.image ?? readImage(guest.image, { format: guest.format, loadAddress: guest['load-address'] });
+    this.system.addGuest(guest, image, core, options.at ?? 0);
+  }
+
+  /** Stops a running guest from outside, as a halt without an exit code (e.g. its cycle budget is used up). */
+  endGuest(name: string, detail: string): void {
+    this.checkOpen();
+    this.system.hypervisor.end(this.vm(name), detail);
+  }
+
+  /** Guest `name`'s stats-file record and when it stopped. */
+  guest(name: string): GuestStatus {
+    const vm = this.vm(name);
+    const io = this.system.io?.report(vm);
+    return { report: io ? { ...vm.report(), io } : vm.report(), endedAt: vm.exit?.at ?? null };
+  }
+
+  /** Closes a stopped guest's engine (and its I/O lane and disk) to free them; its record stays in the results. */
+  releaseGuest(name: string): void {
+    const vm = this.vm(name);
+    if (vm.alive) throw new UsageError(`guest ${name} is still running: only a stopped guest can be released`);
+    this.system.release(vm);
   }
 
   /** Moves guest `name` to core `core` (as a scheduler's migration: charged, traced, monotonic). */
   migrate(name: string, core: number): void {
     const vm = this.vm(name);
-    if (!Number.isInteger(core) || core < 0 || core >= this.system.coreCount) {
-      throw new UsageError(`migrate ${name}: no core ${core} (the system has ${this.system.coreCount})`);
-    }
+    this.checkCore(`migrate ${name}`, core);
     this.system.hypervisor.migrate(vm, core);
   }
 
@@ -180,6 +234,18 @@ export class Session {
     const vm = this.system.vms.find((v) => v.name === name);
     if (!vm) throw new UsageError(`no guest named "${name}" (guests: ${this.system.vms.map((v) => v.name).join(', ')})`);
     return vm;
+  }
+
+  private checkCore(what: string, core: number): void {
+    if (!Number.isInteger(core) || core < 0 || core >= this.system.coreCount) {
+      throw new UsageError(`${what}: no core ${core} (the system has ${this.system.coreCount})`);
+    }
+  }
+
+  private leastUsedCore(): number {
+    const live = new Array<number>(this.system.coreCount).fill(0);
+    for (const vm of this.system.vms) if (vm.alive) live[vm.coreIndex]! += 1;
+    return live.indexOf(Math.min(...live));
   }
 
   private consoleLine(guest: string, line: string, options: SessionOptions): void {

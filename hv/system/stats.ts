@@ -1,10 +1,11 @@
 /** The stats document of a booted system: every VM's report (with its I/O), the event distributions. */
+import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import type { RunResult } from '../core/hypervisor.ts';
 import type { StatsFile } from '../trace/stats-file.ts';
 import type { BootedSystem } from './boot.ts';
 
 export function collectStats(system: BootedSystem, result: RunResult): StatsFile {
-  const board = system.vms[0]!.config.board;
+  const board = BOARDS[system.config.board]!;
   return {
     generator: 'hvlab',
     board: board.name,

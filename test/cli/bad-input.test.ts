@@ -222,7 +222,7 @@ describe('hv experiment io-path', () => {
   const sizes = ['100', '-512', 'abc', '131072', '1e3', '513'];
   table({
     'no experiment': { args: () => ['experiment'], message: /^error: missing required argument 'name'/ },
-    'an unknown experiment': { args: () => ['experiment', 'bogus'], message: /^hv: unknown experiment "bogus" \(known: io-path, sched\)$/ },
+    'an unknown experiment': { args: () => ['experiment', 'bogus'], message: /^hv: unknown experiment "bogus" \(known: io-path, sched, cluster\)$/ },
     'an unknown option': { args: () => ['experiment', 'io-path', '--bogus'], message: USAGE },
     ...Object.fromEntries(requests.map((v) => [`--requests "${v}"`, { args: () => ['experiment', 'io-path', '--requests', v], message: /^hv: --requests: expected an integer from 1 to 10000, got "/ }])),
     ...Object.fromEntries(sizes.map((v) => [`--size "${v}"`, { args: () => ['experiment', 'io-path', '--size', v], message: /^hv: --size: expected / }])),

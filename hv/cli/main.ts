@@ -4,7 +4,7 @@
  * errors. Sub-commands return their own status (hv run: 0, or 3 when a guest faulted).
  */
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../errors.ts';
+import { InputError, NativeLibraryError } from '../errors.ts';
 import { registerCostsCommand } from './costs.ts';
 import { registerExperimentCommand } from './experiment.ts';
 import { registerRunCommand } from './run.ts';
@@ -43,7 +43,8 @@ function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
   }
-  if (error instanceof InputError) {
+  // A missing or unusable libunicorn is the installation's problem: one line saying what to install.
+  if (error instanceof InputError || error instanceof NativeLibraryError) {
     process.stderr.write(`hv: ${error.message}\n`);
     return EXIT_BAD_INPUT;
   }

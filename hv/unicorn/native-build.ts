@@ -7,29 +7,43 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeLibraryError } from '../errors.ts';
+import { unicornLibrary } from './library-path.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(here, 'native', 'insn-counter.c');
 const OUT_DIR = resolve(here, '..', '..', 'build', 'native');
 
+/**
+ * Linker arguments for libunicorn: the directory of the library hvlab loads (deps/unicorn on
+ * Debian 12), also as the run path; at run time the counter binds by soname to the libunicorn
+ * already loaded by hv/unicorn/ffi.ts.
+ */
+function unicornLinkArgs(): string[] {
+  const library = unicornLibrary();
+  if (!isAbsolute(library)) return ['-l:libunicorn.so.2'];
+  const dir = dirname(library);
+  return [`-L${dir}`, `-Wl,-rpath,${dir}`, `-l:${basename(library)}`];
+}
+
 /** Path of the built counter library, building it first if needed. */
 export function counterLibraryPath(): string {
   const source = readFileSync(SOURCE);
-  const hash = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  const link = unicornLinkArgs();
+  const hash = createHash('sha256').update(source).update(link.join(' ')).digest('hex').slice(0, 12);
   const target = join(OUT_DIR, `libhvcounter-${hash}.so`);
   if (existsSync(target)) return target;
   mkdirSync(OUT_DIR, { recursive: true });
   const temp = `${target}.${process.pid}.tmp`;
   const cc = process.env['CC'] ?? 'cc';
   try {
-    execFileSync(cc, ['-O2', '-shared', '-fPIC', '-o', temp, SOURCE, '-l:libunicorn.so.2'], { stdio: 'pipe' });
+    execFileSync(cc, ['-O2', '-shared', '-fPIC', '-o', temp, SOURCE, ...link], { stdio: 'pipe' });
   } catch (cause) {
     const stderr = (cause as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new NativeLibraryError(
-      `cannot build ${SOURCE} with '${cc}' (install gcc and libunicorn2): ${stderr || (cause as Error).message}`,
+      `cannot build ${SOURCE} with '${cc}' (run scripts/install-deps.sh: it installs gcc and Unicorn 2.1.1): ${stderr || (cause as Error).message}`,
       { cause },
     );
   }

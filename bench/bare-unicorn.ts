@@ -15,7 +15,7 @@ export interface BareResult {
 
 export function runBare(imageFile: string, instructions: number, slice: number): BareResult {
   const image = readImage(imageFile);
-  const engine = Engine.open();
+  const engine = Engine.open({ counter: false });
   try {
     engine.mapMemory(0x00000000, 4 << 20, UC_PROT.ALL);
     engine.mapMemory(0x20000000, 4 << 20, UC_PROT.ALL);
@@ -26,7 +26,7 @@ export function runBare(imageFile: string, instructions: number, slice: number):
     let pc = table.readUInt32LE(4) & ~1;
     const started = process.hrtime.bigint();
     for (let done = 0; done < instructions; done += slice) {
-      engine.run(pc | 1, 0xffff_ffff, 0, slice);
+      engine.run(pc | 1, slice);
       pc = engine.readRegister(ARM_REG.PC);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

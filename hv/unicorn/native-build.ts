@@ -1,5 +1,5 @@
 /**
- * Builds the native instruction-counter library from `native/insn-counter.c` with the host C
+ * Builds the native instruction-counter library from `native/*.c` with the host C
  * compiler. The output name carries a hash of the source, so an edited source is rebuilt and an
  * existing build is reused; the file is written under a temporary name and renamed so that
  * concurrent processes (parallel tests) never load a half-written library.
@@ -13,7 +13,8 @@ import { NativeLibraryError } from '../errors.ts';
 import { unicornLibrary } from './library-path.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOURCE = join(here, 'native', 'insn-counter.c');
+const NATIVE = join(here, 'native');
+const SOURCES = ['counter.h', 'insn-counter.c', 'block-cache.c', 'finish.c', 'mmio.c', 'access.c'].map((f) => join(NATIVE, f));
 const OUT_DIR = resolve(here, '..', '..', 'build', 'native');
 
 /**
@@ -30,20 +31,21 @@ function unicornLinkArgs(): string[] {
 
 /** Path of the built counter library, building it first if needed. */
 export function counterLibraryPath(): string {
-  const source = readFileSync(SOURCE);
   const link = unicornLinkArgs();
-  const hash = createHash('sha256').update(source).update(link.join(' ')).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(SOURCES.map((f) => readFileSync(f, 'utf8')).join('\0'))
+    .update(link.join(' ')).digest('hex').slice(0, 12);
   const target = join(OUT_DIR, `libhvcounter-${hash}.so`);
   if (existsSync(target)) return target;
   mkdirSync(OUT_DIR, { recursive: true });
   const temp = `${target}.${process.pid}.tmp`;
   const cc = process.env['CC'] ?? 'cc';
   try {
-    execFileSync(cc, ['-O2', '-shared', '-fPIC', '-o', temp, SOURCE, ...link], { stdio: 'pipe' });
+    execFileSync(cc, ['-O2', '-shared', '-fPIC', '-Wall', '-o', temp, ...SOURCES.filter((f) => f.endsWith('.c')), ...link], { stdio: 'pipe' });
   } catch (cause) {
     const stderr = (cause as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new NativeLibraryError(
-      `cannot build ${SOURCE} with '${cc}' (run scripts/install-deps.sh: it installs gcc and Unicorn 2.1.1): ${stderr || (cause as Error).message}`,
+      `cannot build ${NATIVE} with '${cc}' (run scripts/install-deps.sh: it installs gcc and Unicorn 2.1.1): ${stderr || (cause as Error).message}`,
       { cause },
     );
   }

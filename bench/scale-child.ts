@@ -1,0 +1,41 @@
+/**
+ * One scale measurement in a fresh process (so that resident memory is this system's alone):
+ * boots `guests` copies of an image on `cores` cores, then runs them to `cycles` of virtual time.
+ * Prints one JSON line: boot time and resident memory per guest, instructions and run seconds.
+ * Usage: node --import tsx bench/scale-child.ts <image> <guests> <cores> <cycles>
+ */
+import { bootSystem } from '../hv/core/system.ts';
+import { validateSystem } from '../hv/core/system-config.ts';
+import { Engine } from '../hv/unicorn/engine.ts';
+
+const [image, guestArg, coreArg, cycleArg] = process.argv.slice(2);
+const guests = Number(guestArg);
+const cores = Number(coreArg);
+const cycles = Number(cycleArg);
+
+// Load libunicorn and the counter once, so that only per-guest costs are measured.
+Engine.open().close();
+const config = validateSystem(
+  { cores, guests: Array.from({ length: guests }, (_, i) => ({ name: `g${i}`, image, core: i % cores })) },
+  'bench',
+);
+const rss0 = process.memoryUsage().rss;
+const t0 = process.hrtime.bigint();
+const system = bootSystem(config, { consoleLine: () => {} });
+const bootSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const rss1 = process.memoryUsage().rss;
+const t1 = process.hrtime.bigint();
+if (cycles > 0) system.hypervisor.run({ untilCycles: cycles });
+const runSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
+const instructions = system.hypervisor.vms.reduce((sum, vm) => sum + vm.report().instructions, 0);
+const rss2 = process.memoryUsage().rss;
+system.close();
+console.log(
+  JSON.stringify({
+    bootMsPerGuest: (bootSeconds * 1000) / guests,
+    rssMiBPerGuest: (rss1 - rss0) / guests / 2 ** 20,
+    rssMiBPerGuestAfterRun: (rss2 - rss0) / guests / 2 ** 20,
+    instructions,
+    runSeconds,
+  }),
+);

@@ -1,0 +1,84 @@
+// The build of dist/ and its staleness check, shared by scripts/build.mjs and bin/hv.js.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = join(ROOT, 'dist');
+const INFO = join(DIST, 'build-info.json');
+const ENTRIES = { hv: 'hv/cli/main.ts', index: 'hv/index.ts' };
+/** Bump when the build's output format changes, so that older builds count as stale. */
+const FORMAT = 1;
+
+function hashOf(files) {
+  const hash = createHash('sha256');
+  hash.update(`format ${FORMAT}\n`);
+  for (const file of files) hash.update(`${file}\n`).update(readFileSync(join(ROOT, file)));
+  return hash.digest('hex');
+}
+
+function readInfo() {
+  try {
+    return JSON.parse(readFileSync(INFO, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when dist/ holds a build of exactly the current sources. */
+export function isBuildCurrent() {
+  const info = readInfo();
+  if (!info || !Array.isArray(info.inputs)) return false;
+  try {
+    return hashOf(info.inputs) === info.hash;
+  } catch {
+    return false; // a source file was removed
+  }
+}
+
+/** import.meta.url of a bundled source file, as the URL of that file relative to the bundle. */
+function sourceUrlPlugin() {
+  return {
+    name: 'source-url',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        let text = readFileSync(args.path, 'utf8');
+        const fromDist = relative(DIST, args.path).split('\\').join('/');
+        const url = `new URL(${JSON.stringify(fromDist)}, import.meta.url).href`;
+        text = text.replaceAll('import.meta.url', url);
+        text = text.replaceAll('import.meta.dirname', `decodeURIComponent(new URL(".", ${url}).pathname).replace(/\\/$/, "")`);
+        return { contents: text, loader: 'ts' };
+      });
+    },
+  };
+}
+
+/** Builds dist/ unless it is current (or `force`); returns the number of source files. */
+export async function buildIfStale({ force = false } = {}) {
+  if (!force && isBuildCurrent()) return { inputs: readInfo().inputs.length, rebuilt: false };
+  const esbuild = await import('esbuild');
+  const staging = `${DIST}.${process.pid}.tmp`;
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: ENTRIES,
+    outdir: staging,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    metafile: true,
+    logLevel: 'error',
+    plugins: [sourceUrlPlugin()],
+  });
+  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/')).sort();
+  inputs.push('package.json');
+  writeFileSync(join(staging, 'build-info.json'), `${JSON.stringify({ format: FORMAT, hash: hashOf(inputs), inputs }, null, 1)}\n`);
+  writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
+  mkdirSync(DIST, { recursive: true });
+  // build-info.json last: a build interrupted halfway still counts as stale.
+  for (const name of ['hv.js', 'index.js', 'package.json', 'build-info.json']) renameSync(join(staging, name), join(DIST, name));
+  rmSync(staging, { recursive: true, force: true });
+  return { inputs: inputs.length, rebuilt: true };
+}

@@ -45,6 +45,14 @@ extern int uc_mmio_map(uc_engine *uc, uint64_t address, size_t size, void *read_
 #define UC_CTL_UC_EXITS 6
 #define UC_CTL_TB_REMOVE_CACHE 9
 
+/* Sets the PC with the Thumb bit: Unicorn takes bit 0 of a PC write as the Thumb state, and a
+ * clear one would show in the xPSR the hypervisor stacks on exception entry. */
+static inline void set_pc(uc_engine *uc, uint32_t pc)
+{
+    uint32_t value = pc | 1u;
+    uc_reg_write(uc, UC_ARM_REG_PC, &value);
+}
+
 #define WATCHED 3
 #define FLAG_STOP 1u     /* JavaScript: stop after the current instruction */
 #define FLAG_PENDING 2u  /* set here: the counter stopped the run (limit, watch, decode, division) */

@@ -72,7 +72,7 @@ static int run_at_alias(struct hv_counter *c, uint32_t pc, uint32_t target)
     uint32_t now = 0;
     uc_reg_read(c->uc, UC_ARM_REG_PC, &now);
     uint32_t back = unalias(c, now);
-    if (back != now) uc_reg_write(c->uc, UC_ARM_REG_PC, &back);
+    if (back != now) set_pc(c->uc, back);
     c->finishes++;
     return err;
 }

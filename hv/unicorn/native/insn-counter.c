@@ -155,6 +155,7 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_
     if (__builtin_expect((c->flags & (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP)) | b->undecoded, 0) ||
         __builtin_expect(c->done_cycles + cost > c->limit, 0)) {
         if (!enter_slowly(c, b, penalty)) return;
+        cost = b->cost + penalty; /* the costs may just have been decoded */
     }
     c->cur = b;
     c->cur_cost = cost;
@@ -249,7 +250,7 @@ static int on_bad_access(uc_engine *uc, int type, uint64_t address, int size, in
     if (c->mode == MODE_ALIAS) { /* exact, but at the alias */
         uc_reg_read(uc, UC_ARM_REG_PC, &pc);
         pc = unalias(c, pc);
-        uc_reg_write(uc, UC_ARM_REG_PC, &pc);
+        set_pc(uc, pc);
         return 0;
     }
     const struct block *b = c->mode == MODE_MAIN ? c->cur : c->finish.b;
@@ -260,7 +261,7 @@ static int on_bad_access(uc_engine *uc, int type, uint64_t address, int size, in
     uint32_t i = guess_access_index(c, b, from, (uint32_t)address, write, &unique);
     if (i == NO_INDEX) return 0;
     pc = b->addr + INSN_OFFSET(block_insn(c, b, i));
-    uc_reg_write(uc, UC_ARM_REG_PC, &pc);
+    set_pc(uc, pc);
     return 0;
 }
 
@@ -343,16 +344,16 @@ int hv_counter_run(struct hv_counter *c, uint64_t begin)
         c->stopped_before = 1; /* never an instruction address */
         c->block_stop_pc = 0;
         int err = uc_emu_start(c->uc, pc | 1, 0, 0, 0);
-        if (c->block_stop_pc) uc_reg_write(c->uc, UC_ARM_REG_PC, &c->block_stop_pc);
+        if (c->block_stop_pc) set_pc(c->uc, c->block_stop_pc);
         instrument_pending(c);
-        if ((c->flags & FLAG_ABORT) && c->abort_pc) uc_reg_write(c->uc, UC_ARM_REG_PC, &c->abort_pc);
+        if ((c->flags & FLAG_ABORT) && c->abort_pc) set_pc(c->uc, c->abort_pc);
         if (c->finish.kind == FINISH_NONE || err != 0 || (c->flags & FLAG_ABORT)) {
             settle(c, read_pc(c));
             return err;
         }
         enum finish_kind kind = c->finish.kind;
         uint32_t from_pc = c->finish.b->addr + INSN_OFFSET(block_insn(c, c->finish.b, c->finish.from));
-        if (kind == FINISH_STOP || c->finish.from > 0) uc_reg_write(c->uc, UC_ARM_REG_PC, &from_pc); /* stale after an MMIO stop */
+        if (kind == FINISH_STOP || c->finish.from > 0) set_pc(c->uc, from_pc); /* stale after an MMIO stop */
         err = finish_run(c, from_pc);
         c->replay.active = 0;
         int reached = settle_finish(c, err);

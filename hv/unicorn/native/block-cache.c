@@ -38,21 +38,6 @@ void cache_clear(struct block_cache *cache)
     cache->used = cache->pool_used = 0;
 }
 
-static uint32_t slot_of(const struct block_cache *cache, uint32_t addr)
-{
-    return ((addr >> 1) * 2654435761u) & (cache->capacity - 1);
-}
-
-struct block *cache_lookup(struct block_cache *cache, uint32_t addr, uint32_t size)
-{
-    uint32_t mask = cache->capacity - 1;
-    for (uint32_t i = slot_of(cache, addr);; i = (i + 1) & mask) {
-        struct block *b = &cache->slots[i];
-        if (b->size == 0) return NULL;
-        if (b->addr == addr && b->size == size) return b->alive ? b : NULL;
-    }
-}
-
 static uint64_t checksum(const uint16_t *code, uint32_t size)
 {
     uint64_t h = 1469598103934665603ull;
@@ -84,7 +69,7 @@ static int is_wide(uint16_t hw)
 }
 
 /* Reads the PC as a value, so that the result differs when the code runs at an alias. Literal
- * loads are fine there (the alias maps the same bytes); anything doubtful is flagged. */
+ * loads are fine there (the alias maps the same bytes, at the same alignment). */
 static int reads_pc_value(uint16_t hw1, uint16_t hw2, int wide)
 {
     if (!wide) {
@@ -95,9 +80,10 @@ static int reads_pc_value(uint16_t hw1, uint16_t hw2, int wide)
         }
         return 0;
     }
-    if ((hw1 & 0xf800) == 0xf000 && !(hw2 & 0x8000)) return (hw1 & 0xf) == 0xf; /* ADR, DP immediate */
-    if ((hw1 & 0xfe00) == 0xea00 || (hw1 & 0xff00) == 0xfa00) return (hw1 & 0xf) == 0xf || (hw2 & 0xf) == 0xf;
-    return 0;
+    /* ADR (ADDW/SUBW with Rn = PC). Other 32-bit data processing with PC as Rn is MOV/MVN, or
+     * UNPREDICTABLE, as is PC as Rm. */
+    if (hw2 & 0x8000) return 0;
+    return (hw1 & 0xfbff) == 0xf20f || (hw1 & 0xfbff) == 0xf2af;
 }
 
 /* Instructions of an IT block (1-4) that follow `hw` when it is an IT instruction, else 0. */

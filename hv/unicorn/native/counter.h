@@ -168,13 +168,28 @@ struct hv_counter {
 int cache_init(struct block_cache *cache);
 void cache_free(struct block_cache *cache);
 void cache_clear(struct block_cache *cache);
-struct block *cache_lookup(struct block_cache *cache, uint32_t addr, uint32_t size);
 struct block *block_decode(struct hv_counter *c, uint32_t addr, uint32_t size);
 int cache_invalidate_changed(struct hv_counter *c, uint32_t addr);
 uint32_t block_index_of(const struct hv_counter *c, const struct block *b, uint32_t pc);
 uint32_t block_prefix_cost(const struct hv_counter *c, const struct block *b, uint32_t count);
 uint32_t block_insn(const struct hv_counter *c, const struct block *b, uint32_t index);
 void block_refresh_costs(struct hv_counter *c, struct block *b);
+
+static inline uint32_t slot_of(const struct block_cache *cache, uint32_t addr)
+{
+    return (((addr >> 1) * 2654435761u) >> 8) & (cache->capacity - 1);
+}
+
+/* The live decoded block for a translated block at addr of `size` bytes, or NULL. */
+static inline struct block *cache_lookup(struct block_cache *cache, uint32_t addr, uint32_t size)
+{
+    uint32_t mask = cache->capacity - 1;
+    for (uint32_t i = slot_of(cache, addr);; i = (i + 1) & mask) {
+        struct block *b = &cache->slots[i];
+        if (b->size == 0) return NULL;
+        if (b->addr == addr && b->size == size) return b->alive ? b : NULL;
+    }
+}
 
 /* finish.c */
 int finish_run(struct hv_counter *c, uint32_t pc);

@@ -5,9 +5,10 @@
  * the MMIO instruction) and the remaining instructions run here:
  *  - at an alias: guest memory is mapped a second time (JavaScript maps executable RAM at
  *    0x70000000 up, see engine.ts) and a code hook on the alias range stops at the target. The
- *    alias translations are cached, so this costs one extra uc_emu_start (~0.6 us). It cannot be
- *    used when an instruction before the target reads the PC as a value (its result would be an
- *    alias address), nor when the target is inside an IT block (Unicorn ignores a stop there);
+ *    alias translations are cached, so this costs one extra uc_emu_start (~0.6 us). When the
+ *    target is inside an IT block (Unicorn ignores a stop there), the alias of the target is
+ *    Unicorn's exit address instead (one translation, ~10 us). The alias cannot be used when an
+ *    instruction before the target reads the PC as a value (its result would be an alias address);
  *  - by retranslation: the translations covering the range are dropped and the code runs at its
  *    own address with the target as Unicorn's exit address (~20 us: two translations).
  */
@@ -55,25 +56,34 @@ void drop_stale_aliases(struct hv_counter *c)
 static int alias_usable(const struct hv_counter *c, const struct block *b, uint32_t from, uint32_t to)
 {
     if (alias_of(c, b->addr) == 0 || alias_of(c, b->addr + b->size - 1) == 0) return 0;
-    if (INSN_FLAGS(block_insn(c, b, to)) & INSN_IN_IT) return 0;
     for (uint32_t i = from; i < to; i++)
         if (INSN_FLAGS(block_insn(c, b, i)) & INSN_PC_VALUE) return 0;
     return 1;
 }
 
-static int run_at_alias(struct hv_counter *c, uint32_t pc, uint32_t target)
+/* At the alias: stopped by the code hook, or (a target inside an IT block, where Unicorn ignores
+ * a stop) with the alias of the target as the exit address: one translation of the alias block,
+ * which Unicorn drops after the run. */
+static int run_at_alias(struct hv_counter *c, uint32_t pc, uint32_t target, int in_it)
 {
     drop_stale_aliases(c);
+    uint64_t exit = alias_of(c, target);
     c->mode = MODE_ALIAS;
     c->alias_begin = alias_of(c, pc);
-    c->alias_stop = alias_of(c, target);
+    c->alias_stop = in_it ? 0 : (uint32_t)exit;
     c->alias_stopped = 0;
+    if (in_it) {
+        uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &exit, (size_t)1);
+        uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)c->alias_begin, exit);
+        c->retranslations++;
+    }
     int err = uc_emu_start(c->uc, alias_of(c, pc) | 1, 0, 0, 0);
+    if (in_it) uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &exit, (size_t)0);
     uint32_t now = 0;
     uc_reg_read(c->uc, UC_ARM_REG_PC, &now);
     uint32_t back = unalias(c, now);
     if (back != now) set_pc(c->uc, back);
-    c->finishes++;
+    if (!in_it) c->finishes++;
     return err;
 }
 
@@ -98,7 +108,8 @@ int finish_run(struct hv_counter *c, uint32_t pc)
     const struct block *b = c->finish.b;
     c->cursor = c->finish.from;
     uint32_t target = b->addr + INSN_OFFSET(block_insn(c, b, c->finish.to));
-    int err = alias_usable(c, b, c->finish.from, c->finish.to) ? run_at_alias(c, pc, target) : run_until(c, pc, target);
+    int in_it = (INSN_FLAGS(block_insn(c, b, c->finish.to)) & INSN_IN_IT) != 0;
+    int err = alias_usable(c, b, c->finish.from, c->finish.to) ? run_at_alias(c, pc, target, in_it) : run_until(c, pc, target);
     c->mode = MODE_MAIN;
     return err;
 }

@@ -147,9 +147,11 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_
         c->cur = NULL;
     }
     struct block *b = cache_lookup(&c->cache, (uint32_t)address, size);
-    if (__builtin_expect(b == NULL, 0)) b = block_decode(c, (uint32_t)address, size);
-    if (b == NULL) return; /* unreadable code: the fetch faults */
-    if (!b->instrumented && c->instrumented_count) b->instrumented = (uint8_t)is_instrumented(c, b);
+    if (__builtin_expect(b == NULL, 0)) {
+        b = block_decode(c, (uint32_t)address, size);
+        if (b == NULL) return; /* unreadable code: the fetch faults */
+        b->instrumented = (uint8_t)is_instrumented(c, b);
+    }
     uint32_t penalty = block_penalty(c, b);
     uint32_t cost = b->cost + penalty;
     if (__builtin_expect((c->flags & (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP)) | b->undecoded, 0) ||
@@ -189,6 +191,15 @@ static int is_instrumented(const struct hv_counter *c, const struct block *b)
     return 0;
 }
 
+/* Every decoded block inside [lo, hi) now has a code hook. */
+static void mark_instrumented(struct hv_counter *c, uint32_t lo, uint32_t hi)
+{
+    for (uint32_t i = 0; i < c->cache.capacity; i++) {
+        struct block *b = &c->cache.slots[i];
+        if (b->size && b->addr >= lo && b->addr + b->size <= hi) b->instrumented = 1;
+    }
+}
+
 /* Gives the blocks that accessed MMIO in the last run a code hook (outside any run). */
 static void instrument_pending(struct hv_counter *c)
 {
@@ -202,7 +213,7 @@ static void instrument_pending(struct hv_counter *c)
         c->instrumented[c->instrumented_count].lo = b->addr;
         c->instrumented[c->instrumented_count].hi = b->addr + b->size;
         c->instrumented_count++;
-        b->instrumented = 1;
+        mark_instrumented(c, b->addr, b->addr + b->size);
     }
     c->to_instrument_count = 0;
 }

@@ -6,15 +6,17 @@
  */
 import { bootSystem } from '../hv/core/system.ts';
 import { validateSystem } from '../hv/core/system-config.ts';
-import { Engine } from '../hv/unicorn/engine.ts';
 
 const [image, guestArg, coreArg, cycleArg] = process.argv.slice(2);
 const guests = Number(guestArg);
 const cores = Number(coreArg);
 const cycles = Number(cycleArg);
 
-// Load libunicorn and the counter once, so that only per-guest costs are measured.
-Engine.open().close();
+const system0 = (n: number) =>
+  validateSystem({ cores, guests: Array.from({ length: n }, (_, i) => ({ name: `g${i}`, image, core: i % cores })) }, 'bench');
+// Warm up (libunicorn, the counter library, the JIT-compiled boot path) with a throw-away guest,
+// so that only per-guest costs are measured.
+bootSystem(system0(1), { consoleLine: () => {} }).close();
 const config = validateSystem(
   { cores, guests: Array.from({ length: guests }, (_, i) => ({ name: `g${i}`, image, core: i % cores })) },
   'bench',

@@ -163,6 +163,7 @@ export const UC_CTL = {
   READ_WRITE_TB_REQUEST_CACHE: 0xc8000008, // UC_CTL_READ_WRITE(UC_CTL_TB_REQUEST_CACHE, 2), args: uint64_t, uc_tb*
   WRITE_TB_REMOVE_CACHE: 0x48000009, // UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), args: uint64_t begin, uint64_t end (end > begin)
   WRITE_TB_FLUSH: 0x4000000a, // UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0) == uc_ctl_flush_tlb(); no args. READ variant -> UC_ERR_ARG
+  WRITE_TCG_BUFFER_SIZE: 0x4400000d, // UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1), arg: uint32_t bytes (before init only; 2.1+)
 } as const;
 
 /** uc_cpu_arm (value for UC_CTL_CPU_MODEL). NB: A7 precedes A8 and PXA270 exists in 2.0.1. */

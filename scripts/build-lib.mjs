@@ -9,7 +9,7 @@ export const DIST = join(ROOT, 'dist');
 const INFO = join(DIST, 'build-info.json');
 const ENTRIES = { hv: 'hv/cli/main.ts', index: 'hv/index.ts' };
 /** Bump when the build's output format changes, so that older builds count as stale. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 function hashOf(files) {
   const hash = createHash('sha256');
@@ -67,8 +67,14 @@ export async function buildIfStale({ force = false } = {}) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    // npm packages are bundled too (one file loads much faster than hundreds of modules), except
+    // those with native or WebAssembly parts, which load from node_modules.
+    external: ['koffi', '@alexaltea/capstone-js', 'esbuild'],
+    banner: { js: "import { createRequire as __hvCreateRequire } from 'node:module'; const require = __hvCreateRequire(import.meta.url);" },
     metafile: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
     logLevel: 'error',
     plugins: [sourceUrlPlugin()],
   });

@@ -40,13 +40,6 @@ export interface EngineOptions {
   counter?: boolean;
 }
 
-/**
- * Size of the translated-code buffer of one engine. Unicorn's default (1 GiB of address space)
- * costs start-up time and page tables for every guest; guests are small, and a full buffer is
- * simply flushed by Unicorn.
- */
-const TCG_BUFFER_BYTES = 32 << 20;
-
 /** Alias slots are aligned like this (whole pages keep the blocks' page structure). */
 const ALIAS_ALIGN = 0x10000;
 
@@ -105,7 +98,6 @@ export class Engine {
     const model = options.cpuModel ?? UC_CPU_ARM.CORTEX_M4;
     try {
       check(fn.ctl(out[0], UC_CTL.WRITE_CPU_MODEL | 0, 'int', model), 'uc_ctl(CPU_MODEL)');
-      check(fn.ctl(out[0], UC_CTL.WRITE_TCG_BUFFER_SIZE | 0, 'uint32_t', TCG_BUFFER_BYTES), 'uc_ctl(TCG_BUFFER_SIZE)');
       if (options.counter ?? true) engine.counterInstance = new InstructionCounter(out[0]);
     } catch (error) {
       engine.close();

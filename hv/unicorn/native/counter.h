@@ -44,6 +44,7 @@ extern int uc_mmio_map(uc_engine *uc, uint64_t address, size_t size, void *read_
 #define UC_CTL_UC_USE_EXITS 4
 #define UC_CTL_UC_EXITS 6
 #define UC_CTL_TB_REMOVE_CACHE 9
+#define UC_CTL_TB_FLUSH 10
 
 /* Sets the PC with the Thumb bit: Unicorn takes bit 0 of a PC write as the Thumb state, and a
  * clear one would show in the xPSR the hypervisor stacks on exception entry. */
@@ -161,6 +162,7 @@ struct hv_counter {
     uint32_t alias_count;
     struct { uint32_t start, end; } stale[MAX_STALE];
     uint32_t stale_count;    /* alias translations to drop before the next alias run; > MAX: all */
+    uint32_t since_flush;    /* translations made for finishes since the last flush of all code */
     void *mmio_regions;      /* list of MMIO trampolines (freed with the counter) */
 };
 

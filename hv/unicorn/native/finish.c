@@ -75,7 +75,6 @@ static int run_at_alias(struct hv_counter *c, uint32_t pc, uint32_t target, int 
     if (in_it) {
         uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &exit, (size_t)1);
         uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)c->alias_begin, exit);
-        c->retranslations++;
     }
     int err = uc_emu_start(c->uc, alias_of(c, pc) | 1, 0, 0, 0);
     if (in_it) uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &exit, (size_t)0);
@@ -95,7 +94,6 @@ static int run_until(struct hv_counter *c, uint32_t pc, uint32_t target)
     uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)pc, (uint64_t)target);
     int err = uc_emu_start(c->uc, pc | 1, 0, 0, 0);
     uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &exit, (size_t)0);
-    c->retranslations++;
     return err;
 }
 
@@ -103,13 +101,32 @@ static int run_until(struct hv_counter *c, uint32_t pc, uint32_t target)
  * Runs instructions finish.from .. finish.to - 1 of finish.b from `pc` (the address of
  * instruction `from`). Returns Unicorn's error; the PC is left at the target when it was reached.
  */
+/*
+ * Translations made for finishes are dropped right after use, but their code stays in Unicorn's
+ * buffer until the buffer is flushed. Unicorn 2.1.1 crashes (tb_set_jmp_target on a freed block)
+ * when the buffer fills during a run, so the counter flushes it itself, between runs, long
+ * before: every FLUSH_EVERY such translations (~2 KiB each, against a 1 GiB buffer).
+ */
+#define FLUSH_EVERY 16384u
+
+static void count_translation(struct hv_counter *c)
+{
+    c->retranslations++;
+    if (++c->since_flush < FLUSH_EVERY) return;
+    c->since_flush = 0;
+    uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+    c->stale_count = 0;
+}
+
 int finish_run(struct hv_counter *c, uint32_t pc)
 {
     const struct block *b = c->finish.b;
     c->cursor = c->finish.from;
     uint32_t target = b->addr + INSN_OFFSET(block_insn(c, b, c->finish.to));
     int in_it = (INSN_FLAGS(block_insn(c, b, c->finish.to)) & INSN_IN_IT) != 0;
-    int err = alias_usable(c, b, c->finish.from, c->finish.to) ? run_at_alias(c, pc, target, in_it) : run_until(c, pc, target);
+    int alias = alias_usable(c, b, c->finish.from, c->finish.to);
+    int err = alias ? run_at_alias(c, pc, target, in_it) : run_until(c, pc, target);
     c->mode = MODE_MAIN;
+    if (!alias || in_it) count_translation(c);
     return err;
 }

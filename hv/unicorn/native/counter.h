@@ -131,7 +131,7 @@ struct hv_counter {
     uint32_t watch_values[WATCHED];
     uint32_t decode_start, decode_end; /* cycle timing: the code JavaScript must decode */
     uint32_t retranslations;
-    uint32_t pad;
+    uint32_t end_pc;     /* the PC when the last run ended (saves JavaScript a register read) */
     const uint8_t *cycle_map;
     int32_t div_regs[16];
     /* private */
@@ -207,5 +207,18 @@ uint32_t guess_access_index(struct hv_counter *c, const struct block *b, uint32_
 /* insn-counter.c */
 uint32_t block_penalty(const struct hv_counter *c, const struct block *b);
 void sync_live(struct hv_counter *c, uint32_t pc);
+int divisor_is_zero(struct hv_counter *c, uint32_t insn);
+void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data);
+
+/* counter-hooks.c */
+void on_block_code(uc_engine *uc, uint64_t address, uint32_t size, void *user_data);
+void on_alias_code(uc_engine *uc, uint64_t address, uint32_t size, void *user_data);
+void on_translated(uc_engine *uc, uc_tb *tb, uc_tb *prev, void *user_data);
+int on_bad_access(uc_engine *uc, int type, uint64_t address, int size, int64_t value, void *user_data);
+int is_instrumented(const struct hv_counter *c, const struct block *b);
+void instrument_pending(struct hv_counter *c);
+
+/* mmio.c */
+void hv_mmio_free_all(struct hv_counter *c);
 
 #endif

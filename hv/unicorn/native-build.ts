@@ -41,7 +41,7 @@ export function counterLibraryPath(): string {
   const temp = `${target}.${process.pid}.tmp`;
   const cc = process.env['CC'] ?? 'cc';
   try {
-    execFileSync(cc, ['-O2', '-shared', '-fPIC', '-Wall', '-o', temp, ...SOURCES.filter((f) => f.endsWith('.c')), ...link], { stdio: 'pipe' });
+    execFileSync(cc, ['-O3', '-fno-semantic-interposition', '-shared', '-fPIC', '-Wall', '-o', temp, ...SOURCES.filter((f) => f.endsWith('.c')), ...link], { stdio: 'pipe' });
   } catch (cause) {
     const stderr = (cause as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new NativeLibraryError(

@@ -70,6 +70,7 @@ static int run_loop(struct hv_counter *c, uint64_t begin)
     uint32_t pc = (uint32_t)begin & ~1u;
     for (;;) {
         c->cur = NULL;
+        c->cur_n = c->cur_cost = 0;
         c->finish.kind = FINISH_NONE;
         c->mode = MODE_MAIN;
         c->stopped_before = 1; /* never an instruction address */
@@ -132,6 +133,7 @@ void hv_counter_flush(struct hv_counter *c)
 {
     cache_clear(&c->cache);
     c->cur = NULL;
+    c->cur_n = c->cur_cost = 0;
     c->stale_count = MAX_STALE + 1;
 }
 

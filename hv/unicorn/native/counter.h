@@ -138,7 +138,8 @@ struct hv_counter {
     uc_engine *uc;
     enum mode mode;
     struct block *cur;       /* block in progress (not yet in done_*) */
-    uint32_t cur_cost;       /* its cycles including the refill */
+    uint32_t cur_n;          /* its instructions (0: none) */
+    uint32_t cur_cost;       /* its cycles including the refill (0: none) */
     uint32_t done_executed;  /* instructions of completed blocks */
     uint32_t done_cycles;
     struct { enum finish_kind kind; struct block *b; uint32_t from, to, penalty; } finish;
@@ -193,6 +194,13 @@ static inline struct block *cache_lookup(struct block_cache *cache, uint32_t add
     }
 }
 
+/* Cycle timing: the pipeline refill a block pays when it is not entered by falling through. */
+static inline uint32_t block_penalty(const struct hv_counter *c, const struct block *b)
+{
+    if (!(c->flags & FLAG_CYCLES) || c->prev_end == 0 || b->addr == c->prev_end) return 0;
+    return c->branch_penalty;
+}
+
 /* finish.c */
 int finish_run(struct hv_counter *c, uint32_t pc);
 uint32_t alias_of(const struct hv_counter *c, uint32_t addr);
@@ -205,7 +213,6 @@ void drop_stale_aliases(struct hv_counter *c);
 uint32_t guess_access_index(struct hv_counter *c, const struct block *b, uint32_t from, uint32_t address, int write, int *unique);
 
 /* insn-counter.c */
-uint32_t block_penalty(const struct hv_counter *c, const struct block *b);
 void sync_live(struct hv_counter *c, uint32_t pc);
 int divisor_is_zero(struct hv_counter *c, uint32_t insn);
 void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data);

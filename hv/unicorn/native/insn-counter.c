@@ -32,11 +32,6 @@
 #include "counter.h"
 
 
-uint32_t block_penalty(const struct hv_counter *c, const struct block *b)
-{
-    if (!(c->flags & FLAG_CYCLES) || c->prev_end == 0 || b->addr == c->prev_end) return 0;
-    return c->branch_penalty;
-}
 
 static int watched_registers_changed(struct hv_counter *c)
 {
@@ -139,12 +134,12 @@ void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
 {
     struct hv_counter *c = (struct hv_counter *)user_data;
     (void)uc;
-    if (c->mode != MODE_MAIN) return;
-    if (c->cur) {
-        c->done_executed += c->cur->n;
-        c->done_cycles += c->cur_cost;
-        c->cur = NULL;
-    }
+    if (__builtin_expect(c->mode != MODE_MAIN, 0)) return;
+    /* The block in progress ran to its end: count it (cur_n and cur_cost are 0 when there is none). */
+    c->done_executed += c->cur_n;
+    c->done_cycles += c->cur_cost;
+    c->cur = NULL;
+    c->cur_n = c->cur_cost = 0;
     struct block *b = cache_lookup(&c->cache, (uint32_t)address, size);
     if (__builtin_expect(b == NULL, 0)) {
         b = block_decode(c, (uint32_t)address, size);
@@ -153,12 +148,13 @@ void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
     }
     uint32_t penalty = block_penalty(c, b);
     uint32_t cost = b->cost + penalty;
-    if (__builtin_expect((c->flags & (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP)) | b->undecoded, 0) ||
+    if (__builtin_expect(((c->flags & (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP)) | b->undecoded) != 0, 0) ||
         __builtin_expect(c->done_cycles + cost > c->limit, 0)) {
         if (!enter_slowly(c, b, penalty)) return;
         cost = b->cost + penalty; /* the costs may just have been decoded */
     }
     c->cur = b;
+    c->cur_n = b->n;
     c->cur_cost = cost;
     c->prev_end = b->addr + b->size;
     c->live_index = NO_INDEX;

@@ -105,6 +105,7 @@ static void stop_on_access(struct hv_counter *c, struct region *r, uint64_t offs
     c->finish.to = to;
     c->finish.penalty = c->cur_cost - b->cost;
     c->cur = NULL; /* the finish counts the block from its start */
+    c->cur_n = c->cur_cost = 0;
     uc_emu_stop(c->uc);
 }
 

@@ -114,17 +114,30 @@ struct replay {
 #define NO_INDEX 0xffffffffu
 
 
-/* State shared with JavaScript (offsets reported by hv_counter_offsets), then private state. */
+/* State shared with JavaScript (offsets reported by hv_counter_offsets) and private state. The
+ * fields the block hook touches for every block come first, in two cache lines. */
 struct hv_counter {
     uint32_t executed;   /* instructions retired in this run (exact after the run and in MMIO callbacks) */
     uint32_t limit;      /* cycle budget of the run (instructions without cycle timing) */
     uint32_t flags;
     uint32_t cycles;
+    uint32_t prev_end;   /* end of the last block (branch refill); 0: the stream was broken */
+    uint32_t branch_penalty;
+    /* private, hot */
+    enum mode mode;
+    uint32_t cur_n;          /* instructions of the block in progress (0: none) */
+    uint32_t cur_cost;       /* its cycles including the refill (0: none) */
+    uint32_t done_executed;  /* instructions of completed blocks */
+    uint32_t done_cycles;
+    uint32_t live_index;     /* instrumented block: index of the instruction about to run */
+    uint32_t cursor;         /* next instruction that may access memory in the current block */
+    uint32_t stop_at;        /* instrumented block: stop before this index (NO_INDEX: none) */
+    struct block *cur;       /* block in progress (not yet in done_*) */
+    struct block_cache cache;
+    /* shared, cold */
     uint32_t finishes;   /* statistics: exact finishes at an alias / by retranslation */
     uint32_t last_cost;
     uint32_t need_decode;
-    uint32_t prev_end;   /* end of the last block (branch refill); 0: the stream was broken */
-    uint32_t branch_penalty;
     uint32_t cycle_base, cycle_size;
     uint32_t div_fault;
     int32_t watch_ids[WATCHED];
@@ -134,14 +147,8 @@ struct hv_counter {
     uint32_t end_pc;     /* the PC when the last run ended (saves JavaScript a register read) */
     const uint8_t *cycle_map;
     int32_t div_regs[16];
-    /* private */
+    /* private, cold */
     uc_engine *uc;
-    enum mode mode;
-    struct block *cur;       /* block in progress (not yet in done_*) */
-    uint32_t cur_n;          /* its instructions (0: none) */
-    uint32_t cur_cost;       /* its cycles including the refill (0: none) */
-    uint32_t done_executed;  /* instructions of completed blocks */
-    uint32_t done_cycles;
     struct { enum finish_kind kind; struct block *b; uint32_t from, to, penalty; } finish;
     uint32_t alias_begin;    /* MODE_ALIAS: where the alias run started */
     uint32_t alias_stop;     /* MODE_ALIAS: stop before this (alias) address */
@@ -149,16 +156,12 @@ struct hv_counter {
     struct replay replay;
     uint32_t access_pc;      /* address of the instruction of the MMIO access in progress (0: none) */
     uint32_t abort_pc;       /* Engine.stop() during an MMIO access: the PC to leave */
-    uint32_t live_index;     /* instrumented block: index of the instruction about to run */
-    uint32_t cursor;         /* next instruction that may access memory in the current block */
-    uint32_t stop_at;        /* instrumented block: stop before this index (NO_INDEX: none) */
     uint32_t stopped_before; /* the code hook stopped before this address (not entered) */
     uint32_t block_stop_pc;  /* the block hook stopped before this block (0: no) */
     struct block *to_instrument[16];
     struct { uint32_t lo, hi; } instrumented[MAX_INSTRUMENTED];
     uint32_t to_instrument_count;
     uint32_t instrumented_count;
-    struct block_cache cache;
     struct alias aliases[MAX_ALIASES];
     uint32_t alias_count;
     struct { uint32_t start, end; } stale[MAX_STALE];

@@ -130,6 +130,30 @@ static int enter_slowly(struct hv_counter *c, struct block *b, uint32_t penalty)
     return 1;
 }
 
+static void enter(struct hv_counter *c, struct block *b, uint32_t cost)
+{
+    c->cur = b;
+    c->cur_n = b->n;
+    c->cur_cost = cost;
+    c->prev_end = b->addr + b->size;
+    c->live_index = NO_INDEX;
+    c->cursor = 0;
+    c->stop_at = NO_INDEX;
+}
+
+/* Everything but the common case, out of line so that the common case saves no registers. */
+static __attribute__((noinline, cold)) void on_block_slowly(struct hv_counter *c, uint32_t address, uint32_t size, struct block *b)
+{
+    if (b == NULL) {
+        b = block_decode(c, address, size);
+        if (b == NULL) return; /* unreadable code: the fetch faults */
+        b->instrumented = (uint8_t)is_instrumented(c, b);
+    }
+    uint32_t penalty = block_penalty(c, b);
+    if (!enter_slowly(c, b, penalty)) return;
+    enter(c, b, b->cost + penalty); /* the costs may just have been decoded */
+}
+
 void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
 {
     struct hv_counter *c = (struct hv_counter *)user_data;
@@ -139,27 +163,14 @@ void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
     c->done_executed += c->cur_n;
     c->done_cycles += c->cur_cost;
     c->cur = NULL;
-    c->cur_n = c->cur_cost = 0;
+    c->cur_n = 0;
+    c->cur_cost = 0;
     struct block *b = cache_lookup(&c->cache, (uint32_t)address, size);
-    if (__builtin_expect(b == NULL, 0)) {
-        b = block_decode(c, (uint32_t)address, size);
-        if (b == NULL) return; /* unreadable code: the fetch faults */
-        b->instrumented = (uint8_t)is_instrumented(c, b);
+    if (__builtin_expect(b != NULL && !((c->flags & (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP)) | b->undecoded), 1)) {
+        uint32_t cost = b->cost + block_penalty(c, b);
+        if (__builtin_expect(c->done_cycles + cost <= c->limit, 1)) return enter(c, b, cost);
     }
-    uint32_t penalty = block_penalty(c, b);
-    uint32_t cost = b->cost + penalty;
-    if (__builtin_expect(((c->flags & (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP)) | b->undecoded) != 0, 0) ||
-        __builtin_expect(c->done_cycles + cost > c->limit, 0)) {
-        if (!enter_slowly(c, b, penalty)) return;
-        cost = b->cost + penalty; /* the costs may just have been decoded */
-    }
-    c->cur = b;
-    c->cur_n = b->n;
-    c->cur_cost = cost;
-    c->prev_end = b->addr + b->size;
-    c->live_index = NO_INDEX;
-    c->cursor = 0;
-    c->stop_at = NO_INDEX;
+    on_block_slowly(c, (uint32_t)address, size, b);
 }
 
 /* Sets executed/cycles to their values at the instruction at `pc` (counted as entered, unless

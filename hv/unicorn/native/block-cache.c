@@ -59,6 +59,7 @@ int cache_invalidate_changed(struct hv_counter *c, uint32_t addr)
         if (b->addr != addr || !b->alive) continue;
         if (uc_mem_read(c->uc, addr, code, b->size) == 0 && checksum(code, b->size) == b->checksum) continue;
         b->alive = 0;
+        b->addr = DEAD_ADDR;
         n++;
     }
 }
@@ -128,7 +129,7 @@ void block_refresh_costs(struct hv_counter *c, struct block *b)
         *w = (*w & 0xff00ffffu) | (cost << 16);
         total += cost;
     }
-    b->cost = total;
+    b->cost = undecoded ? total | UNDECODED_COST : total;
     b->undecoded = (uint8_t)undecoded;
 }
 

@@ -111,6 +111,10 @@ struct replay {
     uint32_t size, write, active;
 };
 #define MAX_INSTRUMENTED 256
+/* The address of a dead block (never a Thumb instruction address), so that lookups skip it. */
+#define DEAD_ADDR 1u
+/* Added to the cost of a block with undecoded instructions, so that the budget check fails. */
+#define UNDECODED_COST 0x40000000u
 #define NO_INDEX 0xffffffffu
 
 
@@ -193,7 +197,7 @@ static inline struct block *cache_lookup(struct block_cache *cache, uint32_t add
     for (uint32_t i = slot_of(cache, addr);; i = (i + 1) & mask) {
         struct block *b = &cache->slots[i];
         if (b->size == 0) return NULL;
-        if (b->addr == addr && b->size == size) return b->alive ? b : NULL;
+        if (b->addr == addr && b->size == size) return b; /* a dead block's address is DEAD_ADDR */
     }
 }
 

@@ -166,7 +166,8 @@ void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
     c->cur_n = 0;
     c->cur_cost = 0;
     struct block *b = cache_lookup(&c->cache, (uint32_t)address, size);
-    if (__builtin_expect(b != NULL && !((c->flags & (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP)) | b->undecoded), 1)) {
+    /* An undecoded block's cost (UNDECODED_COST) fails the budget check. */
+    if (__builtin_expect(b != NULL && !(c->flags & (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP)), 1)) {
         uint32_t cost = b->cost + block_penalty(c, b);
         if (__builtin_expect(c->done_cycles + cost <= c->limit, 1)) return enter(c, b, cost);
     }

@@ -1,0 +1,22 @@
+/**
+ * The compiled CLI (dist/, scripts/build.mjs): bin/hv.js never runs a build that does not match
+ * the sources. A build whose recorded hash does not match is rebuilt before it runs.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { ROOT, runHv } from '../helpers/hv-cli.ts';
+
+const INFO = join(ROOT, 'dist', 'build-info.json');
+
+it('rebuilds dist/ when its recorded source hash does not match, then runs', () => {
+  expect(runHv(['--help']).status).toBe(0);
+  const info = JSON.parse(readFileSync(INFO, 'utf8')) as { hash: string; inputs: string[] };
+  expect(info.inputs).toContain('hv/cli/main.ts');
+  expect(info.inputs).toContain('hv/unicorn/engine.ts');
+  writeFileSync(INFO, JSON.stringify({ ...info, hash: 'stale' }));
+  const r = runHv(['--help']);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/Usage: hv/);
+  expect((JSON.parse(readFileSync(INFO, 'utf8')) as { hash: string }).hash).toBe(info.hash);
+});

@@ -1,6 +1,6 @@
 // The build of dist/ and its staleness check, shared by scripts/build.mjs and bin/hv.js.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,11 +26,25 @@ function readInfo() {
   }
 }
 
-/** True when dist/ holds a build of exactly the current sources. */
+/** Size and modification time of each input: when none changed, the contents did not either. */
+function stampOf(files) {
+  return files.map((file) => {
+    const s = statSync(join(ROOT, file));
+    return `${s.size}:${s.mtimeMs}`;
+  });
+}
+
+/**
+ * True when dist/ holds a build of exactly the current sources. Every input's size and time are
+ * compared first (cheap); when any differs, the contents are hashed, so that a file touched but
+ * not changed keeps the build and a changed one never does.
+ */
 export function isBuildCurrent() {
   const info = readInfo();
   if (!info || !Array.isArray(info.inputs)) return false;
   try {
+    const stamp = stampOf(info.inputs);
+    if (Array.isArray(info.stamp) && stamp.every((s, i) => s === info.stamp[i])) return true;
     return hashOf(info.inputs) === info.hash;
   } catch {
     return false; // a source file was removed
@@ -80,7 +94,8 @@ export async function buildIfStale({ force = false } = {}) {
   });
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/')).sort();
   inputs.push('package.json');
-  writeFileSync(join(staging, 'build-info.json'), `${JSON.stringify({ format: FORMAT, hash: hashOf(inputs), inputs }, null, 1)}\n`);
+  const info = { format: FORMAT, hash: hashOf(inputs), inputs, stamp: stampOf(inputs) };
+  writeFileSync(join(staging, 'build-info.json'), `${JSON.stringify(info, null, 1)}\n`);
   writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
   mkdirSync(DIST, { recursive: true });
   // build-info.json last: a build interrupted halfway still counts as stale.

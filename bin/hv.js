@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Entry point of the `hv` command: registers the TypeScript loader (tsx) and runs the CLI.
-import { register } from 'tsx/esm/api';
+// Entry point of the `hv` command: runs the compiled CLI in dist/ (built by `npm ci` through the
+// "prepare" script, or `npm run build`). A build that does not match the current sources
+// (dist/build-info.json hashes them) is rebuilt first; if it cannot be rebuilt, hv refuses to run
+// a stale build and says how to fix it.
+import { buildIfStale } from '../scripts/build-lib.mjs';
 
-register();
 // `hv ... | head` closes the pipe early: that is not an error, on either output stream.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
@@ -10,5 +12,11 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
-const { main } = await import('../hv/cli/main.ts');
+try {
+  await buildIfStale();
+} catch (error) {
+  process.stderr.write(`hv: the compiled CLI in dist/ is missing or stale and cannot be rebuilt (${error.message}); run npm run build\n`);
+  process.exit(2);
+}
+const { main } = await import('../dist/hv.js');
 process.exitCode = await main(process.argv.slice(2));

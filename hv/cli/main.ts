@@ -52,6 +52,7 @@ export function reportError(error: unknown): number {
     process.stderr.write(`hv: ${error.message}\n`);
     return EXIT_BAD_INPUT;
   }
+  // A missing or unusable libunicorn is the installation's problem: one line saying what to install.
   if (error instanceof NativeLibraryError) {
     process.stderr.write(`hv: ${firstLine(error.message)}\n`);
     return EXIT_BAD_INPUT;

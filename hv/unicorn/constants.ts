@@ -1,13 +1,16 @@
 /**
- * Unicorn Engine 2.0.1 constants for the ARM (Cortex-M) target, as compiled from the headers of
- * Debian bookworm's libunicorn-dev 2.0.1.post1 (include/unicorn/unicorn.h and arm.h) and
- * cross-checked against the installed libunicorn.so.2. Newer Unicorn releases renumber some of
- * these (the ARM register list and the CPU model list differ): never mix them.
+ * Unicorn Engine constants for the ARM (Cortex-M) target, as compiled from the headers of Debian's
+ * libunicorn-dev 2.0.1.post1 (include/unicorn/unicorn.h and arm.h) and cross-checked against
+ * the libraries. The ARM register, CPU model, hook and control numbers are the same in 2.0.1,
+ * 2.1.1 (the version hvlab runs on, hv/unicorn/library-path.ts) and 2.1.4, which only appends a
+ * register at the end of the list; 2.1 adds control numbers (TLB_FLUSH, TLB_TYPE,
+ * TCG_BUFFER_SIZE, CONTEXT_MODE) after TB_FLUSH. An older comment here said newer releases
+ * renumber registers and CPU models: they do not.
  */
 
-/** Packed version reported by uc_version() in 2.0.1: (major<<24)|(minor<<16)|(patch<<8)|extra = 0x020001ff.
- *  NOTE: the header comment/UC_MAKE_VERSION macro claim (major<<8)|minor; the real return value is 0x020001ff. */
-export const UC_API = { MAJOR: 2, MINOR: 0, PATCH: 1, EXTRA: 255, VERSION_RETURN: 0x020001ff } as const;
+/** Packed version reported by uc_version() of 2.1.1: (major<<24)|(minor<<16)|(patch<<8)|extra = 0x020101ff.
+ *  NOTE: the header comment/UC_MAKE_VERSION macro claim (major<<8)|minor; the real return value is packed as above. */
+export const UC_API = { MAJOR: 2, MINOR: 1, PATCH: 1, EXTRA: 255, VERSION_RETURN: 0x020101ff } as const;
 
 /** uc_arch */
 export const UC_ARCH = {
@@ -147,7 +150,7 @@ export function ucCtl(type: number, nr: number, rw: number): number {
   return ((type | (nr << 26) | (rw << 30)) >>> 0);
 }
 
-/** Pre-encoded control words (checked against the C macros compiled with the 2.0.1 headers). */
+/** Pre-encoded control words (checked against the C macros compiled with the 2.0.1 headers; TCG_BUFFER_SIZE from 2.1.1's). */
 export const UC_CTL = {
   READ_MODE: 0x84000000, // UC_CTL_READ(UC_CTL_UC_MODE, 1), arg: int*
   READ_PAGE_SIZE: 0x84000001, // UC_CTL_READ(UC_CTL_UC_PAGE_SIZE, 1), arg: uint32_t*
@@ -163,6 +166,7 @@ export const UC_CTL = {
   READ_WRITE_TB_REQUEST_CACHE: 0xc8000008, // UC_CTL_READ_WRITE(UC_CTL_TB_REQUEST_CACHE, 2), args: uint64_t, uc_tb*
   WRITE_TB_REMOVE_CACHE: 0x48000009, // UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), args: uint64_t begin, uint64_t end (end > begin)
   WRITE_TB_FLUSH: 0x4000000a, // UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0) == uc_ctl_flush_tlb(); no args. READ variant -> UC_ERR_ARG
+  WRITE_TCG_BUFFER_SIZE: 0x4400000d, // UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1), arg: uint32_t bytes (before init only; 2.1+)
 } as const;
 
 /** uc_cpu_arm (value for UC_CTL_CPU_MODEL). NB: A7 precedes A8 and PXA270 exists in 2.0.1. */

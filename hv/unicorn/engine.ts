@@ -7,11 +7,11 @@
  */
 import koffi from 'koffi';
 import { UnicornError } from '../errors.ts';
-import { UC_ARCH, UC_CPU_ARM, UC_CTL, UC_ERR, UC_HOOK, UC_MODE } from './constants.ts';
+import { ARM_REG, UC_ARCH, UC_CPU_ARM, UC_CTL, UC_ERR, UC_HOOK, UC_MODE, UC_PROT } from './constants.ts';
 import { unicorn } from './ffi.ts';
 import { HookGuard } from './hooks.ts';
 import { HostMemory } from './host-memory.ts';
-import { InstructionCounter } from './instruction-counter.ts';
+import { ALIAS_HI, ALIAS_LO, InstructionCounter } from './instruction-counter.ts';
 import { RegisterBatch } from './register-batch.ts';
 
 export type MmioRead = (offset: number, size: number) => number;
@@ -33,7 +33,15 @@ export function ucErrorMessage(code: number): string {
 export interface EngineOptions {
   /** Unicorn CPU model (uc_cpu_arm); Cortex-M4 by default. */
   cpuModel?: number;
+  /**
+   * Install the native instruction counter (default true): runs then have an exact budget and
+   * go through it. Without it (benchmark baselines) run() is a plain uc_emu_start.
+   */
+  counter?: boolean;
 }
+
+/** Alias slots are aligned like this (whole pages keep the blocks' page structure). */
+const ALIAS_ALIGN = 0x10000;
 
 /** Unicorn's mapping granule for ARM: addresses and sizes of mappings are multiples of it. */
 export const MAP_ALIGN = 0x1000;
@@ -71,6 +79,9 @@ export class Engine {
   private readonly nativeBlocks: bigint[] = [];
   private readonly hostMemory: HostMemory[] = [];
   private counterInstance: InstructionCounter | undefined;
+  private nextAlias = ALIAS_LO;
+  /** Execute aliases of guest RAM (base, size, alias), to report PCs at their guest address. */
+  private readonly aliases: Array<{ base: number; size: number; alias: number }> = [];
   private closed = false;
 
   private constructor(handle: unknown) {
@@ -87,6 +98,7 @@ export class Engine {
     const model = options.cpuModel ?? UC_CPU_ARM.CORTEX_M4;
     try {
       check(fn.ctl(out[0], UC_CTL.WRITE_CPU_MODEL | 0, 'int', model), 'uc_ctl(CPU_MODEL)');
+      if (options.counter ?? true) engine.counterInstance = new InstructionCounter(out[0]);
     } catch (error) {
       engine.close();
       throw error;
@@ -99,9 +111,10 @@ export class Engine {
     return this.handle;
   }
 
-  /** The native instruction counter, installed on first use. */
+  /** The native instruction counter (engines opened with `counter: false` have none). */
   get counter(): InstructionCounter {
-    return (this.counterInstance ??= new InstructionCounter(this.h, (hh) => this.hooks.add(hh)));
+    if (!this.counterInstance) throw new UnicornError('UC_ERR_ARG', 'this engine was opened without an instruction counter');
+    return this.counterInstance;
   }
 
   mapMemory(address: number, size: number, perms: number): void {
@@ -118,11 +131,22 @@ export class Engine {
     return memory;
   }
 
-  /** Maps `memory` (possibly mapped by other engines too) at `address`. */
+  /**
+   * Maps `memory` (possibly mapped by other engines too) at `address`. Executable memory is also
+   * mapped read-only at an alias above ALIAS_LO, where the instruction counter finishes budgets
+   * exactly inside blocks (native/finish.c); without room there, it falls back to retranslation.
+   */
   mapHostMemory(address: number, memory: HostMemory, perms: number): void {
-    check(unicorn().fn.memMapPtr(this.h, address, memory.size, perms, memory.address), `uc_mem_map_ptr(${hexOf(address)})`);
+    const { fn } = unicorn();
+    check(fn.memMapPtr(this.h, address, memory.size, perms, memory.address), `uc_mem_map_ptr(${hexOf(address)})`);
     memory.retain();
     this.hostMemory.push(memory);
+    const alias = this.nextAlias;
+    if (!this.counterInstance || (perms & UC_PROT.EXEC) === 0 || alias + memory.size - 1 > ALIAS_HI) return;
+    check(fn.memMapPtr(this.h, alias, memory.size, UC_PROT.READ | UC_PROT.EXEC, memory.address), `uc_mem_map_ptr(${hexOf(alias)})`);
+    this.counterInstance.addAlias(address, memory.size, alias);
+    this.aliases.push({ base: address, size: memory.size, alias });
+    this.nextAlias = alias + Math.ceil(memory.size / ALIAS_ALIGN) * ALIAS_ALIGN;
   }
 
   unmapMemory(address: number, size: number): void {
@@ -170,12 +194,21 @@ export class Engine {
       const offset = u32(off);
       if (offset < size) write(offset, sz, u32(v));
     });
-    check(fn.mmioMap(this.h, address, mapped, r, null, w, null), `uc_mmio_map(${hexOf(address)}, ${hexOf(mapped)})`);
+    const what = `uc_mmio_map(${hexOf(address)}, ${hexOf(mapped)})`;
+    if (this.counterInstance) check(this.counterInstance.mapMmio(address, mapped, r, w), what);
+    else check(fn.mmioMap(this.h, address, mapped, r, null, w, null), what);
   }
 
+  /** Reads a register; the PC of code running at an execute alias (an exact finish) reads as the guest's. */
   readRegister(id: number): number {
     check(unicorn().fn.regRead(this.h, id, this.regBuf), `uc_reg_read(${id})`);
-    return this.regBuf.readUInt32LE(0);
+    const value = this.regBuf.readUInt32LE(0);
+    return id === ARM_REG.PC && value >= ALIAS_LO && value <= ALIAS_HI ? this.unalias(value) : value;
+  }
+
+  private unalias(address: number): number {
+    const a = this.aliases.find((x) => address >= x.alias && address < x.alias + x.size);
+    return a ? a.base + (address - a.alias) : address;
   }
 
   writeRegister(id: number, value: number): void {
@@ -267,25 +300,32 @@ export class Engine {
   }
 
   /**
-   * Drops translated code. Unicorn 2.0.1 compiles hooks into translated blocks, so hooks added
-   * or removed after code ran take effect only after this (unicorn issue #2200).
+   * Drops translated code and what the counter decoded. Unicorn compiles hooks into translated
+   * blocks, so hooks added or removed after code ran take effect only after this (unicorn issue
+   * #2200).
    */
   flushTranslations(): void {
     check(unicorn().fn.ctl(this.h, UC_CTL.WRITE_TB_FLUSH | 0), 'uc_ctl(TB_FLUSH)');
+    this.counterInstance?.flushDecoded();
   }
 
   /**
-   * Runs from `begin` (Thumb bit set by the caller) until stopped. Returns Unicorn's error code
-   * (UC_ERR.OK for a normal stop); rethrows any error a hook threw during the run.
+   * Runs from `begin` (Thumb bit set by the caller) until stopped: within the counter's budget,
+   * or (engines without a counter) for `count` instructions, 0 meaning no limit. Returns
+   * Unicorn's error code (UC_ERR.OK for a normal stop); rethrows any error a hook threw.
    */
-  run(begin: number, until = 0xffff_ffff, timeout = 0, count = 0): number {
-    const err = unicorn().fn.emuStart(this.h, begin, until, timeout, count) as number;
+  run(begin: number, count = 0): number {
+    const err = this.counterInstance
+      ? this.counterInstance.run(begin)
+      : (unicorn().fn.emuStart(this.h, begin, 0xffff_ffff, 0, count) as number);
     this.guard.rethrow();
     return err;
   }
 
+  /** Stops the run on the current instruction (from a hook); the instruction is not finished. */
   stop(): void {
     if (this.closed) return;
+    this.counterInstance?.abort();
     unicorn().fn.emuStop(this.handle);
   }
 

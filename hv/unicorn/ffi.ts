@@ -5,19 +5,31 @@
  */
 import koffi, { type LibraryHandle } from 'koffi';
 import { NativeLibraryError } from '../errors.ts';
+import { unicornLibrary, unpackVersion, versionProblem } from './library-path.ts';
 
-const LIBRARY = 'libunicorn.so.2';
-
-function declare() {
-  let lib: LibraryHandle;
+function load(path: string): LibraryHandle {
   try {
-    lib = koffi.load(LIBRARY);
+    return koffi.load(path);
   } catch (cause) {
     throw new NativeLibraryError(
-      `cannot load ${LIBRARY} (install Debian's libunicorn2 package): ${(cause as Error).message}`,
+      `cannot load ${path}: ${(cause as Error).message}; run scripts/install-deps.sh (it installs Unicorn 2.1.1)`,
       { cause },
     );
   }
+}
+
+/** Refuses a libunicorn whose version is known to be slow or broken (see library-path.ts). */
+function checkVersion(lib: LibraryHandle, path: string): number {
+  const word = lib.func('unsigned int uc_version(unsigned int *major, unsigned int *minor)')(null, null) as number;
+  const problem = versionProblem(unpackVersion(word >>> 0));
+  if (problem) throw new NativeLibraryError(`${path}: ${problem}`);
+  return word >>> 0;
+}
+
+function declare() {
+  const path = unicornLibrary();
+  const lib = load(path);
+  const version = checkVersion(lib, path);
   koffi.opaque('uc_engine');
   koffi.opaque('uc_context');
   const mmioRead = koffi.proto(
@@ -66,7 +78,7 @@ function declare() {
     contextRestore: lib.func('int uc_context_restore(uc_engine *uc, uc_context *context)'),
     contextFree: lib.func('int uc_context_free(uc_context *context)'),
   };
-  return { lib, fn, protos };
+  return { lib, fn, protos, path, version };
 }
 
 export type UnicornBindings = ReturnType<typeof declare>;

@@ -1,41 +1,59 @@
 /**
- * JavaScript side of the native instruction counter (see native/insn-counter.c): the counter's
- * state lives in native memory that both sides read and write without a call; the C side reports
- * the layout of that state, so no offset is hard-coded here.
+ * JavaScript side of the native instruction counter (see native/insn-counter.c): an exact
+ * instruction or cycle budget per run, counted per translated block. The counter's state lives
+ * in native memory that both sides read and write without a call; the C side reports the layout
+ * of that state, so no offset is hard-coded here. Runs and MMIO mappings of an engine with a
+ * counter go through it (run, mapMmio), so that the count is exact inside MMIO callbacks.
  */
 import koffi from 'koffi';
 import { NativeLibraryError } from '../errors.ts';
 import { counterLibraryPath } from './native-build.ts';
 
 const FIELDS = [
-  'executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divBase', 'divSize', 'divMap', 'divRegs',
-  'cycles', 'pendingCost', 'lastCost', 'needDecode', 'prevEnd', 'branchPenalty', 'cycleBase', 'cycleSize', 'cycleMap',
+  'executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divRegs', 'cycles', 'lastCost', 'needDecode',
+  'prevEnd', 'branchPenalty', 'cycleBase', 'cycleSize', 'cycleMap', 'decodeStart', 'decodeEnd', 'finishes', 'retranslations',
+  'endPc',
 ] as const;
-/** Bits of the `flags` word (see native/insn-counter.c). */
+/** Bits of the `flags` word (see native/counter.h). */
 const FLAG_STOP = 1;
 const FLAG_PENDING = 2;
 const FLAG_WATCH = 4;
 const FLAG_DIV_TRAP = 8;
 const FLAG_CYCLES = 16;
+const FLAG_ABORT = 32;
 type Field = (typeof FIELDS)[number];
 /** Number of registers the counter can watch. */
 export const WATCHED_REGISTERS = 3;
 /** Largest limit of one run; keeps the 32-bit native counter far from wrapping. */
 export const MAX_RUN_INSTRUCTIONS = 0x7fff_ffff;
+/**
+ * Where executable guest RAM is mapped a second time for exact finishes (native/finish.c): the
+ * part of the Cortex-M default memory map that is executable and unused by the board (the
+ * driver window is at 0x60000000).
+ */
+export const ALIAS_LO = 0x7000_0000;
+export const ALIAS_HI = 0x9fff_ffff;
 
 function declare() {
   const lib = koffi.load(counterLibraryPath());
-  const attach = lib.func('int hv_counter_attach(uc_engine *uc, _Out_ size_t *hh, void *counter)');
+  const fn = {
+    attach: lib.func('int hv_counter_attach(void *uc, void *counter, uint32_t aliasLo, uint32_t aliasHi)'),
+    run: lib.func('int hv_counter_run(void *counter, uint64_t begin)'),
+    addAlias: lib.func('int hv_counter_add_alias(void *counter, uint32_t base, uint32_t size, uint32_t alias)'),
+    flush: lib.func('void hv_counter_flush(void *counter)'),
+    free: lib.func('void hv_counter_free(void *counter)'),
+    mmioMap: lib.func('int hv_mmio_map(void *counter, uint64_t address, uint64_t size, void *read, void *write)'),
+  };
   const stateSize = lib.func('int hv_counter_state_size(void)')() as number;
   const out = new Uint32Array(FIELDS.length);
   const n = lib.func('int hv_counter_offsets(_Out_ uint32_t *out, int count)')(out, out.length) as number;
   if (n !== FIELDS.length) throw new NativeLibraryError(`instruction counter reports ${n} fields, expected ${FIELDS.length}`);
   const words = {} as Record<Field, number>;
   FIELDS.forEach((f, i) => (words[f] = out[i]! / 4));
-  return { attach, stateSize, words };
+  return { fn, stateSize, words };
 }
 
-const CACHE_KEY = Symbol.for('hvlab.unicorn.counter');
+const CACHE_KEY = Symbol.for('hvlab.unicorn.counter.v2');
 
 function counterBindings(): ReturnType<typeof declare> {
   const store = globalThis as unknown as Record<symbol, ReturnType<typeof declare> | undefined>;
@@ -46,21 +64,73 @@ export class InstructionCounter {
   private readonly address: bigint;
   private readonly state: Uint32Array;
   private readonly w: Record<Field, number>;
-  private divMap: bigint | undefined;
+  private readonly fn: ReturnType<typeof declare>['fn'];
+  private divisionRegisters = false;
   private cycleMapAddress: bigint | undefined;
   private freed = false;
 
-  /** Allocates the shared state and installs the hook on `handle` (an open uc_engine). */
-  constructor(handle: unknown, hookHandle: (hh: bigint) => void) {
-    const { attach, stateSize, words } = counterBindings();
+  /**
+   * Allocates the shared state and installs the counter's hooks on `handle` (an open uc_engine,
+   * before any code ran). From then on runs go through {@link run} and MMIO through {@link mapMmio}.
+   */
+  constructor(handle: unknown) {
+    const { fn, stateSize, words } = counterBindings();
+    this.fn = fn;
     this.w = words;
     this.address = koffi.alloc('uint8_t', stateSize) as bigint;
     this.state = new Uint32Array(koffi.view(this.address, stateSize));
     this.state.fill(0);
-    const hh: [bigint] = [0n];
-    const err = attach(handle, hh, this.address) as number;
+    const err = fn.attach(handle, this.address, ALIAS_LO, ALIAS_HI) as number;
     if (err !== 0) throw new NativeLibraryError(`hv_counter_attach failed with Unicorn error ${err}`);
-    hookHandle(BigInt(hh[0]));
+  }
+
+  /** Runs from `begin` (Thumb bit set) within the budget; returns Unicorn's error code. */
+  run(begin: number): number {
+    return this.fn.run(this.address, begin) as number;
+  }
+
+  /** Maps MMIO through the counter's trampolines (koffi callback pointers of the device). */
+  mapMmio(address: number, size: number, read: unknown, write: unknown): number {
+    return this.fn.mmioMap(this.address, address, size, read, write) as number;
+  }
+
+  /** Executable RAM [base, base + size) is also mapped at `alias` (for exact finishes). */
+  addAlias(base: number, size: number, alias: number): void {
+    if ((this.fn.addAlias(this.address, base, size, alias) as number) !== 0) {
+      throw new NativeLibraryError('too many executable regions for the instruction counter');
+    }
+  }
+
+  /** Forgets all decoded code (guest code was reloaded, or the cycle map cleared). */
+  flushDecoded(): void {
+    this.fn.flush(this.address);
+  }
+
+  /**
+   * Engine.stop() during a run: stop on the current instruction and do not finish it (a precise
+   * abort, or a hook that failed).
+   */
+  abort(): void {
+    this.setFlag(FLAG_ABORT, true);
+  }
+
+  /** Exact finishes inside blocks so far: at the alias, and by retranslation (for the benchmarks). */
+  get finishes(): { alias: number; retranslated: number } {
+    return { alias: this.state[this.w.finishes]!, retranslated: this.state[this.w.retranslations]! };
+  }
+
+  /**
+   * The PC where the last run() ended, without a register read (~95 ns through koffi). Hooks
+   * that change the PC after a run (the hypervisor's exception entry) make it stale: it is the
+   * engine's PC right after run() returns.
+   */
+  get pc(): number {
+    return this.state[this.w.endPc]!;
+  }
+
+  /** Cycle timing: the code the counter needs decoded (valid while needDecode). */
+  get decodeRange(): { start: number; end: number } {
+    return { start: this.state[this.w.decodeStart]!, end: this.state[this.w.decodeEnd]! };
   }
 
   /** Prepares a run of at most `limit` cycles (instructions without cycle timing); see breakFlow. */
@@ -70,7 +140,7 @@ export class InstructionCounter {
     s[this.w.cycles] = 0;
     s[this.w.lastCost] = 0;
     s[this.w.needDecode] = 0;
-    s[this.w.flags] = s[this.w.flags]! & ~(FLAG_STOP | FLAG_PENDING);
+    s[this.w.flags] = s[this.w.flags]! & ~(FLAG_STOP | FLAG_PENDING | FLAG_ABORT);
     s[this.w.divFault] = 0;
     s[this.w.limit] = Math.min(Math.max(0, Math.floor(limit)), MAX_RUN_INSTRUCTIONS);
   }
@@ -135,7 +205,10 @@ export class InstructionCounter {
     this.state[this.w.limit] = Math.min(Math.max(floor, Math.floor(value)), MAX_RUN_INSTRUCTIONS);
   }
 
-  /** Stops the run before the next instruction (safe from inside MMIO callbacks). */
+  /**
+   * Stops the run right after the current instruction (from an MMIO callback: after the
+   * accessing instruction, whose access is not repeated), or before the next block otherwise.
+   */
   requestStop(): void {
     this.setFlag(FLAG_STOP, true);
   }
@@ -164,25 +237,19 @@ export class InstructionCounter {
   }
 
   /**
-   * Sets the division map: for the code at [base, base + entries * 2), entry i non-zero marks an
-   * SDIV/UDIV at base + 2i whose divisor is register `registerIds[entry - 1]`.
+   * Division trap: `registerIds` are the Unicorn ids of R0-R15 (the counter finds SDIV/UDIV in
+   * the code it decodes and reads the divisor register). `base` and `entries` (a division map of
+   * code memory) are accepted for compatibility and not needed: divisions are found anywhere.
    */
-  setDivisionMap(base: number, entries: Uint8Array, registerIds: readonly number[]): void {
-    if (this.divMap === undefined || this.state[this.w.divSize]! / 2 < entries.length) {
-      if (this.divMap !== undefined) koffi.free(this.divMap);
-      this.divMap = koffi.alloc('uint8_t', Math.max(1, entries.length)) as bigint;
-    }
-    new Uint8Array(koffi.view(this.divMap, entries.length)).set(entries);
+  setDivisionMap(_base: number, _entries: Uint8Array, registerIds: readonly number[]): void {
     const s = this.state;
-    s[this.w.divBase] = base >>> 0;
-    s[this.w.divSize] = entries.length * 2;
-    new BigUint64Array(s.buffer, this.w.divMap * 4, 1)[0] = this.divMap;
     registerIds.forEach((id, i) => (s[this.w.divRegs + i] = id));
+    this.divisionRegisters = true;
   }
 
-  /** Enables the division-by-zero check (needs a division map). */
+  /** Enables the division-by-zero check (needs the register ids of setDivisionMap). */
   set divisionTrap(on: boolean) {
-    this.setFlag(FLAG_DIV_TRAP, on && this.divMap !== undefined);
+    this.setFlag(FLAG_DIV_TRAP, on && this.divisionRegisters);
   }
 
   /** True when the run stopped before a division by zero. */
@@ -198,8 +265,8 @@ export class InstructionCounter {
   free(): void {
     if (this.freed) return;
     this.freed = true;
+    this.fn.free(this.address);
     koffi.free(this.address);
-    if (this.divMap !== undefined) koffi.free(this.divMap);
     if (this.cycleMapAddress !== undefined) koffi.free(this.cycleMapAddress);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Builds the native instruction-counter library from `native/insn-counter.c` with the host C
+ * Builds the native instruction-counter library from `native/*.c` with the host C
  * compiler. The output name carries a hash of the source, so an edited source is rebuilt and an
  * existing build is reused; the file is written under a temporary name and renamed so that
  * concurrent processes (parallel tests) never load a half-written library.
@@ -7,29 +7,54 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeLibraryError } from '../errors.ts';
+import { unicornLibrary } from './library-path.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOURCE = join(here, 'native', 'insn-counter.c');
+const NATIVE = join(here, 'native');
+const SOURCES = ['counter.h', 'insn-counter.c', 'counter-hooks.c', 'counter-run.c', 'block-cache.c', 'finish.c', 'mmio.c', 'access.c'].map((f) => join(NATIVE, f));
 const OUT_DIR = resolve(here, '..', '..', 'build', 'native');
+
+/**
+ * Linker arguments for libunicorn: the directory of the library hvlab loads (deps/unicorn on
+ * Debian 12), also as the run path; at run time the counter binds by soname to the libunicorn
+ * already loaded by hv/unicorn/ffi.ts.
+ */
+function unicornLinkArgs(): string[] {
+  const library = unicornLibrary();
+  if (!isAbsolute(library)) return ['-l:libunicorn.so.2'];
+  const dir = dirname(library);
+  return [`-L${dir}`, `-Wl,-rpath,${dir}`, `-l:${basename(library)}`];
+}
+
+/**
+ * Compiler flags. The block hook runs for every guest block: no SLP vectorization (it packs the
+ * two counters into one 64-bit load that store forwarding cannot serve), and direct calls inside
+ * the library.
+ */
+const CFLAGS = ['-O2', '-fno-tree-vectorize', '-fno-tree-slp-vectorize', '-fno-semantic-interposition', '-shared', '-fPIC', '-Wall'];
 
 /** Path of the built counter library, building it first if needed. */
 export function counterLibraryPath(): string {
-  const source = readFileSync(SOURCE);
-  const hash = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  const link = unicornLinkArgs();
+  const hash = createHash('sha256')
+    .update(SOURCES.map((f) => readFileSync(f, 'utf8')).join('\0'))
+    .update(CFLAGS.concat(link).join(' '))
+    .digest('hex')
+    .slice(0, 12);
   const target = join(OUT_DIR, `libhvcounter-${hash}.so`);
   if (existsSync(target)) return target;
   mkdirSync(OUT_DIR, { recursive: true });
   const temp = `${target}.${process.pid}.tmp`;
   const cc = process.env['CC'] ?? 'cc';
   try {
-    execFileSync(cc, ['-O2', '-shared', '-fPIC', '-o', temp, SOURCE, '-l:libunicorn.so.2'], { stdio: 'pipe' });
+    execFileSync(cc, [...CFLAGS, '-o', temp, ...SOURCES.filter((f) => f.endsWith('.c')), ...link], { stdio: 'pipe' });
   } catch (cause) {
     const stderr = (cause as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new NativeLibraryError(
-      `cannot build ${SOURCE} with '${cc}' (install gcc and libunicorn2): ${stderr || (cause as Error).message}`,
+      `cannot build ${NATIVE} with '${cc}' (run scripts/install-deps.sh: it installs gcc and Unicorn 2.1.1): ${stderr || (cause as Error).message}`,
       { cause },
     );
   }

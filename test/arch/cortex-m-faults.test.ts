@@ -200,6 +200,28 @@ describe('CortexM fault loops and division', () => {
     expect(r.ppbRead(REG.CCR) & 0x10).toBe(0x10);
   });
 
+  it.each([
+    ['inside an IT block', 0x100, [[0x2a00], [0xbf08]], 0x118],
+    ['in code run from SRAM', 0x20000100, [[0xbf00], [0xbf00]], 0x20000118],
+  ])('traps udiv by zero %s', (_where, base, before, udivAt) => {
+    const thread = thumb(
+      R0_CCR, //           +0x00 movw/movt r0, CCR
+      [0x6801], //         +0x08 ldr r1, [r0]
+      [0xf041, 0x0110], // +0x0a orr.w r1, r1, #0x10   (DIV_0_TRP)
+      [0x6001], //         +0x0e str r1, [r0]
+      [0x2107], //         +0x10 movs r1, #7
+      [0x2200], //         +0x12 movs r2, #0
+      ...before, //        +0x14 cmp r2, #0; it eq   (or two nops)
+      [0xfbb1, 0xf0f2], // +0x18 udiv(eq) r0, r1, r2
+      SPIN, //             +0x1c b .
+    );
+    const r = start(thumb(SPIN), { vectors: { 1: ta(base) }, code: [[base, thread]] });
+    r.ppbWrite(REG.SHCSR, SHCSR_USGFAULTENA);
+    expect(r.run()).toEqual({ kind: 'halted', exitCode: 0 });
+    expect(r.entries.map((e) => [e.name, e.frame[6]])).toEqual([['UsageFault', udivAt]]);
+    expect(r.ppbRead(REG.CFSR)).toBe(CFSR_DIVBYZERO);
+  });
+
   it('lets udiv by zero return 0 while CCR.DIV_0_TRP is clear', () => {
     const thread = thumb(
       [0x2005], //         0x100 movs r0, #5

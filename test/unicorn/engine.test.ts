@@ -54,6 +54,7 @@ describe('Engine', () => {
     expect(c.reachedLimit).toBe(true);
     expect(e.readRegister(ARM_REG.R0)).toBe(9);
     expect(e.readRegister(ARM_REG.PC)).toBe(20);
+    expect(c.pc).toBe(20);
     c.reset(5);
     e.run(20 | 1);
     expect(e.readRegister(ARM_REG.R0)).toBe(14);

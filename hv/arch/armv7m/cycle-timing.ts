@@ -69,22 +69,43 @@ export class CycleTimer {
   /** Forgets decoded code (after the guest's memory was reloaded). */
   clear(): void {
     this.map.fill(0);
+    this.engine.counter.flushDecoded();
   }
 
-  /** Decodes the block that starts at `pc` and records its instructions' cycles. */
+  /**
+   * Decodes the code the counter stopped for (a translated block starting at `pc`, the PC of the
+   * stop) and records its instructions' cycles.
+   */
   decode(pc: number): void {
-    const bytes = this.engine.tryReadMemory(pc, BLOCK_BYTES) ?? this.engine.tryReadMemory(pc, 4) ?? Buffer.alloc(0);
+    const { start, end } = this.engine.counter.decodeRange;
+    if (start === pc && end > start) {
+      for (let at = start; at < end; ) at = this.decodeFrom(at, end);
+      return;
+    }
+    this.decodeFrom(pc, pc + BLOCK_BYTES);
+  }
+
+  /** Decodes from `pc` to the first block end (or `end`); returns where it stopped. */
+  private decodeFrom(pc: number, end: number): number {
+    const length = Math.max(2, Math.min(BLOCK_BYTES, end - pc));
+    const bytes = this.engine.tryReadMemory(pc, length) ?? this.engine.tryReadMemory(pc, 4) ?? Buffer.alloc(0);
     let instructions: ReturnType<ReturnType<typeof thumbDecoder>['disasm']> = [];
     try {
       instructions = thumbDecoder().disasm(bytes, pc);
     } catch {
       instructions = [];
     }
-    if (instructions.length === 0) return this.set(pc, 1);
+    if (instructions.length === 0) {
+      this.set(pc, 1);
+      return pc + 2;
+    }
+    let next = pc;
     for (const ins of instructions) {
       this.set(Number(ins.address), instructionCycles(ins.mnemonic, ins.op_str));
-      if (ENDS_BLOCK.test(ins.mnemonic) || loadsPc(ins.mnemonic, ins.op_str)) break;
+      next = Number(ins.address) + ins.size;
+      if (next >= end || ENDS_BLOCK.test(ins.mnemonic) || loadsPc(ins.mnemonic, ins.op_str)) break;
     }
+    return next;
   }
 
   private set(address: number, cycles: number): void {

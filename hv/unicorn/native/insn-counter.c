@@ -1,186 +1,193 @@
 /*
- * Native instruction counter for hvlab's Unicorn binding.
+ * Native instruction counter for hvlab's Unicorn binding: an exact instruction (or cycle)
+ * budget at the cost of a block hook.
  *
- * Unicorn 2.0.1 has no API that tells how many instructions ran when emulation stops early (a
- * trap, WFI, an exception), and a JavaScript code hook costs ~115 ns per instruction. This hook
- * is called by Unicorn before every guest instruction, like Unicorn's own count hook, and keeps
- * its state in memory that JavaScript reads and writes directly:
- *   executed  instructions retired since the run started (written here);
- *   limit     stop before executing instruction number limit + 1 (written by JavaScript, may be
- *             lowered or raised during the run, e.g. when a device schedules an earlier event);
- *   flags     FLAG_STOP: set by JavaScript to stop before the next instruction (stopping from
- *             inside an MMIO callback with uc_emu_stop would re-execute the trapping instruction
- *             on restart in Unicorn 2.0.1, so traps set this flag instead);
- *             FLAG_PENDING: set here when this hook asked Unicorn to stop. Unicorn cannot stop
- *             inside an IT block and ignores the request until the block ends: when the hook is
- *             called again, the instruction it was called for last time did run and counts then;
- *             FLAG_WATCH: the registers watch_ids[] are read before every instruction and the run
- *             stops as soon as one differs from watch_values[]; the hypervisor uses it while an
- *             interrupt waits for PRIMASK/FAULTMASK/BASEPRI, to take it right after the
- *             instruction that unmasks it;
- *             FLAG_DIV_TRAP: an instruction starting where div_map (one byte per halfword from
- *             div_base) is non-zero is an SDIV/UDIV whose divisor is register
- *             div_regs[entry - 1]; if it is zero the run stops before the division and
- *             div_fault is set, so that the hypervisor raises the DIVBYZERO UsageFault
- *             (CCR.DIV_0_TRP), which Unicorn 2.0.1 does not implement.
- *             FLAG_CYCLES: cycle timing: an instruction starting where cycle_map (one byte per
- *             halfword from cycle_base) holds n costs n cycles, plus branch_penalty when it does
- *             not follow the previous instruction (that one was a taken branch: pipeline refill);
- *             an entry of 0 means "not decoded yet": the run stops before the instruction and
- *             need_decode is set, so that the hypervisor decodes the block and resumes.
- *   cycles    cycles of the retired instructions (equal to executed without FLAG_CYCLES); the
- *             limit applies to cycles.
- * The common case (no flag, limit not reached) is one comparison, so the hook costs what
- * Unicorn's own count hook costs. Only uc_hook_add, uc_emu_stop, uc_reg_read and
- * uc_reg_read_batch of libunicorn.so.2 are used.
+ * A UC_HOOK_BLOCK callback runs before every translated block. Each block is decoded once
+ * (block-cache.c: instruction count, per-instruction cycles, IT blocks, divisions), so the hook
+ * adds the previous block's instructions and cycles and checks whether the next block fits in
+ * the budget (`limit`, which JavaScript may move during the run). A block that does not fit is
+ * not entered: the hook stops before it and the remaining instructions run exactly (finish.c).
+ * Condition-failed instructions in IT blocks count as executed (the core retires them; QEMU's
+ * -icount counts them too). When a run ends inside a block (a fault, an interrupt hook, an MMIO
+ * abort), the PC tells how far it got: instructions before the PC retired, and the one at the PC
+ * is counted as entered (the hypervisor un-counts it when it aborted, see cortex-m.ts).
+ *
+ * State shared with JavaScript without calls (layout from hv_counter_offsets):
+ *   executed, cycles   retired instructions and their cycles (exact after the run, and inside
+ *                      MMIO callbacks, which come through the trampolines in mmio.c);
+ *   limit              cycle budget (instructions without cycle timing);
+ *   flags              FLAG_STOP (JavaScript: stop right after the current instruction; from an
+ *                      MMIO callback the access is not repeated), FLAG_PENDING (set here when the
+ *                      counter ended the run), FLAG_WATCH (stop at the next block boundary once one
+ *                      of watch_ids[] differs from watch_values[]: the instructions that unmask
+ *                      interrupts end their block), FLAG_DIV_TRAP (stop before an SDIV/UDIV whose
+ *                      divisor is zero, div_fault set: CCR.DIV_0_TRP), FLAG_CYCLES (cycle timing:
+ *                      costs from cycle_map, one byte per halfword from cycle_base; 0 = not decoded:
+ *                      the run stops before the block with need_decode set and decode_start/end
+ *                      naming the code to decode; a block not entered by falling through costs
+ *                      branch_penalty more), FLAG_ABORT (Engine.stop(): stop on the instruction).
+ * The hook's common case is a table lookup, two additions and a comparison.
  */
-#include <stddef.h>
-#include <stdint.h>
+#include <stdlib.h>
+#include "counter.h"
 
-typedef struct uc_struct uc_engine;
-typedef size_t uc_hook;
-extern int uc_emu_stop(uc_engine *uc);
-extern int uc_reg_read_batch(uc_engine *uc, int *regs, void **vals, int count);
-extern int uc_reg_read(uc_engine *uc, int regid, void *value);
-extern int uc_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback, void *user_data,
-                       uint64_t begin, uint64_t end, ...);
 
-#define UC_HOOK_CODE 4
-#define WATCHED 3
-#define FLAG_STOP 1u
-#define FLAG_PENDING 2u
-#define FLAG_WATCH 4u
-#define FLAG_DIV_TRAP 8u
-#define FLAG_CYCLES 16u
 
-struct hv_counter {
-    uint32_t executed;
-    uint32_t limit;
-    uint32_t flags;
-    uint32_t cycles;
-    uint32_t pending_cost;
-    uint32_t last_cost;
-    uint32_t need_decode;
-    uint32_t prev_end;
-    uint32_t branch_penalty;
-    uint32_t cycle_base;
-    uint32_t cycle_size;
-    uint32_t div_fault;
-    int32_t watch_ids[WATCHED];
-    uint32_t watch_values[WATCHED];
-    uint32_t div_base;
-    uint32_t div_size;
-    const uint8_t *div_map;
-    const uint8_t *cycle_map;
-    int32_t div_regs[16];
-};
-
-static int watched_registers_changed(uc_engine *uc, struct hv_counter *c)
+static int watched_registers_changed(struct hv_counter *c)
 {
     uint32_t now[WATCHED] = {0};
     void *ptrs[WATCHED];
     for (int i = 0; i < WATCHED; i++) ptrs[i] = &now[i];
-    uc_reg_read_batch(uc, c->watch_ids, ptrs, WATCHED);
+    uc_reg_read_batch(c->uc, c->watch_ids, ptrs, WATCHED);
     for (int i = 0; i < WATCHED; i++)
         if (now[i] != c->watch_values[i]) return 1;
     return 0;
 }
 
-static int is_division_by_zero(uc_engine *uc, struct hv_counter *c, uint64_t address)
+int divisor_is_zero(struct hv_counter *c, uint32_t insn)
 {
-    uint64_t offset = address - c->div_base;
-    if (address < c->div_base || offset >= c->div_size) return 0;
-    uint8_t entry = c->div_map[offset >> 1];
-    if (entry == 0) return 0;
     uint32_t divisor = 1;
-    uc_reg_read(uc, c->div_regs[(entry - 1) & 15], &divisor);
+    uc_reg_read(c->uc, c->div_regs[(INSN_FLAGS(insn) >> 4) & 15], &divisor);
     return divisor == 0;
 }
 
-/* Cycles of the instruction at `address` under cycle timing; 0 when it is not decoded yet. */
-static uint32_t instruction_cycles(struct hv_counter *c, uint64_t address)
+/* Stops before the block at `addr`. Unicorn 2.1.1 leaves the PC stale after a stop in a block
+ * hook when any code hook exists (the alias hook always does; fixed in 2.1.2): the run loop sets it. */
+static void stop_before(struct hv_counter *c, uint32_t addr)
 {
-    uint32_t cost = 1;
-    uint64_t offset = address - c->cycle_base;
-    if (address >= c->cycle_base && offset < c->cycle_size) cost = c->cycle_map[offset >> 1];
-    if (cost != 0 && c->prev_end != 0 && address != c->prev_end) cost += c->branch_penalty;
-    return cost;
+    c->flags |= FLAG_PENDING;
+    c->block_stop_pc = addr;
+    uc_emu_stop(c->uc);
 }
 
-static void slow_path(uc_engine *uc, struct hv_counter *c, uint64_t address, uint32_t size)
+/* Instructions of `b` that fit in what is left of the budget (b->n when all do). */
+static uint32_t fitting(const struct hv_counter *c, const struct block *b, uint32_t penalty)
 {
-    if (c->flags & FLAG_PENDING) {
-        c->executed++;
-        c->cycles += c->pending_cost;
-    }
-    if ((c->flags & FLAG_WATCH) && watched_registers_changed(uc, c)) c->flags |= FLAG_STOP;
-    if ((c->flags & (FLAG_DIV_TRAP | FLAG_PENDING)) == FLAG_DIV_TRAP && is_division_by_zero(uc, c, address)) {
-        c->div_fault = 1;
-        c->flags |= FLAG_STOP;
-    }
-    uint32_t cost = 1;
-    if (c->flags & FLAG_CYCLES) {
-        cost = instruction_cycles(c, address);
-        if (cost == 0) {
+    if (c->done_cycles >= c->limit) return 0;
+    uint32_t left = c->limit - c->done_cycles, used = penalty, k = 0;
+    while (k < b->n && used + INSN_COST(block_insn(c, b, k)) <= left) used += INSN_COST(block_insn(c, b, k++));
+    /* A run whose budget is smaller than its first instruction still runs it (or it could
+     * never make progress); the deadline is overshot by less than one instruction. */
+    if (k == 0 && c->done_cycles == 0) k = 1;
+    return k;
+}
+
+static void request_finish(struct hv_counter *c, struct block *b, enum finish_kind kind, uint32_t to, uint32_t penalty)
+{
+    c->finish.kind = kind;
+    c->finish.b = b;
+    c->finish.from = 0;
+    c->finish.to = to;
+    c->finish.penalty = penalty;
+    c->block_stop_pc = b->addr;
+    uc_emu_stop(c->uc);
+}
+
+/* Everything but the common case; returns 1 when the block may run. */
+static int enter_slowly(struct hv_counter *c, struct block *b, uint32_t penalty)
+{
+    if (b->undecoded) {
+        block_refresh_costs(c, b);
+        if (b->undecoded) {
             c->need_decode = 1;
-            c->flags |= FLAG_STOP;
+            c->decode_start = b->addr;
+            c->decode_end = b->addr + b->size;
+            stop_before(c, b->addr);
+            return 0;
         }
     }
-    /* A run whose budget is smaller than its first instruction's cycles still runs that
-     * instruction (the deadline is overshot by less than one instruction), or it could never
-     * make progress. */
-    int over = c->cycles >= c->limit || (c->cycles + cost > c->limit && c->cycles > 0);
-    if ((c->flags & FLAG_STOP) || over) {
-        c->flags |= FLAG_PENDING;
-        c->pending_cost = cost;
-        uc_emu_stop(uc);
-        return;
+    if ((c->flags & FLAG_STOP) || ((c->flags & FLAG_WATCH) && watched_registers_changed(c))) {
+        c->flags |= FLAG_STOP;
+        stop_before(c, b->addr);
+        return 0;
     }
-    c->executed++;
-    c->cycles += cost;
-    c->last_cost = cost;
-    c->prev_end = (uint32_t)address + size;
+    uint32_t k = fitting(c, b, penalty);
+    uint32_t d = b->n;
+    if ((c->flags & FLAG_DIV_TRAP) && b->has_div) {
+        for (d = 0; d < b->n && !(INSN_FLAGS(block_insn(c, b, d)) & INSN_DIV); d++) {}
+        if (d == 0 && k > 0 && divisor_is_zero(c, block_insn(c, b, 0))) {
+            c->div_fault = 1;
+            c->flags |= FLAG_STOP;
+            stop_before(c, b->addr);
+            return 0;
+        }
+        if (d == 0) { /* checked: the next division, if any, is a finish target */
+            for (d = 1; d < b->n && !(INSN_FLAGS(block_insn(c, b, d)) & INSN_DIV); d++) {}
+        }
+    }
+    if (k == 0) {
+        stop_before(c, b->addr);
+        return 0;
+    }
+    if (d < b->n && d <= k) {
+        request_finish(c, b, FINISH_DIV, d, penalty);
+        return 0;
+    }
+    if (k < b->n) {
+        request_finish(c, b, FINISH_LIMIT, k, penalty);
+        return 0;
+    }
+    return 1;
 }
 
-static void hv_count_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+static void enter(struct hv_counter *c, struct block *b, uint32_t cost)
+{
+    c->cur = b;
+    c->cur_n = b->n;
+    c->cur_cost = cost;
+    c->prev_end = b->addr + b->size;
+    c->live_index = NO_INDEX;
+    c->cursor = 0;
+    c->stop_at = NO_INDEX;
+}
+
+/* Everything but the common case, out of line so that the common case saves no registers. */
+static __attribute__((noinline, cold)) void on_block_slowly(struct hv_counter *c, uint32_t address, uint32_t size, struct block *b)
+{
+    if (b == NULL) {
+        b = block_decode(c, address, size);
+        if (b == NULL) return; /* unreadable code: the fetch faults */
+        b->instrumented = (uint8_t)is_instrumented(c, b);
+    }
+    uint32_t penalty = block_penalty(c, b);
+    if (!enter_slowly(c, b, penalty)) return;
+    enter(c, b, b->cost + penalty); /* the costs may just have been decoded */
+}
+
+void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
 {
     struct hv_counter *c = (struct hv_counter *)user_data;
-    if (__builtin_expect((c->cycles < c->limit) & (c->flags == 0), 1)) {
-        c->executed++;
-        c->cycles++;
+    (void)uc;
+    if (__builtin_expect(c->mode != MODE_MAIN, 0)) return;
+    /* The block in progress ran to its end: count it (cur_n and cur_cost are 0 when there is none). */
+    c->done_executed += c->cur_n;
+    c->done_cycles += c->cur_cost;
+    c->cur = NULL;
+    c->cur_n = 0;
+    c->cur_cost = 0;
+    struct block *b = cache_lookup(&c->cache, (uint32_t)address, size);
+    /* An undecoded block's cost (UNDECODED_COST) fails the budget check. */
+    if (__builtin_expect(b != NULL && !(c->flags & (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP)), 1)) {
+        uint32_t cost = b->cost + block_penalty(c, b);
+        if (__builtin_expect(c->done_cycles + cost <= c->limit, 1)) return enter(c, b, cost);
+    }
+    on_block_slowly(c, (uint32_t)address, size, b);
+}
+
+/* Sets executed/cycles to their values at the instruction at `pc` (counted as entered, unless
+ * the run stopped before it). */
+void sync_live(struct hv_counter *c, uint32_t pc)
+{
+    const struct block *b = c->mode == MODE_MAIN ? c->cur : c->finish.b;
+    if (b == NULL) {
+        c->executed = c->done_executed;
+        c->cycles = c->done_cycles;
         return;
     }
-    slow_path(uc, c, address, size);
-}
-
-/* Installs the counting hook on every address; returns Unicorn's error code. */
-int hv_counter_attach(uc_engine *uc, uc_hook *hh, struct hv_counter *counter)
-{
-    return uc_hook_add(uc, hh, UC_HOOK_CODE, (void *)hv_count_instruction, counter, 1, 0);
-}
-
-/* Size of the shared state, checked by the JavaScript side. */
-int hv_counter_state_size(void)
-{
-    return (int)sizeof(struct hv_counter);
-}
-
-/* Byte offsets of the fields, in declaration order, so JavaScript never hard-codes the layout. */
-int hv_counter_offsets(uint32_t *out, int count)
-{
-    const uint32_t offsets[] = {
-        offsetof(struct hv_counter, executed),     offsetof(struct hv_counter, limit),
-        offsetof(struct hv_counter, flags),        offsetof(struct hv_counter, div_fault),
-        offsetof(struct hv_counter, watch_ids),    offsetof(struct hv_counter, watch_values),
-        offsetof(struct hv_counter, div_base),     offsetof(struct hv_counter, div_size),
-        offsetof(struct hv_counter, div_map),      offsetof(struct hv_counter, div_regs),
-        offsetof(struct hv_counter, cycles),       offsetof(struct hv_counter, pending_cost),
-        offsetof(struct hv_counter, last_cost),    offsetof(struct hv_counter, need_decode),
-        offsetof(struct hv_counter, prev_end),     offsetof(struct hv_counter, branch_penalty),
-        offsetof(struct hv_counter, cycle_base),   offsetof(struct hv_counter, cycle_size),
-        offsetof(struct hv_counter, cycle_map),
-    };
-    int n = (int)(sizeof offsets / sizeof offsets[0]);
-    for (int i = 0; i < n && i < count; i++) out[i] = offsets[i];
-    return n;
+    uint32_t penalty = c->mode == MODE_MAIN ? c->cur_cost - b->cost : c->finish.penalty;
+    uint32_t i = block_index_of(c, b, unalias(c, pc));
+    uint32_t entered = i < b->n && pc != c->stopped_before ? 1 : 0;
+    c->executed = c->done_executed + i + entered;
+    c->cycles = c->done_cycles + penalty + block_prefix_cost(c, b, i + entered);
+    if (entered) c->last_cost = INSN_COST(block_insn(c, b, i)) + (i == 0 ? penalty : 0);
 }

@@ -1,0 +1,24 @@
+/**
+ * The compiled CLI (dist/, scripts/build.mjs): bin/hv.js never runs a build that does not match
+ * the sources. When a source's size or time differs from the build's record, its contents are
+ * hashed; a build whose hash does not match is rebuilt before it runs.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { ROOT, runHv } from '../helpers/hv-cli.ts';
+
+const INFO = join(ROOT, 'dist', 'build-info.json');
+
+it('rebuilds dist/ when its recorded source hash does not match, then runs', () => {
+  expect(runHv(['--help']).status).toBe(0);
+  const info = JSON.parse(readFileSync(INFO, 'utf8')) as { hash: string; inputs: string[]; stamp: string[] };
+  expect(info.inputs).toContain('hv/cli/main.ts');
+  expect(info.inputs).toContain('hv/unicorn/engine.ts');
+  // As if the sources had changed since the build: other times, and another hash.
+  writeFileSync(INFO, JSON.stringify({ ...info, hash: 'stale', stamp: info.stamp.map(() => '0:0') }));
+  const r = runHv(['--help']);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/Usage: hv/);
+  expect((JSON.parse(readFileSync(INFO, 'utf8')) as { hash: string }).hash).toBe(info.hash);
+});

@@ -53,6 +53,7 @@ export class CmsdkApbUart implements MmioDevice {
   private intstatus = 0;
   private bauddiv = 0;
   private readonly lines: Required<UartIrqs>;
+  private rxReady: () => void = () => {};
 
   constructor(
     readonly name: string,
@@ -85,6 +86,7 @@ export class CmsdkApbUart implements MmioDevice {
       case 0x000:
         this.state &= ~STATE_RXFULL;
         this.updateIrq();
+        if (this.ctrl & CTRL_RX_EN) this.rxReady();
         return this.rxbuf;
       case 0x004:
         return this.state;
@@ -106,9 +108,13 @@ export class CmsdkApbUart implements MmioDevice {
       case 0x004:
         this.state &= ~(value & (STATE_TXOVERRUN | STATE_RXOVERRUN));
         return this.updateIrq();
-      case 0x008:
+      case 0x008: {
+        const enablesRx = (value & ~this.ctrl & CTRL_RX_EN) !== 0;
         this.ctrl = value & 0x7f;
-        return this.updateIrq();
+        this.updateIrq();
+        if (enablesRx && !(this.state & STATE_RXFULL)) this.rxReady();
+        return;
+      }
       case 0x00c:
         return this.clearInterrupts(value);
       case 0x010:
@@ -117,6 +123,15 @@ export class CmsdkApbUart implements MmioDevice {
       default:
         this.ctx.unimplemented(this.name, offset, size, true);
     }
+  }
+
+  /**
+   * Calls `listener` when the receive buffer can take a byte again (the guest read DATA or
+   * enabled RX): a sender holding bytes back (flow control, as QEMU's character backends do)
+   * offers the next one then.
+   */
+  onReceiveReady(listener: () => void): void {
+    this.rxReady = listener;
   }
 
   /** A byte arriving on the receive line (dropped unless RX is enabled and the buffer is free). */

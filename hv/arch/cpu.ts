@@ -54,6 +54,33 @@ export interface SystemWindow {
   readonly device: MmioDevice;
 }
 
+/** A register as a debugger numbers it (GDB's target description `regnum`). */
+export interface DebugRegister {
+  readonly name: string;
+  readonly regnum: number;
+  /** Size in bytes (little-endian in the protocol). */
+  readonly bytes: number;
+}
+
+/**
+ * What a debugger (the GDB stub) needs of a vCPU that is architecture-specific: its registers
+ * in GDB's numbering with a target description, and the signal a fault is reported as.
+ */
+export interface DebugAccess {
+  /** GDB target description (target.xml): architecture and register features. */
+  readonly targetXml: string;
+  /** Every register, in `g` packet order (ascending regnum). */
+  readonly registers: readonly DebugRegister[];
+  /** Little-endian bytes of register `regnum`; undefined when there is no such register. */
+  readRegister(regnum: number): Uint8Array | undefined;
+  /** Writes register `regnum`; false when there is no such register or it is read-only. */
+  writeRegister(regnum: number, bytes: Uint8Array): boolean;
+  /** The POSIX signal number GDB is told for a guest stopped with this fault. */
+  faultSignal(report: FaultReport): number;
+  /** Hardware breakpoint and watchpoint comparators the core has (software breakpoints: any number). */
+  readonly comparators: { readonly breakpoints: number; readonly watchpoints: number };
+}
+
 export interface GuestCpu {
   /** Puts the CPU in its reset state (vector table at the reset VTOR). */
   reset(): void;
@@ -90,6 +117,8 @@ export interface GuestCpu {
   setHypercallResult(value: number): void;
   /** Releases the engine and native resources. */
   close(): void;
+  /** The debugger's view of the vCPU (registers in GDB's numbering). */
+  debugAccess(): DebugAccess;
 }
 
 /** What the hypervisor provides a vCPU with besides its engine and clock. */

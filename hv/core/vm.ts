@@ -72,6 +72,7 @@ export class Vm implements CpuEvents, LoopVcpu {
   private readonly deferred: Array<() => void> = [];
   private hypercallHandler: HypercallHandler | undefined;
   private readonly mmio: VmMmio;
+  private readonly stopListeners: Array<(exit: VmExit) => void> = [];
 
   constructor(
     readonly config: VmConfig,
@@ -210,6 +211,12 @@ export class Vm implements CpuEvents, LoopVcpu {
     this.exitRecord = exit;
     this.console.flush();
     if (exit.fault) this.announce(this.services.arch.formatFault(exit.fault));
+    for (const listener of this.stopListeners) listener(exit);
+  }
+
+  /** Calls `listener` when the guest stops (halts or faults), after its report is printed. */
+  onStop(listener: (exit: VmExit) => void): void {
+    this.stopListeners.push(listener);
   }
 
   /** Prints hypervisor messages about this guest in its console stream (`[name] [hv] ...`). */

@@ -16,6 +16,8 @@ import type { EndReason, RunResult } from '../core/hypervisor.ts';
 import { type SystemConfig, loadSystemFile, singleImageSystem } from '../core/system-config.ts';
 import type { Vm } from '../core/vm.ts';
 import { UsageError } from '../errors.ts';
+import { GuestDebugger } from '../debug/guest-debugger.ts';
+import { SocketPipe } from '../debug/socket-pipe.ts';
 import type { CostTable } from '../time/cost-model.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { StatsFile } from '../trace/stats-file.ts';
@@ -23,6 +25,7 @@ import { writeChromeTrace } from '../trace/trace-file.ts';
 import { archFor } from './architectures.ts';
 import { type BootedSystem, bootSystem } from './boot.ts';
 import { collectStats } from './stats.ts';
+import { type SerialReceiver, UartFeed } from './uart-feed.ts';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 
 export interface SessionOptions {
@@ -48,6 +51,15 @@ export interface RunLimit {
   line?: RegExp;
 }
 
+export interface DebugOptions {
+  /** TCP port on 127.0.0.1 (0: any free port; the debugger's `port` tells which). */
+  port: number;
+  /** Hold the whole system before the guest's first instruction until gdb connects and resumes. */
+  wait?: boolean;
+  /** Connection notices ("debugger connected", ...). */
+  notice?(message: string): void;
+}
+
 export interface ConsoleLine {
   readonly guest: string;
   readonly line: string;
@@ -59,6 +71,8 @@ export class Session {
   private untilLine: RegExp | undefined;
   private finished = false;
   private closed = false;
+  private readonly debuggers: GuestDebugger[] = [];
+  private readonly feeds = new Map<string, UartFeed>();
 
   private constructor(
     readonly config: SystemConfig,
@@ -120,6 +134,7 @@ export class Session {
     this.checkOpen();
     if (this.finished) return;
     this.finished = true;
+    for (const d of this.debuggers) d.finish(this.lastResult.reason === 'idle');
     for (const vm of this.system.vms) vm.console.flush();
     for (const core of this.system.hypervisor.cores) core.switchOut('end of run');
   }
@@ -158,6 +173,43 @@ export class Session {
     this.system.hypervisor.migrate(vm, core);
   }
 
+  /**
+   * Serves the GDB remote protocol for guest `name` on a TCP port of the loopback interface. A
+   * halted guest holds the whole system still (virtual time stands still for every guest), so
+   * debugging never changes what the other guests see.
+   */
+  async debug(name: string, options: DebugOptions): Promise<GuestDebugger> {
+    this.checkOpen();
+    const vm = this.vm(name);
+    if (this.debuggers.some((d) => d.guest === name)) throw new UsageError(`guest ${name} already has a debugger`);
+    const pipe = await SocketPipe.listen(options.port, `gdb port ${options.port} for guest ${name}`);
+    const debuggerStub = new GuestDebugger(vm, pipe, {
+      wait: options.wait ?? false,
+      notice: options.notice ?? (() => {}),
+      endRun: () => this.requestStop(),
+    });
+    this.debuggers.push(debuggerStub);
+    this.system.hypervisor.addPoller(() => debuggerStub.poll());
+    return debuggerStub;
+  }
+
+  /**
+   * The receive line of guest `name`'s console UART: bytes sent there arrive at virtual times
+   * (now, or later), one per character time, held back while the guest does not read them.
+   */
+  uartInput(name: string): UartFeed {
+    this.checkOpen();
+    let feed = this.feeds.get(name);
+    if (feed) return feed;
+    const vm = this.vm(name);
+    const spec = vm.config.board.devices.find((d) => d.console);
+    const device = vm.board.devices.find((d) => d.name === spec?.name) as Partial<SerialReceiver> | undefined;
+    if (!device?.receive || !device.onReceiveReady) throw new UsageError(`guest ${name}: its board has no console UART that receives`);
+    feed = new UartFeed(vm.clock, device as SerialReceiver);
+    this.feeds.set(name, feed);
+    return feed;
+  }
+
   /** Ends the run at the next step boundary (from a console callback or another thread's message). */
   requestStop(): void {
     this.system.hypervisor.requestStop('stopped');
@@ -172,6 +224,7 @@ export class Session {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const d of this.debuggers) d.close();
     this.system.close();
   }
 

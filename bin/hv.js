@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 // Entry point of the `hv` command: registers the TypeScript loader (tsx) and runs the CLI.
-import { register } from 'tsx/esm/api';
+// Node version first, before any import that an older Node might not load (imports are dynamic).
+const [nodeMajor] = process.versions.node.split('.').map(Number);
+if (nodeMajor < 20) {
+  process.stderr.write(`hv: hvlab needs Node.js 20 or newer; this is Node.js ${process.version} (see README.md, Quick start)\n`);
+  process.exit(2);
+}
+const { register } = await import('tsx/esm/api');
 
 register();
 // `hv ... | head` closes the pipe early: that is not an error.

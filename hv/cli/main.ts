@@ -10,6 +10,8 @@ import { registerExperimentCommand } from './experiment.ts';
 import { registerRunCommand } from './run.ts';
 import { registerCacheSimCommand } from './cache-sim.ts';
 import { registerTraceGenCommand } from './trace-gen.ts';
+import { registerBoardsCommand } from './boards.ts';
+import { registerVersionOption } from './version.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
@@ -20,11 +22,13 @@ export function buildProgram(setStatus: (status: number) => void): Command {
     .description('hvlab: a model of an embedded type-1 hypervisor with Cortex-M guests emulated by Unicorn')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerVersionOption(program);
   registerRunCommand(program, setStatus);
   registerCacheSimCommand(program, setStatus);
   registerTraceGenCommand(program, setStatus);
   registerCostsCommand(program);
   registerExperimentCommand(program);
+  registerBoardsCommand(program);
   return program;
 }
 

@@ -7,9 +7,10 @@
  * nothing another guest sees: the run continues exactly where it was, not even the step in
  * progress is cut.
  *
- * Halts: a breakpoint or single step (in the code hook), a watchpoint (recorded by the memory
- * hook, reported before the next instruction), Ctrl-C or a new connection (noticed between steps
- * or every few hundred instructions), the guest's fault (reported with its signal; continuing
+ * Halts: a breakpoint or single step (in the code hook, before the instruction), a watchpoint
+ * (in the memory hook, before the access: gdb's ARM targets expect that and step over the
+ * access themselves), Ctrl-C or a new connection (noticed between steps or every few hundred
+ * instructions), the guest's fault (reported with its signal; continuing
  * then reports it terminated), and with `wait` the first step. The guest's exit is reported as
  * gdb's W packet. Detaching (or closing the connection) clears every breakpoint and lets the
  * guest run on; gdb's kill ends the whole run, as it ends QEMU.
@@ -50,7 +51,6 @@ export class GuestDebugger {
   private stepping = false;
   /** The first instruction a step or continue meets at this address is the one to execute. */
   private resumeAt: number | undefined;
-  private watchHit: Watch | undefined;
   private insideRun = false;
   private holdAtStart: boolean;
   private countdown = POLL_INTERVAL;
@@ -101,7 +101,6 @@ export class GuestDebugger {
       this.options.notice(`gdb: guest ${this.vm.name} waits for a debugger on port ${this.pipe.port}`);
       return this.halt(() => this.stop.signal(SIGTRAP));
     }
-    if (this.watchHit) return this.haltForWatch();
     this.service(this.pipe.poll());
   }
 
@@ -124,7 +123,6 @@ export class GuestDebugger {
   }
 
   private beforeInstruction(address: number): void {
-    if (this.watchHit) return this.inRun(() => this.haltForWatch());
     const first = this.resumeAt === address;
     this.resumeAt = undefined;
     if (this.stepping && !first) return this.inRun(() => this.halt(() => this.stop.signal(SIGTRAP)));
@@ -137,12 +135,12 @@ export class GuestDebugger {
   }
 
   private memoryAccess(address: number, size: number, write: boolean): void {
-    this.watchHit ??= this.points.watchHit(address, size, write);
+    if (!this.points.watching || !this.connected) return;
+    const hit = this.points.watchHit(address, size, write);
+    if (hit) this.inRun(() => this.haltForWatch(hit));
   }
 
-  private haltForWatch(): void {
-    const hit = this.watchHit!;
-    this.watchHit = undefined;
+  private haltForWatch(hit: Watch): void {
     const key = hit.kind === 'write' ? 'watch' : hit.kind === 'read' ? 'rwatch' : 'awatch';
     this.halt(() => this.stop.signal(SIGTRAP, `${key}:${hit.address.toString(16)};`));
   }
@@ -256,7 +254,6 @@ export class GuestDebugger {
     this.connected = false;
     this.running = false;
     this.stepping = false;
-    this.watchHit = undefined;
     this.points.clear();
     this.packets.length = 0;
     if (why) this.options.notice(`gdb: guest ${this.vm.name}: ${why}`);

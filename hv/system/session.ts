@@ -26,6 +26,8 @@ import { archFor } from './architectures.ts';
 import { type BootedSystem, bootSystem } from './boot.ts';
 import { collectStats } from './stats.ts';
 import { type SerialReceiver, UartFeed } from './uart-feed.ts';
+import { EventLog, type LogOptions } from '../trace/event-log.ts';
+import { installExecLog } from '../trace/exec-log.ts';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 
 export interface SessionOptions {
@@ -41,6 +43,8 @@ export interface SessionOptions {
   diskTrace?: string;
   /** Called with every complete console line as it is printed. */
   onConsole?(guest: string, line: string): void;
+  /** An execution log (categories, guests, where lines go); code addresses named by the images' symbols. */
+  log?: Omit<LogOptions, 'symbolize'>;
 }
 
 /** Where a run stops (besides every guest having stopped). */
@@ -85,7 +89,9 @@ export class Session {
    */
   static async open(system: SystemConfig | string, options: SessionOptions = {}): Promise<Session> {
     const config = typeof system === 'string' ? configFromFile(system) : system;
-    await archFor(BOARDS[config.board]!).prepare(config.timing);
+    const arch = archFor(BOARDS[config.board]!);
+    await arch.prepare(config.timing);
+    if (options.log?.categories.has('exec') || options.log?.categories.has('insn')) await arch.prepareDisassembler();
     let session: Session | undefined;
     const booted = bootSystem(config, {
       cores: options.cores,
@@ -96,6 +102,7 @@ export class Session {
       consoleLine: (guest, line) => session?.consoleLine(guest, line, options),
     });
     session = new Session(config, booted);
+    if (options.log) session.startLog(options.log);
     return session;
   }
 
@@ -160,7 +167,15 @@ export class Session {
     this.checkOpen();
     const { vms, recorder, coreCount } = this.system;
     const board = vms[0]!.config.board;
-    const meta = { clockHz: board.clockHz, coreCount, guests: vms.map((vm) => vm.name), dropped: recorder.dropped, board: board.name };
+    const symbols = new Map(vms.map((vm) => [vm.name, vm.symbols]));
+    const meta = {
+      clockHz: board.clockHz,
+      coreCount,
+      guests: vms.map((vm) => vm.name),
+      dropped: recorder.dropped,
+      board: board.name,
+      symbolize: (guest: string, pc: number) => symbols.get(guest)?.format(pc),
+    };
     writeChromeTrace(file, recorder.events, meta, this.now);
   }
 
@@ -226,6 +241,16 @@ export class Session {
     this.closed = true;
     for (const d of this.debuggers) d.close();
     this.system.close();
+  }
+
+  /** Logs the events of the chosen categories (before the first run: hooks must precede translation). */
+  private startLog(options: Omit<LogOptions, 'symbolize'>): void {
+    const { vms, recorder } = this.system;
+    const symbols = new Map(vms.map((vm) => [vm.name, vm.symbols]));
+    const log = new EventLog({ ...options, symbolize: (guest, pc) => symbols.get(guest)?.format(pc) });
+    recorder.observe((event) => log.event(event));
+    const arch = archFor(BOARDS[this.config.board]!);
+    for (const vm of vms) installExecLog(vm.engine, vm.name, () => vm.clock.now(), log, (bytes, address) => arch.disassemble(bytes, address));
   }
 
   private vm(name: string): Vm {

@@ -11,6 +11,7 @@ export const DEFAULT_TRACE_LIMIT = 2_000_000;
 export class TraceRecorder {
   readonly events: TraceEvent[] = [];
   private readonly distributions = new Map<string, Histogram>();
+  private listener: ((event: TraceEvent) => void) | undefined;
   dropped = 0;
 
   constructor(
@@ -24,7 +25,13 @@ export class TraceRecorder {
     return this.keepEvents;
   }
 
+  /** Calls `listener` with every event as it is recorded, kept or not (execution logs). */
+  observe(listener: (event: TraceEvent) => void): void {
+    this.listener = listener;
+  }
+
   record(event: TraceEvent): void {
+    this.listener?.(event);
     if (!this.keepEvents) return;
     if (this.events.length < this.limit) this.events.push(event);
     else this.dropped++;

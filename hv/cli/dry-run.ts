@@ -1,0 +1,48 @@
+/**
+ * `hv run --dry-run`: the system as it would run, without running it. The output is a system
+ * file (YAML) with every default filled in, paths absolute and each guest's core resolved, so
+ * it can be saved and run as it is, followed by one comment line per image (format, entry point,
+ * segments, symbols). Images are read and checked against the guests' memory, so a dry run
+ * reports the same input errors a run would.
+ */
+import { stringify } from 'yaml';
+import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
+import { type GuestImage, checkPlacement, readImage } from '../core/image.ts';
+import type { SystemConfig } from '../core/system-config.ts';
+import { hex32 } from '../format.ts';
+
+export function dryRunText(config: SystemConfig, coreOverride: number | undefined): string {
+  const cores = coreOverride ?? config.cores;
+  const board = BOARDS[config.board]!;
+  const sizeOf = (role: 'code' | 'sram') => board.memory.find((m) => m.role === role)!.size;
+  const guests = config.guests.map((g, i) => ({
+    ...g,
+    core: Math.min(g.core ?? i % cores, cores - 1),
+    'code-size': g['code-size'] ?? sizeOf('code'),
+    'sram-size': g['sram-size'] ?? sizeOf('sram'),
+  }));
+  const resolved = { ...withoutSource(config), cores, guests };
+  const notes = guests.map((g) => `# ${g.name}: ${imageSummary(readChecked(g, board))}`);
+  const driver = config.io?.['driver-vm'];
+  if (driver) notes.push(`# ${driver.name}: ${imageSummary(readImage(driver.image))}`);
+  const header = `# hv run --dry-run: ${config.source} as it would run (board ${board.name}: ${board.cpu}, ${board.clockHz / 1e6} MHz)`;
+  return `${header}\n${stringify(resolved, { lineWidth: 0 })}${notes.join('\n')}\n`;
+}
+
+function withoutSource(config: SystemConfig): Omit<SystemConfig, 'source'> {
+  const { source: _source, ...rest } = config;
+  return rest;
+}
+
+function readChecked(g: SystemConfig['guests'][number] & { 'code-size': number; 'sram-size': number }, board: (typeof BOARDS)[string]): GuestImage {
+  const image = readImage(g.image, { format: g.format, loadAddress: g['load-address'] });
+  const memory = board.memory.map((m) => ({ name: m.name, base: m.base, size: m.role ? g[`${m.role}-size`] : m.size }));
+  checkPlacement(image, memory);
+  return image;
+}
+
+function imageSummary(image: GuestImage): string {
+  const bytes = image.segments.reduce((a, s) => a + s.memorySize, 0);
+  const symbols = image.symbols.length > 0 ? `, ${image.symbols.length} symbols` : ', no symbols';
+  return `${image.format}, entry ${hex32(image.entry)}, ${image.segments.length} segments (${bytes} bytes)${symbols}`;
+}

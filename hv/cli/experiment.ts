@@ -10,10 +10,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { type HostResult, type PathResult, runExperiment } from '../experiments/io-path.ts';
-import { phaseChartSvg } from '../experiments/phase-chart.ts';
+import { ioPathArtifacts } from '../experiments/io-path-report.ts';
+import { MPS2_AN386 } from '../../devices/platforms/mps2-an386.ts';
 import { parseInteger } from './options.ts';
 import { writeOutputFile } from './output-file.ts';
 
+const CLOCK_HZ = MPS2_AN386.clockHz;
 const FIRMWARE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'firmware', 'build');
 
 interface Options {
@@ -54,9 +56,10 @@ async function ioPathExperiment(o: Options): Promise<void> {
   process.stdout.write(resultTables(results, host));
   writeOutputFile(join(outDir, 'results.json'), `${JSON.stringify({ requests: o.requests, size: o.size, driverCore: o.driverCore, paths: results }, null, 2)}\n`);
   writeOutputFile(join(outDir, 'host.json'), `${JSON.stringify({ note: 'host speed varies between runs', paths: host }, null, 2)}\n`);
-  const bars = results.flatMap((r) => Object.entries(r.phases).map(([phase, cycles]) => ({ path: r.path, phase, cycles })));
-  writeOutputFile(join(outDir, 'phases.svg'), await phaseChartSvg(bars, `mean cycles per I/O by phase (${o.requests} requests per phase)`));
-  process.stdout.write(`wrote ${join(o.out, 'results.json')}, host.json, phases.svg and trace-<path>.json\n`);
+  const { svg, html } = await ioPathArtifacts(results, { requests: o.requests, size: o.size, driverCore: o.driverCore, clockHz: CLOCK_HZ });
+  writeOutputFile(join(outDir, 'phases.svg'), svg);
+  writeOutputFile(join(outDir, 'report.html'), html);
+  process.stdout.write(`wrote ${join(o.out, 'report.html')}, results.json, host.json, phases.svg and trace-<path>.json\n`);
 }
 
 export function resultTables(results: readonly PathResult[], host: readonly HostResult[]): string {

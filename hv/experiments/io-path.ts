@@ -16,6 +16,7 @@ import { IO_PATHS, type IoPathName } from '../io/io-path.ts';
 import { Session } from '../system/session.ts';
 import type { DistributionSummary } from '../trace/histogram.ts';
 import type { GuestIoReport } from '../trace/stats-file.ts';
+import { phaseOrder } from './phase-order.ts';
 
 export interface ExperimentOptions {
   requests: number;
@@ -39,6 +40,8 @@ export interface PathResult {
   readonly latency: DistributionSummary;
   /** Mean cycles per I/O of each phase. */
   readonly phases: Record<string, number>;
+  /** The phases in the order they happen in an I/O of this path. */
+  readonly phaseOrder: readonly string[];
   readonly trapsPerIo: number;
   readonly worldSwitchesPerIo: number;
   /** Virtual time the workload took, in cycles. */
@@ -85,9 +88,10 @@ export async function runPath(path: IoPathName, o: ExperimentOptions): Promise<{
     const trace = `trace-${path}.json`;
     session.writeTrace(join(o.outDir, trace));
     const stoppedAt = session.internals.vms.find((v) => v.name === 'ioload')!.exit!.at;
+    const order = phaseOrder(session.events());
     session.close();
     const timing = { cycles: stoppedAt, hz: stats.clockHz };
-    const result = summarise(path, guest.io!, stats.events, timing, lines, disk, trace, guest.exitCode);
+    const result = { ...summarise(path, guest.io!, stats.events, timing, lines, disk, trace, guest.exitCode), phaseOrder: order };
     return { result, host: { path, seconds, iosPerSecond: result.ios / seconds } };
   } finally {
     session.close();
@@ -103,7 +107,7 @@ function summarise(
   disk: string,
   trace: string,
   guestExit: number | null,
-): PathResult {
+): Omit<PathResult, 'phaseOrder'> {
   const ios = Math.max(1, io.ios);
   const phases: Record<string, number> = {};
   for (const name of Object.keys(io.phases).sort()) phases[name] = round(io.phases[name]! / ios);

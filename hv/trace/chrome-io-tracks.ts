@@ -65,7 +65,7 @@ function guestTracks(guest: string, ios: readonly Io[], clock: TraceClock, endTi
   for (const io of ios) {
     const end = io.end?.ts ?? endTime;
     const slice: Interval = {
-      name: io.begin.device,
+      name: `io ${io.begin.device}`,
       start: io.begin.ts,
       end,
       args: { io: io.begin.id, path: io.begin.path, core: io.begin.core, ...(io.end ? { requests: io.end.requests, bytes: io.end.bytes, errors: io.end.errors } : { unfinished: true }) },

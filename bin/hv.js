@@ -3,7 +3,7 @@
 // Node version first, before any import that an older Node might not load (imports are dynamic).
 const [nodeMajor] = process.versions.node.split('.').map(Number);
 if (nodeMajor < 20) {
-  process.stderr.write(`hv: hvlab needs Node.js 20 or newer; this is Node.js ${process.version} (see README.md, Quick start)\n`);
+  process.stderr.write(`hv: hvlab needs Node.js 20 or newer; this is Node.js ${process.versions.node} (see README.md, Quick start)\n`);
   process.exit(2);
 }
 const { register } = await import('tsx/esm/api');

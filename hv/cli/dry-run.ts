@@ -21,12 +21,20 @@ export function dryRunText(config: SystemConfig, coreOverride: number | undefine
     'code-size': g['code-size'] ?? sizeOf('code'),
     'sram-size': g['sram-size'] ?? sizeOf('sram'),
   }));
-  const resolved = { ...withoutSource(config), cores, guests };
+  const resolved = { ...withoutSource(config), cores, guests: guests.map(applicable) };
   const notes = guests.map((g) => `# ${g.name}: ${imageSummary(readChecked(g, board))}`);
   const driver = config.io?.['driver-vm'];
   if (driver) notes.push(`# ${driver.name}: ${imageSummary(readImage(driver.image))}`);
   const header = `# hv run --dry-run: ${config.source} as it would run (board ${board.name}: ${board.cpu}, ${board.clockHz / 1e6} MHz)`;
   return `${header}\n${stringify(resolved, { lineWidth: 0 })}${notes.join('\n')}\n`;
+}
+
+/** Without the defaults of settings that do not apply (a disk's snapshot mode without a disk), so the output validates. */
+function applicable<G extends SystemConfig['guests'][number]>(g: G): Partial<G> {
+  const { 'disk-snapshot': snapshot, 'gdb-wait': wait, ...rest } = g;
+  // A fixed order for the placement fields, so that the output of its own output is the same.
+  const placement = { name: g.name, image: g.image, format: g.format, 'load-address': g['load-address'], core: g.core, 'code-size': g['code-size'], 'sram-size': g['sram-size'] };
+  return { ...placement, ...rest, ...(g.disk !== undefined ? { 'disk-snapshot': snapshot } : {}), ...(g.gdb !== undefined ? { 'gdb-wait': wait } : {}) } as Partial<G>;
 }
 
 function withoutSource(config: SystemConfig): Omit<SystemConfig, 'source'> {

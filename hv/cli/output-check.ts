@@ -10,12 +10,12 @@ import { UsageError } from '../errors.ts';
 export function checkOutputPath(option: string, file: string): void {
   const path = resolve(file);
   const existing = statOf(path);
-  if (existing?.isDirectory()) throw new UsageError(`${option} ${file}: is a directory`);
+  if (existing?.isDirectory()) throw new UsageError(`${option} ${file}: cannot write: EISDIR (it is a directory)`);
   try {
     if (existing) accessSync(path, constants.W_OK);
     else {
       const dir = dirname(path);
-      if (!statOf(dir)?.isDirectory()) throw new UsageError(`${option} ${file}: directory ${dirname(file)} does not exist`);
+      if (!statOf(dir)?.isDirectory()) throw new UsageError(`${option} ${file}: cannot write: ENOENT (no directory ${dirname(file)})`);
       accessSync(dir, constants.W_OK);
     }
   } catch (cause) {

@@ -38,7 +38,7 @@ export async function driveRun(session: Session, options: DriveOptions): Promise
     const result = session.runUntil({ cycles: target, line: options.untilLine });
     options.progress?.update(session);
     if (result.reason === 'until-cycles' && target < until) {
-      if (options.timeout !== undefined && elapsed() >= options.timeout) return { result, timedOut: true };
+      if (options.timeout !== undefined && elapsed() >= options.timeout) return { result: session.stop(), timedOut: true };
       await yieldToEventLoop();
       continue;
     }

@@ -26,6 +26,7 @@ export interface RunOptions {
   untilCycles?: number;
   untilLine?: RegExp;
   trace?: string;
+  traceLimit?: number;
   stats?: string;
   diskTrace?: string;
   gdb: GdbSpec[];
@@ -51,6 +52,7 @@ export function addRunOptions(command: Command): Command {
     .option('--until-cycles <N>', 'stop when virtual time reaches N cycles', parseInteger('--until-cycles', 0))
     .option('--until-line <REGEX>', 'stop when any guest prints a line matching REGEX', parseRegex('--until-line'))
     .option('--trace <FILE>', 'write a Chrome Trace Event JSON file (opens in ui.perfetto.dev)')
+    .option('--trace-limit <EVENTS>', 'most events the trace keeps (default 2000000; the stats are always complete)', parseInteger('--trace-limit', 1))
     .option('--stats <FILE>', 'write per-guest and per-event statistics as JSON')
     .option('--disk-trace <FILE>', "record the guests' block requests for hv cache-sim (hvlab CSV)")
     .option('--gdb <[GUEST:]PORT>', 'serve the GDB remote protocol for GUEST on 127.0.0.1:PORT (repeatable; 0 = any free port)', collect(parseGdb), [])

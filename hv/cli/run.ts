@@ -48,6 +48,7 @@ export async function runSystem(target: string, options: RunOptions): Promise<nu
   const session = await Session.open(config, {
     cores: o.cores,
     trace: o.trace !== undefined,
+    traceLimit: o.traceLimit,
     diskTrace: o.diskTrace,
     onConsole: consoleSink(o),
     log: log && o.log ? { categories: o.log, guests: o.logGuests, write: (line) => log.write(line) } : undefined,
@@ -96,7 +97,7 @@ function finishRun(session: Session, o: RunOptions, end: Ending): number {
   if (o.stats) writeOutputFile(o.stats, statsJson(stats));
   if (o.trace) session.writeTrace(o.trace);
   if (stats.trace.droppedEvents > 0) {
-    end.notice(`warning: the trace lacks ${stats.trace.droppedEvents} events past its limit of ${session.events().length} (the stats are complete)`);
+    end.notice(`warning: the trace dropped ${stats.trace.droppedEvents} events past its limit of ${session.events().length} (--trace-limit; the stats are complete)`);
   }
   if (o.verbose) verboseEnd(stats, o, end.notice);
   if (o.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(stats), exitStatus: status }, null, 2)}\n`);

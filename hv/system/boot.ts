@@ -25,6 +25,8 @@ export interface BootOptions {
   cores?: number;
   /** Keep trace events for a trace file. */
   trace?: boolean;
+  /** Most trace events kept (the rest are counted as dropped). */
+  traceLimit?: number;
   /** Receives each complete console line of a guest. */
   consoleLine(guest: string, line: string): void;
   costs?: CostTable;
@@ -53,7 +55,7 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
   const board = BOARDS[config.board]!;
   const arch = archFor(board);
   const costs = options.costs ?? (config.costs ? loadCostFile(config.costs) : defaultCosts());
-  const recorder = new TraceRecorder(options.trace ?? false);
+  const recorder = new TraceRecorder(options.trace ?? false, options.traceLimit);
   const switches: { io?: IoSystem } = {};
   const hypervisor = new Hypervisor<Vm>(new RoundRobinScheduler<Vm>(config['slice-cycles']), {
     cores: coreCount,

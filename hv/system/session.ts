@@ -35,6 +35,8 @@ export interface SessionOptions {
   cores?: number;
   /** Keep trace events (for events() and writeTrace()). */
   trace?: boolean;
+  /** Most trace events kept (default 2,000,000); later ones are only counted (stats stay complete). */
+  traceLimit?: number;
   /** A cost table instead of the system's. */
   costs?: CostTable;
   /** Consecutive faults at one PC after which a guest is stopped (default 16). */
@@ -96,6 +98,7 @@ export class Session {
     const booted = bootSystem(config, {
       cores: options.cores,
       trace: options.trace,
+      traceLimit: options.traceLimit,
       costs: options.costs,
       faultLoopLimit: options.faultLoopLimit,
       diskTrace: options.diskTrace,
@@ -120,6 +123,16 @@ export class Session {
     } finally {
       this.untilLine = undefined;
     }
+    return this.lastResult;
+  }
+
+  /**
+   * Ends the run where it is, for a reason outside it (a host-side limit such as `hv run
+   * --timeout`): the end reason becomes `stopped`.
+   */
+  stop(): RunResult {
+    this.checkOpen();
+    this.lastResult = { reason: 'stopped', cycles: this.now };
     return this.lastResult;
   }
 

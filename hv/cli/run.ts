@@ -63,6 +63,7 @@ export async function runSystem(target: string, options: RunOptions): Promise<nu
     const { result, timedOut } = await driveRun(session, { untilCycles: o.untilCycles, untilLine: o.untilLine, timeout: o.timeout, progress, terminal });
     progress?.stop();
     session.finish();
+    log?.flush();
     return finishRun(session, o, { result, timedOut, started, notice });
   } finally {
     terminal?.close();

@@ -20,9 +20,9 @@ export class TraceRecorder {
     private readonly limit = DEFAULT_TRACE_LIMIT,
   ) {}
 
-  /** True when events are stored (a trace file was asked for). */
+  /** True when events are wanted: stored for a trace file, or observed (an execution log). */
   get keepsEvents(): boolean {
-    return this.keepEvents;
+    return this.keepEvents || this.listener !== undefined;
   }
 
   /** Calls `listener` with every event as it is recorded, kept or not (execution logs). */

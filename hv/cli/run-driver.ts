@@ -6,7 +6,7 @@
  * console, the stats and the trace are identical). A run that would end idle while the terminal
  * may still type waits for input instead.
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RunResult } from '../core/hypervisor.ts';
 import type { Session } from '../system/session.ts';
 import type { ProgressLine } from './progress-line.ts';
@@ -43,7 +43,10 @@ export async function driveRun(session: Session, options: DriveOptions): Promise
       continue;
     }
     if (result.reason === 'idle' && options.terminal?.open) {
-      await options.terminal.next();
+      // Waiting for the terminal: the timeout still counts.
+      const left = options.timeout === undefined ? undefined : options.timeout - elapsed();
+      if (left !== undefined && left <= 0) return { result: session.stop(), timedOut: true };
+      await (left === undefined ? options.terminal.next() : Promise.race([options.terminal.next(), sleep(left * 1000, undefined, { ref: false })]));
       continue;
     }
     return { result, timedOut: false };

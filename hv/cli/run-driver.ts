@@ -14,6 +14,8 @@ import type { TerminalInput } from './terminal-input.ts';
 
 /** Virtual time per slice: 40 ms at 25 MHz, a few ms to a few tens of ms of host time. */
 export const SLICE_CYCLES = 1_000_000;
+/** While waiting for terminal input: how often the timeout and the debuggers are looked at. */
+const IDLE_POLL_MS = 50;
 
 export interface DriveOptions {
   untilCycles?: number;
@@ -43,10 +45,10 @@ export async function driveRun(session: Session, options: DriveOptions): Promise
       continue;
     }
     if (result.reason === 'idle' && options.terminal?.open) {
-      // Waiting for the terminal: the timeout still counts.
-      const left = options.timeout === undefined ? undefined : options.timeout - elapsed();
-      if (left !== undefined && left <= 0) return { result: session.stop(), timedOut: true };
-      await (left === undefined ? options.terminal.next() : Promise.race([options.terminal.next(), sleep(left * 1000, undefined, { ref: false })]));
+      // Waiting for the terminal: the timeout still counts, and a debugger may still interrupt.
+      if (options.timeout !== undefined && elapsed() >= options.timeout) return { result: session.stop(), timedOut: true };
+      await Promise.race([options.terminal.next(), sleep(IDLE_POLL_MS, undefined, { ref: false })]);
+      session.pollDebuggers();
       continue;
     }
     return { result, timedOut: false };

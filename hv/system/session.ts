@@ -238,6 +238,15 @@ export class Session {
     return feed;
   }
 
+  /**
+   * Lets the debuggers look at their connections while no run is in progress (a command waiting
+   * for terminal input): a debugger may halt the guest and serve gdb right here.
+   */
+  pollDebuggers(): void {
+    this.checkOpen();
+    for (const d of this.debuggers) d.poll();
+  }
+
   /** Ends the run at the next step boundary (from a console callback or another thread's message). */
   requestStop(): void {
     this.system.hypervisor.requestStop('stopped');

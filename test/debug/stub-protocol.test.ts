@@ -125,3 +125,27 @@ describe("the guest's end, as gdb sees it", () => {
     expect(end.stdout).toContain('[hello] hello: sum(1..100) = 5050');
   }, 120_000);
 });
+
+describe('a guest waiting for terminal input', () => {
+  it('can still be interrupted with Ctrl-C while it sleeps in WFI and the run waits for input', async () => {
+    const hv = await startHv(['run', 'firmware/build/echo.elf', '--uart-input', 'echo:-', '--gdb', '0']);
+    await new Promise((r) => setTimeout(r, 1500));
+    const gdb = await RspClient.connect(hv.port);
+    await gdb.startNoAck();
+    expect(await gdb.request('?')).toBe('T05thread:1;');
+    gdb.send('c');
+    await new Promise((r) => setTimeout(r, 300));
+    gdb.interrupt();
+    expect(await gdb.reply()).toBe('T02thread:1;');
+    // Asleep in next_byte's WFI loop inside main.
+    const pc = le32(await gdb.request('pf'));
+    expect(pc).toBeGreaterThanOrEqual(0x650);
+    expect(pc).toBeLessThan(0x730);
+    expect(await gdb.request('D')).toBe('OK');
+    gdb.close();
+    hv.child.stdin!.end('quit\n');
+    const end = await hv.done;
+    expect(end.status).toBe(0);
+    expect(end.stdout).toContain('[echo] echo: 5 bytes, 1 lines');
+  }, 120_000);
+});

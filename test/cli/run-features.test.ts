@@ -175,3 +175,19 @@ describe('hv run: single-image settings', () => {
     expect(small.stderr).toMatch(/hello\.elf: segment 0 .* lies outside the guest's memory/);
   });
 });
+
+describe('hv run progress line', () => {
+  it('shows virtual time and the share of --until-cycles on stderr when it is a terminal, and erases it at the end', () => {
+    const log = join(tmp.dir, 'tty.txt');
+    // script(1) gives the command a pseudo-terminal and records what it writes there.
+    // --timeout makes the run last 2 s of host time whatever the host's speed (the line shows after 1 s).
+    const command = `node bin/hv.js run firmware/build/spin.elf --until-cycles 900000000000 --timeout 2 > ${join(tmp.dir, 'out.txt')}`;
+    const r = spawnSync('script', ['-qec', command, log], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(4);
+    const tty = readFileSync(log, 'utf8');
+    expect(tty).toMatch(/\r\x1b\[Khv: \d+\.\d{3} s virtual, cycle \d+ \(\d+\.\d% of --until-cycles\), [\d.]+ M cycles per host second/);
+    // Erased before the end-of-run messages.
+    expect(tty).toMatch(/\r\x1b\[Khv: --timeout 2: the run was stopped/);
+    expect(readFileSync(join(tmp.dir, 'out.txt'), 'utf8')).not.toContain('virtual, cycle');
+  });
+});

@@ -2,8 +2,14 @@
 // Entry point of the `hv` command: runs the compiled CLI in dist/ (built by `npm ci` through the
 // "prepare" script, or `npm run build`). A build that does not match the current sources
 // (dist/build-info.json hashes them) is rebuilt first; if it cannot be rebuilt, hv refuses to run
-// a stale build and says how to fix it.
-import { buildIfStale } from '../scripts/build-lib.mjs';
+// a stale build and says how to fix it. The Node version is checked first, before any import that
+// an older Node might not load (imports are dynamic).
+const [nodeMajor] = process.versions.node.split('.').map(Number);
+if (nodeMajor < 20) {
+  process.stderr.write(`hv: hvlab needs Node.js 20 or newer; this is Node.js ${process.versions.node} (see README.md, Quick start)\n`);
+  process.exit(2);
+}
+const { buildIfStale } = await import('../scripts/build-lib.mjs');
 
 // `hv ... | head` closes the pipe early: that is not an error, on either output stream.
 for (const stream of [process.stdout, process.stderr]) {

@@ -57,6 +57,9 @@ export class CmsdkApbUart implements MmioDevice {
   /** STATE, CTRL, INTSTATUS and BAUDDIV as stored. */
   private readonly reg: Record<UartRegister, number>;
   private readonly lines: Required<UartIrqs>;
+  private rxReady: () => void = () => {};
+  /** CTRL.RX_EN as of the last CTRL write (turning it on offers the sender a byte). */
+  private rxEnabled = false;
 
   constructor(
     readonly name: string,
@@ -68,7 +71,7 @@ export class CmsdkApbUart implements MmioDevice {
     this.regs = new RegisterMap(name, ctx, [
       { offset: UART_REG.DATA, name: 'DATA', read: () => this.readData(), write: (v) => this.writeData(v & 0xff) },
       { offset: UART_REG.STATE, name: 'STATE', reset: 0, w1c: STATE_TXOVERRUN | STATE_RXOVERRUN, write: () => this.updateIrq() },
-      { offset: UART_REG.CTRL, name: 'CTRL', reset: 0, writable: 0x7f, write: () => this.updateIrq() },
+      { offset: UART_REG.CTRL, name: 'CTRL', reset: 0, writable: 0x7f, write: () => this.ctrlWritten() },
       { offset: UART_REG.INTSTATUS, name: 'INTSTATUS', reset: 0, w1c: INT_TX | INT_RX | INT_TXO | INT_RXO, write: (v) => this.clearedInterrupts(v) },
       { offset: UART_REG.BAUDDIV, name: 'BAUDDIV', reset: 0, writable: 0xfffff },
     ], IDS);
@@ -86,6 +89,7 @@ export class CmsdkApbUart implements MmioDevice {
     this.rxbuf = 0;
     this.txbuf = 0;
     this.regs.reset();
+    this.rxEnabled = false;
     this.updateIrq();
   }
 
@@ -95,6 +99,15 @@ export class CmsdkApbUart implements MmioDevice {
 
   write(offset: number, size: number, value: number): void {
     this.regs.write(offset, size, value);
+  }
+
+  /**
+   * Calls `listener` when the receive buffer can take a byte again (the guest read DATA or
+   * enabled RX): a sender holding bytes back (flow control, as QEMU's character backends do)
+   * offers the next one then.
+   */
+  onReceiveReady(listener: () => void): void {
+    this.rxReady = listener;
   }
 
   /** A byte arriving on the receive line (dropped unless RX is enabled and the buffer is free). */
@@ -111,7 +124,16 @@ export class CmsdkApbUart implements MmioDevice {
   private readData(): number {
     this.reg.STATE &= ~STATE_RXFULL;
     this.updateIrq();
+    if (this.reg.CTRL & CTRL_RX_EN) this.rxReady();
     return this.rxbuf;
+  }
+
+  private ctrlWritten(): void {
+    const enabled = (this.reg.CTRL & CTRL_RX_EN) !== 0;
+    const enablesRx = enabled && !this.rxEnabled;
+    this.rxEnabled = enabled;
+    this.updateIrq();
+    if (enablesRx && !(this.reg.STATE & STATE_RXFULL)) this.rxReady();
   }
 
   private writeData(byte: number): void {

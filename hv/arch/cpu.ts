@@ -10,6 +10,9 @@ import type { MmioDevice } from '../trap/mmio.ts';
 import type { VirtualTime } from '../time/virtual-time.ts';
 import type { Engine } from '../unicorn/engine.ts';
 
+/** An address as `symbol+offset`, or undefined when no symbol covers it. */
+export type Symbolize = (address: number) => string | undefined;
+
 /** Kinds of trap the hypervisor counts and traces. */
 export type TrapKind = 'mmio' | 'svc' | 'hypercall' | 'fault' | 'semihosting' | 'wfi' | 'bkpt' | 'reset';
 
@@ -32,6 +35,8 @@ export interface FaultReport {
   /** The guest fault that led here (e.g. "precise data bus error reading 0x30000000"), if any. */
   readonly cause: string | null;
   readonly pc: number;
+  /** `pc` as `symbol+offset` (filled in by the VM from the image's symbols; null without one). */
+  readonly symbol?: string | null;
   /** Core registers by the architecture's names. */
   readonly registers: Readonly<Record<string, number>>;
   /** The architecture's fault status registers (Cortex-M: cfsr, hfsr, mmfar, bfar). */
@@ -52,6 +57,33 @@ export type StepOutcome =
 export interface SystemWindow {
   readonly base: number;
   readonly device: MmioDevice;
+}
+
+/** A register as a debugger numbers it (GDB's target description `regnum`). */
+export interface DebugRegister {
+  readonly name: string;
+  readonly regnum: number;
+  /** Size in bytes (little-endian in the protocol). */
+  readonly bytes: number;
+}
+
+/**
+ * What a debugger (the GDB stub) needs of a vCPU that is architecture-specific: its registers
+ * in GDB's numbering with a target description, and the signal a fault is reported as.
+ */
+export interface DebugAccess {
+  /** GDB target description (target.xml): architecture and register features. */
+  readonly targetXml: string;
+  /** Every register, in `g` packet order (ascending regnum). */
+  readonly registers: readonly DebugRegister[];
+  /** Little-endian bytes of register `regnum`; undefined when there is no such register. */
+  readRegister(regnum: number): Uint8Array | undefined;
+  /** Writes register `regnum`; false when there is no such register or it is read-only. */
+  writeRegister(regnum: number, bytes: Uint8Array): boolean;
+  /** The POSIX signal number GDB is told for a guest stopped with this fault. */
+  faultSignal(report: FaultReport): number;
+  /** Hardware breakpoint and watchpoint comparators the core has (software breakpoints: any number). */
+  readonly comparators: { readonly breakpoints: number; readonly watchpoints: number };
 }
 
 export interface GuestCpu {
@@ -90,6 +122,8 @@ export interface GuestCpu {
   setHypercallResult(value: number): void;
   /** Releases the engine and native resources. */
   close(): void;
+  /** The debugger's view of the vCPU (registers in GDB's numbering). */
+  debugAccess(): DebugAccess;
 }
 
 /** What the hypervisor provides a vCPU with besides its engine and clock. */
@@ -165,12 +199,27 @@ export interface CallRunnerOptions {
   codeMemory: { base: number; size: number };
 }
 
+/** One disassembled instruction. */
+export interface Disassembled {
+  readonly address: number;
+  readonly size: number;
+  /** Mnemonic and operands, e.g. `ldr r3, [pc, #0x18]`. */
+  readonly text: string;
+}
+
 export interface ArchOps {
   readonly name: string;
   /** Loads what running guests with `timing` needs (e.g. a disassembler for cycle timing). */
   prepare(timing: 'instruction' | 'cycle'): Promise<void>;
+  /** Loads the disassembler (for execution logs). */
+  prepareDisassembler(): Promise<void>;
+  /** The instructions in `bytes` from `address` on (after prepareDisassembler()). */
+  disassemble(bytes: Uint8Array, address: number): Disassembled[];
   createVcpu(engine: Engine, time: VirtualTime, options: VcpuOptions, host: VcpuHost): GuestCpu;
-  /** The report as console lines (what `hv run` prints when it stops a guest). */
-  formatFault(report: FaultReport): string[];
+  /**
+   * The report as console lines (what `hv run` prints when it stops a guest); `symbolize` names
+   * code addresses (`main+0x16`) when the image has a symbol table.
+   */
+  formatFault(report: FaultReport, symbolize?: Symbolize): string[];
   createCallRunner(engine: Engine, options: CallRunnerOptions): CallRunner;
 }

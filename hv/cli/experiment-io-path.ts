@@ -1,8 +1,8 @@
 /**
  * `hv experiment io-path [--requests N] [--size BYTES] [--out DIR] [--driver-core own|shared]`:
  * the same workload under the three I/O paths; prints a table per path and writes results.json
- * (deterministic numbers), host.json (host speed), a Perfetto trace per path and an SVG chart of
- * the phases into --out.
+ * (deterministic numbers), host.json (host speed), a Perfetto trace per path, an SVG chart of the
+ * phases and a self-contained report.html into --out.
  */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
@@ -10,10 +10,13 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { type HostResult, type PathResult, runExperiment } from '../experiments/io-path.ts';
-import { phaseChartSvg } from '../experiments/phase-chart.ts';
+import { ioPathArtifacts } from '../experiments/io-path-report.ts';
+import { MPS2_AN386 } from '../../devices/platforms/mps2-an386.ts';
 import { errnoText } from '../input-file.ts';
 import { parseInteger } from './options.ts';
 import { writeOutputFile, writingToAsync } from './output-file.ts';
+
+const CLOCK_HZ = MPS2_AN386.clockHz;
 
 /** Requests per phase: 10,000 already take minutes and a trace of millions of events per path. */
 const MAX_REQUESTS = 10_000;
@@ -56,9 +59,10 @@ async function ioPathExperiment(o: Options, firmwareDir: string): Promise<void> 
   process.stdout.write(resultTables(results, host));
   writeOutputFile(join(outDir, 'results.json'), `${JSON.stringify({ requests: o.requests, size: o.size, driverCore: o.driverCore, paths: results }, null, 2)}\n`, '--out');
   writeOutputFile(join(outDir, 'host.json'), `${JSON.stringify({ note: 'host speed varies between runs', paths: host }, null, 2)}\n`, '--out');
-  const bars = results.flatMap((r) => Object.entries(r.phases).map(([phase, cycles]) => ({ path: r.path, phase, cycles })));
-  writeOutputFile(join(outDir, 'phases.svg'), await phaseChartSvg(bars, `mean cycles per I/O by phase (${o.requests} requests per phase)`), '--out');
-  process.stdout.write(`wrote ${join(o.out, 'results.json')}, host.json, phases.svg and trace-<path>.json\n`);
+  const { svg, html } = await ioPathArtifacts(results, { requests: o.requests, size: o.size, driverCore: o.driverCore, clockHz: CLOCK_HZ });
+  writeOutputFile(join(outDir, 'phases.svg'), svg, '--out');
+  writeOutputFile(join(outDir, 'report.html'), html, '--out');
+  process.stdout.write(`wrote ${join(o.out, 'report.html')}, results.json, host.json, phases.svg and trace-<path>.json\n`);
 }
 
 export function resultTables(results: readonly PathResult[], host: readonly HostResult[]): string {

@@ -14,6 +14,8 @@ import { registerRunCommand } from './run.ts';
 import { registerCacheSimCommand } from './cache-sim.ts';
 import { registerClusterCommand } from './cluster.ts';
 import { registerTraceGenCommand } from './trace-gen.ts';
+import { registerBoardsCommand } from './boards.ts';
+import { registerVersionOption } from './version.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
@@ -23,13 +25,17 @@ export function buildProgram(setStatus: (status: number) => void): Command {
   const program = new Command('hv')
     .description('hvlab: a model of an embedded type-1 hypervisor with Cortex-M guests emulated by Unicorn')
     .exitOverride()
+    // One line per problem: commander's "(Did you mean ...)" would be a second.
+    .showSuggestionAfterError(false)
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerVersionOption(program);
   registerRunCommand(program, setStatus);
   registerCacheSimCommand(program, setStatus);
   registerTraceGenCommand(program, setStatus);
   registerCostsCommand(program);
   registerExperimentCommand(program);
   registerClusterCommand(program, setStatus);
+  registerBoardsCommand(program);
   return program;
 }
 

@@ -30,7 +30,7 @@ export function checkOutputPath(file: string, option: string): void {
   const path = resolve(file);
   let exists = true;
   try {
-    if (statSync(path).isDirectory()) throw new UsageError(`${label(file, option)}: cannot write: it is a directory`);
+    if (statSync(path).isDirectory()) throw new UsageError(`${label(file, option)}: cannot write: EISDIR (it is a directory)`);
   } catch (cause) {
     if (cause instanceof HvError) throw cause;
     if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${label(file, option)}: cannot write: ${errnoText(cause)}`, { cause });

@@ -1,81 +1,147 @@
 /**
  * `hv run <image.elf | system.yaml>`: boots the guests, prints each console line as
- * `[name] text`, optionally writes a trace (Chrome/Perfetto JSON) and a stats file, and ends with
- * a summary table. Exit status 0, or 3 when at least one guest faulted and was stopped.
+ * `[name] text`, optionally serves gdb, feeds UART input, writes an execution log, a trace
+ * (Chrome/Perfetto JSON) and a stats file, and ends with a summary table (or, with --json, the
+ * summary as JSON). Exit status 0; 3 when at least one guest faulted and was stopped; 4 when
+ * --timeout stopped the run; 2 for bad input.
  */
 import type { Command } from 'commander';
-import { MAX_CORES } from '../core/system-config.ts';
+import type { RunResult } from '../core/hypervisor.ts';
+import type { SystemConfig } from '../core/system-config.ts';
 import { Session } from '../system/session.ts';
 import { statsJson, type StatsFile } from '../trace/stats-file.ts';
 import { summaryTable } from '../trace/summary-table.ts';
-import { parseInteger, parseRegex } from './options.ts';
+import { dryRunText } from './dry-run.ts';
+import { LineSink } from './line-sink.ts';
 import { asOutputError, checkOutputPath, writeOutputFile, writingTo } from './output-file.ts';
+import { ProgressLine } from './progress-line.ts';
+import { driveRun } from './run-driver.ts';
+import { type RunOptions, addRunOptions } from './run-options.ts';
+import { resolveSystem, startDebuggers, startUartInputs } from './run-setup.ts';
+import type { TerminalInput } from './terminal-input.ts';
+
+export type { RunOptions } from './run-options.ts';
 
 export const EXIT_GUEST_FAULTED = 3;
-
-interface RunOptions {
-  cores?: number;
-  untilCycles?: number;
-  untilLine?: RegExp;
-  trace?: string;
-  stats?: string;
-  diskTrace?: string;
-}
+export const EXIT_TIMEOUT = 4;
 
 export function registerRunCommand(program: Command, setStatus: (status: number) => void): void {
-  program
+  const command = program
     .command('run')
     .description('boot guests from an ELF image or a system file and run them')
-    .argument('<target>', 'a guest image (.elf, .bin) or a system file (.yaml)')
-    .option('--cores <N>', 'number of emulated physical cores (overrides the system file)', parseInteger('--cores', 1, MAX_CORES))
-    .option('--until-cycles <N>', 'stop when virtual time reaches N cycles', parseInteger('--until-cycles', 0))
-    .option('--until-line <REGEX>', 'stop when any guest prints a line matching REGEX', parseRegex('--until-line'))
-    .option('--trace <FILE>', 'write a Chrome Trace Event JSON file (opens in ui.perfetto.dev; 1 us = 1 cycle)')
-    .option('--stats <FILE>', 'write per-guest and per-event statistics as JSON')
-    .option('--disk-trace <FILE>', "record the guests' block requests for hv cache-sim (hvlab CSV)")
-    .action(async (target: string, options: RunOptions) => setStatus(await runSystem(target, options)));
+    .argument('<target>', 'a guest image (.elf, .bin) or a system file (.yaml)');
+  addRunOptions(command).action(async (target: string, options: RunOptions) => setStatus(await runSystem(target, options)));
 }
 
 export async function runSystem(target: string, options: RunOptions): Promise<number> {
-  checkOutputPaths(options);
-  const started = process.hrtime.bigint();
-  const session = await Session.open(target, {
-    cores: options.cores,
-    trace: options.trace !== undefined,
-    diskTrace: options.diskTrace,
-    onConsole: (guest, line) => process.stdout.write(`[${guest}] ${line}\n`),
-  });
-  try {
-    diskTraceWrites(options, () => session.runUntil({ cycles: options.untilCycles, line: options.untilLine }));
-    session.finish();
-    const stats = session.results();
-    if (options.stats) writeOutputFile(options.stats, statsJson(stats), '--stats');
-    if (options.trace) writingTo(options.trace, '--trace', () => session.writeTrace(options.trace!));
-    process.stdout.write(summaryTable(stats));
-    reportHostSpeed(stats, started);
-    return stats.guests.some((g) => g.state === 'faulted') ? EXIT_GUEST_FAULTED : 0;
-  } finally {
-    diskTraceWrites(options, () => session.close());
+  const o: RunOptions = { ...options, gdb: options.gdb ?? [], uartInput: options.uartInput ?? [] };
+  const config = resolveSystem(target, o);
+  if (o.dryRun) {
+    process.stdout.write(dryRunText(config, o.cores));
+    return 0;
   }
-}
-
-/** Output files that cannot be written fail the command before any guest runs. */
-function checkOutputPaths(options: RunOptions): void {
-  if (options.trace !== undefined) checkOutputPath(options.trace, '--trace');
-  if (options.stats !== undefined) checkOutputPath(options.stats, '--stats');
-  if (options.diskTrace !== undefined) checkOutputPath(options.diskTrace, '--disk-trace');
+  checkOutputs(o);
+  const started = process.hrtime.bigint();
+  const notice = (message: string) => process.stderr.write(`hv: ${message}\n`);
+  const log = o.log ? LineSink.open(o.logFile, '--log-file') : undefined;
+  const session = await Session.open(config, {
+    cores: o.cores,
+    trace: o.trace !== undefined,
+    traceLimit: o.traceLimit,
+    diskTrace: o.diskTrace,
+    onConsole: consoleSink(o),
+    log: log && o.log ? { categories: o.log, guests: o.logGuests, write: (line) => log.write(line) } : undefined,
+  });
+  let terminal: TerminalInput | undefined;
+  try {
+    const hz = session.internals.vms[0]!.config.board.clockHz;
+    if (o.verbose) notice(bootSummary(session, config));
+    await startDebuggers(session, config, o, notice);
+    terminal = startUartInputs(session, config, o, hz);
+    const progress = o.quiet || o.json ? undefined : ProgressLine.create(o.untilCycles, hz);
+    const { result, timedOut } = await diskTraceWritesAsync(o, () => driveRun(session, { untilCycles: o.untilCycles, untilLine: o.untilLine, timeout: o.timeout, progress, terminal }));
+    progress?.stop();
+    session.finish();
+    log?.flush();
+    return finishRun(session, o, { result, timedOut, started, notice });
+  } finally {
+    terminal?.close();
+    log?.close();
+    diskTraceWrites(o, () => session.close());
+  }
 }
 
 /**
  * The disk trace is written while the guests run and when the system closes; disk images wrap
  * their own I/O errors, so a host I/O error from these phases is the disk trace's.
  */
-function diskTraceWrites<T>(options: RunOptions, phase: () => T): T {
+function diskTraceWrites<T>(o: RunOptions, phase: () => T): T {
   try {
     return phase();
   } catch (error) {
-    throw options.diskTrace === undefined ? error : asOutputError(error, options.diskTrace, '--disk-trace');
+    throw o.diskTrace === undefined ? error : asOutputError(error, o.diskTrace, '--disk-trace');
   }
+}
+
+async function diskTraceWritesAsync<T>(o: RunOptions, phase: () => Promise<T>): Promise<T> {
+  try {
+    return await phase();
+  } catch (error) {
+    throw o.diskTrace === undefined ? error : asOutputError(error, o.diskTrace, '--disk-trace');
+  }
+}
+
+function checkOutputs(o: RunOptions): void {
+  const outputs: Array<[string, string | undefined]> = [['--trace', o.trace], ['--stats', o.stats], ['--disk-trace', o.diskTrace], ['--log-file', o.logFile]];
+  for (const [option, file] of outputs) if (file !== undefined) checkOutputPath(file, option);
+}
+
+/** Console lines go to stdout, to stderr with --json (stdout holds only the JSON), or nowhere with --quiet. */
+function consoleSink(o: RunOptions): ((guest: string, line: string) => void) | undefined {
+  if (o.quiet) return undefined;
+  const stream = o.json ? process.stderr : process.stdout;
+  return (guest, line) => stream.write(`[${guest}] ${line}\n`);
+}
+
+interface Ending {
+  result: RunResult;
+  timedOut: boolean;
+  started: bigint;
+  notice: (message: string) => void;
+}
+
+function finishRun(session: Session, o: RunOptions, end: Ending): number {
+  const stats = session.results();
+  const status = end.timedOut ? EXIT_TIMEOUT : stats.guests.some((g) => g.state === 'faulted') ? EXIT_GUEST_FAULTED : 0;
+  if (end.timedOut) end.notice(`--timeout ${o.timeout}: the run was stopped after ${o.timeout} s of host time, at cycle ${stats.cycles}`);
+  if (o.stats) writeOutputFile(o.stats, statsJson(stats), '--stats');
+  if (o.trace) writingTo(o.trace, '--trace', () => session.writeTrace(o.trace!));
+  if (stats.trace.droppedEvents > 0) {
+    end.notice(`warning: the trace dropped ${stats.trace.droppedEvents} events past its limit of ${session.events().length} (--trace-limit; the stats are complete)`);
+  }
+  if (o.verbose) verboseEnd(stats, o, end.notice);
+  if (o.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(stats), exitStatus: status }, null, 2)}\n`);
+  else process.stdout.write(summaryTable(stats));
+  if (!o.quiet) reportHostSpeed(stats, end.started);
+  return status;
+}
+
+/** The summary as JSON: the end of the run and every guest's report (the stats file without the event distributions). */
+function summaryJson(stats: StatsFile): Omit<StatsFile, 'events'> & { seconds: number } {
+  const { events: _events, ...summary } = stats;
+  return { ...summary, seconds: stats.cycles / stats.clockHz };
+}
+
+function bootSummary(session: Session, config: SystemConfig): string {
+  const { vms, coreCount } = session.internals;
+  const guests = vms.map((vm) => `${vm.name} on core ${vm.coreIndex} (${vm.config.image.file}, entry 0x${vm.config.image.entry.toString(16)})`);
+  return `booted ${config.source}: ${coreCount} cores, ${guests.join('; ')}`;
+}
+
+function verboseEnd(stats: StatsFile, o: RunOptions, notice: (message: string) => void): void {
+  for (const g of stats.guests) notice(`${g.name}: ${g.state}${g.exitCode !== null ? ` (exit ${g.exitCode})` : ''}, ${g.instructions} instructions, ${g.cycles} cycles`);
+  notice(`run ended: ${stats.endReason} at cycle ${stats.cycles}`);
+  for (const [what, file] of [['trace', o.trace], ['stats', o.stats], ['execution log', o.logFile]] as const) if (file) notice(`wrote the ${what} to ${file}`);
 }
 
 /** Host speed goes to stderr: it differs between runs, stdout and the files do not. */

@@ -47,6 +47,7 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
   private stalled = 0;
   private readonly recorder: TraceRecorder;
   private readonly costs: CostTable;
+  private readonly pollers: Array<() => void> = [];
 
   constructor(
     readonly scheduler: Scheduler<V>,
@@ -109,6 +110,18 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
     this.stopGuest(core, vcpu, { state: 'halted', exitCode: null, fault: null, at }, detail);
   }
 
+  /**
+   * Calls `poll` between steps, when no guest code runs (a debugger looks at its connection
+   * there and may hold the whole system still). Returns a function that removes it.
+   */
+  addPoller(poll: () => void): () => void {
+    this.pollers.push(poll);
+    return () => {
+      const index = this.pollers.indexOf(poll);
+      if (index >= 0) this.pollers.splice(index, 1);
+    };
+  }
+
   /** Tells the scheduler what happened outside the loop (the I/O system's submissions and completions). */
   signal(signal: SchedSignal<V>): void {
     this.scheduler.observe?.(signal);
@@ -138,6 +151,7 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
 
   private loop(until: number): EndReason {
     for (;;) {
+      for (const poll of this.pollers) poll();
       if (this.stopRequest) return this.stopRequest;
       const next = this.nextCore();
       if (!next) return this.vcpus.some((v) => v.alive) ? 'idle' : 'all-stopped';

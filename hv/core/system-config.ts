@@ -54,6 +54,8 @@ const guestSchema = z
     disk: z.string().min(1).optional(),
     'disk-format': z.enum(['raw', 'qcow2']).optional(),
     'disk-snapshot': z.boolean().default(false),
+    gdb: z.number().int().min(0).max(65535).optional(),
+    'gdb-wait': z.boolean().default(false),
   })
   .strict();
 
@@ -167,10 +169,20 @@ export function validateSystem(data: unknown, file: string): SystemConfig {
   return { ...config, costs, io, scheduler, guests, source: file };
 }
 
+/** What the command line may set for a single image (system-file field names). */
+export interface SingleImageOptions {
+  timing?: 'instruction' | 'cycle';
+  cmdline?: string;
+  'code-size'?: number;
+  'sram-size'?: number;
+}
+
 /** A system of one guest from an image given on the command line (relative to the working directory). */
-export function singleImageSystem(image: string): SystemConfig {
+export function singleImageSystem(image: string, options: SingleImageOptions = {}): SystemConfig {
   const name = basename(image, extname(image)).replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 32) || 'guest';
-  const config = validateSystem({ guests: [{ name, image: resolve(image) }] }, '<command line>');
+  const { timing, ...guest } = options;
+  const fields = Object.fromEntries(Object.entries(guest).filter(([, v]) => v !== undefined));
+  const config = validateSystem({ ...(timing ? { timing } : {}), guests: [{ name, image: resolve(image), ...fields }] }, '<command line>');
   return { ...config, guests: config.guests.map((g) => ({ ...g, imageName: image })) };
 }
 
@@ -186,6 +198,7 @@ function semanticProblems(data: unknown, file: string): string[] {
   const board = BOARDS[typeof raw['board'] === 'string' ? raw['board'] : 'mps2-an386'];
   const problems: string[] = [];
   const seen = new Set<string>();
+  const ports = new Set<number>();
   raw['guests'].forEach((entry: unknown, i) => {
     const g = (entry ?? {}) as Record<string, unknown>;
     if (typeof g['name'] === 'string') {
@@ -197,6 +210,11 @@ function semanticProblems(data: unknown, file: string): string[] {
     }
     for (const role of ['code', 'sram'] as const) problems.push(...sizeProblem(g[`${role}-size`], role, board, `${file}: guests[${i}]`));
     problems.push(...ioProblems(g, raw, `${file}: guests[${i}]`));
+    if (g['gdb-wait'] === true && g['gdb'] === undefined) problems.push(`${file}: guests[${i}].gdb-wait: expected a gdb port for this guest to wait on`);
+    if (typeof g['gdb'] === 'number' && g['gdb'] !== 0 && ports.has(g['gdb'])) {
+      problems.push(`${file}: guests[${i}].gdb: expected a port no other guest uses, ${g['gdb']} is used twice`);
+    }
+    if (typeof g['gdb'] === 'number') ports.add(g['gdb']);
   });
   const io = raw['io'] as Record<string, unknown> | undefined;
   const driver = io?.['driver-vm'] as Record<string, unknown> | undefined;

@@ -18,6 +18,7 @@ import { type GuestReport, type GuestState, GuestStats, sortedRecord } from './g
 import { type GuestImage, checkPlacement, placeImage } from './image.ts';
 import { type TrapSpan, VmAccounting } from './vm-accounting.ts';
 import { VmClock } from './vm-clock.ts';
+import { Symbolizer } from './symbolizer.ts';
 import { VmMmio } from './vm-mmio.ts';
 import type { LoopVcpu, StepResult, VmExit } from './vcpu.ts';
 
@@ -65,6 +66,8 @@ export class Vm implements CpuEvents, LoopVcpu {
   readonly stats = new GuestStats();
   readonly board: BoardInstance;
   readonly accounting: VmAccounting;
+  /** The image's symbols, to name code addresses. */
+  readonly symbols: Symbolizer;
   placement: CoreClock = UNPLACED;
   floor = 0;
   private exitRecord: VmExit | undefined;
@@ -72,6 +75,7 @@ export class Vm implements CpuEvents, LoopVcpu {
   private readonly deferred: Array<() => void> = [];
   private hypercallHandler: HypercallHandler | undefined;
   private readonly mmio: VmMmio;
+  private readonly stopListeners: Array<(exit: VmExit) => void> = [];
 
   constructor(
     readonly config: VmConfig,
@@ -79,6 +83,7 @@ export class Vm implements CpuEvents, LoopVcpu {
   ) {
     this.name = config.name;
     this.index = config.index;
+    this.symbols = new Symbolizer(config.image.symbols);
     this.clock = new VmClock(config.board.clockHz, () => Math.max(this.placement.now, this.floor));
     this.console = new GuestConsole(config.name, (g, line) => services.consoleLine(g, line), config.consoleLimit);
     this.accounting = new VmAccounting(config.name, this.clock, this.stats, services.recorder, services.costs, () => this.placement.index);
@@ -209,7 +214,13 @@ export class Vm implements CpuEvents, LoopVcpu {
   stop(exit: VmExit): void {
     this.exitRecord = exit;
     this.console.flush();
-    if (exit.fault) this.announce(this.services.arch.formatFault(exit.fault));
+    if (exit.fault) this.announce(this.services.arch.formatFault(exit.fault, (pc) => this.symbols.format(pc)));
+    for (const listener of this.stopListeners) listener(exit);
+  }
+
+  /** Calls `listener` when the guest stops (halts or faults), after its report is printed. */
+  onStop(listener: (exit: VmExit) => void): void {
+    this.stopListeners.push(listener);
   }
 
   /** Prints hypervisor messages about this guest in its console stream (`[name] [hv] ...`). */
@@ -231,7 +242,7 @@ export class Vm implements CpuEvents, LoopVcpu {
       traps: sortedRecord(this.stats.traps),
       console: { ...this.console.stats },
       unimplemented: sortedRecord(this.stats.unimplemented),
-      fault: exit?.fault ?? null,
+      fault: exit?.fault ? { ...exit.fault, symbol: this.symbols.format(exit.fault.pc) ?? null } : null,
     };
   }
 

@@ -16,6 +16,7 @@ import { IO_PATHS, type IoPathName } from '../io/io-path.ts';
 import { Session } from '../system/session.ts';
 import type { DistributionSummary } from '../trace/histogram.ts';
 import type { GuestIoReport } from '../trace/stats-file.ts';
+import { phaseOrder } from './phase-order.ts';
 
 export interface ExperimentOptions {
   requests: number;
@@ -39,6 +40,8 @@ export interface PathResult {
   readonly latency: DistributionSummary;
   /** Mean cycles per I/O of each phase. */
   readonly phases: Record<string, number>;
+  /** The phases in the order they happen in an I/O of this path. */
+  readonly phaseOrder: readonly string[];
   readonly trapsPerIo: number;
   readonly worldSwitchesPerIo: number;
   /** Virtual time the workload took, in cycles. */
@@ -85,8 +88,9 @@ export async function runPath(path: IoPathName, o: ExperimentOptions): Promise<{
     const trace = `trace-${path}.json`;
     session.writeTrace(join(o.outDir, trace));
     const stoppedAt = session.internals.vms.find((v) => v.name === 'ioload')!.exit!.at;
+    const order = phaseOrder(session.events());
     session.close();
-    const result = summarise(path, { io: guest.io!, summaries: stats.events, cycles: stoppedAt, hz: stats.clockHz, lines, disk, trace, guestExit: guest.exitCode });
+    const result = { ...summarise(path, { io: guest.io!, summaries: stats.events, cycles: stoppedAt, hz: stats.clockHz, lines, disk, trace, guestExit: guest.exitCode }), phaseOrder: order };
     return { result, host: { path, seconds, iosPerSecond: result.ios / seconds } };
   } finally {
     session.close();
@@ -106,7 +110,7 @@ interface PathRun {
   guestExit: number | null;
 }
 
-function summarise(path: IoPathName, { io, summaries, cycles, hz, lines, disk, trace, guestExit }: PathRun): PathResult {
+function summarise(path: IoPathName, { io, summaries, cycles, hz, lines, disk, trace, guestExit }: PathRun): Omit<PathResult, 'phaseOrder'> {
   const ios = Math.max(1, io.ios);
   const phases: Record<string, number> = {};
   for (const name of Object.keys(io.phases).sort()) phases[name] = round(io.phases[name]! / ios);

@@ -27,6 +27,8 @@ export interface BootOptions {
   cores?: number;
   /** Keep trace events for a trace file. */
   trace?: boolean;
+  /** Most trace events kept (the rest are counted as dropped). */
+  traceLimit?: number;
   /** Receives each complete console line of a guest. */
   consoleLine(guest: string, line: string): void;
   costs?: CostTable;
@@ -67,7 +69,7 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
   const arch = archFor(board);
   const costs = options.costs ?? (config.costs ? loadCostFile(config.costs) : defaultCosts());
   checkSlice(config, costs);
-  const recorder = new TraceRecorder(options.trace ?? false);
+  const recorder = new TraceRecorder(options.trace ?? false, options.traceLimit);
   const switches: { io?: IoSystem } = {};
   const scheduling = createScheduling(config, { coreCount, recorder, hz: board.clockHz });
   const hypervisor = new Hypervisor<Vm>(scheduling.scheduler, {

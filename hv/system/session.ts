@@ -24,6 +24,9 @@ import { writeChromeTrace } from '../trace/trace-file.ts';
 import { archFor } from './architectures.ts';
 import { type BootedSystem, bootSystem } from './boot.ts';
 import { collectStats } from './stats.ts';
+import { type SerialReceiver, UartFeed } from './uart-feed.ts';
+import { EventLog, type LogOptions } from '../trace/event-log.ts';
+import { installExecLog } from '../trace/exec-log.ts';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 
 export interface SessionOptions {
@@ -31,6 +34,8 @@ export interface SessionOptions {
   cores?: number;
   /** Keep trace events (for events() and writeTrace()). */
   trace?: boolean;
+  /** Most trace events kept (default 2,000,000); later ones are only counted (stats stay complete). */
+  traceLimit?: number;
   /** A cost table instead of the system's. */
   costs?: CostTable;
   /** Consecutive faults at one PC after which a guest is stopped (default 16). */
@@ -41,6 +46,8 @@ export interface SessionOptions {
   onConsole?(guest: string, line: string): void;
   /** I/O lanes for guests with an io-path added while it runs (addGuest); default none. */
   ioLanes?: number;
+  /** An execution log (categories, guests, where lines go); code addresses named by the images' symbols. */
+  log?: Omit<LogOptions, 'symbolize'>;
 }
 
 /** Where a run stops (besides every guest having stopped). */
@@ -68,6 +75,19 @@ export interface GuestStatus {
   readonly endedAt: number | null;
 }
 
+/**
+ * Something attached to a session that needs it between steps (a debugger serving its
+ * connection, hv/debug): polled when no guest code runs, told when the run finishes for good,
+ * closed with the session.
+ */
+export interface SessionAttachment {
+  /** Looks at its connection; may hold the whole system still (nothing else runs meanwhile). */
+  poll(): void;
+  /** The run ended for good (`idle`: with live guests that wait for nothing). */
+  finish(idle: boolean): void;
+  close(): void;
+}
+
 export interface ConsoleLine {
   readonly guest: string;
   readonly line: string;
@@ -79,6 +99,8 @@ export class Session {
   private untilLine: RegExp | undefined;
   private finished = false;
   private closed = false;
+  private readonly attachments: SessionAttachment[] = [];
+  private readonly feeds = new Map<string, UartFeed>();
 
   private constructor(
     readonly config: SystemConfig,
@@ -91,12 +113,15 @@ export class Session {
    */
   static async open(system: SystemConfig | string, options: SessionOptions = {}): Promise<Session> {
     const config = typeof system === 'string' ? configFromFile(system) : system;
-    await archFor(BOARDS[config.board]!).prepare(config.timing);
+    const arch = archFor(BOARDS[config.board]!);
+    await arch.prepare(config.timing);
+    if (options.log?.categories.has('exec') || options.log?.categories.has('insn')) await arch.prepareDisassembler();
     // Console lines reach the session once it exists (booting prints nothing).
     const sink: { session?: Session } = {};
     const booted = bootSystem(config, {
       cores: options.cores,
       trace: options.trace,
+      traceLimit: options.traceLimit,
       costs: options.costs,
       faultLoopLimit: options.faultLoopLimit,
       diskTrace: options.diskTrace,
@@ -104,6 +129,7 @@ export class Session {
       consoleLine: (guest, line) => sink.session?.consoleLine(guest, line, options),
     });
     sink.session = new Session(config, booted);
+    if (options.log) sink.session.startLog(options.log);
     return sink.session;
   }
 
@@ -121,6 +147,16 @@ export class Session {
     } finally {
       this.untilLine = undefined;
     }
+    return this.lastResult;
+  }
+
+  /**
+   * Ends the run where it is, for a reason outside it (a host-side limit such as `hv run
+   * --timeout`): the end reason becomes `stopped`.
+   */
+  stop(): RunResult {
+    this.checkOpen();
+    this.lastResult = { reason: 'stopped', cycles: this.now };
     return this.lastResult;
   }
 
@@ -142,6 +178,7 @@ export class Session {
     this.checkOpen();
     if (this.finished) return;
     this.finished = true;
+    for (const a of this.attachments) a.finish(this.lastResult.reason === 'idle');
     for (const vm of this.system.vms) vm.console.flush();
     for (const core of this.system.hypervisor.cores) core.switchOut('end of run');
   }
@@ -167,7 +204,15 @@ export class Session {
     this.checkOpen();
     const { vms, recorder, coreCount } = this.system;
     const board = BOARDS[this.config.board]!;
-    const meta = { clockHz: board.clockHz, coreCount, guests: vms.map((vm) => vm.name), dropped: recorder.dropped, board: board.name };
+    const symbols = new Map(vms.map((vm) => [vm.name, vm.symbols]));
+    const meta = {
+      clockHz: board.clockHz,
+      coreCount,
+      guests: vms.map((vm) => vm.name),
+      dropped: recorder.dropped,
+      board: board.name,
+      symbolize: (guest: string, pc: number) => symbols.get(guest)?.format(pc),
+    };
     writeChromeTrace(file, recorder.events, meta, this.now);
   }
 
@@ -213,6 +258,39 @@ export class Session {
     this.system.hypervisor.migrate(vm, core);
   }
 
+  /** Attaches `attachment` (see SessionAttachment): polled between steps from now on. */
+  attach(attachment: SessionAttachment): void {
+    this.checkOpen();
+    this.attachments.push(attachment);
+    this.system.hypervisor.addPoller(() => attachment.poll());
+  }
+
+  /**
+   * The receive line of guest `name`'s console UART: bytes sent there arrive at virtual times
+   * (now, or later), one per character time, held back while the guest does not read them.
+   */
+  uartInput(name: string): UartFeed {
+    this.checkOpen();
+    let feed = this.feeds.get(name);
+    if (feed) return feed;
+    const vm = this.vm(name);
+    const spec = vm.config.board.devices.find((d) => d.console);
+    const device = vm.board.devices.find((d) => d.name === spec?.name) as Partial<SerialReceiver> | undefined;
+    if (!device?.receive || !device.onReceiveReady) throw new UsageError(`guest ${name}: its board has no console UART that receives`);
+    feed = new UartFeed(vm.clock, device as SerialReceiver);
+    this.feeds.set(name, feed);
+    return feed;
+  }
+
+  /**
+   * Lets the attachments look at their connections while no run is in progress (a command waiting
+   * for terminal input): a debugger may halt the guest and serve gdb right here.
+   */
+  pollAttachments(): void {
+    this.checkOpen();
+    for (const a of this.attachments) a.poll();
+  }
+
   /** Ends the run at the next step boundary (from a console callback or another thread's message). */
   requestStop(): void {
     this.system.hypervisor.requestStop('stopped');
@@ -227,7 +305,18 @@ export class Session {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const a of this.attachments) a.close();
     this.system.close();
+  }
+
+  /** Logs the events of the chosen categories (before the first run: hooks must precede translation). */
+  private startLog(options: Omit<LogOptions, 'symbolize'>): void {
+    const { vms, recorder } = this.system;
+    const symbols = new Map(vms.map((vm) => [vm.name, vm.symbols]));
+    const log = new EventLog({ ...options, symbolize: (guest, pc) => symbols.get(guest)?.format(pc) });
+    recorder.observe((event) => log.event(event));
+    const arch = archFor(BOARDS[this.config.board]!);
+    for (const vm of vms) installExecLog(vm.engine, vm.name, () => vm.clock.now(), log, (bytes, address) => arch.disassemble(bytes, address));
   }
 
   private vm(name: string): Vm {

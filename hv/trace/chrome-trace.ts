@@ -1,25 +1,27 @@
 /**
  * Exports trace events as Chrome Trace Event JSON, which ui.perfetto.dev opens.
  *
- * Time unit: one trace microsecond is one CPU cycle (timestamps are integer cycles, so Perfetto's
- * conversion to nanoseconds is exact and slices nest exactly); `otherData` states the unit and the
- * clock rate. Tracks: process "cores" has one thread per emulated core with the vCPU residency
- * slices (named after the guest), vCPU switches, idle time, and the cost of each trap, exception
- * entry and return nested inside the residency; process "guests" has one thread per guest with
- * its exception handlers (entry to return, nested as they preempt each other) and its start and
- * stop, and the counter tracks (a guest's I/O rate and core, with a `scheduler` in the system
- * file); process "I/O" shows every I/O (queue notification to completion interrupt) and its
- * phases as asynchronous slices, per guest.
+ * Time: real units, exactly. `ts` and `dur` are microseconds holding whole nanoseconds (a cycle
+ * is 40 ns at 25 MHz; see trace-clock.ts), so the timeline reads seconds of virtual time and
+ * slices nest exactly; every slice also carries its start cycle and length in cycles
+ * (`args.cycle`, `args.cycles`). Tracks: process "cores" has one thread per emulated core with
+ * the vCPU residency slices (named after the guest), vCPU switches, idle time, and the cost of
+ * each trap, exception entry and return nested inside the residency; process "guests" has one
+ * thread per guest with its exception handlers (entry to return, nested as they preempt each
+ * other), its start and stop, and its counter tracks (I/O rate and core, with a `scheduler`
+ * in the system file); process "I/O" has an asynchronous track per guest with each I/O
+ * and its phases nested inside it (chrome-io-tracks.ts). Code addresses carry their symbol
+ * (`symbol: "main+0x16"`) when the guest's image has a symbol table.
  */
+import { IO_PID, ioTrackEvents } from './chrome-io-tracks.ts';
 import type { TraceEvent } from './events.ts';
+import { TraceClock } from './trace-clock.ts';
 
 const CORES_PID = 1;
 const GUESTS_PID = 2;
-const IO_PID = 3;
 
 interface ChromeEvent {
   name: string;
-  id?: string;
   cat?: string;
   ph: string;
   ts?: number;
@@ -30,21 +32,37 @@ interface ChromeEvent {
   args?: Record<string, unknown>;
 }
 
+/** A slice in cycles, converted to real units when written. */
+interface CycleSlice {
+  readonly name: string;
+  readonly cat: string;
+  readonly start: number;
+  readonly cycles: number;
+  readonly pid: number;
+  readonly tid: number;
+  readonly args: Record<string, unknown>;
+}
+
 export interface TraceMetadata {
   clockHz: number;
   coreCount: number;
   guests: readonly string[];
   dropped: number;
   board: string;
+  /** Names a guest's code address (`main+0x16`), when its image has symbols. */
+  symbolize?: (guest: string, pc: number) => string | undefined;
 }
 
+type Stack = Array<{ ts: number; name: string }>;
+
 export function chromeTrace(events: readonly TraceEvent[], meta: TraceMetadata, endTime: number): object {
+  const clock = new TraceClock(meta.clockHz);
+  const where = (guest: string, pc: number, key = 'pc') => pcArgs(meta, guest, pc, key);
   const out: ChromeEvent[] = [...metadataEvents(meta)];
-  const slices: ChromeEvent[] = [];
+  const slices: CycleSlice[] = [];
   const guestTid = new Map(meta.guests.map((g, i) => [g, i + 1]));
   const residency = new Map<number, { ts: number; guest: string; pc: number }>();
-  const handlers = new Map<string, Array<{ ts: number; name: string }>>();
-  let phaseSeq = 0;
+  const handlers = new Map<string, Stack>();
   for (const e of events) {
     const tid = e.core + 1;
     switch (e.kind) {
@@ -54,72 +72,72 @@ export function chromeTrace(events: readonly TraceEvent[], meta: TraceMetadata, 
       case 'vcpu-switch-out': {
         const start = residency.get(e.core);
         residency.delete(e.core);
-        if (start) slices.push(slice(start.guest, 'vcpu', start.ts, e.ts - start.ts, CORES_PID, tid, { guest: e.guest, pcIn: hex(start.pc), pcOut: hex(e.pc), reason: e.reason }));
+        const args = { guest: e.guest, ...(start ? where(e.guest, start.pc, 'pcIn') : {}), ...where(e.guest, e.pc, 'pcOut'), reason: e.reason };
+        if (start) slices.push(slice(start.guest, 'vcpu', start.ts, e.ts - start.ts, CORES_PID, tid, args));
         break;
       }
       case 'vcpu-switch':
         slices.push(slice('vcpu switch', 'hv', e.ts, e.dur, CORES_PID, tid, { from: e.from, to: e.to }));
         break;
+      case 'vcpu-migrate':
+        slices.push(slice('vcpu migrate', 'hv', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, from: e.from, to: e.to }));
+        break;
       case 'idle':
         slices.push(slice('idle', 'hv', e.ts, e.dur, CORES_PID, tid, {}));
         break;
       case 'trap':
-        slices.push(slice(`trap ${e.trap}`, 'trap', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, pc: hex(e.pc), detail: e.detail }));
+        slices.push(slice(`trap ${e.trap}`, 'trap', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, ...where(e.guest, e.pc), detail: e.detail }));
         break;
       case 'exception-entry': {
         const name = e.tailChained ? `tail-chain ${e.exception}` : `exception entry ${e.exception}`;
-        slices.push(slice(name, 'exception', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, pc: hex(e.pc) }));
+        slices.push(slice(name, 'exception', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, ...where(e.guest, e.pc) }));
         stack(handlers, e.guest).push({ ts: e.ts, name: e.exception });
         break;
       }
       case 'exception-return': {
-        if (e.dur > 0) slices.push(slice(`exception return ${e.exception}`, 'exception', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, pc: hex(e.pc) }));
+        if (e.dur > 0) slices.push(slice(`exception return ${e.exception}`, 'exception', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, ...where(e.guest, e.pc) }));
         const open = stack(handlers, e.guest).pop();
         if (open) slices.push(slice(open.name, 'handler', open.ts, e.ts + e.dur - open.ts, GUESTS_PID, guestTid.get(e.guest) ?? 0, { core: e.core }));
         break;
       }
-      case 'io-begin':
-        out.push(asyncEvent('b', `io ${e.device}`, `io-${e.guest}-${e.id}`, e.ts, guestTid.get(e.guest) ?? 0, { path: e.path, core: e.core }));
-        break;
-      case 'io-end':
-        out.push(asyncEvent('e', '', `io-${e.guest}-${e.id}`, e.ts, guestTid.get(e.guest) ?? 0, { requests: e.requests, bytes: e.bytes, errors: e.errors }));
-        break;
-      case 'io-phase': {
-        // Phases of one I/O may overlap (the split path's driver work and its grant copies), so
-        // each is its own asynchronous slice rather than a nested one.
-        const id = `phase-${e.guest}-${e.id}-${phaseSeq++}`;
-        const tid = guestTid.get(e.guest) ?? 0;
-        out.push(asyncEvent('b', e.phase, id, e.ts, tid, { io: e.id, core: e.core }), asyncEvent('e', e.phase, id, e.ts + e.dur, tid, {}));
+      case 'io-phase':
         // Phases run on the guest's core (in-context) also appear there, inside its residency.
         if (e.sync) slices.push(slice(`io ${e.phase}`, 'io', e.ts, e.dur, CORES_PID, e.core + 1, { guest: e.guest, io: e.id }));
         break;
-      }
       case 'counter':
-        out.push({ name: e.name, cat: 'counter', ph: 'C', ts: e.ts, pid: GUESTS_PID, tid: 0, args: { ...e.values } });
+        out.push({ name: e.name, cat: 'counter', ph: 'C', ts: clock.us(e.ts), pid: GUESTS_PID, tid: 0, args: { ...e.values } });
         break;
       case 'guest-start':
       case 'guest-stop': {
-        const args = e.kind === 'guest-stop' ? { pc: hex(e.pc), state: e.state, detail: e.detail } : { pc: hex(e.pc) };
-        out.push({ name: e.kind, cat: 'guest', ph: 'i', s: 't', ts: e.ts, pid: GUESTS_PID, tid: guestTid.get(e.guest) ?? 0, args });
+        const args = { ...where(e.guest, e.pc), ...(e.kind === 'guest-stop' ? { state: e.state, detail: e.detail } : {}), cycle: e.ts };
+        out.push({ name: e.kind, cat: 'guest', ph: 'i', s: 't', ts: clock.us(e.ts), pid: GUESTS_PID, tid: guestTid.get(e.guest) ?? 0, args });
         break;
       }
     }
   }
   closeOpen(slices, residency, handlers, guestTid, endTime);
-  out.push(...ioMetadata(events, meta.guests));
-  slices.sort((a, b) => a.ts! - b.ts! || b.dur! - a.dur!);
-  return { traceEvents: [...out, ...slices], displayTimeUnit: 'ns', otherData: otherData(meta) };
+  const io = ioTrackEvents(events, clock, endTime);
+  if (io.length > 0) out.push(...ioMetadata(), ...io);
+  slices.sort((a, b) => a.start - b.start || b.cycles - a.cycles);
+  return { traceEvents: [...out, ...slices.map((s) => chromeSlice(s, clock))], otherData: otherData(meta, clock) };
 }
 
-function asyncEvent(ph: 'b' | 'e', name: string, id: string, ts: number, tid: number, args: Record<string, unknown>): ChromeEvent {
-  return { name, cat: 'io', ph, ts, pid: IO_PID, tid, id, args } as ChromeEvent;
+function pcArgs(meta: TraceMetadata, guest: string, pc: number, key: string): Record<string, string> {
+  const symbol = meta.symbolize?.(guest, pc);
+  const symbolKey = key === 'pc' ? 'symbol' : `${key}Symbol`;
+  return symbol ? { [key]: hex(pc), [symbolKey]: symbol } : { [key]: hex(pc) };
 }
 
-function slice(name: string, cat: string, ts: number, dur: number, pid: number, tid: number, args: Record<string, unknown>): ChromeEvent {
-  return { name, cat, ph: 'X', ts, dur, pid, tid, args };
+function slice(name: string, cat: string, start: number, cycles: number, pid: number, tid: number, args: Record<string, unknown>): CycleSlice {
+  return { name, cat, start, cycles, pid, tid, args };
 }
 
-function stack(map: Map<string, Array<{ ts: number; name: string }>>, guest: string): Array<{ ts: number; name: string }> {
+function chromeSlice(s: CycleSlice, clock: TraceClock): ChromeEvent {
+  const args = { ...s.args, cycle: s.start, cycles: s.cycles };
+  return { name: s.name, cat: s.cat, ph: 'X', ts: clock.us(s.start), dur: clock.durationUs(s.start, s.cycles), pid: s.pid, tid: s.tid, args };
+}
+
+function stack(map: Map<string, Stack>, guest: string): Stack {
   let s = map.get(guest);
   if (!s) {
     s = [];
@@ -130,9 +148,9 @@ function stack(map: Map<string, Array<{ ts: number; name: string }>>, guest: str
 
 /** Handlers still running when the run ended are closed at the end time. */
 function closeOpen(
-  slices: ChromeEvent[],
+  slices: CycleSlice[],
   residency: Map<number, { ts: number; guest: string }>,
-  handlers: Map<string, Array<{ ts: number; name: string }>>,
+  handlers: Map<string, Stack>,
   guestTid: Map<string, number>,
   endTime: number,
 ): void {
@@ -160,27 +178,22 @@ function metadataEvents(meta: TraceMetadata): ChromeEvent[] {
   return events;
 }
 
-/** The "I/O" process and its per-guest tracks, when the run did I/O. */
-function ioMetadata(events: readonly TraceEvent[], guests: readonly string[]): ChromeEvent[] {
-  const withIo = new Set(events.filter((e) => e.kind === 'io-begin').map((e) => (e as { guest: string }).guest));
-  if (withIo.size === 0) return [];
-  const out: ChromeEvent[] = [
+/** The "I/O" process (its tracks are the guests' asynchronous I/O tracks). */
+function ioMetadata(): ChromeEvent[] {
+  return [
     { name: 'process_name', ph: 'M', pid: IO_PID, tid: 0, args: { name: 'I/O' } },
     { name: 'process_sort_index', ph: 'M', pid: IO_PID, tid: 0, args: { sort_index: 2 } },
   ];
-  guests.forEach((g, i) => {
-    if (withIo.has(g)) out.push({ name: 'thread_name', ph: 'M', pid: IO_PID, tid: i + 1, args: { name: `${g} I/O` } });
-  });
-  return out;
 }
 
-function otherData(meta: TraceMetadata): Record<string, unknown> {
+function otherData(meta: TraceMetadata, clock: TraceClock): Record<string, unknown> {
   return {
     generator: 'hvlab',
     board: meta.board,
-    timeUnit: 'cycle',
-    note: 'timestamps are CPU cycles: 1 us on the timeline = 1 cycle',
+    timeUnit: 'us',
+    note: 'ts and dur are microseconds of virtual time holding whole nanoseconds; args.cycle and args.cycles are CPU cycles',
     clockHz: meta.clockHz,
+    nsPerCycle: clock.nsPerCycle ?? 1e9 / meta.clockHz,
     droppedEvents: meta.dropped,
   };
 }

@@ -11,6 +11,7 @@ export const DEFAULT_TRACE_LIMIT = 2_000_000;
 export class TraceRecorder {
   readonly events: TraceEvent[] = [];
   private readonly distributions = new Map<string, Histogram>();
+  private listener: ((event: TraceEvent) => void) | undefined;
   dropped = 0;
 
   constructor(
@@ -19,12 +20,18 @@ export class TraceRecorder {
     private readonly limit = DEFAULT_TRACE_LIMIT,
   ) {}
 
-  /** True when events are stored (a trace file was asked for). */
+  /** True when events are wanted: stored for a trace file, or observed (an execution log). */
   get keepsEvents(): boolean {
-    return this.keepEvents;
+    return this.keepEvents || this.listener !== undefined;
+  }
+
+  /** Calls `listener` with every event as it is recorded, kept or not (execution logs). */
+  observe(listener: (event: TraceEvent) => void): void {
+    this.listener = listener;
   }
 
   record(event: TraceEvent): void {
+    this.listener?.(event);
     if (!this.keepEvents) return;
     if (this.events.length < this.limit) this.events.push(event);
     else this.dropped++;

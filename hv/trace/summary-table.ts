@@ -12,7 +12,8 @@ export function summaryTable(stats: StatsFile): string {
     style: { head: [], border: [] },
   });
   for (const g of stats.guests) {
-    const note = g.fault ? `${g.fault.kind} at 0x${g.fault.pc.toString(16)}` : g.exitCode !== null ? `exit ${g.exitCode}` : '';
+    const where = g.fault && (g.fault.symbol ?? `0x${g.fault.pc.toString(16)}`);
+    const note = g.fault ? `${g.fault.kind} at ${where}` : g.exitCode !== null ? `exit ${g.exitCode}` : '';
     table.push([g.name, g.core, g.state, g.instructions, g.cycles, total(g.exceptions), total(g.traps), g.console.lines, note]);
   }
   const seconds = stats.cycles / stats.clockHz;

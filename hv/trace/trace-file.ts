@@ -6,7 +6,7 @@ import type { TraceEvent } from './events.ts';
 
 /** Writes `events` (of a run that reached `endTime`) as Chrome Trace Event JSON to `file`. */
 export function writeChromeTrace(file: string, events: readonly TraceEvent[], meta: TraceMetadata, endTime: number): void {
-  const trace = chromeTrace(events, meta, endTime) as { traceEvents: object[]; displayTimeUnit: string; otherData: object };
+  const trace = chromeTrace(events, meta, endTime) as { traceEvents: object[]; otherData: object };
   let fd: number;
   try {
     fd = openSync(file, 'w');
@@ -17,7 +17,7 @@ export function writeChromeTrace(file: string, events: readonly TraceEvent[], me
     const chunks = new ChunkedWriter(fd);
     chunks.write('{"traceEvents":[\n');
     trace.traceEvents.forEach((e, i) => chunks.write(`${i === 0 ? '' : ',\n'}${JSON.stringify(e)}`));
-    chunks.write(`\n],\n"displayTimeUnit":${JSON.stringify(trace.displayTimeUnit)},\n"otherData":${JSON.stringify(trace.otherData)}}\n`);
+    chunks.write(`\n],\n"otherData":${JSON.stringify(trace.otherData)}}\n`);
     chunks.flush();
   } finally {
     closeSync(fd);

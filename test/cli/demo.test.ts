@@ -59,20 +59,20 @@ describe('hv run guests/demo.yaml', () => {
     const fault = of('fault');
     expect(fault[0]).toBe('fault: reading unmapped address 0x30000000');
     expect(fault[1]).toBe('[hv] stopped (no-handler): HardFault has no handler (vector is 0)');
-    expect(fault).toHaveLength(7);
+    expect(fault).toHaveLength(8);
     const compute = of('compute');
     expect(compute).toHaveLength(22);
     expect(compute[1]).toBe('compute: round 1 checksum 0x56bcc206');
     expect(compute[20]).toBe('compute: round 20 checksum 0x8b14a93b');
     expect(compute[21]).toBe('compute: done');
-    expect(lines).toHaveLength(3 + 22 + 7 + 22);
+    expect(lines).toHaveLength(3 + 22 + 8 + 22);
   });
 
   it('ends with one summary row per guest', () => {
     const out = runs[0]!.result.stdout;
     expect(out).toMatch(/│ hello +│ 0 +│ halted +│.*│ exit 0 +│/);
     expect(out).toMatch(/│ tasks +│ 1 +│ halted +│.*│ exit 0 +│/);
-    expect(out).toMatch(/│ fault +│ 0 +│ faulted +│.*│ HardFault at 0x60a +│/);
+    expect(out).toMatch(/│ fault +│ 0 +│ faulted +│.*│ HardFault at main\+0x16 +│/);
     expect(out).toMatch(/│ compute +│ 1 +│ halted +│.*│ exit 0 +│/);
     expect(out).toMatch(/\nrun ended: all-stopped at cycle \d+ \(\d+\.\d{6} s of virtual time at 25 MHz\)\n$/);
   });

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nestingErrors, nonIntegerTimes, type TraceSlice } from '../helpers/chrome-trace-check.ts';
+import { asyncErrors, nestingErrors, notWholeNanoseconds, type TraceSlice } from '../helpers/chrome-trace-check.ts';
 import { type HvResult, makeTempDir, runHv } from '../helpers/hv-cli.ts';
 
 const POLICIES = ['round-robin', 'credit', 'micro-slice', 'io-aware'];
@@ -71,7 +71,8 @@ describe('hv experiment sched', () => {
     for (const path of PATHS) {
       for (const policy of POLICIES) {
         const events = traceOf(path, policy);
-        expect(nonIntegerTimes(events)).toEqual([]);
+        expect(notWholeNanoseconds(events)).toEqual([]);
+        expect(asyncErrors(events)).toEqual([]);
         expect(nestingErrors(events)).toEqual([]);
         expect(events.some((e) => e.ph === 'C' && e.name === 'io rate iobound-1')).toBe(true);
       }

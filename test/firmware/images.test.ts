@@ -78,6 +78,8 @@ interface FaultCase {
   bfar: number;
   cause: RegExp;
   pc?: number;
+  /** The function the faulting PC is in (null: no symbol covers it). */
+  symbol: RegExp | null;
 }
 
 const FAULTS: FaultCase[] = [
@@ -87,6 +89,7 @@ const FAULTS: FaultCase[] = [
     cfsr: CFSR.PRECISERR | CFSR.BFARVALID,
     bfar: 0x30000000,
     cause: /^precise data bus error reading 0x30000000$/,
+    symbol: /^main\+0x[0-9a-f]+$/,
   },
   {
     image: 'wildjump',
@@ -95,6 +98,7 @@ const FAULTS: FaultCase[] = [
     bfar: 0,
     cause: /^instruction fetch .*0x30000000$/,
     pc: 0x30000000,
+    symbol: null,
   },
   {
     image: 'scan',
@@ -102,6 +106,7 @@ const FAULTS: FaultCase[] = [
     cfsr: CFSR.PRECISERR | CFSR.BFARVALID,
     bfar: 0x24000000,
     cause: /^precise data bus error reading 0x24000000$/,
+    symbol: /^main\+0x[0-9a-f]+$/,
   },
   {
     image: 'stomp',
@@ -109,6 +114,7 @@ const FAULTS: FaultCase[] = [
     cfsr: CFSR.PRECISERR | CFSR.BFARVALID,
     bfar: 0x24000000,
     cause: /^precise data bus error writing 0x24000000$/,
+    symbol: /^main\+0x[0-9a-f]+$/,
   },
 ];
 
@@ -144,7 +150,11 @@ describe('images without fault handlers', () => {
     // The same report, printed in the guest's console stream.
     const notices = run.notices(c.image);
     expect(notices[0]).toBe(`stopped (no-handler): ${fault.description}`);
-    expect(notices).toContain(`  cause: ${fault.cause} at pc ${hex8(fault.pc)}`);
+    // The PC is named after the function it is in, from the image's symbol table.
+    if (c.symbol === null) expect(fault.symbol).toBeNull();
+    else expect(fault.symbol).toMatch(c.symbol);
+    const where = fault.symbol ? `${hex8(fault.pc)} (${fault.symbol})` : hex8(fault.pc);
+    expect(notices).toContain(`  cause: ${fault.cause} at pc ${where}`);
     expect(notices).toContain(`  CFSR ${hex8(c.cfsr)} HFSR ${hex8(HFSR_FORCED)} MMFAR 0x00000000 BFAR ${hex8(c.bfar)}`);
     expect(notices.some((l) => l.includes(`pc ${hex8(fault.pc)}`) && l.trimStart().startsWith('r8 '))).toBe(true);
   });

@@ -29,9 +29,10 @@ export interface ProgramResult {
 }
 
 /** Runs a program without a shell, killing it (by its pid) after `timeoutMs`. */
-export function runProgram(program: string, args: readonly string[], options: { cwd?: string; timeoutMs: number }): Promise<ProgramResult> {
+export function runProgram(program: string, args: readonly string[], options: { cwd?: string; timeoutMs: number; stdin?: string }): Promise<ProgramResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, args, { cwd: options.cwd, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (options.stdin !== undefined) child.stdin!.end(options.stdin);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;
@@ -39,8 +40,8 @@ export function runProgram(program: string, args: readonly string[], options: { 
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);

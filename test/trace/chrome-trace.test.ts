@@ -3,14 +3,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TraceMetadata, chromeTrace } from '../../hv/trace/chrome-trace.ts';
 import type { TraceEvent } from '../../hv/trace/events.ts';
-import { type TraceSlice, nestingErrors, nonIntegerTimes } from '../helpers/chrome-trace-check.ts';
+import { type TraceSlice, asyncErrors, nestingErrors, notWholeNanoseconds, ns, textualNanoseconds } from '../helpers/chrome-trace-check.ts';
 import { makeTempDir, runHv } from '../helpers/hv-cli.ts';
 
 interface TraceFile {
   traceEvents: TraceSlice[];
-  displayTimeUnit: string;
+  displayTimeUnit?: string;
   otherData: Record<string, unknown>;
 }
+
+/** Microseconds of `cycles` at 25 MHz (40 ns per cycle). */
+const us = (cycles: number) => (cycles * 40) / 1000;
 
 const tmp = makeTempDir('hvlab-trace-');
 let demo: { text: string; trace: TraceFile; stats: any };
@@ -47,16 +50,18 @@ describe('the nesting validator', () => {
   it('rejects a slice that ends after its parent, on the same track only', () => {
     expect(nestingErrors([x(0, 100), x(90, 11)])).toHaveLength(1);
     expect(nestingErrors([x(0, 100), x(90, 11, 2)])).toEqual([]);
-    expect(nonIntegerTimes([x(0, 1.5), x(2.5, 1), x(0, 1)])).toHaveLength(2);
+    // Times are microseconds holding whole nanoseconds: 1.5 us is fine, 1.5 ns is not.
+    expect(notWholeNanoseconds([x(0, 1.5), x(0, 0.0015), x(0.0025, 1), x(-1, 1)])).toHaveLength(3);
   });
 });
 
 describe('the trace file of a demo run', () => {
-  it('is valid JSON with traceEvents, ns display unit and the cycle time unit', () => {
+  it('is valid JSON with traceEvents in microseconds of virtual time (40 ns per cycle), no display unit', () => {
     expect(Array.isArray(demo.trace.traceEvents)).toBe(true);
     expect(demo.trace.traceEvents.length).toBeGreaterThan(1000);
-    expect(demo.trace.displayTimeUnit).toBe('ns');
-    expect(demo.trace.otherData).toMatchObject({ generator: 'hvlab', board: 'mps2-an386', timeUnit: 'cycle', clockHz: 25_000_000, droppedEvents: 0 });
+    // Perfetto once read displayTimeUnit "ns" as the unit of ts: the file leaves it out.
+    expect(demo.trace.displayTimeUnit).toBeUndefined();
+    expect(demo.trace.otherData).toMatchObject({ generator: 'hvlab', board: 'mps2-an386', timeUnit: 'us', clockHz: 25_000_000, nsPerCycle: 40, droppedEvents: 0 });
     // One event per line, as written for streaming.
     expect(demo.text.split('\n').length).toBeGreaterThan(demo.trace.traceEvents.length);
   });
@@ -82,11 +87,31 @@ describe('the trace file of a demo run', () => {
     }
   });
 
-  it('has only integer ts and dur, and no slice beyond the end of the run', () => {
-    expect(nonIntegerTimes(demo.trace.traceEvents)).toEqual([]);
+  it('has whole-nanosecond ts and dur as written (at most three decimals), and no slice beyond the end of the run', () => {
+    expect(notWholeNanoseconds(demo.trace.traceEvents)).toEqual([]);
+    // The text itself, as Perfetto converts it: every number has at most three decimals.
+    const written = textualNanoseconds(demo.text);
+    expect(written).toBeDefined();
+    expect(written!.length).toBeGreaterThan(demo.trace.traceEvents.length);
     for (const e of demo.trace.traceEvents) {
-      if (e.ph === 'X') expect(e.ts! + e.dur!).toBeLessThanOrEqual(demo.stats.cycles);
+      if (e.ph === 'X') expect(ns(e.ts!) + ns(e.dur!)).toBeLessThanOrEqual(demo.stats.cycles * 40);
     }
+  });
+
+  it('keeps the cycles of every slice in its args, equal to its time at 40 ns per cycle', () => {
+    const slices = demo.trace.traceEvents.filter((e) => e.ph === 'X');
+    for (const e of slices) {
+      expect(ns(e.ts!)).toBe((e.args!.cycle as number) * 40);
+      expect(ns(e.dur!)).toBe((e.args!.cycles as number) * 40);
+    }
+  });
+
+  it('names code addresses after their symbols', () => {
+    const stop = demo.trace.traceEvents.find((e) => e.name === 'guest-stop' && e.tid === 3)!;
+    expect(stop.args).toMatchObject({ pc: '0x0000060a', symbol: 'main+0x16' });
+    const traps = demo.trace.traceEvents.filter((e) => e.name === 'trap mmio');
+    expect(traps.length).toBeGreaterThan(0);
+    expect(traps.every((e) => typeof e.args!.symbol === 'string')).toBe(true);
   });
 
   it('has vCPU residency slices named after the guests on their cores', () => {
@@ -125,10 +150,10 @@ describe('the trace file of a demo run', () => {
 describe('the trace file of a run stopped by --until-cycles', () => {
   it('closes open slices at the end of the run and still nests exactly', () => {
     expect(partial.stats.cycles).toBe(300000);
-    expect(nonIntegerTimes(partial.trace.traceEvents)).toEqual([]);
+    expect(notWholeNanoseconds(partial.trace.traceEvents)).toEqual([]);
     expect(nestingErrors(partial.trace.traceEvents)).toEqual([]);
     const slices = partial.trace.traceEvents.filter((e) => e.ph === 'X');
-    expect(Math.max(...slices.map((e) => e.ts! + e.dur!))).toBe(300000);
+    expect(Math.max(...slices.map((e) => ns(e.ts!) + ns(e.dur!)))).toBe(300000 * 40);
     const stop = partial.trace.traceEvents.filter((e) => e.name === 'guest-stop');
     expect(stop).toEqual([]);
   });
@@ -140,18 +165,21 @@ describe('the trace file of a guest stopped by a fault', () => {
     const residency = slices.find((e) => (e as { cat?: string }).cat === 'vcpu')!;
     const trap = slices.find((e) => e.name === 'trap fault')!;
     expect(trap).toBeDefined();
-    expect(trap.ts! + trap.dur!).toBeLessThanOrEqual(residency.ts! + residency.dur!);
+    expect(ns(trap.ts!) + ns(trap.dur!)).toBeLessThanOrEqual(ns(residency.ts!) + ns(residency.dur!));
     // The residency ends where the run ends: the guest's cycles.
-    expect(residency.ts! + residency.dur!).toBe(fault.stats.cycles);
+    expect((residency.args!.cycle as number) + (residency.args!.cycles as number)).toBe(fault.stats.cycles);
     expect(nestingErrors(fault.trace.traceEvents)).toEqual([]);
   });
 });
 
 describe('chromeTrace()', () => {
   const meta: TraceMetadata = { clockHz: 25_000_000, coreCount: 2, guests: ['a', 'b'], dropped: 3, board: 'mps2-an386' };
-  const X = (out: object) => (out as { traceEvents: Array<TraceSlice & { cat?: string }> }).traceEvents.filter((e) => e.ph === 'X');
+  type Out = { traceEvents: Array<TraceSlice & { cat?: string; id?: string }>; otherData: Record<string, unknown> };
+  const X = (out: object) => (out as Out).traceEvents.filter((e) => e.ph === 'X');
+  /** A slice's [name, start cycle, cycles, tid] from its args (the times are checked separately). */
+  const inCycles = (e: TraceSlice) => [e.name, e.args!.cycle, e.args!.cycles, e.tid];
 
-  it('pairs switch-in and switch-out into a residency slice on the core track', () => {
+  it('pairs switch-in and switch-out into a residency slice on the core track, in microseconds with the cycles in args', () => {
     const events: TraceEvent[] = [
       { kind: 'vcpu-switch', ts: 0, dur: 102, core: 1, from: null, to: 'b' },
       { kind: 'vcpu-switch-in', ts: 102, core: 1, guest: 'b', pc: 0xc4 },
@@ -159,14 +187,49 @@ describe('chromeTrace()', () => {
       { kind: 'vcpu-switch-out', ts: 500, core: 1, guest: 'b', pc: 0x600, reason: 'preempted' },
       { kind: 'idle', ts: 500, dur: 100, core: 1 },
     ];
-    const out = chromeTrace(events, meta, 600) as { otherData: Record<string, unknown> };
+    const out = chromeTrace(events, meta, 600) as Out;
     expect(X(out)).toEqual([
-      { name: 'vcpu switch', cat: 'hv', ph: 'X', ts: 0, dur: 102, pid: 1, tid: 2, args: { from: null, to: 'b' } },
-      { name: 'b', cat: 'vcpu', ph: 'X', ts: 102, dur: 398, pid: 1, tid: 2, args: { guest: 'b', pcIn: '0x000000c4', pcOut: '0x00000600', reason: 'preempted' } },
-      { name: 'trap mmio', cat: 'trap', ph: 'X', ts: 150, dur: 42, pid: 1, tid: 2, args: { guest: 'b', pc: '0x00000570', detail: 'uart0' } },
-      { name: 'idle', cat: 'hv', ph: 'X', ts: 500, dur: 100, pid: 1, tid: 2, args: {} },
+      { name: 'vcpu switch', cat: 'hv', ph: 'X', ts: 0, dur: us(102), pid: 1, tid: 2, args: { from: null, to: 'b', cycle: 0, cycles: 102 } },
+      { name: 'b', cat: 'vcpu', ph: 'X', ts: us(102), dur: us(398), pid: 1, tid: 2, args: { guest: 'b', pcIn: '0x000000c4', pcOut: '0x00000600', reason: 'preempted', cycle: 102, cycles: 398 } },
+      { name: 'trap mmio', cat: 'trap', ph: 'X', ts: us(150), dur: us(42), pid: 1, tid: 2, args: { guest: 'b', pc: '0x00000570', detail: 'uart0', cycle: 150, cycles: 42 } },
+      { name: 'idle', cat: 'hv', ph: 'X', ts: us(500), dur: us(100), pid: 1, tid: 2, args: { cycle: 500, cycles: 100 } },
     ]);
     expect(out.otherData.droppedEvents).toBe(3);
+  });
+
+  it('writes times that are whole nanoseconds even where 40 ns steps are not exact binary fractions', () => {
+    const events: TraceEvent[] = [
+      { kind: 'vcpu-switch-in', ts: 7, core: 0, guest: 'a', pc: 0 },
+      { kind: 'trap', ts: 7, dur: 3, core: 0, guest: 'a', pc: 0, trap: 'svc', detail: '' },
+      { kind: 'trap', ts: 10, dur: 7, core: 0, guest: 'a', pc: 0, trap: 'svc', detail: '' },
+      { kind: 'vcpu-switch-out', ts: 17, core: 0, guest: 'a', pc: 0, reason: 'idle' },
+    ];
+    const text = JSON.stringify(chromeTrace(events, meta, 20));
+    // 7 cycles = 0.28 us, 10 cycles = 0.4 us, 17 cycles = 0.68 us: written exactly, not 0.27999999.
+    expect(text).toContain('"ts":0.28,"dur":0.4,');
+    expect(text).toContain('"ts":0.28,"dur":0.12,');
+    expect(text).toContain('"ts":0.4,"dur":0.28,');
+    expect(textualNanoseconds(text)).toEqual([280, 400, 280, 120, 400, 280]);
+    expect(nestingErrors(X(JSON.parse(text)))).toEqual([]);
+  });
+
+  it('rounds monotonically at a clock whose period is not whole nanoseconds, so slices still nest', () => {
+    const odd = { ...meta, clockHz: 24_000_000 };
+    const events: TraceEvent[] = [
+      { kind: 'vcpu-switch-in', ts: 1, core: 0, guest: 'a', pc: 0 },
+      { kind: 'trap', ts: 1, dur: 1, core: 0, guest: 'a', pc: 0, trap: 'svc', detail: '' },
+      { kind: 'trap', ts: 2, dur: 1, core: 0, guest: 'a', pc: 0, trap: 'svc', detail: '' },
+      { kind: 'vcpu-switch-out', ts: 3, core: 0, guest: 'a', pc: 0, reason: 'idle' },
+    ];
+    const slices = X(chromeTrace(events, odd, 3));
+    // 41.667 ns per cycle: cycles 1, 2, 3 are at 42, 83 and 125 ns.
+    expect(slices.map((e) => [ns(e.ts!), ns(e.dur!)])).toEqual([
+      [42, 83],
+      [42, 41],
+      [83, 42],
+    ]);
+    expect(notWholeNanoseconds(slices)).toEqual([]);
+    expect(nestingErrors(slices)).toEqual([]);
   });
 
   it('makes a handler slice from entry to the end of the return, nested by preemption', () => {
@@ -178,11 +241,11 @@ describe('chromeTrace()', () => {
     ];
     const slices = X(chromeTrace(events, meta, 1000));
     const handlers = slices.filter((e) => e.cat === 'handler');
-    expect(handlers.map((e) => [e.name, e.ts, e.dur, e.pid, e.tid])).toEqual([
+    expect(handlers.map((e) => [e.name, e.args!.cycle, e.args!.cycles, e.pid, e.tid])).toEqual([
       ['SysTick', 100, 110, 2, 1],
       ['IRQ0', 130, 40, 2, 1],
     ]);
-    const onCore = slices.filter((e) => e.cat === 'exception').map((e) => [e.name, e.ts, e.dur, e.tid]);
+    const onCore = slices.filter((e) => e.cat === 'exception').map(inCycles);
     expect(onCore).toEqual([
       ['exception entry SysTick', 100, 12, 1],
       ['exception entry IRQ0', 130, 12, 1],
@@ -201,7 +264,7 @@ describe('chromeTrace()', () => {
     ];
     const slices = X(chromeTrace(events, meta, 1000));
     const handlers = slices.filter((e) => e.cat === 'handler');
-    expect(handlers.map((e) => [e.name, e.ts, e.ts! + e.dur!, e.tid])).toEqual([
+    expect(handlers.map((e) => [e.name, e.args!.cycle, (e.args!.cycle as number) + (e.args!.cycles as number), e.tid])).toEqual([
       ['SysTick', 100, 150, 2],
       ['PendSV', 150, 200, 2],
     ]);
@@ -218,25 +281,26 @@ describe('chromeTrace()', () => {
       { kind: 'exception-entry', ts: 320, dur: 12, core: 0, guest: 'a', pc: 0x240, exception: 'NMI', tailChained: false },
     ];
     const slices = X(chromeTrace(events, meta, 500));
-    expect(slices.find((e) => e.cat === 'vcpu')).toMatchObject({ name: 'a', ts: 0, dur: 500, pid: 1, tid: 1 });
+    expect(slices.find((e) => e.cat === 'vcpu')).toMatchObject({ name: 'a', ts: 0, dur: us(500), pid: 1, tid: 1 });
     const handlers = slices.filter((e) => e.cat === 'handler');
     expect(handlers.map((e) => [e.name, e.ts, e.dur, e.args])).toEqual([
-      ['SysTick', 300, 200, { unfinished: true }],
-      ['NMI', 320, 180, { unfinished: true }],
+      ['SysTick', us(300), us(200), { unfinished: true, cycle: 300, cycles: 200 }],
+      ['NMI', us(320), us(180), { unfinished: true, cycle: 320, cycles: 180 }],
     ]);
     expect(nestingErrors(slices)).toEqual([]);
   });
 
-  it('emits guest-start and guest-stop as thread-scoped instants on the guest track', () => {
+  it('emits guest-start and guest-stop as thread-scoped instants on the guest track, with symbols', () => {
     const events: TraceEvent[] = [
       { kind: 'guest-start', ts: 0, core: 1, guest: 'b', pc: 0xc4 },
       { kind: 'guest-stop', ts: 77, core: 1, guest: 'b', pc: 0x5a8, state: 'halted', detail: 'exit code 0' },
     ];
-    const out = chromeTrace(events, meta, 77) as { traceEvents: TraceSlice[] };
+    const symbolize = (guest: string, pc: number) => (guest === 'b' && pc === 0xc4 ? 'Reset_Handler' : undefined);
+    const out = chromeTrace(events, { ...meta, symbolize }, 77) as Out;
     const instants = out.traceEvents.filter((e) => e.ph === 'i');
     expect(instants).toEqual([
-      { name: 'guest-start', cat: 'guest', ph: 'i', s: 't', ts: 0, pid: 2, tid: 2, args: { pc: '0x000000c4' } },
-      { name: 'guest-stop', cat: 'guest', ph: 'i', s: 't', ts: 77, pid: 2, tid: 2, args: { pc: '0x000005a8', state: 'halted', detail: 'exit code 0' } },
+      { name: 'guest-start', cat: 'guest', ph: 'i', s: 't', ts: 0, pid: 2, tid: 2, args: { pc: '0x000000c4', symbol: 'Reset_Handler', cycle: 0 } },
+      { name: 'guest-stop', cat: 'guest', ph: 'i', s: 't', ts: us(77), pid: 2, tid: 2, args: { pc: '0x000005a8', state: 'halted', detail: 'exit code 0', cycle: 77 } },
     ]);
   });
 
@@ -247,10 +311,40 @@ describe('chromeTrace()', () => {
       { kind: 'idle', ts: 10, dur: 30, core: 1 },
     ];
     const slices = X(chromeTrace(events, meta, 100));
-    expect(slices.map((e) => [e.ts, e.dur])).toEqual([
+    expect(slices.map((e) => [e.args!.cycle, e.args!.cycles])).toEqual([
       [10, 30],
       [10, 3],
       [50, 5],
     ]);
+  });
+
+  it("puts each guest's I/O on one asynchronous track with its phases nested, overlapping phases on a second lane", () => {
+    const io = (guest: string, id: number, ts: number, end: number, phases: Array<[string, number, number]>): TraceEvent[] => [
+      { kind: 'io-begin', ts, core: 0, guest, id, path: 'split', device: 'blk' },
+      ...phases.map(([phase, start, dur]): TraceEvent => ({ kind: 'io-phase', ts: start, core: 0, guest, id, phase, dur, sync: false })),
+      { kind: 'io-end', ts: end, core: 0, guest, id, requests: 1, bytes: 512, errors: 0 },
+    ];
+    const events = [
+      ...io('a', 1, 100, 400, [['trap', 100, 10], ['driver run', 120, 100], ['device', 200, 150], ['interrupt injection', 360, 10]]),
+      ...io('b', 1, 150, 300, [['trap', 150, 10]]),
+      ...io('a', 2, 500, 600, [['trap', 500, 10]]),
+    ];
+    const out = chromeTrace(events, meta, 1000) as Out;
+    const async = out.traceEvents.filter((e) => ['b', 'e', 'n'].includes(e.ph));
+    expect(asyncErrors(async)).toEqual([]);
+    // One track per guest (and a lane for the device work that outlives the driver run), each named after the guest.
+    expect([...new Set(async.map((e) => e.id))]).toEqual(['io a', 'io a #1', 'io b']);
+    expect(async.filter((e) => e.ph === 'n').map((e) => [e.id, e.name])).toEqual([
+      ['io a', 'a I/O'],
+      ['io a #1', 'a I/O'],
+      ['io b', 'b I/O'],
+    ]);
+    expect(async.every((e) => e.pid === 3 && e.cat === 'io')).toBe(true);
+    const lane0 = async.filter((e) => e.id === 'io a' && e.ph !== 'n').map((e) => `${e.ph} ${e.name} ${e.args?.cycle ?? ''}`);
+    expect(lane0).toEqual([
+      'b io blk 100', 'b trap 100', 'e trap ', 'b driver run 120', 'e driver run ', 'b interrupt injection 360', 'e interrupt injection ', 'e io blk ',
+      'b io blk 500', 'b trap 500', 'e trap ', 'e io blk ',
+    ]);
+    expect(async.filter((e) => e.id === 'io a #1' && e.ph === 'b').map((e) => e.name)).toEqual(['device']);
   });
 });

@@ -8,9 +8,10 @@
 import { ARM_REG as R, UC_HOOK } from '../../unicorn/constants.ts';
 import type { Engine } from '../../unicorn/engine.ts';
 import type { VirtualTime } from '../../time/virtual-time.ts';
-import type { GuestCpu, StepOutcome, SystemWindow, VcpuHost, VcpuOptions } from '../cpu.ts';
+import type { DebugAccess, GuestCpu, StepOutcome, SystemWindow, VcpuHost, VcpuOptions } from '../cpu.ts';
 import { CONTROL_FPCA, CONTROL_NPRIV, CpuRegisters, XPSR_IPSR_MASK, XPSR_THUMB } from './cpu-registers.ts';
 import { CycleTimer } from './cycle-timing.ts';
+import { cortexMDebugAccess } from './debug-access.ts';
 import { REGISTER_IDS, buildDivisionMap } from './division-map.ts';
 import { Dwt } from './dwt.ts';
 import { ExceptionState } from './exception-state.ts';
@@ -205,6 +206,10 @@ export class CortexM implements GuestCpu {
 
   close(): void {
     this.engine.close();
+  }
+
+  debugAccess(): DebugAccess {
+    return cortexMDebugAccess(this.regs);
   }
 
   /** The view of this vCPU the stop decoder works through. */

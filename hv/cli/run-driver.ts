@@ -1,0 +1,56 @@
+/**
+ * Runs a session to its end in slices of virtual time, so that the command can look up between
+ * them: show a progress line, enforce --timeout (host time: the CLI may read it, the hypervisor
+ * never does), and take terminal input for a guest's UART. Slicing a run changes nothing in it
+ * (the run loop stops every core at the slice's end and resumes exactly; a test checks that the
+ * console, the stats and the trace are identical). A run that would end idle while the terminal
+ * may still type waits for input instead.
+ */
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { RunResult } from '../core/hypervisor.ts';
+import type { Session } from '../system/session.ts';
+import type { ProgressLine } from './progress-line.ts';
+import type { TerminalInput } from './terminal-input.ts';
+
+/** Virtual time per slice: 40 ms at 25 MHz, a few ms to a few tens of ms of host time. */
+export const SLICE_CYCLES = 1_000_000;
+/** While waiting for terminal input: how often the timeout and the debuggers are looked at. */
+const IDLE_POLL_MS = 50;
+
+export interface DriveOptions {
+  untilCycles?: number;
+  untilLine?: RegExp;
+  /** Host seconds after which the run stops. */
+  timeout?: number;
+  progress?: ProgressLine;
+  terminal?: TerminalInput;
+}
+
+export interface DriveResult {
+  readonly result: RunResult;
+  readonly timedOut: boolean;
+}
+
+export async function driveRun(session: Session, options: DriveOptions): Promise<DriveResult> {
+  const started = process.hrtime.bigint();
+  const until = options.untilCycles ?? Infinity;
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  for (;;) {
+    const target = Math.min(until, session.now + SLICE_CYCLES);
+    const result = session.runUntil({ cycles: target, line: options.untilLine });
+    options.progress?.update(session);
+    if (result.reason === 'until-cycles' && target < until) {
+      if (options.timeout !== undefined && elapsed() >= options.timeout) return { result: session.stop(), timedOut: true };
+      await yieldToEventLoop();
+      continue;
+    }
+    if (result.reason === 'idle' && options.terminal?.open) {
+      // Waiting for the terminal: the timeout still counts, and a debugger may still interrupt.
+      if (options.timeout !== undefined && elapsed() >= options.timeout) return { result: session.stop(), timedOut: true };
+      await Promise.race([options.terminal.next(), sleep(IDLE_POLL_MS, undefined, { ref: false })]);
+      session.pollAttachments();
+      continue;
+    }
+    return { result, timedOut: false };
+  }
+}

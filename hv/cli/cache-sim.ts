@@ -7,13 +7,11 @@
  * (cache-suite.ts).
  */
 import { type Command, Option } from 'commander';
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { DISK_TIMINGS } from '../storage/cache/disk-timing.ts';
-import type { LayeredOptions } from '../storage/cache/layered-options.ts';
-import { createPolicy } from '../storage/cache/policies.ts';
-import { MIN_CAPACITY, POLICY_NAMES, type PolicyName, type SimPolicyName } from '../storage/cache/policy.ts';
+import { MIN_CAPACITY, POLICY_NAMES, type PolicyName } from '../storage/cache/policy.ts';
 import { missRatioChartSvg } from '../storage/sim/mrc-chart.ts';
 import type { ReplayResult } from '../storage/sim/replay.ts';
 import { firstPass, simulate, type TraceSource } from '../storage/sim/simulate.ts';
@@ -21,33 +19,15 @@ import { readTrace } from '../storage/sim/trace-file.ts';
 import { TRACE_FORMATS, type TraceFormat } from '../storage/sim/trace.ts';
 import { sizeReport, sweepReport } from './cache-report.ts';
 import { runSuite } from './cache-suite.ts';
+import { type CacheSimOptions, checkPolicyOptions, makeDirectory, simulationConfig } from './cache-sim-config.ts';
 import { isRelative, parseBlockSize, parseChoice, parseNumber, parseSize, parseSizes, type SizeValue, sizeInBlocks } from './cache-options.ts';
 import { parseInteger } from './options.ts';
 import { writeOutputFile } from './output-file.ts';
 import { progressBar } from './progress.ts';
 
-export interface CacheSimOptions {
-  trace: string[];
-  suite?: boolean;
-  format?: TraceFormat;
-  policy: PolicyName[];
-  min: boolean;
-  size?: SizeValue;
-  sizes?: SizeValue[];
-  block: number;
-  device: string;
-  sharedRefs?: number;
-  probation?: number;
-  json?: string;
-  out?: string;
-  seed: number;
-  workloads?: string[];
-}
-
 /** Traces from this size on get a progress bar (when stderr is a terminal). */
 const LONG_TRACE_BYTES = 16 << 20;
 const DEFAULT_SIZE: SizeValue = { bytes: 64 << 20 };
-const TRIAL_CAPACITY = 1024;
 
 export function registerCacheSimCommand(program: Command, setStatus: (status: number) => void): void {
   program
@@ -73,9 +53,7 @@ export function registerCacheSimCommand(program: Command, setStatus: (status: nu
 
 export async function runCacheSim(options: CacheSimOptions): Promise<number> {
   if (options.suite) return runSuite(options);
-  if (options.trace.length !== 1) throw new UsageError(`--trace: expected one trace file${options.trace.length > 1 ? ' (several only with --suite)' : ''}`);
-  if (options.size && options.sizes) throw new UsageError('--size and --sizes: give one or the other');
-  const trace = options.trace[0]!;
+  const trace = oneTrace(options);
   const sizes = options.sizes ?? [options.size ?? DEFAULT_SIZE];
   const option = options.sizes ? '--sizes' : '--size';
   // Absolute sizes are checked before the trace is read.
@@ -103,14 +81,11 @@ export async function runCacheSim(options: CacheSimOptions): Promise<number> {
   return 0;
 }
 
-export function simulationConfig(options: CacheSimOptions) {
-  const policies: SimPolicyName[] = [...options.policy, ...(options.min ? (['min'] as const) : [])];
-  return { policies, blockSize: options.block, timing: DISK_TIMINGS[options.device]!, policyOptions: { layered: layeredOptions(options) } };
-}
-
-/** Option errors (layer shares, ...) surface before the trace is read: a trial build of each policy. */
-export function checkPolicyOptions(config: ReturnType<typeof simulationConfig>): void {
-  for (const name of config.policies) if (name !== 'min') createPolicy(name, TRIAL_CAPACITY, config.policyOptions);
+/** The one trace of a run without --suite (--size and --sizes exclude each other). */
+function oneTrace(options: CacheSimOptions): string {
+  if (options.trace.length !== 1) throw new UsageError(`--trace: expected one trace file${options.trace.length > 1 ? ' (several only with --suite)' : ''}`);
+  if (options.size && options.sizes) throw new UsageError('--size and --sizes: give one or the other');
+  return options.trace[0]!;
 }
 
 async function writeSweepFiles(out: string, trace: string, json: string, result: ReplayResult): Promise<void> {
@@ -123,15 +98,6 @@ async function writeSweepFiles(out: string, trace: string, json: string, result:
   process.stdout.write(`wrote ${join(out, 'results.json')} and ${join(out, 'mrc.svg')}\n`);
 }
 
-/** Creates `dir` (and its parents); a directory that cannot be made is bad input. */
-export function makeDirectory(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (cause) {
-    throw new UsageError(`${dir}: cannot create the output directory: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`);
-  }
-}
-
 /** The trace's size for the progress bar (0 when unreadable: reading it reports the error). */
 function fileSize(file: string): number {
   try {
@@ -139,10 +105,6 @@ function fileSize(file: string): number {
   } catch {
     return 0;
   }
-}
-
-function layeredOptions(options: CacheSimOptions): LayeredOptions {
-  return { sharedReferences: options.sharedRefs, probation: options.probation };
 }
 
 function collect(value: string, previous: string[]): string[] {

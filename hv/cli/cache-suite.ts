@@ -11,7 +11,7 @@ import { missRatioChartSvg } from '../storage/sim/mrc-chart.ts';
 import { generateWorkload, runWorkload, type WorkloadResult } from '../storage/sim/suite/run-suite.ts';
 import { SUITE, SUITE_SIZES } from '../storage/sim/suite/suite.ts';
 import { readTrace } from '../storage/sim/trace-file.ts';
-import { makeDirectory, type CacheSimOptions, checkPolicyOptions, simulationConfig } from './cache-sim.ts';
+import { type CacheSimOptions, checkPolicyOptions, makeDirectory, simulationConfig } from './cache-sim-config.ts';
 import { suiteReport } from './cache-suite-report.ts';
 import { writeOutputFile } from './output-file.ts';
 import { progressBar } from './progress.ts';

@@ -4,6 +4,7 @@
  *       → (arch, trap, devices, time) → unicorn
  * Every import between folders (type-only imports included) must go to a lower layer, or to a
  * folder of the same layer without closing a cycle. A new folder must be given a layer here.
+ * Within folders, no two files import values from each other (directly or around a loop).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -59,6 +60,28 @@ function edges(): Array<{ from: string; to: string; file: string }> {
   }).filter((e) => e.from !== e.to);
 }
 
+/**
+ * File-level edges of imports that bring in values (an import of types only is erased and cannot
+ * close a cycle at run time).
+ */
+function valueEdges(): Array<{ from: string; to: string }> {
+  const files = [...sources(join(REPO_ROOT, 'hv')), ...sources(join(REPO_ROOT, 'devices'))];
+  const STATEMENT = /(?:^|\n)\s*(import|export)\s+(type\s+)?([^;]*?)from\s+'(\.[^']+)'/g;
+  return files.flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(STATEMENT)]
+      .filter((m) => !m[2] && !typesOnly(m[3]!))
+      .map((m) => ({ from: relative(REPO_ROOT, file), to: relative(REPO_ROOT, resolve(dirname(file), m[4]!)) })),
+  );
+}
+
+/** `{ type A, type B }` (and no default import beside it). */
+function typesOnly(clause: string): boolean {
+  const braces = /^\s*\{([^}]*)\}\s*$/.exec(clause);
+  if (!braces) return false;
+  const names = braces[1]!.split(',').map((n) => n.trim()).filter(Boolean);
+  return names.length > 0 && names.every((n) => n.startsWith('type '));
+}
+
 /** Folder-level cycles among `edges`, as "a -> b -> a". */
 function cycles(list: ReadonlyArray<{ from: string; to: string }>): string[] {
   const next = new Map<string, Set<string>>();
@@ -99,6 +122,10 @@ describe('folder dependencies', () => {
   it('core and I/O code never reach into an architecture or Unicorn constants', () => {
     const reaching = all.filter((e) => ['hv/core', 'hv/io'].includes(e.from)).filter((e) => /arch\/armv7m|unicorn\/constants/.test(readFileSync(join(REPO_ROOT, e.file), 'utf8')));
     expect(reaching.map((e) => e.file)).toEqual([]);
+  });
+
+  it('no file imports a value from a file that imports one back (directly or around a loop)', () => {
+    expect(cycles(valueEdges())).toEqual([]);
   });
 
   it('detects a cycle when there is one (the checker itself)', () => {

@@ -58,7 +58,7 @@ function isText(bytes: Uint8Array): boolean {
 
 /** Drops an incomplete UTF-8 sequence at the end of a sample cut at SNIFF_BYTES. */
 function trimPartial(bytes: Uint8Array): Uint8Array {
-  let end = bytes.length;
+  const end = bytes.length;
   for (let i = 1; i <= 3 && end - i >= 0; i++) {
     const b = bytes[end - i]!;
     if ((b & 0xc0) === 0xc0) return bytes.subarray(0, end - i);

@@ -8,7 +8,7 @@ import { CMSDK_ID_REGS } from '../../devices/device.ts';
 import { IrqProbe, fakeContext } from '../helpers/fake-time.ts';
 
 const { DATA, STATE, CTRL, INTSTATUS, BAUDDIV } = UART_REG;
-const TXFULL = 1, RXFULL = 2, TXOVERRUN = 4, RXOVERRUN = 8;
+const TXFULL = 1, RXFULL = 2, TXOVERRUN = 4;
 const TX_EN = 1, RX_EN = 2, TX_INTEN = 4, RX_INTEN = 8, TXO_INTEN = 16;
 const INT_TX = 1, INT_RX = 2, INT_TXO = 4;
 

@@ -147,7 +147,7 @@ describe('hv cache-sim', () => {
 
   it('reads MSR Cambridge traces and sizes in bytes', () => {
     const trace = join(tmp.dir, 'msr.csv');
-    const lines = Array.from({ length: 200 }, (_, i) => `${128166372003061629 + i * 1000},web,2,Read,${(i % 50) * 4096 + 512},1024,300`);
+    const lines = Array.from({ length: 200 }, (_, i) => `${128166372003061629n + BigInt(i) * 1000n},web,2,Read,${(i % 50) * 4096 + 512},1024,300`);
     writeFileSync(trace, `${lines.join('\n')}\n`);
     const r = runHv(['cache-sim', '--trace', trace, '--format', 'msr', '--policy', 'lru', '--size', '64KiB', '--device', 'emmc']);
     expect(r.status).toBe(0);

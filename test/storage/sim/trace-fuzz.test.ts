@@ -33,9 +33,9 @@ const HOSTILE = [
 
 function validMsr(rng: Prng): string[] {
   const lines: string[] = [];
-  let time = 128166372003061629;
+  let time = 128166372003061629n;
   for (let i = 0; i < 3 + rng.below(12); i++) {
-    time += rng.below(100_000);
+    time += BigInt(rng.below(100_000));
     const size = 512 * (1 + rng.below(64));
     lines.push(`${time},${['hm', 'web', 'prxy'][rng.below(3)]},${rng.below(3)},${rng.chance(0.3) ? 'Write' : 'Read'},${512 * rng.below(1 << 20)},${size},${rng.below(9000)}`);
   }

@@ -41,51 +41,38 @@ const E_FULL = 'E1c';
 
 const reply = (data: string): StubAction => ({ kind: 'reply', data });
 
+type PacketHandler = (text: string, target: StubTarget, packet: Uint8Array) => StubAction;
+
+/** One handler per packet letter (GDB's RSP, "Packets"); an unknown packet gets an empty reply. */
+const PACKETS: Record<string, PacketHandler> = {
+  '?': (_t, target) => reply(target.stopReply()),
+  g: (_t, target) => reply(target.debug.registers.map((r) => toHex(target.debug.readRegister(r.regnum)!)).join('')),
+  G: (t, target) => reply(writeAllRegisters(t.slice(1), target.debug)),
+  p: (t, target) => reply(readRegister(t.slice(1), target.debug)),
+  P: (t, target) => reply(writeRegister(t.slice(1), target.debug)),
+  m: (t, target) => reply(readMemory(t.slice(1), target)),
+  M: (t, target) => reply(writeMemoryHex(t.slice(1), target)),
+  X: (_t, target, packet) => reply(writeMemoryBinary(packet, target)),
+  Z: (t, target) => reply(breakpoint(true, t.slice(1), target)),
+  z: (t, target) => reply(breakpoint(false, t.slice(1), target)),
+  c: (t) => resume(false, t.slice(1)),
+  s: (t) => resume(true, t.slice(1)),
+  // The signal to deliver is ignored: a guest has no POSIX signals.
+  C: (t) => resume(false, t.slice(1).split(';')[1] ?? ''),
+  S: (t) => resume(true, t.slice(1).split(';')[1] ?? ''),
+  v: (t) => vPacket(t),
+  q: (t, target) => query(t, target),
+  Q: (t, target) => query(t, target),
+  H: () => reply('OK'),
+  T: () => reply('OK'),
+  D: () => ({ kind: 'detach', data: 'OK' }),
+  k: () => ({ kind: 'kill' }),
+};
+
 export function handlePacket(packet: Uint8Array, target: StubTarget): StubAction {
   const text = Buffer.from(packet).toString('latin1');
-  const first = text[0] ?? '';
-  switch (first) {
-    case '?':
-      return reply(target.stopReply());
-    case 'g':
-      return reply(target.debug.registers.map((r) => toHex(target.debug.readRegister(r.regnum)!)).join(''));
-    case 'G':
-      return reply(writeAllRegisters(text.slice(1), target.debug));
-    case 'p':
-      return reply(readRegister(text.slice(1), target.debug));
-    case 'P':
-      return reply(writeRegister(text.slice(1), target.debug));
-    case 'm':
-      return reply(readMemory(text.slice(1), target));
-    case 'M':
-      return reply(writeMemoryHex(text.slice(1), target));
-    case 'X':
-      return reply(writeMemoryBinary(packet, target));
-    case 'Z':
-    case 'z':
-      return reply(breakpoint(first === 'Z', text.slice(1), target));
-    case 'c':
-    case 's':
-      return resume(first === 's', text.slice(1));
-    case 'C':
-    case 'S':
-      // The signal to deliver is ignored: a guest has no POSIX signals.
-      return resume(first === 'S', text.slice(1).split(';')[1] ?? '');
-    case 'v':
-      return vPacket(text);
-    case 'q':
-    case 'Q':
-      return query(text, target);
-    case 'H':
-    case 'T':
-      return reply('OK');
-    case 'D':
-      return { kind: 'detach', data: 'OK' };
-    case 'k':
-      return { kind: 'kill' };
-    default:
-      return reply('');
-  }
+  const handler = PACKETS[text[0] ?? ''];
+  return handler ? handler(text, target, packet) : reply('');
 }
 
 function resume(step: boolean, addressText: string): StubAction {

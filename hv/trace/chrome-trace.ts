@@ -55,71 +55,85 @@ export interface TraceMetadata {
 
 type Stack = Array<{ ts: number; name: string }>;
 
-export function chromeTrace(events: readonly TraceEvent[], meta: TraceMetadata, endTime: number): object {
-  const clock = new TraceClock(meta.clockHz);
-  const where = (guest: string, pc: number, key = 'pc') => pcArgs(meta, guest, pc, key);
-  const out: ChromeEvent[] = [...metadataEvents(meta)];
-  const slices: CycleSlice[] = [];
-  const guestTid = new Map(meta.guests.map((g, i) => [g, i + 1]));
-  const residency = new Map<number, { ts: number; guest: string; pc: number }>();
-  const handlers = new Map<string, Stack>();
-  for (const e of events) {
-    const tid = e.core + 1;
-    switch (e.kind) {
-      case 'vcpu-switch-in':
-        residency.set(e.core, { ts: e.ts, guest: e.guest, pc: e.pc });
-        break;
-      case 'vcpu-switch-out': {
-        const start = residency.get(e.core);
-        residency.delete(e.core);
-        const args = { guest: e.guest, ...(start ? where(e.guest, start.pc, 'pcIn') : {}), ...where(e.guest, e.pc, 'pcOut'), reason: e.reason };
-        if (start) slices.push(slice(start.guest, 'vcpu', start.ts, e.ts - start.ts, CORES_PID, tid, args));
-        break;
-      }
-      case 'vcpu-switch':
-        slices.push(slice('vcpu switch', 'hv', e.ts, e.dur, CORES_PID, tid, { from: e.from, to: e.to }));
-        break;
-      case 'vcpu-migrate':
-        slices.push(slice('vcpu migrate', 'hv', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, from: e.from, to: e.to }));
-        break;
-      case 'idle':
-        slices.push(slice('idle', 'hv', e.ts, e.dur, CORES_PID, tid, {}));
-        break;
-      case 'trap':
-        slices.push(slice(`trap ${e.trap}`, 'trap', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, ...where(e.guest, e.pc), detail: e.detail }));
-        break;
-      case 'exception-entry': {
-        const name = e.tailChained ? `tail-chain ${e.exception}` : `exception entry ${e.exception}`;
-        slices.push(slice(name, 'exception', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, ...where(e.guest, e.pc) }));
-        stack(handlers, e.guest).push({ ts: e.ts, name: e.exception });
-        break;
-      }
-      case 'exception-return': {
-        if (e.dur > 0) slices.push(slice(`exception return ${e.exception}`, 'exception', e.ts, e.dur, CORES_PID, tid, { guest: e.guest, ...where(e.guest, e.pc) }));
-        const open = stack(handlers, e.guest).pop();
-        if (open) slices.push(slice(open.name, 'handler', open.ts, e.ts + e.dur - open.ts, GUESTS_PID, guestTid.get(e.guest) ?? 0, { core: e.core }));
-        break;
-      }
-      case 'io-phase':
-        // Phases run on the guest's core (in-context) also appear there, inside its residency.
-        if (e.sync) slices.push(slice(`io ${e.phase}`, 'io', e.ts, e.dur, CORES_PID, e.core + 1, { guest: e.guest, io: e.id }));
-        break;
-      case 'counter':
-        out.push({ name: e.name, cat: 'counter', ph: 'C', ts: clock.us(e.ts), pid: GUESTS_PID, tid: 0, args: { ...e.values } });
-        break;
-      case 'guest-start':
-      case 'guest-stop': {
-        const args = { ...where(e.guest, e.pc), ...(e.kind === 'guest-stop' ? { state: e.state, detail: e.detail } : {}), cycle: e.ts };
-        out.push({ name: e.kind, cat: 'guest', ph: 'i', s: 't', ts: clock.us(e.ts), pid: GUESTS_PID, tid: guestTid.get(e.guest) ?? 0, args });
-        break;
-      }
-    }
+type Residency = { ts: number; guest: string; pc: number };
+type EventOf<K extends TraceEvent['kind']> = Extract<TraceEvent, { kind: K }>;
+
+/** What the export builds up while it reads the events in order. */
+class TraceBuilder {
+  readonly clock: TraceClock;
+  readonly out: ChromeEvent[];
+  readonly slices: CycleSlice[] = [];
+  readonly guestTid: Map<string, number>;
+  /** The vCPU resident on each core since its switch-in. */
+  readonly residency = new Map<number, Residency>();
+  /** Each guest's exception handlers in progress, innermost last. */
+  readonly handlers = new Map<string, Stack>();
+
+  constructor(readonly meta: TraceMetadata) {
+    this.clock = new TraceClock(meta.clockHz);
+    this.out = [...metadataEvents(meta)];
+    this.guestTid = new Map(meta.guests.map((g, i) => [g, i + 1]));
   }
-  closeOpen(slices, residency, handlers, guestTid, endTime);
-  const io = ioTrackEvents(events, clock, endTime);
-  if (io.length > 0) out.push(...ioMetadata(), ...io);
-  slices.sort((a, b) => a.start - b.start || b.cycles - a.cycles);
-  return { traceEvents: [...out, ...slices.map((s) => chromeSlice(s, clock))], otherData: otherData(meta, clock) };
+
+  where(guest: string, pc: number, key = 'pc'): Record<string, string> {
+    return pcArgs(this.meta, guest, pc, key);
+  }
+
+  onCore(name: string, cat: string, e: { ts: number; core: number }, cycles: number, args: Record<string, unknown>): void {
+    this.slices.push(slice(name, cat, e.ts, cycles, CORES_PID, e.core + 1, args));
+  }
+
+  tidOf(guest: string): number {
+    return this.guestTid.get(guest) ?? 0;
+  }
+}
+
+/** How each kind of event becomes Chrome events (I/O events become async tracks separately). */
+const HANDLERS: { [K in TraceEvent['kind']]?: (e: EventOf<K>, b: TraceBuilder) => void } = {
+  'vcpu-switch-in': (e, b) => b.residency.set(e.core, { ts: e.ts, guest: e.guest, pc: e.pc }),
+  'vcpu-switch-out': (e, b) => {
+    const start = b.residency.get(e.core);
+    b.residency.delete(e.core);
+    if (!start) return;
+    const args = { guest: e.guest, ...b.where(e.guest, start.pc, 'pcIn'), ...b.where(e.guest, e.pc, 'pcOut'), reason: e.reason };
+    b.slices.push(slice(start.guest, 'vcpu', start.ts, e.ts - start.ts, CORES_PID, e.core + 1, args));
+  },
+  'vcpu-switch': (e, b) => b.onCore('vcpu switch', 'hv', e, e.dur, { from: e.from, to: e.to }),
+  'vcpu-migrate': (e, b) => b.onCore('vcpu migrate', 'hv', e, e.dur, { guest: e.guest, from: e.from, to: e.to }),
+  idle: (e, b) => b.onCore('idle', 'hv', e, e.dur, {}),
+  trap: (e, b) => b.onCore(`trap ${e.trap}`, 'trap', e, e.dur, { guest: e.guest, ...b.where(e.guest, e.pc), detail: e.detail }),
+  'exception-entry': (e, b) => {
+    const name = e.tailChained ? `tail-chain ${e.exception}` : `exception entry ${e.exception}`;
+    b.onCore(name, 'exception', e, e.dur, { guest: e.guest, ...b.where(e.guest, e.pc) });
+    stack(b.handlers, e.guest).push({ ts: e.ts, name: e.exception });
+  },
+  'exception-return': (e, b) => {
+    if (e.dur > 0) b.onCore(`exception return ${e.exception}`, 'exception', e, e.dur, { guest: e.guest, ...b.where(e.guest, e.pc) });
+    const open = stack(b.handlers, e.guest).pop();
+    if (open) b.slices.push(slice(open.name, 'handler', open.ts, e.ts + e.dur - open.ts, GUESTS_PID, b.tidOf(e.guest), { core: e.core }));
+  },
+  // Phases run on the guest's core (in-context) also appear there, inside its residency.
+  'io-phase': (e, b) => {
+    if (e.sync) b.onCore(`io ${e.phase}`, 'io', e, e.dur, { guest: e.guest, io: e.id });
+  },
+  counter: (e, b) => b.out.push({ name: e.name, cat: 'counter', ph: 'C', ts: b.clock.us(e.ts), pid: GUESTS_PID, tid: 0, args: { ...e.values } }),
+  'guest-start': (e, b) => guestInstant(e, b, {}),
+  'guest-stop': (e, b) => guestInstant(e, b, { state: e.state, detail: e.detail }),
+};
+
+function guestInstant(e: EventOf<'guest-start' | 'guest-stop'>, b: TraceBuilder, extra: Record<string, unknown>): void {
+  const args = { ...b.where(e.guest, e.pc), ...extra, cycle: e.ts };
+  b.out.push({ name: e.kind, cat: 'guest', ph: 'i', s: 't', ts: b.clock.us(e.ts), pid: GUESTS_PID, tid: b.tidOf(e.guest), args });
+}
+
+export function chromeTrace(events: readonly TraceEvent[], meta: TraceMetadata, endTime: number): object {
+  const b = new TraceBuilder(meta);
+  for (const e of events) (HANDLERS[e.kind] as ((e: TraceEvent, b: TraceBuilder) => void) | undefined)?.(e, b);
+  closeOpen(b.slices, b.residency, b.handlers, b.guestTid, endTime);
+  const io = ioTrackEvents(events, b.clock, endTime);
+  if (io.length > 0) b.out.push(...ioMetadata(), ...io);
+  b.slices.sort((x, y) => x.start - y.start || y.cycles - x.cycles);
+  return { traceEvents: [...b.out, ...b.slices.map((x) => chromeSlice(x, b.clock))], otherData: otherData(meta, b.clock) };
 }
 
 function pcArgs(meta: TraceMetadata, guest: string, pc: number, key: string): Record<string, string> {

@@ -11,7 +11,8 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { ecmaVersion: 2022, sourceType: 'module' } },
     rules: {
-      complexity: ['error', 15],
+      // ESLint's default: register decoders and parsers switch over up to ~20 cases; larger dispatchers use tables.
+      complexity: ['error', 20],
       'max-depth': ['error', 4],
       'max-params': ['error', 7],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],

@@ -128,11 +128,11 @@ const clusterSchema = z
   .strict();
 
 export type ClusterFile = z.infer<typeof clusterSchema>;
-export type SlaveEntry = z.infer<typeof slaveSchema>;
+type SlaveEntry = z.infer<typeof slaveSchema>;
 export type WorkloadEntry = z.infer<typeof workloadSchema>;
-export type GenerateEntry = z.infer<typeof generateSchema>;
+type GenerateEntry = z.infer<typeof generateSchema>;
 export type PolicyWeights = z.infer<typeof weightsSchema>;
-export type NatsEntry = z.infer<typeof natsSchema>;
+type NatsEntry = z.infer<typeof natsSchema>;
 export const DEFAULT_WEIGHTS: PolicyWeights = weightsSchema.parse({});
 
 /** A validated cluster file; image paths are absolute. */

@@ -161,7 +161,7 @@ export const controlBodySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('hello') }).strict(),
   z.object({ kind: z.literal('heartbeat') }).strict(),
 ]);
-export type ControlBody = z.infer<typeof controlBodySchema>;
+type ControlBody = z.infer<typeof controlBodySchema>;
 
 /** A one-line description of why a message failed its schema (for the rejection log). */
 export function schemaProblem(error: z.ZodError): string {

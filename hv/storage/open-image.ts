@@ -17,7 +17,7 @@ import type { ImageFile } from './qcow2/image-file.ts';
 import { openQcow2 } from './qcow2/open.ts';
 import { RawImage } from './raw-image.ts';
 
-export type { Qcow2Image, Qcow2Info } from './qcow2/qcow2-image.ts';
+export type { Qcow2Image } from './qcow2/qcow2-image.ts';
 
 export type ImageFormat = 'raw' | 'qcow2';
 

@@ -14,8 +14,3 @@ export interface VirtualTime {
   schedule(at: number, label: string, fire: (at: number) => void): ScheduledEvent;
   cancel(event: ScheduledEvent | undefined): void;
 }
-
-/** Cycles in `seconds` at `hz`, rounded to the nearest cycle. */
-export function cyclesFor(hz: number, seconds: number): number {
-  return Math.round(hz * seconds);
-}

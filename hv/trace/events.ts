@@ -26,5 +26,3 @@ export type TraceEvent =
   | (Base & { readonly kind: 'io-end'; readonly guest: string; readonly id: number; readonly requests: number; readonly bytes: number; readonly errors: number })
   /** A sample of a counter track (e.g. `io rate <guest>`): each value keeps until the next sample. */
   | (Base & { readonly kind: 'counter'; readonly name: string; readonly values: Readonly<Record<string, number>> });
-
-export type TraceEventKind = TraceEvent['kind'];

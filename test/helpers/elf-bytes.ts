@@ -1,7 +1,6 @@
 /** Reading and patching copies of real ELF images for parser tests. */
 import { readFileSync } from 'node:fs';
 
-export const ELF_HEADER_SIZE = 52;
 export const PHDR_SIZE = 32;
 
 export interface ProgramHeader {

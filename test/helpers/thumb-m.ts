@@ -46,6 +46,5 @@ export const REG = {
   SYST_RVR: SCS + SCS_SYSTICK + SYSTICK_REG.RVR,
 } as const;
 
-export const SHCSR_MEMFAULTENA = 1 << 16;
 export const SHCSR_BUSFAULTENA = 1 << 17;
 export const SHCSR_USGFAULTENA = 1 << 18;

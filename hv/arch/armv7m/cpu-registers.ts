@@ -16,8 +16,6 @@ export const CONTROL_NPRIV = 1;
 export const CONTROL_SPSEL = 2;
 export const CONTROL_FPCA = 4;
 export const XPSR_THUMB = 1 << 24;
-/** N, Z, C, V, Q and GE bits, which survive exception entry and return. */
-export const XPSR_APSR_MASK = 0xf80f0000;
 export const XPSR_IPSR_MASK = 0x1ff;
 
 /** Registers of a fault report or a debugger view. */

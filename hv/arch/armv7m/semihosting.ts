@@ -7,7 +7,6 @@
 import { ARM_REG as R } from '../../unicorn/constants.ts';
 import type { Engine } from '../../unicorn/engine.ts';
 
-export const SEMIHOSTING_BKPT = 0xab;
 const ADP_STOPPED_APPLICATION_EXIT = 0x20026;
 const CONSOLE_HANDLE = 1;
 const MAX_STRING = 4096;

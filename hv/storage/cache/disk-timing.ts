@@ -9,7 +9,6 @@
  * rotating disks (the MSR Cambridge servers).
  */
 export const CLOCK_HZ = 25_000_000;
-export const DEVICE_SECTOR = 512;
 
 export interface DiskTiming {
   readonly name: string;

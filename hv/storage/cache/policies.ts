@@ -5,7 +5,7 @@ import type { LayeredOptions } from './layered-options.ts';
 import { LayeredPolicy } from './layered.ts';
 import { type LirsOptions, LirsPolicy } from './lirs.ts';
 import { LruPolicy } from './lru.ts';
-import { type CachePolicy, MAX_CAPACITY, MIN_CAPACITY, POLICY_NAMES, type PolicyName } from './policy.ts';
+import { type CachePolicy, MAX_CAPACITY, MIN_CAPACITY, type PolicyName } from './policy.ts';
 import { type S3FifoOptions, S3FifoPolicy } from './s3fifo.ts';
 import { SievePolicy } from './sieve.ts';
 
@@ -13,10 +13,6 @@ export interface PolicyOptions {
   readonly layered?: LayeredOptions;
   readonly s3fifo?: S3FifoOptions;
   readonly lirs?: LirsOptions;
-}
-
-export function isPolicyName(name: string): name is PolicyName {
-  return (POLICY_NAMES as readonly string[]).includes(name);
 }
 
 export function createPolicy(name: PolicyName, capacity: number, options: PolicyOptions = {}): CachePolicy {

@@ -48,7 +48,7 @@ export async function runSystem(target: string, options: RunOptions): Promise<nu
   const started = process.hrtime.bigint();
   const notice = (message: string) => process.stderr.write(`hv: ${message}\n`);
   // Before booting: a signal during the boot is seen before the first slice.
-  const signals = ShutdownSignals.install(notice);
+  const signals = ShutdownSignals.install(notice, 'stopping the run at the next slice boundary, then shutting down (disks flushed and closed)');
   try {
     return await bootAndRun(config, o, { started, notice, signals });
   } finally {

@@ -22,11 +22,14 @@ export class ShutdownSignals {
   private readonly waiters: Array<(signal: ShutdownSignal) => void> = [];
   private readonly handlers = new Map<ShutdownSignal, () => void>();
 
-  private constructor(private readonly notice: (message: string) => void) {}
+  private constructor(
+    private readonly notice: (message: string) => void,
+    private readonly plan: string,
+  ) {}
 
-  /** Catches SIGINT and SIGTERM from now on; `notice` says what happens (stderr). */
-  static install(notice: (message: string) => void): ShutdownSignals {
-    const signals = new ShutdownSignals(notice);
+  /** Catches SIGINT and SIGTERM from now on; on the first, `notice` is told `plan` (what happens now). */
+  static install(notice: (message: string) => void, plan: string): ShutdownSignals {
+    const signals = new ShutdownSignals(notice, plan);
     for (const name of SHUTDOWN_SIGNALS) {
       const handler = () => signals.receive(name);
       signals.handlers.set(name, handler);
@@ -55,11 +58,11 @@ export class ShutdownSignals {
   private receive(signal: ShutdownSignal): void {
     if (this.first) {
       // The shutdown is under way: it flushes the disks, and cutting it short would lose data.
-      this.notice(`${signal}: already shutting down (after ${this.first}); the disks are being flushed`);
+      this.notice(`${signal}: already shutting down (after ${this.first})`);
       return;
     }
     this.first = signal;
-    this.notice(`${signal}: stopping the run and shutting down (disks flushed and closed, outputs written)`);
+    this.notice(`${signal}: ${this.plan}`);
     for (const resolve of this.waiters.splice(0)) resolve(signal);
   }
 }

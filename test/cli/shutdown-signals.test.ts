@@ -29,7 +29,7 @@ describe('shutdown signals', () => {
 
   it('ends a run before its first instruction when the signal came while it booted', async () => {
     const notices: string[] = [];
-    installed = ShutdownSignals.install((m) => notices.push(m));
+    installed = ShutdownSignals.install((m) => notices.push(m), 'stopping');
     const opening = Session.open(join(FIRMWARE, 'compute.elf'));
     process.emit('SIGTERM', 'SIGTERM');
     const session = await opening;
@@ -50,7 +50,7 @@ describe('shutdown signals', () => {
 
   it('gives the signals back to Node when removed', () => {
     const before = process.listenerCount('SIGINT');
-    const signals = ShutdownSignals.install(() => {});
+    const signals = ShutdownSignals.install(() => {}, 'stopping');
     expect(process.listenerCount('SIGINT')).toBe(before + 1);
     signals.remove();
     expect(process.listenerCount('SIGINT')).toBe(before);
@@ -72,7 +72,7 @@ describe('hv run waiting for terminal input', () => {
     });
     expect(await ended).toBe(143);
     expect(stdout).toMatch(/run ended: stopped at cycle \d+/);
-    expect(stderr).toMatch(/^hv: SIGTERM: stopping the run/m);
+    expect(stderr).toMatch(/^hv: SIGTERM: stopping the run at the next slice boundary/m);
     expect(stderr).toMatch(/^hv: SIGTERM: the run was stopped at cycle \d+; the disks are flushed, the stats and trace files are of the run so far$/m);
     expect(JSON.parse(readFileSync(stats, 'utf8'))).toMatchObject({ endReason: 'stopped', guests: [{ name: 'echo', state: 'running' }] });
     child.stdin.end();

@@ -37,6 +37,23 @@ const byteSize = z
     return size;
   });
 
+/**
+ * Default exception budget of a guest: exception entries per window of its virtual time (40 ms at
+ * 25 MHz). Far above what timers, consoles and disks ask for (hv/core/README.md), low enough that
+ * an interrupt storm costs the host a bounded amount per virtual cycle.
+ */
+export const DEFAULT_EXCEPTION_BUDGET = { entries: 1000, window: 1_000_000 } as const;
+
+const exceptionBudgetSchema = z.union([
+  z.literal(false),
+  z
+    .object({
+      entries: z.number().int().min(1),
+      window: z.number().int().min(1000).max(2 ** 40),
+    })
+    .strict(),
+]);
+
 const guestSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a name of 1-32 letters, digits, "_", "." or "-"'),
@@ -56,6 +73,7 @@ const guestSchema = z
     'disk-snapshot': z.boolean().default(false),
     gdb: z.number().int().min(0).max(65535).optional(),
     'gdb-wait': z.boolean().default(false),
+    'exception-budget': exceptionBudgetSchema.default(DEFAULT_EXCEPTION_BUDGET),
   })
   .strict();
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath, runProgram } from '../helpers/host-tools.ts';
 import { FIRMWARE_BUILD, FIRMWARE_DIR } from '../helpers/run-system.ts';
 
-const IMAGES = ['hello', 'tasks', 'fault', 'exceptions', 'fpu', 'compute', 'scan', 'stomp', 'wildjump', 'flood', 'spin', 'ioload', 'malfront', 'driver-vm', 'ioread', 'poke', 'iobound', 'latency', 'phased', 'job', 'itcount', 'crunch', 'echo'];
+const IMAGES = ['hello', 'tasks', 'fault', 'exceptions', 'fpu', 'compute', 'scan', 'stomp', 'wildjump', 'flood', 'spin', 'ioload', 'malfront', 'driver-vm', 'ioread', 'poke', 'iobound', 'latency', 'phased', 'job', 'itcount', 'crunch', 'echo', 'ackwrite', 'storm'];
 
 const gcc = findOnPath('arm-none-eabi-gcc');
 const make = findOnPath('make');

@@ -147,14 +147,19 @@ function finishRun(session: Session, o: RunOptions, end: Ending): number {
   if (end.signal) end.notice(`${end.signal}: the run was stopped at cycle ${stats.cycles}; the disks are flushed${o.stats || o.trace ? ', the stats and trace files are of the run so far' : ''}`);
   if (o.stats) writeOutputFile(o.stats, statsJson(stats), '--stats');
   if (o.trace) writingTo(o.trace, '--trace', () => session.writeTrace(o.trace!));
-  if (stats.trace.droppedEvents > 0) {
-    end.notice(`warning: the trace dropped ${stats.trace.droppedEvents} events past its limit of ${o.traceLimit ?? DEFAULT_TRACE_LIMIT} (--trace-limit; the stats are complete)`);
-  }
+  if (stats.trace.droppedEvents > 0) end.notice(droppedWarning(stats.trace, o.traceLimit ?? DEFAULT_TRACE_LIMIT));
   if (o.verbose) verboseEnd(stats, o, end.notice);
   if (o.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(stats), exitStatus: status }, null, 2)}\n`);
   else process.stdout.write(summaryTable(stats));
   if (!o.quiet) reportHostSpeed(stats, end.started);
   return status;
+}
+
+/** The trace's limit is shared equally by the guests: say whose events were dropped. */
+function droppedWarning(trace: StatsFile['trace'], limit: number): string {
+  const byGuest = Object.entries(trace.droppedByGuest ?? {}).map(([guest, n]) => `${guest} ${n}`);
+  const whose = byGuest.length > 0 ? `; dropped per guest: ${byGuest.join(', ')}` : '';
+  return `warning: the trace dropped ${trace.droppedEvents} events past its limit of ${limit}, an equal share per guest (--trace-limit; the stats are complete${whose})`;
 }
 
 /** A signal first (the shell's 128 + n), then --timeout, then a faulted guest. */

@@ -78,7 +78,8 @@ export interface StatsFile {
   cycles: number;
   guests: GuestReport[];
   events: Record<string, DistributionSummary>;
-  trace: { droppedEvents: number };
+  /** Trace events dropped past the trace's limit; per guest (only those that lost any, when any did). */
+  trace: { droppedEvents: number; droppedByGuest?: Record<string, number> };
 }
 
 export function statsJson(stats: StatsFile): string {

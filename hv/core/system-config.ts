@@ -38,14 +38,14 @@ const byteSize = z
   });
 
 /**
- * Default exception budget of a guest: 32 exception entries per window of 250,000 cycles of its
- * virtual time (10 ms at 25 MHz: 3,200 per second sustained, a burst of 32). An entry costs the
- * host some microseconds, thousands of guest instructions' worth: at this rate an interrupt storm
- * costs the host about what a guest that computes does, so its neighbours keep their speed
- * (npm run bench). A 1 kHz RTOS tick with a context switch each uses 20 per window; guests that
- * need more say so in their system file.
+ * Default exception budget of a guest: 128 exception entries per window of 1,000,000 cycles of
+ * its virtual time (40 ms at 25 MHz: 3,200 per second sustained, bursts of 128). An entry costs
+ * the host some microseconds, thousands of guest instructions' worth: at this rate an interrupt
+ * storm costs the host about what a guest that computes does, so its neighbours keep their
+ * speed (npm run bench). A 1 kHz RTOS tick with a context switch each uses 80 per window; guests
+ * that need more say so in their system file.
  */
-export const DEFAULT_EXCEPTION_BUDGET = { entries: 32, window: 250_000 } as const;
+export const DEFAULT_EXCEPTION_BUDGET = { entries: 128, window: 1_000_000 } as const;
 
 const exceptionBudgetSchema = z.union([
   z.literal(false),

@@ -264,7 +264,9 @@ export class CortexM implements GuestCpu {
       this.inRun = false;
     }
     if (this.cycleTimer) this.streamPc = this.pc();
-    const stop: RunStop = counter.divisionFault
+    const stop: RunStop = counter.unalignedAccess
+      ? { kind: 'unaligned-device' }
+      : counter.divisionFault
       ? { kind: 'divide-by-zero' }
       : counter.needDecode && !this.stopCause
         ? { kind: 'decode' }

@@ -61,8 +61,12 @@ export class EmulatedPath extends IoPathBase {
     }
   }
 
-  override reset(_transport: VirtioTransport): void {
+  /** The guest reset the device: its requests in flight are dropped, and their I/Os end now. */
+  override reset(transport: VirtioTransport): void {
+    if (transport.deviceId !== VIRTIO_ID.BLOCK) return;
     this.waiting.length = 0;
+    for (const io of [...this.pending.keys()]) this.o.tracker.end(io, this.o.vm.clock.now());
+    this.pending.clear();
   }
 
   /**

@@ -9,12 +9,14 @@
  *  - boot time and resident memory per guest, at 1 and 64 guests; aggregate guest MIPS of 64
  *    guests on 8 cores against one guest alone;
  *  - CLI start-up: `hv --help`, and `hv run hello.elf` against QEMU on the same image;
- *  - the host cost of one MMIO trap, the I/O paths, and the block cache.
+ *  - the host cost of one MMIO trap, the I/O paths, and the block cache;
+ *  - a CPU-bound guest's host speed next to an interrupt storm, with and without exception budgets.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { aim, median, printAims, spread } from './aims.ts';
+import { budgetBench } from './budget-bench.ts';
 import { cacheBench } from './cache-bench.ts';
 import { cliBench } from './cli-bench.ts';
 import { clusterBench } from './cluster-bench.ts';
@@ -106,4 +108,5 @@ await ioPathBench(5_000);
 cacheBench();
 await schedBench();
 await clusterBench();
+await budgetBench(join(ROOT, 'firmware', 'build'));
 printAims();

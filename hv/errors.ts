@@ -86,3 +86,18 @@ export class OutputError extends InputError {
     super(`${file}: cannot write: ${reason}`, options);
   }
 }
+
+/**
+ * A command was stopped by a shutdown signal (SIGINT, SIGTERM) after it shut down cleanly: the
+ * CLI prints the message and exits with the shell's status for the signal (128 + its number).
+ */
+export class InterruptedError extends HvError {
+  readonly code = 'HV_INTERRUPTED';
+
+  constructor(
+    readonly signal: string,
+    message: string,
+  ) {
+    super(`${signal}: ${message}`);
+  }
+}

@@ -105,7 +105,13 @@ export interface GuestCpu {
   requestStop(): void;
   /** True when a sleeping CPU has an interrupt that wakes it. */
   canWake(): boolean;
+  /** Waiting for an interrupt (WFI), or held back by the hypervisor (`throttled`). */
   readonly sleeping: boolean;
+  /**
+   * Held back until its exception budget's window ends (VcpuOptions.exceptionBudget): it counts as
+   * sleeping, and only the window's end wakes it.
+   */
+  readonly throttled: boolean;
   /** Current program counter. */
   pc(): number;
   /** Drives an external interrupt line. */
@@ -142,6 +148,11 @@ export interface VcpuHost extends CpuEvents {
   /** Cycles the guest may still run in the step in progress. */
   instructionBudget(): number;
   /**
+   * The guest used up its exception budget at virtual time `at` (VcpuOptions.exceptionBudget):
+   * its asynchronous exceptions are held, and it stalls after a synchronous one, until `until`.
+   */
+  budgetExhausted?(at: number, until: number): void;
+  /**
    * A supervisor call the hypervisor may serve itself (a hypercall of the driver VM): true when
    * it did (results set with setHypercallResult), false to give the guest its own exception.
    */
@@ -165,6 +176,14 @@ export interface VcpuOptions {
   codeMemory: { base: number; size: number };
   /** One cycle per instruction, or the core's cycle counts. */
   timing: 'instruction' | 'cycle';
+  /** Most exception entries per window of the guest's virtual time (undefined: no limit). */
+  exceptionBudget?: ExceptionBudgetLimits;
+}
+
+/** A guest's exception budget: `entries` exception entries per window of `window` cycles. */
+export interface ExceptionBudgetLimits {
+  readonly entries: number;
+  readonly window: number;
 }
 
 /** How a driver call tells its caller's clock what it spent, and waits for the device. */

@@ -2,7 +2,9 @@
  * `hv cluster run <cluster.yaml> [--transport local|nats] [--nats URL] [--out DIR] [--threads N]`:
  * a master and its slaves run the cluster file's workloads; prints where each ran and the
  * policy's figures, writes results.json, dispatch.log, console/<workload>.log,
- * slaves/<slave>.json and trace.json into --out. Exit status 0, or 3 when a workload faulted.
+ * slaves/<slave>.json and trace.json into --out. Exit status 0, or 3 when a workload faulted;
+ * SIGINT or SIGTERM stop it (130, 143) after every slave closed its sessions and disks (no
+ * results are written then).
  *
  * `hv cluster slave --nats URL --name NAME [--cluster ID]`: one slave process for a master on the
  * NATS transport (credentials from HV_NATS_USER, HV_NATS_PASSWORD and HV_CLUSTER_SECRET).
@@ -10,7 +12,7 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
-import { UsageError } from '../errors.ts';
+import { InterruptedError, UsageError } from '../errors.ts';
 import { loadClusterFile } from '../cluster/cluster-file.ts';
 import { NAME_PATTERN } from '../cluster/messages.ts';
 import { policyResult } from '../cluster/metrics.ts';
@@ -22,6 +24,7 @@ import { json, makeDirectory, policyTable, runFiles, workloadRecords, workloadTa
 import { EXIT_GUEST_FAULTED } from './run.ts';
 import { parseInteger } from './options.ts';
 import { writeOutputFile } from './output-file.ts';
+import { ShutdownSignals } from './shutdown-signals.ts';
 
 interface RunOptions {
   transport: string;
@@ -67,7 +70,8 @@ async function clusterRun(file: string, o: RunOptions): Promise<number> {
   const out = resolve(o.out);
   makeDirectory(out, o.out);
   const log = (line: string) => process.stderr.write(`hv cluster: ${line}\n`);
-  const { run, host } = await runCluster(config, workloads, { transport: o.transport as TransportName, natsUrl: o.nats, threads: o.threads, samples: true, log });
+  const signals = ShutdownSignals.install((m) => process.stderr.write(`hv: ${m}\n`), 'stopping the cluster run: the slaves close their sessions and disks');
+  const { run, host } = await runCluster(config, workloads, { transport: o.transport as TransportName, natsUrl: o.nats, threads: o.threads, samples: true, log, stop: signals.next() }).finally(() => signals.remove());
   const result = policyResult(run);
   process.stdout.write(`cluster ${file}: ${config.slaves.length} slaves, ${workloads.length} workloads, policy ${run.policy}, quantum ${run.quantum} cycles\n`);
   process.stdout.write(workloadTable(run.outcomes));
@@ -89,5 +93,11 @@ async function clusterSlave(o: SlaveOptions): Promise<void> {
   const secret = process.env[ENV.secret];
   if (!user || !password || !secret) throw new UsageError(`${ENV.user}, ${ENV.password} and ${ENV.secret} must be set (the NATS credentials and the cluster's message key)`);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  await runNatsSlave({ nats: { url: o.nats, user, password, secret, cluster: o.cluster }, name: o.name, log });
+  const signals = ShutdownSignals.install((m) => process.stderr.write(`hv: ${m}\n`), `stopping slave ${o.name}: its sessions and disks close`);
+  try {
+    await runNatsSlave({ nats: { url: o.nats, user, password, secret, cluster: o.cluster }, name: o.name, log, stop: signals.next() });
+  } finally {
+    signals.remove();
+  }
+  if (signals.received) throw new InterruptedError(signals.received, `slave ${o.name} stopped; its sessions and disks are closed`);
 }

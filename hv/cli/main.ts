@@ -2,11 +2,13 @@
  * The `hv` command. One file per sub-command; this file wires them into commander and maps
  * errors to exit statuses: 2 for bad input (arguments, files, configuration) and for a bad
  * environment (libunicorn or the C compiler missing, a host I/O error), each as one line; 1 only
- * for internal errors (a bug in hvlab, printed with its stack). Sub-commands return their own
- * status (hv run: 0, or 3 when a guest faulted).
+ * for internal errors (a bug in hvlab, printed with its stack); 128 + the signal's number for a
+ * command that SIGINT or SIGTERM stopped (it shut down cleanly first). Sub-commands return their
+ * own status (hv run: 0, or 3 when a guest faulted).
  */
 import { Command, CommanderError } from 'commander';
-import { InputError, NativeLibraryError } from '../errors.ts';
+import { InputError, InterruptedError, NativeLibraryError } from '../errors.ts';
+import { constants } from 'node:os';
 import { isErrnoError } from './output-file.ts';
 import { registerCostsCommand } from './costs.ts';
 import { registerExperimentCommand } from './experiment.ts';
@@ -53,6 +55,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 export function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+  }
+  // A command a signal stopped has shut down cleanly: the shell's status for the signal.
+  if (error instanceof InterruptedError) {
+    process.stderr.write(`hv: ${error.message}\n`);
+    return 128 + (constants.signals[error.signal as NodeJS.Signals] ?? 2);
   }
   if (error instanceof InputError) {
     process.stderr.write(`hv: ${error.message}\n`);

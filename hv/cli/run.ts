@@ -3,12 +3,15 @@
  * `[name] text`, optionally serves gdb, feeds UART input, writes an execution log, a trace
  * (Chrome/Perfetto JSON) and a stats file, and ends with a summary table (or, with --json, the
  * summary as JSON). Exit status 0; 3 when at least one guest faulted and was stopped; 4 when
- * --timeout stopped the run; 2 for bad input.
+ * --timeout stopped the run; 2 for bad input; 130 (SIGINT) or 143 (SIGTERM) when a signal stopped
+ * it (hv/cli/shutdown-signals.ts: the run stops at the next slice boundary and shuts down as any
+ * run does).
  */
 import type { Command } from 'commander';
 import type { RunResult } from '../core/hypervisor.ts';
 import type { SystemConfig } from '../core/system-config.ts';
 import { Session } from '../system/session.ts';
+import { DEFAULT_TRACE_LIMIT } from '../trace/recorder.ts';
 import { statsJson, type StatsFile } from '../trace/stats-file.ts';
 import { summaryTable } from '../trace/summary-table.ts';
 import { dryRunText } from './dry-run.ts';
@@ -17,6 +20,7 @@ import { asOutputError, checkOutputPath, writeOutputFile, writingTo } from './ou
 import { ProgressLine } from './progress-line.ts';
 import { driveRun } from './run-driver.ts';
 import { type RunOptions, addRunOptions } from './run-options.ts';
+import { type ShutdownSignal, ShutdownSignals, signalExitStatus } from './shutdown-signals.ts';
 import { resolveSystem, startDebuggers, startUartInputs } from './run-setup.ts';
 import type { TerminalInput } from './terminal-input.ts';
 
@@ -43,6 +47,29 @@ export async function runSystem(target: string, options: RunOptions): Promise<nu
   checkOutputs(o);
   const started = process.hrtime.bigint();
   const notice = (message: string) => process.stderr.write(`hv: ${message}\n`);
+  // Before booting: a signal during the boot is seen before the first slice.
+  const signals = ShutdownSignals.install(notice, 'stopping the run at the next slice boundary, then shutting down (disks flushed and closed)');
+  try {
+    return await bootAndRun(config, o, { started, notice, signals });
+  } finally {
+    signals.remove();
+  }
+}
+
+interface RunContext {
+  started: bigint;
+  notice: (message: string) => void;
+  signals: ShutdownSignals;
+}
+
+/**
+ * The one way a run ends, whether it ran to its end, timed out, was interrupted by a signal or
+ * failed: the session finishes, its results are taken, the disks are flushed before the outputs
+ * are written (they matter most), and the session closes (disks, snapshot overlays, engines)
+ * even when a step before fails.
+ */
+async function bootAndRun(config: SystemConfig, o: RunOptions, context: RunContext): Promise<number> {
+  const { notice, signals } = context;
   const log = o.log ? LineSink.open(o.logFile, '--log-file') : undefined;
   const session = await Session.open(config, {
     cores: o.cores,
@@ -59,11 +86,12 @@ export async function runSystem(target: string, options: RunOptions): Promise<nu
     await startDebuggers(session, config, o, notice);
     terminal = startUartInputs(session, config, o, hz);
     const progress = o.quiet || o.json ? undefined : ProgressLine.create(o.untilCycles, hz);
-    const { result, timedOut } = await diskTraceWritesAsync(o, () => driveRun(session, { untilCycles: o.untilCycles, untilLine: o.untilLine, timeout: o.timeout, progress, terminal }));
+    const drive = { untilCycles: o.untilCycles, untilLine: o.untilLine, timeout: o.timeout, progress, terminal, signals };
+    const { result, timedOut, signal } = await diskTraceWritesAsync(o, () => driveRun(session, drive));
     progress?.stop();
     session.finish();
     log?.flush();
-    return finishRun(session, o, { result, timedOut, started, notice });
+    return finishRun(session, o, { result, timedOut, signal, started: context.started, notice });
   } finally {
     terminal?.close();
     log?.close();
@@ -106,24 +134,39 @@ function consoleSink(o: RunOptions): ((guest: string, line: string) => void) | u
 interface Ending {
   result: RunResult;
   timedOut: boolean;
+  signal: ShutdownSignal | undefined;
   started: bigint;
   notice: (message: string) => void;
 }
 
 function finishRun(session: Session, o: RunOptions, end: Ending): number {
   const stats = session.results();
-  const status = end.timedOut ? EXIT_TIMEOUT : stats.guests.some((g) => g.state === 'faulted') ? EXIT_GUEST_FAULTED : 0;
+  diskTraceWrites(o, () => session.flushDisks());
+  const status = exitStatus(stats, end);
   if (end.timedOut) end.notice(`--timeout ${o.timeout}: the run was stopped after ${o.timeout} s of host time, at cycle ${stats.cycles}`);
+  if (end.signal) end.notice(`${end.signal}: the run was stopped at cycle ${stats.cycles}; the disks are flushed${o.stats || o.trace ? ', the stats and trace files are of the run so far' : ''}`);
   if (o.stats) writeOutputFile(o.stats, statsJson(stats), '--stats');
   if (o.trace) writingTo(o.trace, '--trace', () => session.writeTrace(o.trace!));
-  if (stats.trace.droppedEvents > 0) {
-    end.notice(`warning: the trace dropped ${stats.trace.droppedEvents} events past its limit of ${session.events().length} (--trace-limit; the stats are complete)`);
-  }
+  if (stats.trace.droppedEvents > 0) end.notice(droppedWarning(stats.trace, o.traceLimit ?? DEFAULT_TRACE_LIMIT));
   if (o.verbose) verboseEnd(stats, o, end.notice);
   if (o.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(stats), exitStatus: status }, null, 2)}\n`);
   else process.stdout.write(summaryTable(stats));
   if (!o.quiet) reportHostSpeed(stats, end.started);
   return status;
+}
+
+/** The trace's limit is shared equally by the guests: say whose events were dropped. */
+function droppedWarning(trace: StatsFile['trace'], limit: number): string {
+  const byGuest = Object.entries(trace.droppedByGuest ?? {}).map(([guest, n]) => `${guest} ${n}`);
+  const whose = byGuest.length > 0 ? `; dropped per guest: ${byGuest.join(', ')}` : '';
+  return `warning: the trace dropped ${trace.droppedEvents} events past its limit of ${limit}, an equal share per guest (--trace-limit; the stats are complete${whose})`;
+}
+
+/** A signal first (the shell's 128 + n), then --timeout, then a faulted guest. */
+function exitStatus(stats: StatsFile, end: Ending): number {
+  if (end.signal) return signalExitStatus(end.signal);
+  if (end.timedOut) return EXIT_TIMEOUT;
+  return stats.guests.some((g) => g.state === 'faulted') ? EXIT_GUEST_FAULTED : 0;
 }
 
 /** The summary as JSON: the end of the run and every guest's report (the stats file without the event distributions). */

@@ -5,7 +5,7 @@
  * here), `in-process` in this thread. The result is the same for all three; only `host`
  * (replaced processes) differs. Host time is read only inside the transports (NATS heartbeats).
  */
-import { UsageError } from '../errors.ts';
+import { InterruptedError, UsageError } from '../errors.ts';
 import { type ClusterConfig, DEFAULT_WEIGHTS } from './cluster-file.ts';
 import { type ClusterRun, Master, type MasterLink } from './master/master.ts';
 import type { SlaveSpec } from './messages.ts';
@@ -39,6 +39,11 @@ export interface ClusterRunOptions {
   log(line: string): void;
   /** Sees the transport once it is up (the tests inject faults through it). */
   onTransport?(transport: LocalTransport | NatsMasterTransport | InProcessLink): void;
+  /**
+   * Settles when the run must stop early (a shutdown signal, with its name): the slaves close
+   * their sessions and disks, and runCluster throws InterruptedError.
+   */
+  stop?: Promise<string>;
   /** Wraps the master's link (the tests count or delay messages through it). */
   wrapLink?(link: MasterLink): MasterLink;
 }
@@ -71,11 +76,22 @@ export async function runCluster(config: ClusterConfig, workloads: readonly Work
   try {
     o.onTransport?.(transport.handle);
     const link = o.wrapLink ? o.wrapLink(transport.link) : transport.link;
-    const run = await new Master(options, link).run();
+    const run = await untilStopped(new Master(options, link).run(), o.stop);
     return { run, host: { transport: o.transport, replacements: transport.replacements() } };
   } finally {
     await transport.close();
   }
+}
+
+/** The master's run, or InterruptedError when `stop` settles first (the run is then abandoned). */
+function untilStopped(run: Promise<ClusterRun>, stop: Promise<string> | undefined): Promise<ClusterRun> {
+  if (!stop) return run;
+  // An abandoned run may still fail once its transport is gone: that is not news any more.
+  run.catch(() => undefined);
+  const stopped = stop.then((signal): never => {
+    throw new InterruptedError(signal, 'the cluster run was stopped; every slave closed its sessions and disks (no results written)');
+  });
+  return Promise.race([run, stopped]);
 }
 
 interface OpenTransport {

@@ -9,6 +9,8 @@ export class GuestStats {
   readonly exceptions = new Map<string, number>();
   readonly traps = new Map<TrapKind, number>();
   readonly unimplemented = new Map<string, { reads: number; writes: number }>();
+  /** Windows in which the exception budget ran out, and when it first did (none: undefined). */
+  throttled: { windows: number; firstAt: number } | undefined;
 
   countException(name: string): void {
     this.exceptions.set(name, (this.exceptions.get(name) ?? 0) + 1);

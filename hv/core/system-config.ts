@@ -37,6 +37,26 @@ const byteSize = z
     return size;
   });
 
+/**
+ * Default exception budget of a guest: 128 exception entries per window of 1,000,000 cycles of
+ * its virtual time (40 ms at 25 MHz: 3,200 per second sustained, bursts of 128). An entry costs
+ * the host some microseconds, thousands of guest instructions' worth: at this rate an interrupt
+ * storm costs the host about what a guest that computes does, so its neighbours keep their
+ * speed (npm run bench). A 1 kHz RTOS tick with a context switch each uses 80 per window; guests
+ * that need more say so in their system file.
+ */
+export const DEFAULT_EXCEPTION_BUDGET = { entries: 128, window: 1_000_000 } as const;
+
+const exceptionBudgetSchema = z.union([
+  z.literal(false),
+  z
+    .object({
+      entries: z.number().int().min(1),
+      window: z.number().int().min(1000).max(2 ** 40),
+    })
+    .strict(),
+]);
+
 const guestSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a name of 1-32 letters, digits, "_", "." or "-"'),
@@ -56,6 +76,7 @@ const guestSchema = z
     'disk-snapshot': z.boolean().default(false),
     gdb: z.number().int().min(0).max(65535).optional(),
     'gdb-wait': z.boolean().default(false),
+    'exception-budget': exceptionBudgetSchema.default(DEFAULT_EXCEPTION_BUDGET),
   })
   .strict();
 

@@ -34,6 +34,8 @@ export class VmAccounting {
     private readonly core: () => number,
   ) {
     this.mmioTrapCycles = mmioTrapCycles(costs);
+    // Its share of the trace: a flood of its events cannot push the other guests' out.
+    recorder.addGuest(name);
   }
 
   /** Charges `cycles` of hypervisor work of kind `kind`; returns when it started. */

@@ -4,7 +4,7 @@
  * architecture. The VM turns what its vCPU and devices do into charged cycles, statistics and
  * trace events (through its accounting), and is the run loop's unit of scheduling.
  */
-import type { ArchOps, CpuEvents, GuestCpu, TrapKind } from '../arch/cpu.ts';
+import type { ArchOps, CpuEvents, ExceptionBudgetLimits, GuestCpu, TrapKind } from '../arch/cpu.ts';
 import type { MemoryPort } from '../../devices/memory-port.ts';
 import type { BoardDescription, MemoryRegionSpec } from '../../devices/platforms/board.ts';
 import type { CostTable } from '../time/cost-model.ts';
@@ -39,6 +39,8 @@ export interface VmConfig {
   extraMemory?: readonly MemoryRegionSpec[];
   /** One cycle per instruction, or each instruction's cycle count. */
   timing?: 'instruction' | 'cycle';
+  /** Most exception entries per window of its virtual time (undefined: no limit). */
+  exceptionBudget?: ExceptionBudgetLimits;
 }
 
 export interface VmServices {
@@ -161,7 +163,8 @@ export class Vm implements CpuEvents, LoopVcpu {
     const wasSleeping = this.cpu.sleeping;
     const outcome = this.cpu.step();
     this.runDeferred();
-    if (outcome.kind === 'sleeping' && !wasSleeping) this.trap('wfi', 'wait for interrupt', this.cpu.pc());
+    // A vCPU held back by its exception budget did not execute a WFI.
+    if (outcome.kind === 'sleeping' && !wasSleeping && !this.cpu.throttled) this.trap('wfi', 'wait for interrupt', this.cpu.pc());
     const consumed = this.clock.endStep(this.cpu.lastCycles);
     const instructions = this.cpu.lastExecuted;
     this.stats.instructions += instructions;
@@ -243,6 +246,7 @@ export class Vm implements CpuEvents, LoopVcpu {
       console: { ...this.console.stats },
       unimplemented: sortedRecord(this.stats.unimplemented),
       fault: exit?.fault ? { ...exit.fault, symbol: this.symbols.format(exit.fault.pc) ?? null } : null,
+      ...(this.stats.throttled ? { throttled: { ...this.stats.throttled } } : {}),
     };
   }
 
@@ -278,6 +282,7 @@ export class Vm implements CpuEvents, LoopVcpu {
         faultLoopLimit: this.config.faultLoopLimit,
         codeMemory: this.codeMemory(),
         timing: this.config.timing ?? 'instruction',
+        exceptionBudget: this.config.exceptionBudget,
       },
       {
         exceptionEntry: (e, n, t, pc) => this.exceptionEntry(e, n, t, pc),
@@ -291,8 +296,22 @@ export class Vm implements CpuEvents, LoopVcpu {
         systemReset: () => this.requestSystemReset(),
         instructionBudget: () => this.clock.budget(),
         hypercall: (imm) => this.hypercallHandler?.(imm) ?? false,
+        budgetExhausted: (at, until) => this.throttled(at, until),
       },
     );
+  }
+
+  /** Its exception budget ran out (counted per window; the first time is announced). */
+  private throttled(at: number, until: number): void {
+    const first = this.stats.throttled === undefined;
+    this.stats.throttled ??= { windows: 0, firstAt: at };
+    this.stats.throttled.windows++;
+    if (!first) return;
+    const { entries, window } = this.config.exceptionBudget!;
+    this.announce([
+      `exception budget used up: ${entries} exception entries in the window of ${window} cycles that ends at cycle ${until} (at cycle ${at}); ` +
+        'its interrupts wait until the window ends, as it does after a fault or SVC (throttled; further windows are only counted in the stats)',
+    ]);
   }
 
   /** The board's code region at this guest's size (where divisions are looked for). */

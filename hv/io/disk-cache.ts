@@ -51,6 +51,18 @@ export class DiskCache {
     if (cache) controller.readCost = () => cache.stats.lastReadCycles;
   }
 
+  /** Writes back and flushes every open disk (a failing disk does not keep the others from flushing). */
+  flush(): void {
+    runAll(this.disks.map((disk) => () => disk.flush()));
+  }
+
+  /** Closes one disk (its guest stopped and was released): written back, flushed, no longer served. */
+  release(disk: BlockImage): void {
+    const index = this.disks.indexOf(disk);
+    if (index >= 0) this.disks.splice(index, 1);
+    disk.close();
+  }
+
   /** Writes back and closes every disk, then the cache; a failing disk does not keep the others open. */
   close(): void {
     runAll([...this.disks.map((disk) => () => disk.close()), () => this.cache?.close()]);

@@ -148,7 +148,7 @@ export class IoSystem {
     const channel = this.channels.indexOf(vm);
     if (!g || channel < this.o.guests.length) return;
     g.path.close();
-    g.disk?.close();
+    if (g.disk) this.diskCache.release(g.disk);
     this.channels[channel] = undefined;
   }
 
@@ -161,6 +161,11 @@ export class IoSystem {
   report(vm: Vm): GuestIoReport | undefined {
     const g = this.guests.find((x) => x.vm === vm);
     return g && { path: g.path.name, ...g.tracker.totals };
+  }
+
+  /** Writes back every disk's cached blocks and flushes its image (the disks stay open). */
+  flushDisks(): void {
+    this.diskCache.flush();
   }
 
   /**

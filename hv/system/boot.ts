@@ -189,6 +189,7 @@ function guestConfig(config: SystemConfig, g: GuestEntry, index: number, image: 
     vectorTable: g['vector-table'],
     timing: config.timing,
     faultLoopLimit: options.faultLoopLimit ?? 16,
+    exceptionBudget: g['exception-budget'] === false ? undefined : g['exception-budget'],
   };
 }
 

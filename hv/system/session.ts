@@ -301,6 +301,16 @@ export class Session {
     return this.system;
   }
 
+  /**
+   * Writes every disk's cached data and image metadata (qcow2 L2 and refcount tables) to its
+   * file, as a guest's flush command would, without closing anything: a command flushes before it
+   * writes its outputs, so that a slow or failing output cannot cost the guests' data.
+   */
+  flushDisks(): void {
+    this.checkOpen();
+    this.system.io?.flushDisks();
+  }
+
   /** Releases the disks and every engine (idempotent). */
   close(): void {
     if (this.closed) return;

@@ -19,6 +19,11 @@ export function collectStats(system: BootedSystem, result: RunResult): StatsFile
       return io ? { ...vm.report(), io: rate ? { ...io, rate } : io } : vm.report();
     }),
     events: system.recorder.summaries(),
-    trace: { droppedEvents: system.recorder.dropped },
+    trace: traceStats(system),
   };
+}
+
+function traceStats(system: BootedSystem): StatsFile['trace'] {
+  const { dropped } = system.recorder;
+  return dropped > 0 ? { droppedEvents: dropped, droppedByGuest: system.recorder.droppedByGuest() } : { droppedEvents: dropped };
 }

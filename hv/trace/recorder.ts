@@ -1,24 +1,53 @@
 /**
  * The single sink of trace events: it keeps the per-kind cycle distributions for the stats file
  * (always complete) and stores events for the trace file up to a limit (so that a guest flooding
- * traps cannot exhaust memory; the trace then says how many events it dropped).
+ * traps cannot exhaust memory; the trace then says how many events it dropped). The limit is
+ * shared: each guest (every VM the system has, addGuest) may fill at most its equal share of it,
+ * so one guest's flood cannot crowd the others' events out of the trace. Events of no guest (the
+ * cores' idle time and switches) only count against the limit as a whole.
  */
 import type { TraceEvent } from './events.ts';
 import { type DistributionSummary, Histogram } from './histogram.ts';
 
 export const DEFAULT_TRACE_LIMIT = 2_000_000;
 
+interface GuestShare {
+  kept: number;
+  dropped: number;
+}
+
 export class TraceRecorder {
   readonly events: TraceEvent[] = [];
   private readonly distributions = new Map<string, Histogram>();
   private listener: ((event: TraceEvent) => void) | undefined;
+  private readonly guests = new Map<string, GuestShare>();
+  private share: number;
   dropped = 0;
 
   constructor(
     /** Store events for a trace file (false: only keep statistics). */
     private readonly keepEvents: boolean,
     private readonly limit = DEFAULT_TRACE_LIMIT,
-  ) {}
+  ) {
+    this.share = limit;
+  }
+
+  /** A guest joins the system: from now on each guest keeps at most an equal share of the limit. */
+  addGuest(name: string): void {
+    if (this.guests.has(name)) return;
+    this.guests.set(name, { kept: 0, dropped: 0 });
+    this.share = Math.floor(this.limit / this.guests.size);
+  }
+
+  /** Events dropped per guest, for the guests that lost any (keys sorted). */
+  droppedByGuest(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const name of [...this.guests.keys()].sort()) {
+      const dropped = this.guests.get(name)!.dropped;
+      if (dropped > 0) out[name] = dropped;
+    }
+    return out;
+  }
 
   /** True when events are wanted: stored for a trace file, or observed (an execution log). */
   get keepsEvents(): boolean {
@@ -33,8 +62,14 @@ export class TraceRecorder {
   record(event: TraceEvent): void {
     this.listener?.(event);
     if (!this.keepEvents) return;
-    if (this.events.length < this.limit) this.events.push(event);
-    else this.dropped++;
+    const guest = 'guest' in event ? this.guests.get(event.guest) : undefined;
+    if (this.events.length < this.limit && (!guest || guest.kept < this.share)) {
+      this.events.push(event);
+      if (guest) guest.kept++;
+    } else {
+      this.dropped++;
+      if (guest) guest.dropped++;
+    }
   }
 
   /** Adds one observation of `cycles` to the distribution of event kind `kind`. */

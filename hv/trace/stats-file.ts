@@ -62,6 +62,11 @@ export interface GuestReport {
   fault: FaultReport | null;
   /** For guests with an I/O path: what their I/O did. */
   io?: GuestIoReport;
+  /**
+   * Only for a guest whose exception budget ran out: in how many windows, and when first (its
+   * asynchronous exceptions were held, and it stalled after a synchronous one, until each ended).
+   */
+  throttled?: { windows: number; firstAt: number };
 }
 
 export interface StatsFile {
@@ -73,7 +78,8 @@ export interface StatsFile {
   cycles: number;
   guests: GuestReport[];
   events: Record<string, DistributionSummary>;
-  trace: { droppedEvents: number };
+  /** Trace events dropped past the trace's limit; per guest (only those that lost any, when any did). */
+  trace: { droppedEvents: number; droppedByGuest?: Record<string, number> };
 }
 
 export function statsJson(stats: StatsFile): string {

@@ -21,6 +21,7 @@ const FLAG_WATCH = 4;
 const FLAG_DIV_TRAP = 8;
 const FLAG_CYCLES = 16;
 const FLAG_ABORT = 32;
+const FLAG_UNALIGNED = 64;
 type Field = (typeof FIELDS)[number];
 /** Number of registers the counter can watch. */
 export const WATCHED_REGISTERS = 3;
@@ -140,7 +141,7 @@ export class InstructionCounter {
     s[this.w.cycles] = 0;
     s[this.w.lastCost] = 0;
     s[this.w.needDecode] = 0;
-    s[this.w.flags] = s[this.w.flags]! & ~(FLAG_STOP | FLAG_PENDING | FLAG_ABORT);
+    s[this.w.flags] = s[this.w.flags]! & ~(FLAG_STOP | FLAG_PENDING | FLAG_ABORT | FLAG_UNALIGNED);
     s[this.w.divFault] = 0;
     s[this.w.limit] = Math.min(Math.max(0, Math.floor(limit)), MAX_RUN_INSTRUCTIONS);
   }
@@ -253,6 +254,14 @@ export class InstructionCounter {
   }
 
   /** True when the run stopped before a division by zero. */
+  /**
+   * The run stopped on an instruction whose MMIO access lacked the alignment it needs
+   * (native/alignment.c): the device was not accessed, the instruction not finished.
+   */
+  get unalignedAccess(): boolean {
+    return (this.state[this.w.flags]! & FLAG_UNALIGNED) !== 0;
+  }
+
   get divisionFault(): boolean {
     return this.state[this.w.divFault] !== 0;
   }

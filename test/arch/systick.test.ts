@@ -202,3 +202,29 @@ describe('SysTick counting', () => {
     expect(st.read(RVR)).toBe(0);
   });
 });
+
+describe('SysTick events', () => {
+  it('schedules a wrap only while it would raise the exception: TICKINT set and the exception not pending', () => {
+    let pending = false;
+    const lazy = new SysTick(time, { refHz: 1_000_000 }, () => (pending = true), () => pending);
+    lazy.reset();
+    lazy.write(RVR, 1);
+    lazy.write(CSR, ENABLE | CLKSOURCE);
+    expect(time.pending).toBe(0); // no TICKINT: wraps are computed, never events
+    time.advance(101);
+    expect(lazy.read(CSR) & COUNTFLAG).toBe(COUNTFLAG);
+    lazy.write(CSR, ENABLE | CLKSOURCE | TICKINT);
+    expect(time.pending).toBe(1);
+    time.advance(2);
+    expect(pending).toBe(true);
+    expect(time.pending).toBe(0); // pending already: 1,000 more wraps cost no event
+    time.advance(2000);
+    expect(time.pending).toBe(0);
+    expect(lazy.read(CSR) & COUNTFLAG).toBe(COUNTFLAG);
+    // Taken (or cleared): the next wrap raises it again, two cycles on.
+    pending = false;
+    lazy.rearm();
+    expect(time.pending).toBe(1);
+    expect(time.next).toBe(time.now() + (time.now() % 2 === 0 ? 2 : 1));
+  });
+});

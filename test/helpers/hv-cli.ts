@@ -16,10 +16,11 @@ export interface HvResult {
   stderr: string;
 }
 
-/** `node bin/hv.js ...args` in the repository root. */
-export function runHv(args: readonly string[], timeoutMs = 120_000): HvResult {
+/** `node bin/hv.js ...args` in the repository root (`env`: variables added to this process's). */
+export function runHv(args: readonly string[], timeoutMs = 120_000, env?: Record<string, string>): HvResult {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/hv.js'), ...args], {
     cwd: ROOT,
+    env: env && { ...process.env, ...env },
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 64 << 20,

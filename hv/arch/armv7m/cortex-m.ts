@@ -14,6 +14,7 @@ import { CycleTimer } from './cycle-timing.ts';
 import { cortexMDebugAccess } from './debug-access.ts';
 import { REGISTER_IDS, buildDivisionMap } from './division-map.ts';
 import { Dwt } from './dwt.ts';
+import { ExceptionBudget } from './exception-budget.ts';
 import { ExceptionState } from './exception-state.ts';
 import { type EntryResult, ExceptionUnit, type Stopped } from './exception-unit.ts';
 import { EXC, exceptionName } from './exceptions.ts';
@@ -45,6 +46,7 @@ export class CortexM implements GuestCpu {
   private readonly ppb: SystemSpace;
   readonly systemSpace: SystemWindow;
   private readonly exceptions: ExceptionUnit;
+  private readonly budget: ExceptionBudget;
   private readonly semihost: Semihosting;
   private readonly stops: StopContext;
   private stopCause: RunStop | undefined;
@@ -78,7 +80,10 @@ export class CortexM implements GuestCpu {
       fpContextActive: () => (this.engine.readRegister(R.CONTROL) & CONTROL_FPCA) !== 0,
       traceEnableChanging: () => dwt.freeze(),
     });
-    const systick = new SysTick(time, { refHz: options.systickRefHz }, () => this.exceptionState.setPending(EXC.SYSTICK));
+    const state = this.exceptionState;
+    const systick = new SysTick(time, { refHz: options.systickRefHz }, () => state.setPending(EXC.SYSTICK), () => state.pending[EXC.SYSTICK]!);
+    state.onPendingCleared = (exc) => exc === EXC.SYSTICK && systick.rearm();
+    this.budget = new ExceptionBudget(time, options.exceptionBudget, state, (at, until) => host.budgetExhausted?.(at, until));
     this.ppb = new SystemSpace({
       systick,
       dwt,
@@ -131,7 +136,11 @@ export class CortexM implements GuestCpu {
   }
 
   get sleeping(): boolean {
-    return this.isSleeping;
+    return this.isSleeping || this.budget.stalled;
+  }
+
+  get throttled(): boolean {
+    return this.budget.stalled;
   }
 
   get lastExecuted(): number {
@@ -175,6 +184,7 @@ export class CortexM implements GuestCpu {
   }
 
   canWake(): boolean {
+    if (this.budget.stalled) return false;
     const masks = this.regs.readMasks();
     // WFI wakes for any interrupt that would preempt were PRIMASK clear (ARMv7-M ARM B1.5.19).
     const priority = this.exceptionState.executionPriority({ ...masks, primask: 0 });
@@ -186,12 +196,15 @@ export class CortexM implements GuestCpu {
     this.cycles = 0;
     this.aborted = false;
     this.engine.counter.reset(0);
+    if (this.budget.stalled) return { kind: 'sleeping' };
     if (this.isSleeping) {
       if (!this.canWake()) return { kind: 'sleeping' };
       this.isSleeping = false;
     }
     const taken = this.takePendingExceptions();
     if (taken) return this.faulted(taken.reason, taken.message, taken.exception);
+    // A synchronous exception past the exception budget was taken: wait for the window to end.
+    if (this.budget.stalled) return { kind: 'sleeping' };
     return this.runGuest(this.host.instructionBudget());
   }
 
@@ -251,7 +264,9 @@ export class CortexM implements GuestCpu {
       this.inRun = false;
     }
     if (this.cycleTimer) this.streamPc = this.pc();
-    const stop: RunStop = counter.divisionFault
+    const stop: RunStop = counter.unalignedAccess
+      ? { kind: 'unaligned-device' }
+      : counter.divisionFault
       ? { kind: 'divide-by-zero' }
       : counter.needDecode && !this.stopCause
         ? { kind: 'decode' }
@@ -320,6 +335,7 @@ export class CortexM implements GuestCpu {
   private reportEntry(exc: number, tailChained: boolean): void {
     this.eventRegister = true;
     this.host.exceptionEntry(exc, exceptionName(exc), tailChained, this.pc());
+    this.budget.entered(exc);
   }
 
   /** Marks the instruction that stopped the run as not retired (a precise abort). */

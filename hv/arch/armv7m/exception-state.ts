@@ -4,7 +4,7 @@
  * the execution priority with PRIMASK, FAULTMASK and BASEPRI (ARMv7-M ARM B1.5.4-B1.5.6). Pure
  * state, no engine: the register files and the exception unit drive it.
  */
-import { EXC } from './exceptions.ts';
+import { EXC, isSynchronous } from './exceptions.ts';
 
 /** Execution priority when nothing is active and no mask is set (lower value = higher priority). */
 export const NO_PRIORITY_LIMIT = 256;
@@ -26,6 +26,14 @@ export class ExceptionState {
   prigroup = 0;
   /** Called when an exception becomes pending (the vCPU re-checks preemption at once). */
   onPending: (() => void) | undefined;
+  /** Called when an exception stops being pending (taken or cleared). */
+  onPendingCleared: ((exc: number) => void) | undefined;
+  /**
+   * Asynchronous exceptions (NMI, PendSV, SysTick, interrupts) are held back by the hypervisor
+   * (the guest used up its exception budget): they stay pending, as ICSR and the NVIC show, but
+   * do not preempt or wake the CPU until this is cleared.
+   */
+  holdAsync = false;
   private readonly priorityMask: number;
 
   constructor(
@@ -107,10 +115,20 @@ export class ExceptionState {
     return best;
   }
 
-  /** The exception that preempts execution at `executionPriority` now, or 0. */
+  /** The exception that preempts execution at `executionPriority` now, or 0 (held exceptions never do). */
   preempting(executionPriority: number): number {
-    const exc = this.highestPending();
+    const exc = this.holdAsync ? this.highestSynchronous() : this.highestPending();
     return exc !== 0 && this.groupPriority(exc) < executionPriority ? exc : 0;
+  }
+
+  /** Like highestPending(), among the synchronous exceptions only (faults, SVCall, DebugMonitor). */
+  private highestSynchronous(): number {
+    let best = 0;
+    for (let exc = 2; exc < EXC.PENDSV; exc++) {
+      if (!this.pending[exc] || !this.enabled[exc] || !isSynchronous(exc)) continue;
+      if (best === 0 || this.outranks(exc, best)) best = exc;
+    }
+    return best;
   }
 
   /** True when some pending exception is enabled but held back by priority or masking. */
@@ -135,11 +153,11 @@ export class ExceptionState {
   clearPending(exc: number): void {
     if (!this.isValid(exc)) return;
     if (exc >= EXC.IRQ0 && this.level[exc] && !this.active[exc]) return;
-    this.pending[exc] = false;
+    this.unpend(exc);
   }
 
   activate(exc: number): void {
-    this.pending[exc] = false;
+    this.unpend(exc);
     this.active[exc] = true;
   }
 
@@ -156,6 +174,12 @@ export class ExceptionState {
     const rising = high && !this.level[exc];
     this.level[exc] = high;
     if (rising) this.setPending(exc);
+  }
+
+  private unpend(exc: number): void {
+    if (!this.pending[exc]) return;
+    this.pending[exc] = false;
+    this.onPendingCleared?.(exc);
   }
 
   private outranks(a: number, b: number): boolean {

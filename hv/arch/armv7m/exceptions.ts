@@ -37,3 +37,11 @@ export function exceptionName(exc: number): string {
 export function isFaultException(exc: number): boolean {
   return exc >= EXC.HARD_FAULT && exc <= EXC.USAGE_FAULT;
 }
+
+/**
+ * True for the exceptions an instruction raises (faults, SVCall, DebugMonitor); the others (NMI,
+ * PendSV, SysTick, interrupts) arrive asynchronously.
+ */
+export function isSynchronous(exc: number): boolean {
+  return isFaultException(exc) || exc === EXC.SVCALL || exc === EXC.DEBUG_MONITOR;
+}

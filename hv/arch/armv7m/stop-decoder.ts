@@ -43,6 +43,8 @@ export type RunStop =
   | { readonly kind: 'bus-error'; readonly address: number; readonly write: boolean; readonly reason: string }
   | { readonly kind: 'engine'; readonly err: number; readonly limitReached: boolean }
   | { readonly kind: 'divide-by-zero' }
+  /** An MMIO access without the alignment it needs (refused before the device saw it). */
+  | { readonly kind: 'unaligned-device' }
   /** Cycle timing met code it has not decoded yet. */
   | { readonly kind: 'decode' };
 
@@ -65,6 +67,10 @@ export function interpretStop(cpu: StopContext, stop: RunStop): StepOutcome {
       return RAN;
     case 'divide-by-zero':
       return cpu.pendFault(usageFault(CFSR.DIVBYZERO, `division by zero at 0x${hex(cpu.pc())}`)) ?? RAN;
+    case 'unaligned-device':
+      // LDM/STM/LDRD/STRD need word alignment, and an unaligned device access faults (ARMv7-M A3.2).
+      cpu.markAborted();
+      return cpu.pendFault(usageFault(CFSR.UNALIGNED, `unaligned access to device memory at 0x${hex(cpu.pc())}`)) ?? RAN;
   }
 }
 

@@ -3,8 +3,13 @@
  * armv7m_systick as wired on mps2 (the oracle): CLKSOURCE=1 counts the processor clock,
  * CLKSOURCE=0 the 1 MHz reference clock; the period is RVR+1 ticks; a counter enabled at 0
  * reloads on its first tick; CSR reads clear COUNTFLAG; any CVR write clears the count and
- * COUNTFLAG. The counter is computed from an anchor (time, value) instead of being ticked, and the
- * next wrap is an event on the virtual clock.
+ * COUNTFLAG. The counter is computed from an anchor (time, value) instead of being ticked. Wraps
+ * are applied lazily (when a register is read or written); only a wrap that raises the SysTick
+ * exception is an event on the virtual clock, so a wrap is an event only while TICKINT is set and
+ * the exception is not pending already (the wraps in between change nothing the guest can see
+ * but COUNTFLAG and the count, which are computed). A guest with a reload of 1 thus costs one
+ * event per exception it takes, not one per two cycles, and an exception the hypervisor holds
+ * back (its exception budget, exception-budget.ts) costs nothing while held.
  *
  * Registers: SYSTICK_REG, offsets from 0xE000E010.
  */
@@ -36,7 +41,16 @@ export class SysTick {
     private readonly time: VirtualTime,
     private readonly options: SysTickOptions,
     private readonly pendException: () => void,
+    /** Whether the SysTick exception is pending (a wrap then raises nothing new). */
+    private readonly exceptionPending: () => boolean = () => false,
   ) {}
+
+  /** The SysTick exception stopped being pending (taken or cleared): later wraps raise it again. */
+  rearm(): void {
+    // Wraps up to now happened while it was pending: they only set COUNTFLAG.
+    this.sync(this.time.now(), false);
+    this.scheduleWrap();
+  }
 
   reset(): void {
     this.time.cancel(this.wrapEvent);
@@ -55,6 +69,7 @@ export class SysTick {
   read(offset: number): number {
     switch (offset) {
       case SYSTICK_REG.CSR: {
+        this.sync(this.time.now(), true);
         const value = this.control;
         this.control &= ~CSR_COUNTFLAG;
         return value;
@@ -71,6 +86,7 @@ export class SysTick {
   }
 
   write(offset: number, value: number): void {
+    this.sync(this.time.now(), true);
     if (offset === SYSTICK_REG.CSR) this.writeControl(value);
     else if (offset === SYSTICK_REG.RVR) this.writeReload(value);
     else if (offset === SYSTICK_REG.CVR) this.writeCurrent();
@@ -114,17 +130,15 @@ export class SysTick {
     this.anchorTime += ticks * this.cyclesPerTick();
   }
 
-  /** Only ENABLE and CLKSOURCE change the counting; TICKINT is looked at when the count wraps. */
+  /** Only ENABLE and CLKSOURCE change the counting; TICKINT decides whether a wrap is an event. */
   private writeControl(value: number): void {
     const changes = (this.control ^ value) & (CSR_ENABLE | CSR_CLKSOURCE);
-    if (changes === 0) {
-      this.control = (this.control & ~7) | (value & 7);
-      return;
+    if (changes !== 0) {
+      this.reanchor();
+      if (changes & CSR_ENABLE && value & CSR_ENABLE) this.anchorTime = this.time.now();
+      if (changes & CSR_CLKSOURCE) this.anchorTime = this.time.now();
     }
-    this.reanchor();
-    if (changes & CSR_ENABLE && value & CSR_ENABLE) this.anchorTime = this.time.now();
     this.control = (this.control & ~7) | (value & 7);
-    if (changes & CSR_CLKSOURCE) this.anchorTime = this.time.now();
     this.scheduleWrap();
   }
 
@@ -141,22 +155,41 @@ export class SysTick {
     this.scheduleWrap();
   }
 
+  /** When the count next reaches 0 from the anchor on, or undefined when it never does. */
+  private firstWrap(): number | undefined {
+    if (this.anchorValue === 0 && this.reload === 0) return undefined;
+    const ticks = this.anchorValue > 0 ? this.anchorValue : this.reload + 1;
+    return this.anchorTime + ticks * this.cyclesPerTick();
+  }
+
+  /**
+   * Applies the wraps up to `now`: COUNTFLAG, the exception (with `raise` and TICKINT), and the
+   * anchor moved to the last wrap.
+   */
+  private sync(now: number, raise: boolean): void {
+    if (!this.enabled) return;
+    const first = this.firstWrap();
+    if (first === undefined || first > now) return;
+    const period = (this.reload + 1) * this.cyclesPerTick();
+    const last = this.reload === 0 ? first : first + Math.floor((now - first) / period) * period;
+    this.control |= CSR_COUNTFLAG;
+    if (raise && this.control & CSR_TICKINT) this.pendException();
+    this.anchorTime = last;
+    this.anchorValue = 0;
+  }
+
   private scheduleWrap(): void {
     this.time.cancel(this.wrapEvent);
     this.wrapEvent = undefined;
-    if (!this.enabled) return;
-    const ticks = this.anchorValue > 0 ? this.anchorValue : this.reload + 1;
-    if (this.anchorValue === 0 && this.reload === 0) return;
-    const at = this.anchorTime + ticks * this.cyclesPerTick();
+    if (!this.enabled || !(this.control & CSR_TICKINT) || this.exceptionPending()) return;
+    const at = this.firstWrap();
+    if (at === undefined) return;
     this.wrapEvent = this.time.schedule(at, 'systick', (when) => this.wrap(when));
   }
 
   private wrap(at: number): void {
     this.wrapEvent = undefined;
-    this.control |= CSR_COUNTFLAG;
-    if (this.control & CSR_TICKINT) this.pendException();
-    this.anchorTime = at;
-    this.anchorValue = 0;
+    this.sync(at, true);
     this.scheduleWrap();
   }
 }

@@ -32,6 +32,7 @@ const ENTRY = new URL('./local-worker.ts', import.meta.url).href;
 export class LocalTransport {
   readonly link: ReplayLink;
   private readonly workers: Worker[] = [];
+  private readonly exited = new Set<Worker>();
   private closing = false;
   /** Workers replaced after they died. */
   replacements = 0;
@@ -48,9 +49,20 @@ export class LocalTransport {
     await this.workerOf(slave).terminate();
   }
 
+  /**
+   * Asks every worker to close its slaves (their sessions, disks and temporary directories) and
+   * waits until each has ended; a worker that already died has nothing left to close.
+   */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => this.stop(w)));
+  }
+
+  private stop(worker: Worker): Promise<void> {
+    if (this.exited.has(worker)) return Promise.resolve();
+    const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ type: 'close' } satisfies ToWorker);
+    return ended;
   }
 
   private workerOf(slave: number): Worker {
@@ -65,7 +77,10 @@ export class LocalTransport {
     const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY, model: this.o.model ?? false } });
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('error', (error) => this.o.log(`worker ${thread} failed: ${error.message}`));
-    worker.on('exit', () => this.onExit(thread, worker));
+    worker.on('exit', () => {
+      this.exited.add(worker);
+      this.onExit(thread, worker);
+    });
     return worker;
   }
 

@@ -4,7 +4,8 @@
  * then sends a heartbeat once a second (host time: this is the transport's liveness signal, never
  * part of the results). It takes only messages from the master, for its own process (instance),
  * with a valid MAC and schema and the next sequence number; anything else is logged and dropped.
- * It exits after answering `finish`.
+ * It exits after answering `finish`, or when `stop` settles (a shutdown signal); either way it
+ * closes its sessions first (their disks and temporary directories).
  */
 import { randomUUID } from 'node:crypto';
 import { type NatsConnection, type Msg, connect } from '@nats-io/transport-node';
@@ -21,13 +22,17 @@ export interface SlaveProcessOptions {
   /** Transport events (rejected messages); host-dependent, never results. */
   log(line: string): void;
   create?: SlaveFactory;
+  /** Settles when the process must stop early (a shutdown signal): the slave closes and returns. */
+  stop?: Promise<unknown>;
 }
 
 export async function runNatsSlave(o: SlaveProcessOptions): Promise<void> {
   const nc = await connect({ servers: o.nats.url, user: o.nats.user, pass: o.nats.password, name: `hvlab-slave-${o.name}`, maxReconnectAttempts: -1 });
   const slave = new NatsSlave(nc, o);
   try {
-    await slave.served;
+    // After a stop, a late failure of the abandoned service is not news any more.
+    if (o.stop) slave.served.catch(() => undefined);
+    await (o.stop ? Promise.race([slave.served, o.stop]) : slave.served);
   } finally {
     slave.close();
     await nc.drain().catch(() => undefined);

@@ -34,7 +34,8 @@ export class EmulatedPath extends IoPathBase {
   readonly name = 'emulated';
   private readonly device: SlotDriver;
   private readonly waiting: Job[] = [];
-  private readonly pending = new Map<number, { transport: VirtioTransport; left: number }>();
+  /** Block I/Os in progress: their requests not finished yet, and those finished. */
+  private readonly pending = new Map<number, { transport: VirtioTransport; left: number; done: number }>();
 
   constructor(private readonly o: EmulatedPathOptions) {
     super(o);
@@ -49,26 +50,53 @@ export class EmulatedPath extends IoPathBase {
   protected serve(io: number, transport: VirtioTransport, queue: number): void {
     const vm = this.o.vm;
     const gq = new GuestQueue(vm.memory, transport.queues[queue]!);
+    const console = { completed: 0 };
     try {
       if (transport.deviceId === VIRTIO_ID.BLOCK) this.takeBlockRequests(io, transport, gq);
-      else if (queue === CONSOLE_TRANSMITQ) this.serveConsole(io, transport, gq);
+      else if (queue === CONSOLE_TRANSMITQ) this.serveConsole(io, transport, gq, console);
       else this.finishIo(io, transport, false);
     } catch (error) {
       if (!(error instanceof QueueCorrupt)) throw error;
-      transport.needsReset();
-      this.finishIo(io, transport, true);
+      this.corrupted(io, transport, console.completed);
     }
   }
 
-  override reset(_transport: VirtioTransport): void {
+  /** The guest reset the device: its requests in flight are dropped, and their I/Os end now. */
+  override reset(transport: VirtioTransport): void {
+    if (transport.deviceId !== VIRTIO_ID.BLOCK) return;
     this.waiting.length = 0;
+    for (const io of [...this.pending.keys()]) this.o.tracker.end(io, this.o.vm.clock.now());
+    this.pending.clear();
+  }
+
+  /**
+   * The queue is corrupt: the device needs a reset (the configuration-change interrupt). As on the
+   * other paths (the driver VM's backend), the chains taken before the corrupt one still complete,
+   * and the used-buffer interrupt comes only when some chain did.
+   */
+  private corrupted(io: number, transport: VirtioTransport, consoleCompleted: number): void {
+    transport.needsReset();
+    const entry = this.pending.get(io);
+    // Requests already started finish as usual and end the I/O with their interrupt.
+    if (entry && entry.left > 0) return;
+    this.pending.delete(io);
+    this.finishIo(io, transport, consoleCompleted + (entry?.done ?? 0) > 0);
   }
 
   private takeBlockRequests(io: number, transport: VirtioTransport, gq: GuestQueue): void {
     const heads = gq.takeAvailable();
     if (heads.length === 0) return this.finishIo(io, transport, false);
-    this.pending.set(io, { transport, left: heads.length });
-    for (const head of heads) this.startRequest(io, head, gq);
+    const entry = { transport, left: heads.length, done: 0 };
+    this.pending.set(io, entry);
+    heads.forEach((head, i) => {
+      try {
+        this.startRequest(io, head, gq);
+      } catch (error) {
+        // The chains from the corrupt one on are never started.
+        entry.left -= heads.length - i;
+        throw error;
+      }
+    });
   }
 
   private startRequest(io: number, head: number, gq: GuestQueue): void {
@@ -117,13 +145,14 @@ export class EmulatedPath extends IoPathBase {
     if (!entry) return;
     new GuestQueue(vm.memory, entry.transport.queues[0]!).pushUsed(job.head, job.written);
     this.o.tracker.served(job.io, 1, job.code === BLK_S.OK ? bytes : 0, job.code === BLK_S.OK ? 0 : 1);
+    entry.done++;
     if (--entry.left === 0) {
       this.pending.delete(job.io);
       this.finishIo(job.io, entry.transport, true);
     }
   }
 
-  private serveConsole(io: number, transport: VirtioTransport, gq: GuestQueue): void {
+  private serveConsole(io: number, transport: VirtioTransport, gq: GuestQueue, progress: { completed: number }): void {
     const vm = this.o.vm;
     for (const head of gq.takeAvailable()) {
       this.charge(io, 'emulation', this.o.costs.emulatedRequest.cycles);
@@ -139,8 +168,10 @@ export class EmulatedPath extends IoPathBase {
       // `bytes` in the I/O totals counts disk data, as on the other paths; console bytes are in
       // the guest's console counters.
       this.o.tracker.served(io, 1, 0, 0);
+      progress.completed++;
     }
-    this.finishIo(io, transport, true);
+    // A notification with nothing new raises no interrupt (as the driver VM's backend).
+    this.finishIo(io, transport, progress.completed > 0);
   }
 
   /** Injects the completion interrupt (when anything completed) and closes the I/O. */

@@ -61,6 +61,7 @@ static inline void set_pc(uc_engine *uc, uint32_t pc)
 #define FLAG_DIV_TRAP 8u
 #define FLAG_CYCLES 16u
 #define FLAG_ABORT 32u   /* JavaScript (Engine.stop): stop on the current instruction, do not finish it */
+#define FLAG_UNALIGNED 64u /* an MMIO access was unaligned (alignment.c): refused, the run aborted on it */
 
 /* Per-instruction flags in a decoded block. */
 #define INSN_PC_VALUE 1u /* reads the PC as a value (ADR, add/mov/cmp with pc): cannot run at an alias */
@@ -234,5 +235,10 @@ void instrument_pending(struct hv_counter *c);
 
 /* mmio.c */
 void hv_mmio_free_all(struct hv_counter *c);
+
+/* alignment.c */
+/* 1 when the instruction at `pc` makes this MMIO access at `address` without the alignment it
+ * needs (the access must fault instead of reaching the device). */
+int device_access_unaligned(struct hv_counter *c, uint32_t pc, uint32_t address);
 
 #endif

@@ -128,6 +128,17 @@ static void after_access(struct hv_counter *c, struct region *r, uint64_t offset
     /* Otherwise (inside an IT block, or the instruction is not certain) the next block hook stops. */
 }
 
+/* The access is unaligned (alignment.c): the device never sees it; the run stops on the
+ * instruction without finishing it (as Engine.stop() does), and JavaScript raises the fault. */
+static int refused_unaligned(struct hv_counter *c, struct region *r, uint64_t offset, unsigned size, int write, uint32_t i, int exact)
+{
+    if (!device_access_unaligned(c, c->access_pc, (uint32_t)(r->base + offset))) return 0;
+    c->flags |= FLAG_ABORT | FLAG_UNALIGNED;
+    after_access(c, r, offset, size, write, 0, i, exact);
+    uc_emu_stop(c->uc);
+    return 1;
+}
+
 static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user_data)
 {
     struct region *r = (struct region *)user_data;
@@ -136,6 +147,7 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
     int exact;
     if (replayed(c, r, offset, size, 0, &value)) return value;
     uint32_t i = before_access(c, (uint32_t)(r->base + offset), 0, &exact);
+    if (refused_unaligned(c, r, offset, size, 0, i, exact)) return 0;
     value = r->read(uc, offset, size, NULL);
     after_access(c, r, offset, size, 0, value, i, exact);
     return value;
@@ -149,6 +161,7 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
     int exact;
     if (replayed(c, r, offset, size, 1, &ignored)) return;
     uint32_t i = before_access(c, (uint32_t)(r->base + offset), 1, &exact);
+    if (refused_unaligned(c, r, offset, size, 1, i, exact)) return;
     r->write(uc, offset, size, value, NULL);
     after_access(c, r, offset, size, 1, value, i, exact);
 }

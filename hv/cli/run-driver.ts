@@ -3,8 +3,11 @@
  * them: show a progress line, enforce --timeout (host time: the CLI may read it, the hypervisor
  * never does), and take terminal input for a guest's UART. Slicing a run changes nothing in it
  * (the run loop stops every core at the slice's end and resumes exactly; a test checks that the
- * console, the stats and the trace are identical). A run that would end idle while the terminal
- * may still type waits for input instead.
+ * console, the stats and the trace are identical): a slice ends at the first step boundary at or
+ * after its end (no step is shortened, so the steps run in the same order as in one run), only
+ * the run's own end (--until-cycles) stops every core exactly. A run that would end idle while the
+ * terminal may still type waits for input instead. A checkpoint (--checkpoint-at) is taken at a
+ * slice end of its own.
  */
 import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RunResult } from '../core/hypervisor.ts';
@@ -24,6 +27,9 @@ export interface DriveOptions {
   timeout?: number;
   progress?: ProgressLine;
   terminal?: TerminalInput;
+  /** Virtual time at which to call onCheckpoint (at a step boundary; at the end when it is untilCycles). */
+  checkpointAt?: number;
+  onCheckpoint?(): void;
 }
 
 export interface DriveResult {
@@ -35,10 +41,15 @@ export async function driveRun(session: Session, options: DriveOptions): Promise
   const started = process.hrtime.bigint();
   const until = options.untilCycles ?? Infinity;
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const checkpoint = { at: options.checkpointAt };
   for (;;) {
-    const target = Math.min(until, session.now + SLICE_CYCLES);
-    const result = session.runUntil({ cycles: target, line: options.untilLine });
+    const target = nextStop(session.now, until, checkpoint.at);
+    const result = session.runUntil({ cycles: target, line: options.untilLine, exact: target >= until });
     options.progress?.update(session);
+    if (result.reason === 'until-cycles' && checkpoint.at !== undefined && target >= checkpoint.at) {
+      options.onCheckpoint?.();
+      checkpoint.at = undefined;
+    }
     if (result.reason === 'until-cycles' && target < until) {
       if (options.timeout !== undefined && elapsed() >= options.timeout) return { result: session.stop(), timedOut: true };
       await yieldToEventLoop();
@@ -53,4 +64,10 @@ export async function driveRun(session: Session, options: DriveOptions): Promise
     }
     return { result, timedOut: false };
   }
+}
+
+/** Where the next slice stops: a slice on, the run's end, or the checkpoint's time before it. */
+function nextStop(now: number, until: number, checkpointAt: number | undefined): number {
+  const slice = Math.min(until, now + SLICE_CYCLES);
+  return checkpointAt !== undefined && checkpointAt < slice ? checkpointAt : slice;
 }

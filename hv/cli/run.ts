@@ -2,7 +2,8 @@
  * `hv run <image.elf | system.yaml>`: boots the guests, prints each console line as
  * `[name] text`, optionally serves gdb, feeds UART input, writes an execution log, a trace
  * (Chrome/Perfetto JSON) and a stats file, and ends with a summary table (or, with --json, the
- * summary as JSON). Exit status 0; 3 when at least one guest faulted and was stopped; 4 when
+ * summary as JSON). It can save the whole running system to a checkpoint and go on from one
+ * (run-checkpoint.ts). Exit status 0; 3 when at least one guest faulted and was stopped; 4 when
  * --timeout stopped the run; 2 for bad input.
  */
 import type { Command } from 'commander';
@@ -17,6 +18,7 @@ import { asOutputError, checkOutputPath, writeOutputFile, writingTo } from './ou
 import { ProgressLine } from './progress-line.ts';
 import { driveRun } from './run-driver.ts';
 import { type RunOptions, addRunOptions } from './run-options.ts';
+import { checkCheckpointOptions, restoreForRun, saveCheckpoint, systemOf } from './run-checkpoint.ts';
 import { resolveSystem, startDebuggers, startUartInputs } from './run-setup.ts';
 import type { TerminalInput } from './terminal-input.ts';
 
@@ -29,38 +31,49 @@ export function registerRunCommand(program: Command, setStatus: (status: number)
   const command = program
     .command('run')
     .description('boot guests from an ELF image or a system file and run them')
-    .argument('<target>', 'a guest image (.elf, .bin) or a system file (.yaml)');
-  addRunOptions(command).action(async (target: string, options: RunOptions) => setStatus(await runSystem(target, options)));
+    .argument('[target]', 'a guest image (.elf, .bin) or a system file (.yaml); optional with --restore');
+  addRunOptions(command).action(async (target: string | undefined, options: RunOptions) => setStatus(await runSystem(target, options)));
 }
 
-export async function runSystem(target: string, options: RunOptions): Promise<number> {
+export async function runSystem(target: string | undefined, options: RunOptions): Promise<number> {
   const o: RunOptions = { ...options, gdb: options.gdb ?? [], uartInput: options.uartInput ?? [] };
-  const config = resolveSystem(target, o);
+  checkCheckpointOptions(target, o);
   if (o.dryRun) {
-    process.stdout.write(dryRunText(config, o.cores));
+    process.stdout.write(dryRunText(systemOf(target, o), o.cores));
     return 0;
   }
   checkOutputs(o);
   const started = process.hrtime.bigint();
   const notice = (message: string) => process.stderr.write(`hv: ${message}\n`);
   const log = o.log ? LineSink.open(o.logFile, '--log-file') : undefined;
-  const session = await Session.open(config, {
-    cores: o.cores,
+  const sessionOptions = {
     trace: o.trace !== undefined,
     traceLimit: o.traceLimit,
     diskTrace: o.diskTrace,
     onConsole: consoleSink(o),
-    log: log && o.log ? { categories: o.log, guests: o.logGuests, write: (line) => log.write(line) } : undefined,
-  });
+    log: log && o.log ? { categories: o.log, guests: o.logGuests, write: (line: string) => log.write(line) } : undefined,
+  };
+  const session = o.restore === undefined ? await Session.open(resolveSystem(target!, o), { cores: o.cores, ...sessionOptions }) : await restoreForRun(target, o, sessionOptions);
+  const config = session.config;
   let terminal: TerminalInput | undefined;
   try {
     const hz = session.internals.vms[0]!.config.board.clockHz;
+    // A restored run prints the console so far first: its output is that of the run it continues.
+    if (o.restore !== undefined) for (const l of session.consoleLines()) sessionOptions.onConsole?.(l.guest, l.line);
     if (o.verbose) notice(bootSummary(session, config));
     await startDebuggers(session, config, o, notice);
     terminal = startUartInputs(session, config, o, hz);
     const progress = o.quiet || o.json ? undefined : ProgressLine.create(o.untilCycles, hz);
-    const { result, timedOut } = await diskTraceWritesAsync(o, () => driveRun(session, { untilCycles: o.untilCycles, untilLine: o.untilLine, timeout: o.timeout, progress, terminal }));
+    const saved = { checkpoint: false };
+    const onCheckpoint = () => {
+      saveCheckpoint(session, o, notice);
+      saved.checkpoint = true;
+    };
+    const drive = { untilCycles: o.untilCycles, untilLine: o.untilLine, timeout: o.timeout, progress, terminal, checkpointAt: o.checkpointAt, onCheckpoint };
+    const { result, timedOut } = await diskTraceWritesAsync(o, () => driveRun(session, drive));
     progress?.stop();
+    if (o.checkpoint !== undefined && o.checkpointAt === undefined) onCheckpoint();
+    if (o.checkpointAt !== undefined && !saved.checkpoint) notice(`warning: --checkpoint-at ${o.checkpointAt}: the run stopped at cycle ${session.now}, before it; no checkpoint was written`);
     session.finish();
     log?.flush();
     return finishRun(session, o, { result, timedOut, started, notice });
@@ -92,7 +105,7 @@ async function diskTraceWritesAsync<T>(o: RunOptions, phase: () => Promise<T>): 
 }
 
 function checkOutputs(o: RunOptions): void {
-  const outputs: Array<[string, string | undefined]> = [['--trace', o.trace], ['--stats', o.stats], ['--disk-trace', o.diskTrace], ['--log-file', o.logFile]];
+  const outputs: Array<[string, string | undefined]> = [['--trace', o.trace], ['--stats', o.stats], ['--disk-trace', o.diskTrace], ['--log-file', o.logFile], ['--checkpoint', o.checkpoint]];
   for (const [option, file] of outputs) if (file !== undefined) checkOutputPath(file, option);
 }
 

@@ -10,6 +10,20 @@ export class GuestStats {
   readonly traps = new Map<TrapKind, number>();
   readonly unimplemented = new Map<string, { reads: number; writes: number }>();
 
+  /** The counters as plain data (a checkpoint). */
+  saveState(): { instructions: number; cycles: number; exceptions: Array<[string, number]>; traps: Array<[TrapKind, number]>; unimplemented: Array<[string, { reads: number; writes: number }]> } {
+    const { instructions, cycles } = this;
+    const unimplemented = [...this.unimplemented].map(([k, v]) => [k, { ...v }] as [string, { reads: number; writes: number }]);
+    return { instructions, cycles, exceptions: [...this.exceptions], traps: [...this.traps], unimplemented };
+  }
+
+  restoreState(s: ReturnType<GuestStats['saveState']>): void {
+    ({ instructions: this.instructions, cycles: this.cycles } = s);
+    refill(this.exceptions, s.exceptions);
+    refill(this.traps, s.traps);
+    refill(this.unimplemented, s.unimplemented.map(([k, v]) => [k, { ...v }] as const));
+  }
+
   countException(name: string): void {
     this.exceptions.set(name, (this.exceptions.get(name) ?? 0) + 1);
   }
@@ -31,4 +45,9 @@ export function sortedRecord<V>(map: ReadonlyMap<string, V>): Record<string, V> 
   const out: Record<string, V> = {};
   for (const key of [...map.keys()].sort()) out[key] = map.get(key)!;
   return out;
+}
+
+function refill<K, V>(map: Map<K, V>, entries: ReadonlyArray<readonly [K, V]>): void {
+  map.clear();
+  for (const [k, v] of entries) map.set(k, v);
 }

@@ -4,9 +4,16 @@
  * traps cannot exhaust memory; the trace then says how many events it dropped).
  */
 import type { TraceEvent } from './events.ts';
-import { type DistributionSummary, Histogram } from './histogram.ts';
+import { type DistributionSummary, Histogram, type HistogramState } from './histogram.ts';
 
 export const DEFAULT_TRACE_LIMIT = 2_000_000;
+
+/** What a checkpoint keeps of the recorder: the events kept so far (if any) and every distribution. */
+export interface RecorderState {
+  readonly events: readonly TraceEvent[] | undefined;
+  readonly dropped: number;
+  readonly distributions: ReadonlyArray<readonly [string, HistogramState]>;
+}
 
 export class TraceRecorder {
   readonly events: TraceEvent[] = [];
@@ -35,6 +42,23 @@ export class TraceRecorder {
     if (!this.keepEvents) return;
     if (this.events.length < this.limit) this.events.push(event);
     else this.dropped++;
+  }
+
+  saveState(): RecorderState {
+    const distributions = [...this.distributions].map(([kind, h]) => [kind, h.saveState()] as const);
+    return { events: this.keepEvents ? this.events : undefined, dropped: this.dropped, distributions };
+  }
+
+  /**
+   * Puts back a saved state. Histograms are restored in place (the VMs hold on to theirs); a
+   * recorder that keeps events takes the saved ones (none when the checkpoint kept none).
+   */
+  restoreState(s: RecorderState): void {
+    for (const [kind, h] of s.distributions) this.histogram(kind).restoreState(h);
+    if (!this.keepEvents) return;
+    this.events.length = 0;
+    for (const event of s.events ?? []) this.events.push(event);
+    this.dropped = s.events ? s.dropped : 0;
   }
 
   /** Adds one observation of `cycles` to the distribution of event kind `kind`. */

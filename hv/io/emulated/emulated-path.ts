@@ -30,6 +30,12 @@ interface Job {
   code: number;
 }
 
+interface EmulatedPathState {
+  readonly waiting: Job[];
+  readonly pending: ReadonlyArray<readonly [number, string, number]>;
+  readonly issued: number;
+}
+
 export class EmulatedPath extends IoPathBase {
   readonly name = 'emulated';
   private readonly device: SlotDriver;
@@ -62,6 +68,20 @@ export class EmulatedPath extends IoPathBase {
 
   override reset(_transport: VirtioTransport): void {
     this.waiting.length = 0;
+  }
+
+  /** Requests waiting for the device (the oldest one's command is in flight) and open I/Os. */
+  override saveState(): EmulatedPathState {
+    const pending = [...this.pending].map(([io, p]) => [io, p.transport.name, p.left] as const);
+    return { waiting: structuredClone(this.waiting), pending, issued: this.device.issued };
+  }
+
+  override restoreState(state: unknown, transport: (name: string) => VirtioTransport): void {
+    const s = state as EmulatedPathState;
+    this.waiting.splice(0, this.waiting.length, ...structuredClone(s.waiting));
+    this.pending.clear();
+    for (const [io, name, left] of s.pending) this.pending.set(io, { transport: transport(name), left });
+    this.device.issued = s.issued;
   }
 
   private takeBlockRequests(io: number, transport: VirtioTransport, gq: GuestQueue): void {

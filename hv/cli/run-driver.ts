@@ -42,9 +42,12 @@ export async function driveRun(session: Session, options: DriveOptions): Promise
   const until = options.untilCycles ?? Infinity;
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   const checkpoint = { at: options.checkpointAt };
+  // Where the slices have got to: past the present when every guest sleeps beyond a slice end.
+  let reached = session.now;
   for (;;) {
-    const target = nextStop(session.now, until, checkpoint.at);
+    const target = nextStop(reached, until, checkpoint.at);
     const result = session.runUntil({ cycles: target, line: options.untilLine, exact: target >= until });
+    reached = Math.max(session.now, target);
     options.progress?.update(session);
     if (result.reason === 'until-cycles' && checkpoint.at !== undefined && target >= checkpoint.at) {
       options.onCheckpoint?.();
@@ -67,7 +70,7 @@ export async function driveRun(session: Session, options: DriveOptions): Promise
 }
 
 /** Where the next slice stops: a slice on, the run's end, or the checkpoint's time before it. */
-function nextStop(now: number, until: number, checkpointAt: number | undefined): number {
-  const slice = Math.min(until, now + SLICE_CYCLES);
+function nextStop(reached: number, until: number, checkpointAt: number | undefined): number {
+  const slice = Math.min(until, reached + SLICE_CYCLES);
   return checkpointAt !== undefined && checkpointAt < slice ? checkpointAt : slice;
 }

@@ -7,7 +7,7 @@
  * | 4 | format version, little-endian (1) |
  * | 4 | header length H, little-endian |
  * | H | header: UTF-8 JSON (what the file is: hvlab build, system, virtual time, guests) |
- * | P | payload: the system's state, node:v8-serialized and deflated (P is in the header) |
+ * | P | payload: the system's state, encoded (checkpoint-codec.ts) and deflated (P is in the header) |
  * | 32 | SHA-256 of everything before it |
  *
  * A file that is shorter than its header says is truncated; one whose checksum does not match
@@ -16,10 +16,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { deserialize, serialize } from 'node:v8';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { CheckpointError, OutputError } from '../errors.ts';
 import { errnoText } from '../input-file.ts';
+import { decodeState, encodeState } from './checkpoint-codec.ts';
 
 export const CHECKPOINT_MAGIC = 'HVLABCKP';
 export const CHECKPOINT_VERSION = 1;
@@ -51,7 +51,7 @@ export interface CheckpointFile<S> {
 
 /** Writes the file whole or not at all (a temporary file renamed into place); returns its size. */
 export function writeCheckpointFile(file: string, header: Omit<CheckpointHeader, 'payloadBytes'>, state: unknown): number {
-  const payload = deflateSync(serialize(state), { level: 1 });
+  const payload = deflateSync(encodeState(state), { level: 1 });
   const json = Buffer.from(JSON.stringify({ ...header, payloadBytes: payload.length }), 'utf8');
   const prefix = Buffer.alloc(PREFIX);
   prefix.write(CHECKPOINT_MAGIC, 0, 'latin1');
@@ -92,7 +92,7 @@ export function readCheckpointFile<S>(file: string, build: string): CheckpointFi
     throw fail(`made by another build of hvlab (build ${header.build.slice(0, 12)}, this is ${build.slice(0, 12)}): restore it with the hvlab that made it`);
   }
   try {
-    return { header, state: deserialize(inflateSync(bytes.subarray(headerEnd, bytes.length - CHECKSUM))) as S };
+    return { header, state: decodeState(inflateSync(bytes.subarray(headerEnd, bytes.length - CHECKSUM))) as S };
   } catch (cause) {
     throw new CheckpointError(`${file}: corrupt checkpoint (its state cannot be decoded: ${(cause as Error).message})`, { cause });
   }

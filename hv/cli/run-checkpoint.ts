@@ -39,15 +39,38 @@ export function systemOf(target: string | undefined, o: RunOptions): SystemConfi
   return o.restore === undefined ? resolveSystem(target!, o) : checkpointConfig(o.restore);
 }
 
-/** Restores `o.restore` for the run; SYSTEM, when given, must be the system it holds. */
-export async function restoreForRun(target: string | undefined, o: RunOptions, options: RestoreOptions): Promise<Session> {
-  const expect = target === undefined ? undefined : resolveSystem(target, o);
-  return Session.restore(o.restore!, { ...options, expect });
+/**
+ * The session a run drives: SYSTEM booted, or with --restore the checkpoint's system (SYSTEM,
+ * when given, must be the one it holds), whose console lines so far are printed first: the
+ * output is then that of the run it continues.
+ */
+export async function openForRun(target: string | undefined, o: RunOptions, options: RestoreOptions): Promise<Session> {
+  if (o.restore === undefined) return Session.open(resolveSystem(target!, o), { cores: o.cores, ...options });
+  const session = await Session.restore(o.restore, { ...options, expect: target === undefined ? undefined : resolveSystem(target, o) });
+  for (const l of session.consoleLines()) options.onConsole?.(l.guest, l.line);
+  return session;
 }
 
-/** Saves the session to --checkpoint FILE and says so with --verbose. */
-export function saveCheckpoint(session: Session, o: RunOptions, notice: (message: string) => void): void {
-  const file = o.checkpoint!;
-  const info = writingTo(file, '--checkpoint', () => session.checkpoint(file));
-  if (o.verbose) notice(`wrote checkpoint ${file} (${info.bytes} bytes) at cycle ${info.cycles}`);
+/** What a run does about --checkpoint: when the driver saves, and what happens when the run has stopped. */
+export interface CheckpointPlan {
+  readonly checkpointAt?: number;
+  onCheckpoint?(): void;
+  /** Saves where the run stopped (no --checkpoint-at), or warns that --checkpoint-at was never reached. */
+  afterRun(): void;
+}
+
+export function checkpointPlan(session: Session, o: RunOptions, notice: (message: string) => void): CheckpointPlan {
+  const file = o.checkpoint;
+  if (file === undefined) return { afterRun: () => {} };
+  let saved = false;
+  const save = () => {
+    const info = writingTo(file, '--checkpoint', () => session.checkpoint(file));
+    saved = true;
+    if (o.verbose) notice(`wrote checkpoint ${file} (${info.bytes} bytes) at cycle ${info.cycles}`);
+  };
+  const afterRun = () => {
+    if (o.checkpointAt === undefined) save();
+    else if (!saved) notice(`warning: --checkpoint-at ${o.checkpointAt}: the run stopped at cycle ${session.now}, before it; no checkpoint was written`);
+  };
+  return { checkpointAt: o.checkpointAt, onCheckpoint: save, afterRun };
 }

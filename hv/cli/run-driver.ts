@@ -41,19 +41,10 @@ export async function driveRun(session: Session, options: DriveOptions): Promise
   const started = process.hrtime.bigint();
   const until = options.untilCycles ?? Infinity;
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
-  const checkpoint = { at: options.checkpointAt };
-  // Where the slices have got to: past the present when every guest sleeps beyond a slice end.
-  let reached = session.now;
+  const slices = new Slices(session, options, until);
   for (;;) {
-    const target = nextStop(reached, until, checkpoint.at);
-    const result = session.runUntil({ cycles: target, line: options.untilLine, exact: target >= until });
-    reached = Math.max(session.now, target);
-    options.progress?.update(session);
-    if (result.reason === 'until-cycles' && checkpoint.at !== undefined && target >= checkpoint.at) {
-      options.onCheckpoint?.();
-      checkpoint.at = undefined;
-    }
-    if (result.reason === 'until-cycles' && target < until) {
+    const { result, more } = slices.next();
+    if (more) {
       if (options.timeout !== undefined && elapsed() >= options.timeout) return { result: session.stop(), timedOut: true };
       await yieldToEventLoop();
       continue;
@@ -66,6 +57,37 @@ export async function driveRun(session: Session, options: DriveOptions): Promise
       continue;
     }
     return { result, timedOut: false };
+  }
+}
+
+/** The slices of a run: where each one stops, and the checkpoint taken at a slice end of its own. */
+class Slices {
+  /** Where the slices have got to: past the present when every guest sleeps beyond a slice end. */
+  private reached: number;
+  private checkpointAt: number | undefined;
+
+  constructor(
+    private readonly session: Session,
+    private readonly options: DriveOptions,
+    private readonly until: number,
+  ) {
+    this.reached = session.now;
+    this.checkpointAt = options.checkpointAt;
+  }
+
+  /** Runs the next slice; `more` when the run goes on after it. */
+  next(): { result: RunResult; more: boolean } {
+    const { session, options, until } = this;
+    const target = nextStop(this.reached, until, this.checkpointAt);
+    const result = session.runUntil({ cycles: target, line: options.untilLine, exact: target >= until });
+    this.reached = Math.max(session.now, target);
+    options.progress?.update(session);
+    const stoppedThere = result.reason === 'until-cycles';
+    if (stoppedThere && this.checkpointAt !== undefined && target >= this.checkpointAt) {
+      options.onCheckpoint?.();
+      this.checkpointAt = undefined;
+    }
+    return { result, more: stoppedThere && target < until };
   }
 }
 

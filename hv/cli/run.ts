@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import type { RunResult } from '../core/hypervisor.ts';
 import type { SystemConfig } from '../core/system-config.ts';
-import { Session } from '../system/session.ts';
+import type { Session } from '../system/session.ts';
 import { statsJson, type StatsFile } from '../trace/stats-file.ts';
 import { summaryTable } from '../trace/summary-table.ts';
 import { dryRunText } from './dry-run.ts';
@@ -18,8 +18,8 @@ import { asOutputError, checkOutputPath, writeOutputFile, writingTo } from './ou
 import { ProgressLine } from './progress-line.ts';
 import { driveRun } from './run-driver.ts';
 import { type RunOptions, addRunOptions } from './run-options.ts';
-import { checkCheckpointOptions, restoreForRun, saveCheckpoint, systemOf } from './run-checkpoint.ts';
-import { resolveSystem, startDebuggers, startUartInputs } from './run-setup.ts';
+import { checkCheckpointOptions, checkpointPlan, openForRun, systemOf } from './run-checkpoint.ts';
+import { startDebuggers, startUartInputs } from './run-setup.ts';
 import type { TerminalInput } from './terminal-input.ts';
 
 export type { RunOptions } from './run-options.ts';
@@ -53,27 +53,20 @@ export async function runSystem(target: string | undefined, options: RunOptions)
     onConsole: consoleSink(o),
     log: log && o.log ? { categories: o.log, guests: o.logGuests, write: (line: string) => log.write(line) } : undefined,
   };
-  const session = o.restore === undefined ? await Session.open(resolveSystem(target!, o), { cores: o.cores, ...sessionOptions }) : await restoreForRun(target, o, sessionOptions);
+  const session = await openForRun(target, o, sessionOptions);
   const config = session.config;
   let terminal: TerminalInput | undefined;
   try {
     const hz = session.internals.vms[0]!.config.board.clockHz;
-    // A restored run prints the console so far first: its output is that of the run it continues.
-    if (o.restore !== undefined) for (const l of session.consoleLines()) sessionOptions.onConsole?.(l.guest, l.line);
     if (o.verbose) notice(bootSummary(session, config));
     await startDebuggers(session, config, o, notice);
     terminal = startUartInputs(session, config, o, hz);
     const progress = o.quiet || o.json ? undefined : ProgressLine.create(o.untilCycles, hz);
-    const saved = { checkpoint: false };
-    const onCheckpoint = () => {
-      saveCheckpoint(session, o, notice);
-      saved.checkpoint = true;
-    };
-    const drive = { untilCycles: o.untilCycles, untilLine: o.untilLine, timeout: o.timeout, progress, terminal, checkpointAt: o.checkpointAt, onCheckpoint };
+    const checkpoint = checkpointPlan(session, o, notice);
+    const drive = { untilCycles: o.untilCycles, untilLine: o.untilLine, timeout: o.timeout, progress, terminal, ...checkpoint };
     const { result, timedOut } = await diskTraceWritesAsync(o, () => driveRun(session, drive));
     progress?.stop();
-    if (o.checkpoint !== undefined && o.checkpointAt === undefined) onCheckpoint();
-    if (o.checkpointAt !== undefined && !saved.checkpoint) notice(`warning: --checkpoint-at ${o.checkpointAt}: the run stopped at cycle ${session.now}, before it; no checkpoint was written`);
+    checkpoint.afterRun();
     session.finish();
     log?.flush();
     return finishRun(session, o, { result, timedOut, started, notice });

@@ -66,11 +66,15 @@ class Writer {
 
   value(v: unknown, depth: number): void {
     if (depth > MAX_DEPTH) throw new InternalError('checkpoint: the state is nested too deep (a cycle?)');
+    if (v !== null && typeof v === 'object') return this.object(v, depth);
     if (v === undefined || v === null || typeof v === 'boolean') return this.byte(v === undefined ? T.UNDEFINED : v === null ? T.NULL : v ? T.TRUE : T.FALSE);
     if (typeof v === 'number') return this.number(v);
     if (typeof v === 'bigint') return this.tagged(T.BIGINT, () => this.string(v.toString()));
     if (typeof v === 'string') return this.tagged(T.STRING, () => this.string(v));
-    if (typeof v !== 'object') throw new InternalError(`checkpoint: cannot save a ${typeof v}`);
+    throw new InternalError(`checkpoint: cannot save a ${typeof v}`);
+  }
+
+  private object(v: object, depth: number): void {
     if (ArrayBuffer.isView(v)) return this.typed(v);
     if (Array.isArray(v)) return this.list(T.ARRAY, v, depth);
     if (v instanceof Map) return this.pairs(T.MAP, [...v], depth, (k) => this.value(k, depth + 1));

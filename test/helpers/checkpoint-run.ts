@@ -33,8 +33,21 @@ export function finishRun(session: Session, until?: number): Outcome {
   }
 }
 
-export async function uninterrupted(config: SystemConfig, until?: number): Promise<Outcome> {
-  return finishRun(await Session.open(config, { trace: true }), until);
+/** Sets up a session just opened (UART input, ...). */
+export type Prepare = (session: Session) => void;
+
+export async function uninterrupted(config: SystemConfig, until?: number, prepare?: Prepare): Promise<Outcome> {
+  const session = await Session.open(config, { trace: true });
+  prepare?.(session);
+  return finishRun(session, until);
+}
+
+export interface CheckpointOptions {
+  /** Cycles between two looks at a probe (default 2000). */
+  step?: number;
+  /** Virtual time after which a probe is given up (default 50 M cycles). */
+  limit?: number;
+  prepare?: Prepare;
 }
 
 /** A condition on a running session, looked at between slices of `step` cycles. */
@@ -45,8 +58,10 @@ export type Probe = (session: Session) => boolean;
  * looking every `step` cycles up to `limit`), saves a checkpoint to `file` and closes the session;
  * returns the checkpoint's virtual time, or undefined when the probe never held.
  */
-export async function checkpointWhere(config: SystemConfig, at: number | Probe, file: string, step = 2_000, limit = 50_000_000): Promise<number | undefined> {
+export async function checkpointWhere(config: SystemConfig, at: number | Probe, file: string, options: CheckpointOptions = {}): Promise<number | undefined> {
+  const { step = 2_000, limit = 50_000_000 } = options;
   const session = await Session.open(config, { trace: true });
+  options.prepare?.(session);
   try {
     if (typeof at === 'number') session.runUntil({ cycles: at, exact: false });
     else {

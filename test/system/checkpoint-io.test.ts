@@ -23,7 +23,7 @@ afterAll(() => files.remove());
 
 async function expectSameRun(config: SystemConfig, at: number | Probe, step: number, until: number | undefined, reference: Outcome): Promise<void> {
   const file = files.file(`io-${Math.random().toString(36).slice(2)}.hvck`);
-  expect(await checkpointWhere(config, at, file, step)).toBeDefined();
+  expect(await checkpointWhere(config, at, file, { step })).toBeDefined();
   const restored = await restoredRun(file, until);
   expect(restored.lines).toBe(reference.lines);
   expect(restored.stats).toBe(reference.stats);
@@ -112,7 +112,7 @@ describe('checkpoint and restore: raw images the guests own, under the I/O-aware
   ])('%s, the disks written over after the checkpoint', async (_name, at, step) => {
     freshDisks();
     const file = files.file(`owned-${Math.random().toString(36).slice(2)}.hvck`);
-    expect(await checkpointWhere(config, at, file, step)).toBeDefined();
+    expect(await checkpointWhere(config, at, file, { step })).toBeDefined();
     for (const disk of [phasedDisk!, ioloadDisk!]) writeFileSync(disk, randomBytes(readFileSync(disk).length));
     const restored = await restoredRun(file, UNTIL);
     expect(restored.lines).toBe(reference.lines);

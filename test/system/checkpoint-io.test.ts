@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SystemConfig, loadSystemFile, validateSystem } from '../../hv/core/system-config.ts';
-import type { Session } from '../../hv/system/session.ts';
+import { Session } from '../../hv/system/session.ts';
 import { type Outcome, PROBES, type Probe, checkpointDir, checkpointWhere, restoredRun, systemWith, uninterrupted } from '../helpers/checkpoint-run.ts';
 import { diskDir } from '../helpers/io-run.ts';
 import { REPO_ROOT, imagePath } from '../helpers/run-system.ts';
@@ -73,6 +73,24 @@ describe('checkpoint and restore: the I/O demo with cycle timing, a write-back c
     ['with a split-path I/O at the driver VM', PROBES.splitAtDriver, 2_000],
   ])('%s', async (_name, at, step) => {
     await expectSameRun(config, at, step, undefined, reference);
+  }, 60_000);
+
+  it('a chain of checkpoints, each taken of the session the last one restored', async () => {
+    const file = files.file('chain.hvck');
+    expect(await checkpointWhere(config, 300_000, file)).toBeDefined();
+    for (const at of [1_000_000, 2_500_000]) {
+      const session = await Session.restore(file, { trace: true });
+      try {
+        session.runUntil({ cycles: at, exact: false });
+        session.checkpoint(file);
+      } finally {
+        session.close();
+      }
+    }
+    const restored = await restoredRun(file);
+    expect(restored.lines).toBe(reference.lines);
+    expect(restored.stats).toBe(reference.stats);
+    expect(restored.events).toBe(reference.events);
   }, 60_000);
 });
 

@@ -124,8 +124,8 @@ class Apply {
 
   private array(live: unknown[], state: unknown[], where: string): void {
     const next = state.map((item, i) => this.field(live[i], item, `${where}[${i}]`));
-    live.length = 0;
-    live.push(...next);
+    live.length = next.length;
+    next.forEach((item, i) => (live[i] = item));
   }
 
   /** Keys in the saved order; values of keys the live map has are restored in place. */

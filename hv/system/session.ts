@@ -370,7 +370,8 @@ export class Session {
 
   /** The session's own part of a checkpoint: console lines, the last run's end, UART input. */
   private restoreOwn(s: SessionState): void {
-    this.lines.splice(0, this.lines.length, ...s.lines.map((l) => ({ ...l })));
+    this.lines.length = 0;
+    for (const l of s.lines) this.lines.push({ ...l });
     this.lastResult = s.lastResult;
     for (const [name, feed] of s.feeds) this.uartInput(name).restoreState(feed);
   }

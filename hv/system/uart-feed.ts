@@ -64,7 +64,8 @@ export class UartFeed {
   }
 
   restoreState(s: UartFeedState): void {
-    this.queue.splice(0, this.queue.length, ...s.queue.map((b) => ({ ...b })));
+    this.queue.length = 0;
+    for (const b of s.queue) this.queue.push({ ...b });
     this.head = 0;
     ({ blocked: this.blocked, lastDelivery: this.lastDelivery, lastQueued: this.lastQueued, delivered: this.delivered } = s);
     this.event = s.eventAt === undefined ? undefined : this.clock.schedule(s.eventAt, 'uart input', (t) => this.deliver(t));

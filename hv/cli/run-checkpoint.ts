@@ -24,7 +24,7 @@ const SHAPE_OPTIONS: ReadonlyArray<readonly [keyof RunOptions, string]> = [
 ];
 
 export function checkCheckpointOptions(target: string | undefined, o: RunOptions): void {
-  if (target === undefined && o.restore === undefined) throw new UsageError('hv run: expected a system (a .yaml system file or a guest image) or --restore FILE');
+  if (target === undefined && o.restore === undefined) throw new UsageError('expected a system file (.yaml) or a guest image to run, or --restore FILE');
   if (o.checkpointAt !== undefined && o.checkpoint === undefined) throw new UsageError('--checkpoint-at: expected --checkpoint FILE (where to save the checkpoint)');
   if (o.restore === undefined) return;
   for (const [key, flag] of SHAPE_OPTIONS) {

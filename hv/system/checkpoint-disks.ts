@@ -24,7 +24,7 @@ export interface SavedDisk {
   readonly guest: string;
   /** `overlay`: the guest's disk-snapshot overlay; `image`: the image file it writes in place. */
   readonly kind: 'overlay' | 'image';
-  /** The file (for an overlay, the temporary file it was at the checkpoint). */
+  /** The image file; for an overlay, the disk it overlays (the overlay itself is a temporary file). */
   readonly file: string;
   readonly bytes: SparseBytes;
 }
@@ -39,8 +39,9 @@ export interface InputFile {
 export function saveDisks(system: BootedSystem): SavedDisk[] {
   return (system.io?.disks() ?? []).map(({ guest, image }) => {
     image.flush();
-    const snapshot = system.config.guests.find((g) => g.name === guest)?.['disk-snapshot'] ?? false;
-    return { guest, kind: snapshot ? 'overlay' : 'image', file: image.file, bytes: sparseBytes(readFileSync(image.file)) };
+    const entry = system.config.guests.find((g) => g.name === guest);
+    const bytes = sparseBytes(readFileSync(image.file));
+    return entry?.['disk-snapshot'] ? { guest, kind: 'overlay', file: entry.disk!, bytes } : { guest, kind: 'image', file: image.file, bytes };
   });
 }
 

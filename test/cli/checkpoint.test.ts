@@ -76,7 +76,7 @@ describe('hv run --checkpoint / --restore', () => {
     expect(other).toMatch(/^hv: .*c\.hvck: mismatched checkpoint: it holds the system of .*demo\.yaml, not .*debug-demo\.yaml$/);
     expect(badInput(runHv(['run', '--restore', file('c.hvck'), '--cores', '1']))).toBe('hv: --cores cannot be used with --restore: the system comes from the checkpoint');
     expect(badInput(runHv(['run', DEMO, '--checkpoint-at', '100']))).toBe('hv: --checkpoint-at: expected --checkpoint FILE (where to save the checkpoint)');
-    expect(badInput(runHv(['run']))).toBe('hv: hv run: expected a system (a .yaml system file or a guest image) or --restore FILE');
+    expect(badInput(runHv(['run']))).toBe('hv: expected a system file (.yaml) or a guest image to run, or --restore FILE');
     expect(badInput(runHv(['run', DEMO, '--checkpoint', join(tmp.dir, 'missing-dir', 'c.hvck')]))).toMatch(/^hv: --checkpoint .*: cannot write: ENOENT/);
   }, 60_000);
 });

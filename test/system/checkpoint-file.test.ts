@@ -69,15 +69,19 @@ describe('checkpoint files', () => {
   });
 
   it('are the same bytes for the same run (no host time or path of a temporary file in them)', async () => {
-    const again = files.file('again.hvck');
-    const session = await Session.open(DEMO);
-    try {
-      session.runUntil({ cycles: 1_000_000, exact: false });
-      session.checkpoint(again);
-    } finally {
-      session.close();
-    }
-    expect(readFileSync(again).equals(bytes)).toBe(true);
+    const save = async (system: string, name: string) => {
+      const session = await Session.open(system);
+      try {
+        session.runUntil({ cycles: 1_000_000, exact: false });
+        session.checkpoint(files.file(name));
+      } finally {
+        session.close();
+      }
+      return readFileSync(files.file(name));
+    };
+    expect((await save(DEMO, 'again.hvck')).equals(bytes)).toBe(true);
+    const ioDemo = join(REPO_ROOT, 'guests', 'io-demo.yaml');
+    expect((await save(ioDemo, 'io-1.hvck')).equals(await save(ioDemo, 'io-2.hvck'))).toBe(true);
   }, 60_000);
 
   it('refuses a missing file and a file that is not a checkpoint', async () => {

@@ -34,6 +34,13 @@ export class BitBand implements MmioDevice {
 
   reset(): void {}
 
+  /** No state of its own: it reads and writes its target. */
+  saveState(): undefined {
+    return undefined;
+  }
+
+  restoreState(): void {}
+
   read(offset: number, size: number): number {
     const address = this.wordAddress(offset, size, false);
     return (this.target.read(address, size) >>> bitIndex(offset, size)) & 1;

@@ -31,6 +31,7 @@
  * | 0x2C | INT_ENABLE  | RW     | bit 0: interrupt on completion                                 |
  * | 0x30 | INT_STATUS  | RW1C   | bit 0: a command completed                                     |
  */
+import { InternalError } from '../hv/errors.ts';
 import type { ScheduledEvent } from '../hv/time/event-queue.ts';
 import type { VirtualTime } from '../hv/time/virtual-time.ts';
 import type { IrqLine, MmioDevice } from './device.ts';
@@ -131,6 +132,16 @@ class Slot {
   binding: SlotBinding | undefined;
 }
 
+/** A slot's registers and command in flight (its data included), as a checkpoint keeps them. */
+type SlotState = Omit<Slot, 'event' | 'binding'>;
+
+interface BlockControllerState {
+  readonly slots: readonly SlotState[];
+  readonly freeAt: number;
+  readonly head: number;
+  readonly commandTime: number;
+}
+
 /** One completed command, for traces and statistics. */
 export interface CompletedCommand {
   readonly slot: number;
@@ -189,6 +200,25 @@ export class BlockController implements MmioDevice {
       s.binding?.irq?.(false);
     }
     this.freeAt = 0;
+  }
+
+  saveState(): BlockControllerState {
+    const slots = this.slots.map(({ unit, sector, count, dma, status, intEnable, intStatus, command }) => ({ unit, sector, count, dma, status, intEnable, intStatus, command }));
+    return { slots, freeAt: this.freeAt, head: this.head, commandTime: this.commandTime };
+  }
+
+  /** Commands in flight complete at their saved times, on the clocks their slots are bound to. */
+  restoreState(state: unknown): void {
+    const saved = state as BlockControllerState;
+    ({ freeAt: this.freeAt, head: this.head, commandTime: this.commandTime } = saved);
+    saved.slots.forEach((slotState, index) => {
+      const s = this.slots[index]!;
+      Object.assign(s, slotState, { event: undefined });
+      const c = s.command;
+      if (c && !s.binding) throw new InternalError(`${this.name}: slot ${index} has a command in flight but no binding to complete it on`);
+      if (c) s.event = s.binding!.time.schedule(c.completeAt, `${this.name} slot ${index}`, () => this.complete(index, s));
+      this.updateIrq(s);
+    });
   }
 
   /** When the command in flight on `slot` completes (undefined: none). */

@@ -34,7 +34,7 @@
  * RIS clear); otherwise RIS and VALUE are computed on access.
  */
 import { type DeviceContext, type IrqLine, type MmioDevice, readIdRegister, sizeMask } from './device.ts';
-import { DownCounter } from './down-counter.ts';
+import { DownCounter, type DownCounterState } from './down-counter.ts';
 import { ExpiryEvent } from './expiry-event.ts';
 
 /** Offsets of a timer module's registers (DDI 0479 section 4.5: TIMER1LOAD, ..., TIMER1BGLOAD). */
@@ -65,6 +65,21 @@ function prescaleDivisor(control: number): number {
   return field === 0 ? 1 : field === 1 ? 16 : 256;
 }
 
+interface TimerModuleState {
+  readonly control: number;
+  readonly load: number;
+  readonly highValue: number;
+  readonly ris: boolean;
+  readonly counter: DownCounterState;
+}
+
+interface DualTimerState {
+  readonly timers: readonly TimerModuleState[];
+  readonly expiries: ReadonlyArray<number | undefined>;
+  readonly itcr: number;
+  readonly itop: number;
+}
+
 /** One of the two SP804 counters. */
 class TimerModule {
   control = CTRL_INTEN;
@@ -91,6 +106,18 @@ class TimerModule {
     // Free-running 16-bit, prescale /1: count and limit 0xFFFF, so it wraps at 16 bits.
     this.counter.setClock(this.clockHz, this.ctx.time.now());
     this.counter.clear(0xffff, this.ctx.time.now());
+  }
+
+  saveState(): TimerModuleState {
+    return { control: this.control, load: this.load, highValue: this.highValue, ris: this.ris, counter: this.counter.saveState() };
+  }
+
+  restoreState(s: TimerModuleState): void {
+    this.control = s.control;
+    this.load = s.load;
+    this.highValue = s.highValue;
+    this.ris = s.ris;
+    this.counter.restoreState(s.counter);
   }
 
   get masked(): boolean {
@@ -264,6 +291,19 @@ export class CmsdkApbDualTimer implements MmioDevice {
     });
     this.itcr = 0;
     this.itop = 0;
+    this.update();
+  }
+
+  saveState(): DualTimerState {
+    return { timers: this.timers.map((t) => t.saveState()), expiries: this.expiries.map((e) => e.pending), itcr: this.itcr, itop: this.itop };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as DualTimerState;
+    this.timers.forEach((t, i) => t.restoreState(s.timers[i]!));
+    this.expiries.forEach((e, i) => e.restore(s.expiries[i]));
+    this.itcr = s.itcr;
+    this.itop = s.itop;
     this.update();
   }
 

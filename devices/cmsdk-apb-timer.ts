@@ -22,7 +22,7 @@
  * least 10 µs (a host-speed throttle, not device behaviour).
  */
 import { type DeviceContext, type IrqLine, type MmioDevice, sizeMask } from './device.ts';
-import { DownCounter } from './down-counter.ts';
+import { DownCounter, type DownCounterState } from './down-counter.ts';
 import { ExpiryEvent } from './expiry-event.ts';
 import { RegisterMap } from './regmap.ts';
 
@@ -34,6 +34,12 @@ const CTRL_EN = 1 << 0;
 const CTRL_EXTIN = (1 << 1) | (1 << 2);
 const CTRL_IRQEN = 1 << 3;
 const IDS = [0x04, 0x00, 0x00, 0x00, 0x22, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
+
+interface TimerState {
+  readonly regs: Record<TimerRegister, number>;
+  readonly counter: DownCounterState;
+  readonly expiry: number | undefined;
+}
 
 export interface CmsdkApbTimerOptions {
   /** PCLK in Hz; defaults to the CPU clock (mps2 drives both at 25 MHz). */
@@ -76,6 +82,18 @@ export class CmsdkApbTimer implements MmioDevice {
     this.regs.reset();
     this.counter.clear(0, this.ctx.time.now());
     this.irq(false);
+  }
+
+  saveState(): TimerState {
+    return { regs: this.regs.saveValues(), counter: this.counter.saveState(), expiry: this.expiry.pending };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as TimerState;
+    this.regs.restoreValues(s.regs);
+    this.counter.restoreState(s.counter);
+    this.expiry.restore(s.expiry);
+    this.irq(this.reg.INTSTATUS !== 0);
   }
 
   read(offset: number, size: number): number {

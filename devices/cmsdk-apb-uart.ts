@@ -40,6 +40,13 @@ const INT_TXO = 1 << 2;
 const INT_RXO = 1 << 3;
 const IDS = [0x04, 0x00, 0x00, 0x00, 0x21, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 
+interface UartState {
+  readonly regs: Record<UartRegister, number>;
+  readonly rxbuf: number;
+  readonly txbuf: number;
+  readonly rxEnabled: boolean;
+}
+
 export interface UartIrqs {
   tx?: IrqLine;
   rx?: IrqLine;
@@ -95,6 +102,19 @@ export class CmsdkApbUart implements MmioDevice {
 
   read(offset: number, size: number): number {
     return this.regs.read(offset, size);
+  }
+
+  saveState(): UartState {
+    return { regs: this.regs.saveValues(), rxbuf: this.rxbuf, txbuf: this.txbuf, rxEnabled: this.rxEnabled };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as UartState;
+    this.regs.restoreValues(s.regs);
+    this.rxbuf = s.rxbuf;
+    this.txbuf = s.txbuf;
+    this.rxEnabled = s.rxEnabled;
+    this.updateIrq();
   }
 
   write(offset: number, size: number, value: number): void {

@@ -27,7 +27,7 @@
  * set); otherwise VALUE and RIS are computed on access.
  */
 import { type DeviceContext, type IrqLine, type MmioDevice, sizeMask } from './device.ts';
-import { DownCounter } from './down-counter.ts';
+import { DownCounter, type DownCounterState } from './down-counter.ts';
 import { ExpiryEvent } from './expiry-event.ts';
 import { RegisterMap } from './regmap.ts';
 
@@ -51,6 +51,16 @@ const ITOP_WDOGRES = 1 << 0;
 const ITOP_WDOGINT = 1 << 1;
 const UNLOCK_KEY = 0x1acce551;
 const IDS = [0x04, 0x00, 0x00, 0x00, 0x24, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
+
+interface WatchdogState {
+  readonly regs: Record<WatchdogRegister, number>;
+  readonly ris: boolean;
+  readonly resetStatus: boolean;
+  readonly locked: boolean;
+  readonly itop: number;
+  readonly counter: DownCounterState;
+  readonly expiry: number | undefined;
+}
 
 export class CmsdkApbWatchdog implements MmioDevice {
   readonly model = 'cmsdk-apb-watchdog';
@@ -99,6 +109,21 @@ export class CmsdkApbWatchdog implements MmioDevice {
     this.expiry.cancel();
     this.restart();
     this.irq(false);
+  }
+
+  saveState(): WatchdogState {
+    const { ris, resetStatus, locked, itop } = this;
+    return { regs: this.regs.saveValues(), ris, resetStatus, locked, itop, counter: this.counter.saveState(), expiry: this.expiry.pending };
+  }
+
+  /** Drives WDOGINT only: a reset output that was active asked for its reset before the checkpoint. */
+  restoreState(state: unknown): void {
+    const s = state as WatchdogState;
+    this.regs.restoreValues(s.regs);
+    ({ ris: this.ris, resetStatus: this.resetStatus, locked: this.locked, itop: this.itop } = s);
+    this.counter.restoreState(s.counter);
+    this.expiry.restore(s.expiry);
+    this.irq(this.interruptOutput());
   }
 
   read(offset: number, size: number): number {
@@ -169,10 +194,15 @@ export class CmsdkApbWatchdog implements MmioDevice {
 
   /** Drives WDOGINT as a level and asks for a reset while the reset output is active. */
   private update(): void {
-    const int = this.reg.ITCR ? (this.itop & ITOP_WDOGINT) !== 0 : this.ris && (this.reg.CONTROL & CONTROL_INTEN) !== 0;
+    const int = this.interruptOutput();
     const res = this.reg.ITCR ? (this.itop & ITOP_WDOGRES) !== 0 : this.resetStatus && (this.reg.CONTROL & CONTROL_RESEN) !== 0;
     this.irq(int);
     if (res) this.resetRequest();
+  }
+
+  /** The level of WDOGINT. */
+  private interruptOutput(): boolean {
+    return this.reg.ITCR ? (this.itop & ITOP_WDOGINT) !== 0 : this.ris && (this.reg.CONTROL & CONTROL_INTEN) !== 0;
   }
 
   /** The next expiry that can change an output: the NMI, or the reset. */

@@ -6,6 +6,15 @@ import type { VirtualTime } from '../hv/time/virtual-time.ts';
 
 type CountMode = 'stopped' | 'periodic' | 'oneshot';
 
+/** A down-counter's state (a checkpoint). */
+export interface DownCounterState {
+  readonly mode: CountMode;
+  readonly limit: number;
+  readonly anchorTime: number;
+  readonly anchorValue: number;
+  readonly cyclesPerTick: number;
+}
+
 /**
  * A down-counter with the semantics of QEMU's ptimer under the policies all CMSDK timers use
  * (WRAP_AFTER_ONE_PERIOD, TRIGGER_ONLY_ON_DECREMENT, NO_IMMEDIATE_RELOAD, NO_COUNTER_ROUND_DOWN):
@@ -38,6 +47,18 @@ export class DownCounter {
 
   get limit(): number {
     return this.limitValue;
+  }
+
+  saveState(): DownCounterState {
+    return { mode: this.mode, limit: this.limitValue, anchorTime: this.anchorTime, anchorValue: this.anchorValue, cyclesPerTick: this.cyclesPerTick };
+  }
+
+  restoreState(s: DownCounterState): void {
+    this.mode = s.mode;
+    this.limitValue = s.limit;
+    this.anchorTime = s.anchorTime;
+    this.anchorValue = s.anchorValue;
+    this.cyclesPerTick = s.cyclesPerTick;
   }
 
   /** Stops with limit and count `value`, as at device reset. */

@@ -29,6 +29,17 @@ export class ExpiryEvent {
     });
   }
 
+  /** When the pending expiry is due (undefined: none); what a checkpoint keeps of it. */
+  get pending(): number | undefined {
+    return this.event?.at;
+  }
+
+  /** Re-creates a saved expiry in a queue emptied for a restore (any handle held is stale). */
+  restore(when: number | undefined): void {
+    this.event = undefined;
+    this.at(when);
+  }
+
   cancel(): void {
     this.time.cancel(this.event);
     this.event = undefined;

@@ -39,6 +39,14 @@ export class HostConsoleUart implements MmioDevice {
     this.channels.fill(0);
   }
 
+  saveState(): number[] {
+    return [...this.channels];
+  }
+
+  restoreState(state: unknown): void {
+    this.channels.splice(0, this.channels.length, ...(state as number[]));
+  }
+
   read(offset: number): number {
     const slot = Math.floor(offset / HOSTUART_SLOT_STRIDE);
     return offset % HOSTUART_SLOT_STRIDE === HOSTUART_REG.CHANNEL ? (this.channels[slot] ?? 0) : 0;

@@ -50,6 +50,16 @@ export interface Mps2FpgaIoOptions {
   leds?: number;
 }
 
+interface FpgaIoState {
+  readonly regs: Record<FpgaIoRegister, number>;
+  readonly prescale: bigint;
+  readonly clk1HzOffset: bigint;
+  readonly clk100HzOffset: bigint;
+  readonly counter: bigint;
+  readonly pscntr: bigint;
+  readonly pscntrSync: bigint;
+}
+
 export class Mps2FpgaIo implements MmioDevice {
   readonly model = 'mps2-fpgaio';
   readonly size = 0x1000;
@@ -102,6 +112,18 @@ export class Mps2FpgaIo implements MmioDevice {
 
   read(offset: number, size: number): number {
     return sizeMask(this.regs.read(offset, size), size);
+  }
+
+  saveState(): FpgaIoState {
+    const { prescale, clk1HzOffset, clk100HzOffset, counter, pscntr, pscntrSync } = this;
+    return { regs: this.regs.saveValues(), prescale, clk1HzOffset, clk100HzOffset, counter, pscntr, pscntrSync };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as FpgaIoState;
+    this.regs.restoreValues(s.regs);
+    ({ prescale: this.prescale, clk1HzOffset: this.clk1HzOffset, clk100HzOffset: this.clk100HzOffset } = s);
+    ({ counter: this.counter, pscntr: this.pscntr, pscntrSync: this.pscntrSync } = s);
   }
 
   write(offset: number, size: number, value: number): void {

@@ -114,6 +114,16 @@ export class Mps2Scc implements MmioDevice {
     return sizeMask(this.regs.read(offset, size), size);
   }
 
+  saveState(): { regs: Record<SccRegister, number>; oscclk: number[] } {
+    return { regs: this.regs.saveValues(), oscclk: [...this.oscclk] };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as ReturnType<Mps2Scc['saveState']>;
+    this.regs.restoreValues(s.regs);
+    this.oscclk.splice(0, this.oscclk.length, ...s.oscclk);
+  }
+
   write(offset: number, size: number, value: number): void {
     this.regs.write(offset, size, value >>> 0);
   }

@@ -54,6 +54,16 @@ export class RegisterMap<N extends string> {
     for (const r of this.registers) if (r.reset !== undefined) this.values[r.name] = r.reset;
   }
 
+  /** The stored registers' values (a checkpoint). */
+  saveValues(): Record<N, number> {
+    return { ...this.values };
+  }
+
+  /** Puts back values saveValues() returned. */
+  restoreValues(values: Readonly<Record<N, number>>): void {
+    Object.assign(this.values, values);
+  }
+
   /** The value of the register at `offset` (not truncated to `size`). */
   read(offset: number, size: number): number {
     const r = this.at(offset);

@@ -19,6 +19,13 @@ export class UnimplementedDevice implements MmioDevice {
 
   reset(): void {}
 
+  /** No state: every register reads as zero. */
+  saveState(): undefined {
+    return undefined;
+  }
+
+  restoreState(): void {}
+
   read(offset: number, size: number): number {
     this.ctx.unimplemented(this.name, offset, size, false);
     return 0;

@@ -74,6 +74,14 @@ export class ImageLockError extends InputError {
   readonly code = 'HV_IMAGE_LOCKED';
 }
 
+/**
+ * A checkpoint file cannot be restored: truncated, corrupt, of another format version, made by
+ * another build of hvlab, or of a system whose files have changed since.
+ */
+export class CheckpointError extends InputError {
+  readonly code = 'HV_CHECKPOINT';
+}
+
 /** A result file cannot be written (a full disk, /dev/full): the CLI names the option that chose it. */
 export class OutputError extends InputError {
   readonly code = 'HV_OUTPUT';

@@ -1,9 +1,9 @@
 /**
  * hvlab's public API for library users: open a system as a session, run it (resumably), read its
- * stats, console lines and trace events, export them. An exports snapshot test keeps this list
+ * stats, console lines and trace events, export them, save it to a checkpoint and restore it. An exports snapshot test keeps this list
  * deliberate; the CLI is not part of it.
  */
-export { Session, type SessionOptions, type RunLimit, type ConsoleLine, type AddGuestOptions, type GuestStatus } from './system/session.ts';
+export { Session, type SessionOptions, type RunLimit, type ConsoleLine, type AddGuestOptions, type GuestStatus, type RestoreOptions, type CheckpointInfo } from './system/session.ts';
 export type { EndReason, RunResult } from './core/hypervisor.ts';
 export { loadSystemFile, singleImageSystem, validateSystem, type SystemConfig } from './core/system-config.ts';
 export type { FaultReport, TrapKind } from './arch/cpu.ts';
@@ -15,4 +15,4 @@ export { statsJson, type StatsFile, type GuestReport, type GuestState, type Gues
 export { summaryTable } from './trace/summary-table.ts';
 export { MPS2_AN386, BOARDS } from '../devices/platforms/mps2-an386.ts';
 export type { BoardDescription } from '../devices/platforms/board.ts';
-export { HvError, InputError, UsageError, ConfigError, ImageError, ImageLockError, UnicornError, NativeLibraryError, InternalError } from './errors.ts';
+export { HvError, InputError, UsageError, ConfigError, ImageError, ImageLockError, CheckpointError, UnicornError, NativeLibraryError, InternalError } from './errors.ts';

@@ -130,6 +130,16 @@ export interface GuestCpu {
   close(): void;
   /** The debugger's view of the vCPU (registers in GDB's numbering). */
   debugAccess(): DebugAccess;
+  /**
+   * The vCPU's whole state as plain data, for a checkpoint (between steps): its registers, its
+   * interrupt controller and system registers, and what the architecture model keeps besides.
+   */
+  saveState(): unknown;
+  /**
+   * Puts back a state saveState() returned, into a vCPU just reset on an identical engine (the
+   * guest's memory restored): restore it after the devices, whose restore drives interrupt lines.
+   */
+  restoreState(state: unknown): void;
 }
 
 /** What the hypervisor provides a vCPU with besides its engine and clock. */
@@ -206,6 +216,13 @@ export interface CallRunner {
   call(entry: number, argument: number, stackTop: number, clock: CallClock): CallOutcome;
   /** Cycles of the instructions retired so far in the run in progress (valid inside device callbacks). */
   readonly cyclesNow: number;
+  /**
+   * What the runner's engine keeps from call to call, as plain data (a checkpoint): registers,
+   * and what the engine learned of the code (with cycle timing, the costs decoded so far).
+   */
+  saveState(): unknown;
+  /** Puts back saveState()'s data into a runner just created (before its first call). */
+  restoreState(state: unknown): void;
 }
 
 export interface CallRunnerOptions {

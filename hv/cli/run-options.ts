@@ -44,6 +44,9 @@ export interface RunOptions {
   cmdline?: string;
   codeSize?: number;
   sramSize?: number;
+  checkpoint?: string;
+  checkpointAt?: number;
+  restore?: string;
 }
 
 export function addRunOptions(command: Command): Command {
@@ -69,7 +72,10 @@ export function addRunOptions(command: Command): Command {
     .addOption(new Option('--timing <MODE>', 'single image: instruction or cycle timing').choices(['instruction', 'cycle']))
     .option('--cmdline <TEXT>', "single image: what the guest's semihosting SYS_GET_CMDLINE returns")
     .option('--code-size <SIZE>', 'single image: code memory size (e.g. 256KiB)', parseByteSize('--code-size'))
-    .option('--sram-size <SIZE>', 'single image: SRAM size (e.g. 64KiB)', parseByteSize('--sram-size'));
+    .option('--sram-size <SIZE>', 'single image: SRAM size (e.g. 64KiB)', parseByteSize('--sram-size'))
+    .option('--checkpoint <FILE>', 'save the whole running system to FILE: at --checkpoint-at, or where the run stops')
+    .option('--checkpoint-at <CYCLES>', 'with --checkpoint: save when virtual time reaches CYCLES (the next step boundary) and go on', parseInteger('--checkpoint-at', 0))
+    .option('--restore <FILE>', 'go on from the checkpoint in FILE (SYSTEM is then optional); its console lines so far are printed first');
 }
 
 function collect<T>(parse: (value: string) => T): (value: string, previous: T[]) => T[] {

@@ -2,7 +2,8 @@
  * `hv run <image.elf | system.yaml>`: boots the guests, prints each console line as
  * `[name] text`, optionally serves gdb, feeds UART input, writes an execution log, a trace
  * (Chrome/Perfetto JSON) and a stats file, and ends with a summary table (or, with --json, the
- * summary as JSON). Exit status 0; 3 when at least one guest faulted and was stopped; 4 when
+ * summary as JSON). It can save the whole running system to a checkpoint and go on from one
+ * (run-checkpoint.ts). Exit status 0; 3 when at least one guest faulted and was stopped; 4 when
  * --timeout stopped the run; 2 for bad input; 130 (SIGINT) or 143 (SIGTERM) when a signal stopped
  * it (hv/cli/shutdown-signals.ts: the run stops at the next slice boundary and shuts down as any
  * run does).
@@ -10,7 +11,7 @@
 import type { Command } from 'commander';
 import type { RunResult } from '../core/hypervisor.ts';
 import type { SystemConfig } from '../core/system-config.ts';
-import { Session } from '../system/session.ts';
+import type { Session } from '../system/session.ts';
 import { DEFAULT_TRACE_LIMIT } from '../trace/recorder.ts';
 import { statsJson, type StatsFile } from '../trace/stats-file.ts';
 import { summaryTable } from '../trace/summary-table.ts';
@@ -21,7 +22,8 @@ import { ProgressLine } from './progress-line.ts';
 import { driveRun } from './run-driver.ts';
 import { type RunOptions, addRunOptions } from './run-options.ts';
 import { type ShutdownSignal, ShutdownSignals, signalExitStatus } from './shutdown-signals.ts';
-import { resolveSystem, startDebuggers, startUartInputs } from './run-setup.ts';
+import { checkCheckpointOptions, checkpointPlan, openForRun, systemOf } from './run-checkpoint.ts';
+import { startDebuggers, startUartInputs } from './run-setup.ts';
 import type { TerminalInput } from './terminal-input.ts';
 
 export type { RunOptions } from './run-options.ts';
@@ -33,15 +35,15 @@ export function registerRunCommand(program: Command, setStatus: (status: number)
   const command = program
     .command('run')
     .description('boot guests from an ELF image or a system file and run them')
-    .argument('<target>', 'a guest image (.elf, .bin) or a system file (.yaml)');
-  addRunOptions(command).action(async (target: string, options: RunOptions) => setStatus(await runSystem(target, options)));
+    .argument('[target]', 'a guest image (.elf, .bin) or a system file (.yaml); optional with --restore');
+  addRunOptions(command).action(async (target: string | undefined, options: RunOptions) => setStatus(await runSystem(target, options)));
 }
 
-export async function runSystem(target: string, options: RunOptions): Promise<number> {
+export async function runSystem(target: string | undefined, options: RunOptions): Promise<number> {
   const o: RunOptions = { ...options, gdb: options.gdb ?? [], uartInput: options.uartInput ?? [] };
-  const config = resolveSystem(target, o);
+  checkCheckpointOptions(target, o);
   if (o.dryRun) {
-    process.stdout.write(dryRunText(config, o.cores));
+    process.stdout.write(dryRunText(systemOf(target, o), o.cores));
     return 0;
   }
   checkOutputs(o);
@@ -50,7 +52,7 @@ export async function runSystem(target: string, options: RunOptions): Promise<nu
   // Before booting: a signal during the boot is seen before the first slice.
   const signals = ShutdownSignals.install(notice, 'stopping the run at the next slice boundary, then shutting down (disks flushed and closed)');
   try {
-    return await bootAndRun(config, o, { started, notice, signals });
+    return await bootAndRun(target, o, { started, notice, signals });
   } finally {
     signals.remove();
   }
@@ -68,17 +70,18 @@ interface RunContext {
  * are written (they matter most), and the session closes (disks, snapshot overlays, engines)
  * even when a step before fails.
  */
-async function bootAndRun(config: SystemConfig, o: RunOptions, context: RunContext): Promise<number> {
+async function bootAndRun(target: string | undefined, o: RunOptions, context: RunContext): Promise<number> {
   const { notice, signals } = context;
   const log = o.log ? LineSink.open(o.logFile, '--log-file') : undefined;
-  const session = await Session.open(config, {
-    cores: o.cores,
+  const sessionOptions = {
     trace: o.trace !== undefined,
     traceLimit: o.traceLimit,
     diskTrace: o.diskTrace,
     onConsole: consoleSink(o),
-    log: log && o.log ? { categories: o.log, guests: o.logGuests, write: (line) => log.write(line) } : undefined,
-  });
+    log: log && o.log ? { categories: o.log, guests: o.logGuests, write: (line: string) => log.write(line) } : undefined,
+  };
+  const session = await openForRun(target, o, sessionOptions);
+  const config = session.config;
   let terminal: TerminalInput | undefined;
   try {
     const hz = session.internals.vms[0]!.config.board.clockHz;
@@ -86,9 +89,11 @@ async function bootAndRun(config: SystemConfig, o: RunOptions, context: RunConte
     await startDebuggers(session, config, o, notice);
     terminal = startUartInputs(session, config, o, hz);
     const progress = o.quiet || o.json ? undefined : ProgressLine.create(o.untilCycles, hz);
-    const drive = { untilCycles: o.untilCycles, untilLine: o.untilLine, timeout: o.timeout, progress, terminal, signals };
+    const checkpoint = checkpointPlan(session, o, notice);
+    const drive = { untilCycles: o.untilCycles, untilLine: o.untilLine, timeout: o.timeout, progress, terminal, signals, ...checkpoint };
     const { result, timedOut, signal } = await diskTraceWritesAsync(o, () => driveRun(session, drive));
     progress?.stop();
+    checkpoint.afterRun();
     session.finish();
     log?.flush();
     return finishRun(session, o, { result, timedOut, signal, started: context.started, notice });
@@ -120,7 +125,7 @@ async function diskTraceWritesAsync<T>(o: RunOptions, phase: () => Promise<T>): 
 }
 
 function checkOutputs(o: RunOptions): void {
-  const outputs: Array<[string, string | undefined]> = [['--trace', o.trace], ['--stats', o.stats], ['--disk-trace', o.diskTrace], ['--log-file', o.logFile]];
+  const outputs: Array<[string, string | undefined]> = [['--trace', o.trace], ['--stats', o.stats], ['--disk-trace', o.diskTrace], ['--log-file', o.logFile], ['--checkpoint', o.checkpoint]];
   for (const [option, file] of outputs) if (file !== undefined) checkOutputPath(file, option);
 }
 

@@ -8,6 +8,14 @@ import { CoreClock } from '../time/core-clock.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
 import type { LoopVcpu } from './vcpu.ts';
 
+/** A core between steps (a checkpoint): its time, who runs, whose context is loaded. */
+export interface CoreState {
+  readonly now: number;
+  readonly running: string | null;
+  readonly loaded: string | null;
+  readonly residencyStart: number;
+}
+
 export type SwitchObserver = (core: number, from: LoopVcpu | undefined, to: LoopVcpu) => void;
 
 export class Core {
@@ -29,6 +37,18 @@ export class Core {
 
   get now(): number {
     return this.clock.now;
+  }
+
+  saveState(): CoreState {
+    return { now: this.now, running: this.running?.name ?? null, loaded: this.loaded?.name ?? null, residencyStart: this.residencyStart };
+  }
+
+  /** Puts back a saved state; `vcpu` finds a vCPU by name. */
+  restoreState(s: CoreState, vcpu: (name: string | null) => LoopVcpu | undefined): void {
+    this.clock.restore(s.now);
+    this.running = vcpu(s.running);
+    this.loaded = vcpu(s.loaded);
+    this.residencyStart = s.residencyStart;
   }
 
   /** Makes `vcpu` the running vCPU, charging a context switch if another one was loaded. */

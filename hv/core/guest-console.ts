@@ -29,6 +29,17 @@ export class GuestConsole {
     private readonly limit = DEFAULT_CONSOLE_LIMIT,
   ) {}
 
+  /** The unterminated line so far and the counters (a checkpoint). */
+  saveState(): { pending: number[]; stats: ConsoleStats; limitReported: boolean } {
+    return { pending: [...this.pending], stats: { ...this.stats }, limitReported: this.limitReported };
+  }
+
+  restoreState(s: ReturnType<GuestConsole['saveState']>): void {
+    this.pending = [...s.pending];
+    Object.assign(this.stats, s.stats);
+    this.limitReported = s.limitReported;
+  }
+
   write(byte: number): void {
     if (this.stats.bytes >= this.limit) return this.drop();
     this.stats.bytes++;

@@ -12,7 +12,7 @@ import { InternalError } from '../errors.ts';
 import type { Migration, SchedSignal, Scheduler } from '../sched/scheduler.ts';
 import type { CostTable } from '../time/cost-model.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
-import { Core, type SwitchObserver } from './core.ts';
+import { Core, type CoreState, type SwitchObserver } from './core.ts';
 import type { LoopVcpu, VmExit } from './vcpu.ts';
 
 export type EndReason = 'all-stopped' | 'idle' | 'until-cycles' | 'until-line' | 'stopped';
@@ -20,12 +20,29 @@ export type EndReason = 'all-stopped' | 'idle' | 'until-cycles' | 'until-line' |
 export interface RunLimits {
   /** Stop when virtual time reaches this many cycles. */
   untilCycles?: number;
+  /**
+   * True (the default): every core stops at exactly `untilCycles`, the steps that cross it are
+   * shortened. False: the run stops at the first step boundary at or after it, no step shortened,
+   * so that going on gives exactly the run that did not stop (the same steps in the same order:
+   * where a checkpoint is taken).
+   */
+  exact?: boolean;
 }
 
 export interface RunResult {
   readonly reason: EndReason;
   /** Virtual time at the end: the largest core clock. */
   readonly cycles: number;
+}
+
+/** The loop's state between runs (a checkpoint): cores, where each vCPU is, who started, who waits. */
+export interface HypervisorState {
+  readonly cores: readonly CoreState[];
+  /** Each vCPU's core, in the order of `vcpus`. */
+  readonly placement: readonly number[];
+  readonly started: readonly string[];
+  readonly blocked: readonly string[];
+  readonly stalled: number;
 }
 
 export interface HypervisorOptions {
@@ -131,8 +148,32 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
   run(limits: RunLimits = {}): RunResult {
     this.stopRequest = undefined;
     this.recordStarts();
-    const reason = this.loop(limits.untilCycles ?? Infinity);
+    const reason = this.loop(limits.untilCycles ?? Infinity, limits.exact ?? true);
     return { reason, cycles: this.time() };
+  }
+
+  saveState(): HypervisorState {
+    const names = (set: ReadonlySet<V>) => this.vcpus.filter((v) => set.has(v)).map((v) => v.name);
+    return {
+      cores: this.cores.map((c) => c.saveState()),
+      placement: this.vcpus.map((v) => v.placement.index),
+      started: names(this.started),
+      blocked: names(this.blocked),
+      stalled: this.stalled,
+    };
+  }
+
+  /** Puts back a saved state into the hypervisor of a system booted from the same configuration. */
+  restoreState(s: HypervisorState): void {
+    const byName = new Map(this.vcpus.map((v) => [v.name, v]));
+    const vcpu = (name: string | null) => (name === null ? undefined : byName.get(name));
+    this.cores.forEach((core, i) => core.restoreState(s.cores[i]!, vcpu));
+    this.vcpus.forEach((v, i) => (v.placement = this.core(s.placement[i]!).clock));
+    this.started.clear();
+    this.blocked.clear();
+    for (const name of s.started) this.started.add(byName.get(name)!);
+    for (const name of s.blocked) this.blocked.add(byName.get(name)!);
+    this.stalled = s.stalled;
   }
 
   /** Virtual time: the largest core clock. */
@@ -149,14 +190,14 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
     }
   }
 
-  private loop(until: number): EndReason {
+  private loop(until: number, exact: boolean): EndReason {
     for (;;) {
       for (const poll of this.pollers) poll();
       if (this.stopRequest) return this.stopRequest;
       const next = this.nextCore();
       if (!next) return this.vcpus.some((v) => v.alive) ? 'idle' : 'all-stopped';
       if (next.at >= until) return 'until-cycles';
-      this.advance(next.core, next.at, until);
+      this.advance(next.core, next.at, exact ? until : Infinity);
     }
   }
 

@@ -78,6 +78,15 @@ export class VmAccounting {
     if (start !== undefined) this.histogram('exception-handler').add(ts - start);
   }
 
+  /** When each exception handler in progress started (a checkpoint). */
+  saveState(): number[] {
+    return [...this.handlerStarts];
+  }
+
+  restoreState(handlerStarts: readonly number[]): void {
+    this.handlerStarts.splice(0, this.handlerStarts.length, ...handlerStarts);
+  }
+
   /** A system reset forgets the handlers in progress. */
   reset(): void {
     this.handlerStarts.length = 0;

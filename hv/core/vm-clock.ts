@@ -34,6 +34,19 @@ export class VmClock implements VirtualTime {
     private readonly idleNow: () => number,
   ) {}
 
+  /**
+   * Hypervisor work charged between steps, not yet taken by a step (a checkpoint keeps it with
+   * the queue's events; it is taken between steps only, when no step is in progress).
+   */
+  get pendingCycles(): number {
+    if (this.running) throw new InternalError('VmClock: a checkpoint in the middle of a step');
+    return this.pendingCharge;
+  }
+
+  set pendingCycles(cycles: number) {
+    this.pendingCharge = cycles;
+  }
+
   /** Connects the vCPU's counter (the vCPU is built with this clock, so it comes second). */
   bindCounter(counter: StepCounter): void {
     this.counter = counter;

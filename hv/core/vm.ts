@@ -8,13 +8,15 @@ import type { ArchOps, CpuEvents, ExceptionBudgetLimits, GuestCpu, TrapKind } fr
 import type { MemoryPort } from '../../devices/memory-port.ts';
 import type { BoardDescription, MemoryRegionSpec } from '../../devices/platforms/board.ts';
 import type { CostTable } from '../time/cost-model.ts';
+import { InternalError } from '../errors.ts';
+import { type SparseBytes, restoreSparseBytes, sparseBytes } from '../sparse-bytes.ts';
 import { CoreClock } from '../time/core-clock.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
 import type { MmioDevice } from '../trap/mmio.ts';
 import { Engine } from '../unicorn/engine.ts';
 import { type BoardInstance, type MemorySizes, instantiateBoard } from './board-instance.ts';
 import { GuestConsole } from './guest-console.ts';
-import { type GuestReport, type GuestState, GuestStats, sortedRecord } from './guest-stats.ts';
+import { type GuestReport, type GuestState, GuestStats, type GuestStatsState, sortedRecord } from './guest-stats.ts';
 import { type GuestImage, checkPlacement, placeImage } from './image.ts';
 import { type TrapSpan, VmAccounting } from './vm-accounting.ts';
 import { VmClock } from './vm-clock.ts';
@@ -50,6 +52,22 @@ export interface VmServices {
   recorder: TraceRecorder;
   /** A complete console line of this guest. */
   consoleLine(guest: string, line: string): void;
+}
+
+/**
+ * A VM's state between steps, as a checkpoint keeps it (its device events are in its clock's
+ * queue, saved with it; its core is the hypervisor's).
+ */
+export interface VmState {
+  readonly floor: number;
+  readonly exit: VmExit | undefined;
+  readonly pendingCycles: number;
+  readonly memory: ReadonlyArray<{ readonly name: string; readonly bytes: SparseBytes }>;
+  readonly devices: ReadonlyArray<{ readonly name: string; readonly state: unknown }>;
+  readonly cpu: unknown;
+  readonly console: ReturnType<GuestConsole['saveState']>;
+  readonly stats: GuestStatsState;
+  readonly handlerStarts: readonly number[];
 }
 
 /** Where a VM is before the hypervisor places it on a core. */
@@ -252,6 +270,54 @@ export class Vm implements CpuEvents, LoopVcpu {
 
   close(): void {
     this.engine.close();
+  }
+
+  /** Everything the VM holds: memory, devices, vCPU, console, counters (between steps only). */
+  saveState(): VmState {
+    if (this.deferred.length > 0 || this.resetRequested) throw new InternalError(`${this.name}: a checkpoint with work pending after a trap`);
+    return {
+      floor: this.floor,
+      exit: this.exitRecord,
+      pendingCycles: this.clock.pendingCycles,
+      memory: this.board.memory.map((m) => ({ name: m.name, bytes: sparseBytes(m.host.bytes) })),
+      devices: this.board.devices.map((d) => ({ name: d.name, state: d.saveState() })),
+      cpu: this.cpu.saveState(),
+      console: this.console.saveState(),
+      stats: this.stats.saveState(),
+      handlerStarts: this.accounting.saveState(),
+    };
+  }
+
+  /**
+   * Puts back everything but the vCPU into a VM just booted from the same configuration; the
+   * devices re-create their events and drive their interrupt lines. restoreCpu() comes after
+   * every device that drives this VM's lines has been restored.
+   */
+  restoreState(s: VmState): void {
+    this.floor = s.floor;
+    this.exitRecord = s.exit;
+    this.clock.pendingCycles = s.pendingCycles;
+    for (const saved of s.memory) restoreSparseBytes(this.region(saved.name).host.bytes, saved.bytes);
+    for (const saved of s.devices) this.boardDevice(saved.name).restoreState(saved.state);
+    this.console.restoreState(s.console);
+    this.stats.restoreState(s.stats);
+    this.accounting.restoreState(s.handlerStarts);
+  }
+
+  restoreCpu(s: VmState): void {
+    this.cpu.restoreState(s.cpu);
+  }
+
+  private region(name: string) {
+    const region = this.board.memory.find((m) => m.name === name);
+    if (!region) throw new InternalError(`${this.name}: the checkpoint has memory region ${name}, the VM does not`);
+    return region;
+  }
+
+  private boardDevice(name: string): MmioDevice {
+    const device = this.board.devices.find((d) => d.name === name);
+    if (!device) throw new InternalError(`${this.name}: the checkpoint has device ${name}, the VM does not`);
+    return device;
   }
 
   // CpuEvents: what the vCPU reports, charged and traced by the accounting.

@@ -27,6 +27,10 @@ export interface IoPath {
   reset(transport: VirtioTransport): void;
   /** Releases what the path holds (engines). */
   close(): void;
+  /** Its work in flight as plain data, for a checkpoint (transports named by their name). */
+  saveState(): unknown;
+  /** Puts back saveState()'s data, re-creating the path's pending events; `transport` finds a transport by name. */
+  restoreState(state: unknown, transport: (name: string) => VirtioTransport): void;
 }
 
 /** What every path is built with. */
@@ -68,6 +72,13 @@ export abstract class IoPathBase implements IoPath {
   reset(_transport: VirtioTransport): void {}
 
   close(): void {}
+
+  /** A path that finishes its I/Os within the notifying step has nothing in flight between steps. */
+  saveState(): unknown {
+    return undefined;
+  }
+
+  restoreState(_state: unknown, _transport: (name: string) => VirtioTransport): void {}
 
   /** Hypervisor work of I/O `io` on the guest's clock, from now. */
   protected charge(io: number, phase: string, cycles: number, sync = false): void {

@@ -11,6 +11,8 @@ import { ConfigError, InternalError, UsageError } from '../errors.ts';
 import type { GuestIoReport } from '../trace/stats-file.ts';
 import type { BlockImage } from '../storage/block-image.ts';
 import { DISK_TIMINGS, type DiskTiming, customDiskTiming } from '../storage/cache/disk-timing.ts';
+import type { BlockCacheState } from '../storage/cache/block-cache.ts';
+import { CachedDisk } from '../storage/cache/cached-disk.ts';
 import { DiskCache, type DiskCacheOptions } from './disk-cache.ts';
 import { DiskTraceRecorder } from './disk-trace.ts';
 import { openImage } from '../storage/open-image.ts';
@@ -44,6 +46,8 @@ export interface IoSystemOptions {
   diskTrace?: string;
   /** Lanes for guests with an io-path added to the running system (their device slots are reserved now). */
   lanes?: number;
+  /** Guests' disk-snapshot overlays to start from, by guest name (a restored checkpoint's). */
+  overlays?: ReadonlyMap<string, Uint8Array>;
 }
 
 export interface GuestIo {
@@ -53,6 +57,15 @@ export interface GuestIo {
   readonly transports: readonly VirtioTransport[];
   readonly unit: number | undefined;
   readonly disk: BlockImage | undefined;
+}
+
+/** The I/O system between steps, as a checkpoint keeps it (the disks' contents are saved beside it). */
+export interface IoSystemState {
+  readonly guests: ReadonlyArray<{ readonly name: string; readonly transports: readonly unknown[]; readonly tracker: ReturnType<IoTracker['saveState']>; readonly path: unknown }>;
+  readonly split: ReturnType<SplitHypercalls['saveState']> | undefined;
+  readonly blockController: unknown;
+  readonly consoleUart: unknown;
+  readonly cache: BlockCacheState | undefined;
 }
 
 export class IoSystem {
@@ -67,7 +80,7 @@ export class IoSystem {
 
   constructor(private readonly o: IoSystemOptions) {
     this.checkDriverLimits();
-    const disks = openDisks(o.config);
+    const disks = openDisks(o.config, o.overlays);
     const images = disks.filter((d): d is BlockImage => d !== undefined);
     const timing = diskTiming(o.config.io?.['disk-timing'] ?? 'sd-spi');
     this.diskCache = new DiskCache(cacheOptions(o.config, timing));
@@ -157,6 +170,48 @@ export class IoSystem {
     this.split?.worldSwitch();
   }
 
+  /** The guests' disks: the image each one writes (the top of its chain). */
+  disks(): Array<{ readonly guest: string; readonly image: BlockImage }> {
+    return this.guests.flatMap((g) => (g.disk ? [{ guest: g.vm.name, image: g.disk instanceof CachedDisk ? g.disk.top : g.disk }] : []));
+  }
+
+  /** Transports, trackers, paths, the driver's hypercall state, the physical devices and the block cache. */
+  saveState(): IoSystemState {
+    return {
+      guests: this.guests.map((g) => ({ name: g.vm.name, transports: g.transports.map((t) => t.saveState()), tracker: g.tracker.saveState(), path: g.path.saveState() })),
+      split: this.split?.saveState(),
+      blockController: this.platform.blockController.saveState(),
+      consoleUart: this.platform.consoleUart.saveState(),
+      cache: this.diskCache.cache?.saveState(this.imageNames()),
+    };
+  }
+
+  /** Puts back a saved state into the I/O system of a system booted from the same configuration. */
+  restoreState(s: IoSystemState): void {
+    const transports = new Map(this.guests.flatMap((g) => g.transports.map((t) => [t.name, t] as const)));
+    const transport = (name: string) => transports.get(name) ?? fail(`transport ${name}`);
+    for (const saved of s.guests) {
+      const g = this.guests.find((x) => x.vm.name === saved.name) ?? fail(`the I/O of guest ${saved.name}`);
+      g.transports.forEach((t, i) => t.restoreState(saved.transports[i]));
+      g.tracker.restoreState(saved.tracker);
+      g.path.restoreState(saved.path, transport);
+    }
+    if (s.split) this.split?.restoreState(s.split, transport);
+    this.platform.blockController.restoreState(s.blockController);
+    this.platform.consoleUart.restoreState(s.consoleUart);
+    if (s.cache) this.diskCache.cache?.restoreState(s.cache, new Map([...this.imageNames()].map(([image, name]) => [name, image])));
+  }
+
+  /** Every image of every guest's chain, named by guest and depth (`a:0` is guest a's top). */
+  private imageNames(): Map<BlockImage, string> {
+    const names = new Map<BlockImage, string>();
+    for (const { guest, image } of this.disks()) {
+      let depth = 0;
+      for (let i: BlockImage | null = image; i !== null; i = i.backing) names.set(i, `${guest}:${depth++}`);
+    }
+    return names;
+  }
+
   /** What `vm`'s I/O did (undefined for a guest without an io-path). */
   report(vm: Vm): GuestIoReport | undefined {
     const g = this.guests.find((x) => x.vm === vm);
@@ -234,16 +289,16 @@ function cacheOptions(config: SystemConfig, timing: DiskTiming): DiskCacheOption
   return { policy: c.policy, size: c.size, blockSize: c.block, writeMode: c.write === 'back' ? 'write-back' : 'write-through', timing };
 }
 
-function openDisk(g: GuestEntry & { disk: string }): BlockImage {
-  return g['disk-snapshot'] ? openSnapshot(g.disk, g.name, g['disk-format']) : openImage(g.disk, { format: g['disk-format'], owner: `guest "${g.name}"` });
+function openDisk(g: GuestEntry & { disk: string }, overlay?: Uint8Array): BlockImage {
+  return g['disk-snapshot'] ? openSnapshot(g.disk, g.name, g['disk-format'], undefined, overlay) : openImage(g.disk, { format: g['disk-format'], owner: `guest "${g.name}"` });
 }
 
-function openDisks(config: SystemConfig): Array<BlockImage | undefined> {
+function openDisks(config: SystemConfig, overlays?: ReadonlyMap<string, Uint8Array>): Array<BlockImage | undefined> {
   const opened: BlockImage[] = [];
   try {
     return config.guests.map((g) => {
       if (!g.disk) return undefined;
-      const image = openDisk({ ...g, disk: g.disk });
+      const image = openDisk({ ...g, disk: g.disk }, overlays?.get(g.name));
       opened.push(image);
       return image;
     });
@@ -260,4 +315,8 @@ function diskTiming(config: DiskTimingConfig): DiskTiming {
     perSectorCycles: config['per-sector-cycles'],
     seekCycles: config['seek-cycles'],
   });
+}
+
+function fail(what: string): never {
+  throw new InternalError(`checkpoint restore: the restored system has no ${what}`);
 }

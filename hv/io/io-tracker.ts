@@ -37,6 +37,19 @@ export class IoTracker {
     private readonly observer: IoObserver | undefined,
   ) {}
 
+  /** Totals, the I/Os in progress and the next I/O number (a checkpoint). */
+  saveState(): { totals: IoTotals; open: Array<[number, OpenIo]>; nextId: number } {
+    const open = [...this.open].map(([id, io]) => [id, { ...io }] as [number, OpenIo]);
+    return { totals: structuredClone(this.totals), open, nextId: this.nextId };
+  }
+
+  restoreState(s: ReturnType<IoTracker['saveState']>): void {
+    Object.assign(this.totals, structuredClone(s.totals));
+    this.open.clear();
+    for (const [id, io] of s.open) this.open.set(id, { ...io });
+    this.nextId = s.nextId;
+  }
+
   /**
    * A notification of `device` arrived with the MMIO trap `trap`: the I/O begins when the trap
    * does, and the trap is its first phase (the trap itself is charged by the trap path).

@@ -89,6 +89,11 @@ export interface TransportEvents {
   access?(): void;
 }
 
+interface TransportState {
+  readonly registers: Record<string, number | bigint>;
+  readonly queues: readonly QueueState[];
+}
+
 export class VirtioTransport implements MmioDevice {
   readonly model = 'virtio-mmio';
   /** The registers and a 256-byte configuration space. */
@@ -125,6 +130,20 @@ export class VirtioTransport implements MmioDevice {
     this.queueSel = 0;
     this.queues.forEach((q, i) => (this.queues[i] = freshQueue(q.generation + 1)));
     this.events.irq(false);
+  }
+
+  /** Registers, queues and counters (a checkpoint; the interrupt line's level is the vCPU's). */
+  saveState(): TransportState {
+    const { status, interruptStatus, driverFeatures, guestErrors, notifications, deviceFeaturesSel, driverFeaturesSel, queueSel, configGeneration } = this;
+    const registers = { status, interruptStatus, driverFeatures, guestErrors, notifications, deviceFeaturesSel, driverFeaturesSel, queueSel, configGeneration };
+    return { registers, queues: this.queues.map((q) => ({ ...q })) };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as TransportState;
+    Object.assign(this, s.registers);
+    s.queues.forEach((q, i) => (this.queues[i] = { ...q }));
+    this.events.irq(this.interruptStatus !== 0);
   }
 
   /** Negotiated features, low word (what the driver accepted of bits 0-31). */

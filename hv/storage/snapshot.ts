@@ -8,22 +8,27 @@
  * The overlay lives in its own temporary directory under a fixed name (`<name>.snapshot.qcow2`),
  * so that everything that prints image names (disk traces, stats) stays deterministic.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BlockImage, BlockLocation } from './block-image.ts';
 import { type ImageFormat, detectFormat, openImage } from './open-image.ts';
 import { createQcow2 } from './qcow2/create.ts';
 
-/** `name` names the overlay file; `owner` (e.g. `guest "a"`) names the user in lock conflicts. */
-export function openSnapshot(file: string, name: string, format?: ImageFormat, owner = `guest "${name}"`): BlockImage {
+/**
+ * `name` names the overlay file; `owner` (e.g. `guest "a"`) names the user in lock conflicts;
+ * `overlay`, when given, is the overlay file's contents to start from (a restored checkpoint's)
+ * instead of an empty overlay over `file`.
+ */
+export function openSnapshot(file: string, name: string, format?: ImageFormat, owner = `guest "${name}"`, overlay?: Uint8Array): BlockImage {
   const base = resolve(file);
   const backingFormat = format ?? detectFormat(base);
   const dir = mkdtempSync(join(tmpdir(), 'hvlab-snapshot-'));
   try {
-    const overlay = join(dir, `${name}.snapshot.qcow2`);
-    createQcow2(overlay, { backing: base, backingFormat });
-    return new SnapshotImage(openImage(overlay, { format: 'qcow2', owner }), dir);
+    const path = join(dir, `${name}.snapshot.qcow2`);
+    if (overlay) writeFileSync(path, overlay);
+    else createQcow2(path, { backing: base, backingFormat });
+    return new SnapshotImage(openImage(path, { format: 'qcow2', owner }), dir);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

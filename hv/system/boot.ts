@@ -38,6 +38,8 @@ export interface BootOptions {
   diskTrace?: string;
   /** I/O lanes for guests with an io-path added later (a cluster slave's I/O capacity). */
   ioLanes?: number;
+  /** Disk-snapshot overlays to start from, by guest name (a restored checkpoint's). */
+  overlays?: ReadonlyMap<string, Uint8Array>;
 }
 
 export interface BootedSystem {
@@ -114,6 +116,7 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
         observer: (vm) => ioSignals(hypervisor, vm),
         diskTrace: options.diskTrace,
         lanes: options.ioLanes,
+        overlays: options.overlays,
       });
       switches.io = io;
     }

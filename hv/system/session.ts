@@ -10,6 +10,9 @@
  *   session.finish();
  *   console.log(session.results().guests);
  *   session.close();
+ *
+ * Between runs a session can be saved whole to a checkpoint file (checkpoint()) and restored
+ * later, in this process or another (Session.restore()): see checkpoint.ts.
  */
 import { extname } from 'node:path';
 import type { EndReason, RunResult } from '../core/hypervisor.ts';
@@ -23,6 +26,9 @@ import type { GuestReport, StatsFile } from '../trace/stats-file.ts';
 import { writeChromeTrace } from '../trace/trace-file.ts';
 import { archFor } from './architectures.ts';
 import { type BootedSystem, bootSystem } from './boot.ts';
+import { type BootSettings, type CheckpointInfo, type SessionState, checkSameSystem, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { prepareDisks } from './checkpoint-disks.ts';
+import { restoreSystem } from './system-state.ts';
 import { collectStats } from './stats.ts';
 import { type SerialReceiver, UartFeed } from './uart-feed.ts';
 import { EventLog, type LogOptions } from '../trace/event-log.ts';
@@ -50,12 +56,26 @@ export interface SessionOptions {
   log?: Omit<LogOptions, 'symbolize'>;
 }
 
+/** What a restored session may choose (the rest comes from the checkpoint). */
+export interface RestoreOptions extends Pick<SessionOptions, 'trace' | 'traceLimit' | 'onConsole' | 'log' | 'diskTrace'> {
+  /** The system the checkpoint must hold (a mismatched checkpoint is refused before anything is touched). */
+  expect?: SystemConfig;
+}
+
+export type { CheckpointInfo } from './checkpoint.ts';
+
 /** Where a run stops (besides every guest having stopped). */
 export interface RunLimit {
   /** Virtual time (cycles since boot) at which to stop. */
   cycles?: number;
   /** Stop after a console line that matches. */
   line?: RegExp;
+  /**
+   * With `cycles`: true (default) stops every core at exactly that time; false stops at the first
+   * step boundary at or after it, without shortening any step, so that the run goes on exactly
+   * as one that did not stop (take checkpoints there: a restore then gives the uninterrupted run).
+   */
+  exact?: boolean;
 }
 
 /** Where and when a guest added to a running session runs. */
@@ -105,6 +125,7 @@ export class Session {
   private constructor(
     readonly config: SystemConfig,
     private readonly system: BootedSystem,
+    private readonly boot: BootSettings,
   ) {}
 
   /**
@@ -112,7 +133,43 @@ export class Session {
    * or an already validated configuration.
    */
   static async open(system: SystemConfig | string, options: SessionOptions = {}): Promise<Session> {
-    const config = typeof system === 'string' ? configFromFile(system) : system;
+    return Session.start(typeof system === 'string' ? configFromFile(system) : system, options);
+  }
+
+  /**
+   * Boots the system a checkpoint holds and puts it in the checkpoint's state: it goes on from
+   * there exactly as the system it was taken of did. Refuses (CheckpointError) a file that is
+   * not a checkpoint, is truncated or corrupt, of another format version or hvlab build, or whose
+   * system's image or backing files have changed since. Image files the guests write are put back
+   * to their contents at the checkpoint (checkpoint-disks.ts).
+   */
+  static async restore(file: string, options: RestoreOptions = {}): Promise<Session> {
+    const { checkpoint } = readCheckpoint(file);
+    if (options.expect) checkSameSystem(file, options.expect, checkpoint.config);
+    const overlays = prepareDisks(checkpoint.disks);
+    const session = await Session.start(checkpoint.config, { ...options, ...checkpoint.boot }, overlays);
+    try {
+      restoreSystem(session.system, checkpoint.system, () => session.restoreOwn(checkpoint.session));
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    return session;
+  }
+
+  /**
+   * Saves the whole system to `file` (between runs, before finish()): every VM, device, pending
+   * event, the scheduler, the I/O system, the disks, the trace so far and the console lines.
+   */
+  checkpoint(file: string): CheckpointInfo {
+    this.checkOpen();
+    if (this.finished) throw new UsageError('the session is finished: take a checkpoint before finish()');
+    const feeds = [...this.feeds].map(([name, feed]) => [name, feed.saveState()] as const);
+    const own: SessionState = { lines: this.lines.map((l) => ({ ...l })), lastResult: this.lastResult, feeds };
+    return writeCheckpoint(file, this.system, this.boot, own);
+  }
+
+  private static async start(config: SystemConfig, options: SessionOptions, overlays?: ReadonlyMap<string, Uint8Array>): Promise<Session> {
     const arch = archFor(BOARDS[config.board]!);
     await arch.prepare(config.timing);
     if (options.log?.categories.has('exec') || options.log?.categories.has('insn')) await arch.prepareDisassembler();
@@ -126,9 +183,11 @@ export class Session {
       faultLoopLimit: options.faultLoopLimit,
       diskTrace: options.diskTrace,
       ioLanes: options.ioLanes,
+      overlays,
       consoleLine: (guest, line) => sink.session?.consoleLine(guest, line, options),
     });
-    sink.session = new Session(config, booted);
+    const boot: BootSettings = { cores: booted.coreCount, costs: booted.costs, faultLoopLimit: options.faultLoopLimit ?? 16, ioLanes: options.ioLanes ?? 0 };
+    sink.session = new Session(config, booted, boot);
     if (options.log) sink.session.startLog(options.log);
     return sink.session;
   }
@@ -140,10 +199,10 @@ export class Session {
   runUntil(limit: RunLimit | number = {}): RunResult {
     this.checkOpen();
     if (this.finished) throw new UsageError('the session is finished: it cannot run any more');
-    const { cycles, line } = typeof limit === 'number' ? { cycles: limit, line: undefined } : limit;
+    const { cycles, line, exact } = typeof limit === 'number' ? { cycles: limit, line: undefined, exact: undefined } : limit;
     this.untilLine = line;
     try {
-      this.lastResult = this.system.hypervisor.run({ untilCycles: cycles });
+      this.lastResult = this.system.hypervisor.run({ untilCycles: cycles, exact });
     } finally {
       this.untilLine = undefined;
     }
@@ -317,6 +376,14 @@ export class Session {
     this.closed = true;
     for (const a of this.attachments) a.close();
     this.system.close();
+  }
+
+  /** The session's own part of a checkpoint: console lines, the last run's end, UART input. */
+  private restoreOwn(s: SessionState): void {
+    this.lines.length = 0;
+    for (const l of s.lines) this.lines.push({ ...l });
+    this.lastResult = s.lastResult;
+    for (const [name, feed] of s.feeds) this.uartInput(name).restoreState(feed);
   }
 
   /** Logs the events of the chosen categories (before the first run: hooks must precede translation). */

@@ -21,6 +21,15 @@ export const LINE_BAUD = 115_200;
 /** Start bit, 8 data bits, stop bit. */
 const BITS_PER_BYTE = 10;
 
+export interface UartFeedState {
+  readonly queue: ReadonlyArray<{ readonly at: number; readonly byte: number }>;
+  readonly blocked: boolean;
+  readonly lastDelivery: number;
+  readonly lastQueued: number;
+  readonly delivered: number;
+  readonly eventAt: number | undefined;
+}
+
 export class UartFeed {
   private readonly queue: Array<{ at: number; byte: number }> = [];
   private head = 0;
@@ -46,6 +55,20 @@ export class UartFeed {
     this.lastQueued = from;
     for (const byte of bytes) this.queue.push({ at: from, byte });
     this.arm();
+  }
+
+  /** The bytes not yet delivered, where the line stands and the pending delivery's time (a checkpoint). */
+  saveState(): UartFeedState {
+    const { blocked, lastDelivery, lastQueued, delivered } = this;
+    return { queue: this.queue.slice(this.head).map((b) => ({ ...b })), blocked, lastDelivery, lastQueued, delivered, eventAt: this.event?.at };
+  }
+
+  restoreState(s: UartFeedState): void {
+    this.queue.length = 0;
+    for (const b of s.queue) this.queue.push({ ...b });
+    this.head = 0;
+    ({ blocked: this.blocked, lastDelivery: this.lastDelivery, lastQueued: this.lastQueued, delivered: this.delivered } = s);
+    this.event = s.eventAt === undefined ? undefined : this.clock.schedule(s.eventAt, 'uart input', (t) => this.deliver(t));
   }
 
   /** Bytes queued and not yet taken by the UART. */

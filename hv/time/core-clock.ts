@@ -21,6 +21,11 @@ export class CoreClock {
     this.cycles += cycles;
   }
 
+  /** Sets the clock to a checkpoint's time (restore only: a booted core is at 0). */
+  restore(cycles: number): void {
+    this.cycles = cycles;
+  }
+
   /** Moves the clock forward to `t` (never back); returns the cycles it moved. */
   advanceTo(t: number): number {
     if (t <= this.cycles) return 0;

@@ -12,6 +12,14 @@ export interface DistributionSummary {
   total: number;
 }
 
+export interface HistogramState {
+  readonly counts: ReadonlyArray<readonly [number, number]>;
+  readonly n: number;
+  readonly sum: number;
+  readonly lastValue: number;
+  readonly lastCount: number;
+}
+
 export class Histogram {
   private readonly counts = new Map<number, number>();
   private n = 0;
@@ -37,6 +45,17 @@ export class Histogram {
     if (this.lastCount === 0) return;
     this.counts.set(this.lastValue, (this.counts.get(this.lastValue) ?? 0) + this.lastCount);
     this.lastCount = 0;
+  }
+
+  /** The observations as plain data (a checkpoint). */
+  saveState(): HistogramState {
+    return { counts: [...this.counts], n: this.n, sum: this.sum, lastValue: this.lastValue, lastCount: this.lastCount };
+  }
+
+  restoreState(s: HistogramState): void {
+    this.counts.clear();
+    for (const [value, count] of s.counts) this.counts.set(value, count);
+    ({ n: this.n, sum: this.sum, lastValue: this.lastValue, lastCount: this.lastCount } = s);
   }
 
   get count(): number {

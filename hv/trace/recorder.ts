@@ -7,13 +7,21 @@
  * cores' idle time and switches) only count against the limit as a whole.
  */
 import type { TraceEvent } from './events.ts';
-import { type DistributionSummary, Histogram } from './histogram.ts';
+import { type DistributionSummary, Histogram, type HistogramState } from './histogram.ts';
 
 export const DEFAULT_TRACE_LIMIT = 2_000_000;
 
 interface GuestShare {
   kept: number;
   dropped: number;
+}
+
+/** What a checkpoint keeps of the recorder: the events kept so far (if any), every distribution, each guest's share. */
+export interface RecorderState {
+  readonly events: readonly TraceEvent[] | undefined;
+  readonly dropped: number;
+  readonly distributions: ReadonlyArray<readonly [string, HistogramState]>;
+  readonly guests?: ReadonlyArray<readonly [string, number, number]>;
 }
 
 export class TraceRecorder {
@@ -70,6 +78,30 @@ export class TraceRecorder {
       this.dropped++;
       if (guest) guest.dropped++;
     }
+  }
+
+  saveState(): RecorderState {
+    const distributions = [...this.distributions].map(([kind, h]) => [kind, h.saveState()] as const);
+    const guests = [...this.guests].map(([name, g]) => [name, g.kept, g.dropped] as const);
+    return { events: this.keepEvents ? this.events : undefined, dropped: this.dropped, distributions, guests };
+  }
+
+  /**
+   * Puts back a saved state. Histograms are restored in place (the VMs hold on to theirs); a
+   * recorder that keeps events takes the saved ones (none when the checkpoint kept none).
+   */
+  restoreState(s: RecorderState): void {
+    for (const [kind, h] of s.distributions) this.histogram(kind).restoreState(h);
+    if (!this.keepEvents) return;
+    for (const [name, kept, dropped] of s.guests ?? []) {
+      this.addGuest(name);
+      const share = this.guests.get(name)!;
+      share.kept = s.events ? kept : 0;
+      share.dropped = s.events ? dropped : 0;
+    }
+    this.events.length = 0;
+    for (const event of s.events ?? []) this.events.push(event);
+    this.dropped = s.events ? s.dropped : 0;
   }
 
   /** Adds one observation of `cycles` to the distribution of event kind `kind`. */

@@ -16,6 +16,16 @@ export interface MmioDevice {
   write(offset: number, size: number, value: number): void;
   reset(): void;
   /**
+   * The device's state as plain data, for a checkpoint (undefined when it has none): its
+   * registers, internal counters and the times of its pending events.
+   */
+  saveState(): unknown;
+  /**
+   * Puts back a state saveState() returned, into a device just reset: re-creates its pending
+   * events at their saved times and drives its outputs (interrupt lines) to their levels.
+   */
+  restoreState(state: unknown): void;
+  /**
    * A physical device assigned to this VM: its registers are reached directly (the hypervisor
    * maps them), so an access costs no trap.
    */

@@ -23,6 +23,8 @@ const FLAG_CYCLES = 16;
 const FLAG_ABORT = 32;
 const FLAG_UNALIGNED = 64;
 type Field = (typeof FIELDS)[number];
+/** Code ranges the counter instruments at most (MAX_INSTRUMENTED in native/counter.h). */
+const MAX_INSTRUMENTED_RANGES = 256;
 /** Number of registers the counter can watch. */
 export const WATCHED_REGISTERS = 3;
 /** Largest limit of one run; keeps the 32-bit native counter far from wrapping. */
@@ -44,6 +46,8 @@ function declare() {
     flush: lib.func('void hv_counter_flush(void *counter)'),
     free: lib.func('void hv_counter_free(void *counter)'),
     mmioMap: lib.func('int hv_mmio_map(void *counter, uint64_t address, uint64_t size, void *read, void *write)'),
+    instrumented: lib.func('int hv_counter_instrumented(void *counter, _Out_ uint32_t *out, int max)'),
+    instrument: lib.func('int hv_counter_instrument(void *counter, uint32_t lo, uint32_t hi)'),
   };
   const stateSize = lib.func('int hv_counter_state_size(void)')() as number;
   const out = new Uint32Array(FIELDS.length);
@@ -102,6 +106,24 @@ export class InstructionCounter {
     }
   }
 
+  /**
+   * The code ranges that have a code hook so far ([lo, hi) pairs, in the order they got it):
+   * MMIO accesses in them are exact at once. A checkpoint keeps them, so that a restored engine
+   * counts and stops exactly where the saved one would have.
+   */
+  get instrumentedRanges(): Array<[number, number]> {
+    const out = new Uint32Array(2 * MAX_INSTRUMENTED_RANGES);
+    const n = this.fn.instrumented(this.address, out, out.length) as number;
+    return Array.from({ length: Math.min(n, MAX_INSTRUMENTED_RANGES) }, (_, i) => [out[2 * i]!, out[2 * i + 1]!]);
+  }
+
+  /** Instruments the ranges a saved engine had (after a restore, before any run). */
+  instrument(ranges: ReadonlyArray<readonly [number, number]>): void {
+    for (const [lo, hi] of ranges) {
+      if ((this.fn.instrument(this.address, lo, hi) as number) !== 0) throw new NativeLibraryError(`cannot instrument code at 0x${lo.toString(16)}-0x${hi.toString(16)}`);
+    }
+  }
+
   /** Forgets all decoded code (guest code was reloaded, or the cycle map cleared). */
   flushDecoded(): void {
     this.fn.flush(this.address);
@@ -154,6 +176,18 @@ export class InstructionCounter {
    */
   breakFlow(): void {
     this.state[this.w.prevEnd] = 0;
+  }
+
+  /**
+   * Cycle timing: where the last block run ended (0: the stream was broken), which decides
+   * whether the next run pays a branch refill first; a checkpoint keeps it.
+   */
+  get streamEnd(): number {
+    return this.state[this.w.prevEnd]!;
+  }
+
+  set streamEnd(value: number) {
+    this.state[this.w.prevEnd] = value >>> 0;
   }
 
   /** Instructions retired since the last reset. */

@@ -4,6 +4,7 @@ import * as api from '../../hv/index.ts';
 it('exports exactly the public API (update deliberately)', () => {
   expect(Object.keys(api).sort()).toEqual([
     'BOARDS',
+    'CheckpointError',
     'ConfigError',
     'DEFAULT_COSTS',
     'HvError',

@@ -18,6 +18,8 @@ const LAYERS: Record<string, number> = {
   'hv/cleanup.ts': 0,
   'hv/input-file.ts': 0,
   'hv/yaml-file.ts': 0,
+  'hv/object-state.ts': 0,
+  'hv/sparse-bytes.ts': 0,
   'hv/arch': 1,
   'hv/trap': 1,
   devices: 1,

@@ -109,7 +109,7 @@ describe('hv run: arguments', () => {
   const cores = ['0', '-1', 'abc', '1.5', '65', '200000', '1e3', '99999999999999999999', '', ' ', '0x10'];
   const cycles = ['-5', 'abc', '1e6', '99999999999999999999', '2.5'];
   table({
-    'no target': { args: () => ['run'], message: /^error: missing required argument 'target'/ },
+    'no target': { args: () => ['run'], message: /^hv: expected a system file \(\.yaml\) or a guest image to run, or --restore FILE$/ },
     'two targets': { args: () => ['run', HELLO, HELLO], message: /^error: too many arguments for 'run'/ },
     'an unknown option': { args: () => ['run', HELLO, '--bogus'], message: /^error: unknown option '--bogus'/ },
     'an option without its value': { args: () => ['run', HELLO, '--cores'], message: /^error: option '--cores <N>' argument missing/ },

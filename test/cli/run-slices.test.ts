@@ -8,6 +8,8 @@ import { Session } from '../../hv/system/session.ts';
 import { statsJson } from '../../hv/trace/stats-file.ts';
 import { DEMO } from '../helpers/hv-cli.ts';
 import { SLICE_CYCLES, driveRun } from '../../hv/cli/run-driver.ts';
+import { validateSystem } from '../../hv/core/system-config.ts';
+import { imagePath } from '../helpers/run-system.ts';
 
 async function outcome(file: string, run: (s: Session) => Promise<void> | void) {
   const session = await Session.open(file, { trace: true });
@@ -34,4 +36,17 @@ describe('running in slices', () => {
       expect(other.events).toBe(whole.events);
     }
   }, 240_000);
+
+  it('goes on while every guest sleeps past a slice end (the slices advance without them)', async () => {
+    // job sleeps 100 ms (2.5 M cycles, more than a slice) between its two rounds.
+    const session = await Session.open(validateSystem({ guests: [{ name: 'job', image: imagePath('job'), cmdline: 'work=10 sleep=100000 rounds=2' }] }, 'sleepy.yaml'));
+    try {
+      const { result } = await driveRun(session, {});
+      expect(result.reason).toBe('all-stopped');
+      expect(session.now).toBeGreaterThan(2 * SLICE_CYCLES);
+      expect(session.guest('job').report.exitCode).toBe(0);
+    } finally {
+      session.close();
+    }
+  }, 30_000);
 });

@@ -112,7 +112,7 @@ describe('hv run: bad input exits 2 with a message naming the problem', () => {
     expect(unknown.stdout).toBe('');
     const missing = runHv(['run']);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain("missing required argument 'target'");
+    expect(missing.stderr).toBe('hv: expected a system file (.yaml) or a guest image to run, or --restore FILE\n');
   });
 
   it('a stats file that cannot be written, reported before the run starts', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { InternalError } from '../../hv/errors.ts';
 import { EventQueue } from '../../hv/time/event-queue.ts';
+import { thrown } from '../helpers/thrown.ts';
 
 /** A queue whose events log `label@at` when they fire. */
 function logging() {
@@ -172,5 +174,60 @@ describe('EventQueue', () => {
     }
     const next = Math.min(...[...live.values()].map((e) => e.at));
     expect(q.nextTime()).toBe(next);
+  });
+});
+
+describe('EventQueue checkpoints', () => {
+  /** Three events, two of them at the same time (their order is the scheduling order). */
+  function saved() {
+    const { q, add } = logging();
+    add(20, 'b');
+    add(10, 'a');
+    add(20, 'c');
+    const dropped = add(15, 'gone');
+    q.cancel(dropped);
+    return q.saveState();
+  }
+
+  it('saves the live events in firing order with their sequence numbers', () => {
+    expect(saved()).toEqual({ seq: 4, events: [{ at: 10, seq: 1, label: 'a' }, { at: 20, seq: 0, label: 'b' }, { at: 20, seq: 2, label: 'c' }] });
+  });
+
+  it('gives re-created events their saved places, whatever order their owners re-create them in', () => {
+    const { q, log, add } = logging();
+    add(5, 'from before the restore');
+    q.beginRestore(saved());
+    add(20, 'c');
+    add(10, 'a');
+    add(20, 'b');
+    q.endRestore('test');
+    add(20, 'new');
+    q.runDue(30);
+    expect(log).toEqual(['a@10', 'b@20', 'c@20', 'new@20']);
+  });
+
+  it('refuses a restore that leaves out a saved event or makes one that was not saved', () => {
+    const missing = logging();
+    missing.q.beginRestore(saved());
+    missing.add(10, 'a');
+    missing.add(20, 'b');
+    expect(thrown(() => missing.q.endRestore('vm x'), InternalError).message).toBe("checkpoint restore of vm x: event 'c' at 20 was not re-created");
+    const extra = logging();
+    extra.q.beginRestore(saved());
+    for (const label of ['a', 'b', 'c']) extra.add(label === 'a' ? 10 : 20, label);
+    extra.add(20, 'd');
+    expect(thrown(() => extra.q.endRestore('vm y'), InternalError).message).toBe("checkpoint restore of vm y: event 'd' at 20 was not saved");
+  });
+
+  it('lets an owner cancel and re-create an event while it restores', () => {
+    const { q, log, add } = logging();
+    q.beginRestore(saved());
+    q.cancel(add(20, 'b'));
+    add(10, 'a');
+    add(20, 'c');
+    add(20, 'b');
+    q.endRestore('test');
+    q.runDue(20);
+    expect(log).toEqual(['a@10', 'b@20', 'c@20']);
   });
 });

@@ -4,7 +4,7 @@ import { DispatchTable } from '../../hv/trap/dispatch-table.ts';
 import type { MmioDevice } from '../../hv/trap/mmio.ts';
 import { thrown } from '../helpers/thrown.ts';
 
-const device = (name: string, size: number): MmioDevice => ({ name, model: 'test', size, read: () => 0, write() {}, reset() {} });
+const device = (name: string, size: number): MmioDevice => ({ name, model: 'test', size, read: () => 0, write() {}, reset() {}, saveState: () => undefined, restoreState() {} });
 
 describe('DispatchTable', () => {
   it('finds the device whose window holds an address, whatever order they were added in', () => {

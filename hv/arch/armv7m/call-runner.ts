@@ -10,10 +10,19 @@ import { ARM_REG as R, UC_ERR, UC_HOOK } from '../../unicorn/constants.ts';
 import type { Engine } from '../../unicorn/engine.ts';
 import type { RegisterBatch } from '../../unicorn/register-batch.ts';
 import type { CallClock, CallOutcome, CallRunner, CallRunnerOptions } from '../cpu.ts';
-import { XPSR_THUMB } from './cpu-registers.ts';
+import type { SparseBytes } from '../../sparse-bytes.ts';
+import { type RegisterState, restoreRegisters, saveRegisters } from './cortex-m-state.ts';
+import { CpuRegisters, XPSR_THUMB } from './cpu-registers.ts';
 import { CycleTimer } from './cycle-timing.ts';
 
 type SegmentEnd = { kind: 'return' } | { kind: 'wait' } | { kind: 'fault'; reason: string };
+
+/** What the engine keeps between calls (the stream of each call starts afresh). */
+interface RunnerState {
+  readonly registers: RegisterState;
+  readonly costs: SparseBytes | undefined;
+  readonly instrumented: ReadonlyArray<readonly [number, number]>;
+}
 
 export class ThumbCallRunner implements CallRunner {
   private readonly entryRegisters: RegisterBatch;
@@ -49,6 +58,18 @@ export class ThumbCallRunner implements CallRunner {
       if (clock.waitForDevice() === undefined) return { kind: 'failed', reason: 'driver waits (WFI) with no device command in flight' };
       pc = this.engine.readRegister(R.PC);
     }
+  }
+
+  saveState(): RunnerState {
+    const counter = this.engine.counter;
+    return { registers: saveRegisters(new CpuRegisters(this.engine)), costs: this.cycleTimer?.saveState(), instrumented: counter.instrumentedRanges };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as RunnerState;
+    restoreRegisters(new CpuRegisters(this.engine), s.registers);
+    if (s.costs) this.cycleTimer?.restoreState(s.costs);
+    this.engine.counter.instrument(s.instrumented);
   }
 
   /** Runs from `pc` until the code returns, waits or fails; with the cycles it retired. */

@@ -11,6 +11,7 @@ import type { VirtualTime } from '../../time/virtual-time.ts';
 import type { DebugAccess, GuestCpu, StepOutcome, SystemWindow, VcpuHost, VcpuOptions } from '../cpu.ts';
 import { CONTROL_FPCA, CONTROL_NPRIV, CpuRegisters, XPSR_IPSR_MASK, XPSR_THUMB } from './cpu-registers.ts';
 import { CycleTimer } from './cycle-timing.ts';
+import { type CortexMParts, type CortexMState, restoreCortexM, saveCortexM } from './cortex-m-state.ts';
 import { cortexMDebugAccess } from './debug-access.ts';
 import { REGISTER_IDS, buildDivisionMap } from './division-map.ts';
 import { Dwt } from './dwt.ts';
@@ -223,6 +224,23 @@ export class CortexM implements GuestCpu {
 
   debugAccess(): DebugAccess {
     return cortexMDebugAccess(this.regs);
+  }
+
+  /** The vCPU's whole state as plain data (between steps; cortex-m-state.ts). */
+  saveState(): CortexMState {
+    const { isSleeping: sleeping, eventRegister, haltCode, faultLoop, lastFault, streamPc, executed, cycles } = this;
+    return saveCortexM(this.stateParts(), { sleeping, eventRegister, haltCode, faultLoop, lastFault, streamPc, executed, cycles });
+  }
+
+  restoreState(state: unknown): void {
+    const f = restoreCortexM(this.stateParts(), state as CortexMState);
+    ({ sleeping: this.isSleeping, eventRegister: this.eventRegister, haltCode: this.haltCode, faultLoop: this.faultLoop } = f);
+    ({ lastFault: this.lastFault, streamPc: this.streamPc, executed: this.executed, cycles: this.cycles } = f);
+    this.divisionMapReady = false;
+  }
+
+  private stateParts(): CortexMParts {
+    return { regs: this.regs, exceptions: this.exceptionState, faults: this.faults, system: this.ppb, counter: this.engine.counter, cycleTimer: this.cycleTimer, budget: this.budget };
   }
 
   /** The view of this vCPU the stop decoder works through. */

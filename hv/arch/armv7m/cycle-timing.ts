@@ -11,10 +11,13 @@
  * other floating-point 1; ISB 3, DSB/DMB 2; branches 1, plus P = 2 when taken (the manual gives
  * P = 1..3). Code outside code memory (e.g. copied to SRAM) costs 1 cycle per instruction.
  */
+import { type SparseBytes, restoreSparseBytes, sparseBytes } from '../../sparse-bytes.ts';
 import type { Engine } from '../../unicorn/engine.ts';
 import { thumbDecoder } from './capstone.ts';
 
 export const BRANCH_PENALTY = 2;
+/** Costs are saved in pages of this many halfwords (code is decoded in small blocks). */
+const COST_PAGE = 256;
 const BLOCK_BYTES = 64;
 const FIXED: ReadonlyArray<[RegExp, number]> = [
   [/^(sdiv|udiv)/, 7],
@@ -69,6 +72,16 @@ export class CycleTimer {
   /** Forgets decoded code (after the guest's memory was reloaded). */
   clear(): void {
     this.map.fill(0);
+    this.engine.counter.flushDecoded();
+  }
+
+  /** The costs decoded so far (a checkpoint: a restored vCPU needs no decode stops for them). */
+  saveState(): SparseBytes {
+    return sparseBytes(this.map, COST_PAGE);
+  }
+
+  restoreState(costs: SparseBytes): void {
+    restoreSparseBytes(this.map, costs);
     this.engine.counter.flushDecoded();
   }
 

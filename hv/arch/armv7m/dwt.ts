@@ -28,6 +28,14 @@ export class Dwt {
     this.anchorTime = this.time.now();
   }
 
+  saveState(): { ctrl: number; anchorTime: number; anchorCount: number } {
+    return { ctrl: this.ctrl, anchorTime: this.anchorTime, anchorCount: this.anchorCount };
+  }
+
+  restoreState(s: ReturnType<Dwt['saveState']>): void {
+    ({ ctrl: this.ctrl, anchorTime: this.anchorTime, anchorCount: this.anchorCount } = s);
+  }
+
   read(offset: number): number {
     if (offset === DWT_REG.CTRL) return this.ctrl;
     if (offset === DWT_REG.CYCCNT) return this.cycleCount();

@@ -18,6 +18,13 @@ import type { ExceptionBudgetLimits } from '../cpu.ts';
 import type { ExceptionState } from './exception-state.ts';
 import { isSynchronous } from './exceptions.ts';
 
+export interface ExceptionBudgetState {
+  readonly window: number;
+  readonly used: number;
+  readonly stalling: boolean;
+  readonly releaseAt: number | undefined;
+}
+
 export class ExceptionBudget {
   private window = -1;
   private used = 0;
@@ -58,6 +65,17 @@ export class ExceptionBudget {
     this.state.holdAsync = true;
     this.release = this.time.schedule(end, 'exception budget window', () => this.endWindow());
     this.exhausted(now, end);
+  }
+
+  /** The window counted, its entries, whether the vCPU stalls, and when the held window ends. */
+  saveState(): ExceptionBudgetState {
+    return { window: this.window, used: this.used, stalling: this.stalling, releaseAt: this.release?.at };
+  }
+
+  /** Re-creates the window's end at its saved time (the queue was emptied for the restore). */
+  restoreState(s: ExceptionBudgetState): void {
+    ({ window: this.window, used: this.used, stalling: this.stalling } = s);
+    this.release = s.releaseAt === undefined ? undefined : this.time.schedule(s.releaseAt, 'exception budget window', () => this.endWindow());
   }
 
   private endWindow(): void {

@@ -15,6 +15,18 @@ export interface MaskRegisters {
   basepri: number;
 }
 
+/** Every exception's enable, pending, active, priority and line level, and PRIGROUP (a checkpoint). */
+export interface ExceptionStateData {
+  readonly enabled: readonly boolean[];
+  readonly pending: readonly boolean[];
+  readonly active: readonly boolean[];
+  readonly priority: readonly number[];
+  readonly level: readonly boolean[];
+  readonly prigroup: number;
+  /** The exception budget holds asynchronous exceptions back. */
+  readonly holdAsync: boolean;
+}
+
 export class ExceptionState {
   readonly count: number;
   readonly enabled: boolean[];
@@ -61,6 +73,17 @@ export class ExceptionState {
     this.priority[EXC.NMI] = -2;
     this.priority[EXC.HARD_FAULT] = -1;
     for (const exc of [EXC.NMI, EXC.HARD_FAULT, EXC.SVCALL, EXC.PENDSV, EXC.SYSTICK]) this.enabled[exc] = true;
+  }
+
+  saveState(): ExceptionStateData {
+    const { enabled, pending, active, priority, level, prigroup, holdAsync } = this;
+    return { enabled: [...enabled], pending: [...pending], active: [...active], priority: [...priority], level: [...level], prigroup, holdAsync };
+  }
+
+  restoreState(s: ExceptionStateData): void {
+    for (const key of ['enabled', 'pending', 'active', 'priority', 'level'] as const) (this[key] as unknown[]).splice(0, this.count, ...s[key]);
+    this.prigroup = s.prigroup;
+    this.holdAsync = s.holdAsync;
   }
 
   isValid(exc: number): boolean {

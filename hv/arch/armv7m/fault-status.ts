@@ -84,4 +84,9 @@ export class FaultStatus {
   snapshot(): { cfsr: number; hfsr: number; mmfar: number; bfar: number } {
     return { cfsr: this.cfsr, hfsr: this.hfsr, mmfar: this.mmfar, bfar: this.bfar };
   }
+
+  /** Puts back a snapshot() (a checkpoint). */
+  restore(s: ReturnType<FaultStatus['snapshot']>): void {
+    ({ cfsr: this.cfsr, hfsr: this.hfsr, mmfar: this.mmfar, bfar: this.bfar } = s);
+  }
 }

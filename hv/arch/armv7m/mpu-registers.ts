@@ -40,6 +40,16 @@ export class MpuRegisters {
     this.rasr.fill(0);
   }
 
+  saveState(): { ctrl: number; rnr: number; rbar: number[]; rasr: number[] } {
+    return { ctrl: this.ctrl, rnr: this.rnr, rbar: [...this.rbar], rasr: [...this.rasr] };
+  }
+
+  restoreState(s: ReturnType<MpuRegisters['saveState']>): void {
+    ({ ctrl: this.ctrl, rnr: this.rnr } = s);
+    this.rbar.splice(0, REGIONS, ...s.rbar);
+    this.rasr.splice(0, REGIONS, ...s.rasr);
+  }
+
   /** True when the guest enabled the MPU (CTRL.ENABLE). */
   get enabled(): boolean {
     return (this.ctrl & 1) !== 0;

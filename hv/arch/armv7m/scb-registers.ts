@@ -115,6 +115,10 @@ export interface ScbHooks {
   traceEnableChanging(): void;
 }
 
+/** The registers the SCB stores itself. */
+const SCB_FIELDS = ['vtor', 'ccr', 'scr', 'cpacr', 'fpccr', 'fpcar', 'fpdscr', 'demcr', 'dhcsr'] as const;
+type ScbField = (typeof SCB_FIELDS)[number];
+
 export class ScbRegisters {
   vtor = 0;
   ccr = CCR_RESET;
@@ -131,6 +135,15 @@ export class ScbRegisters {
     private readonly faults: FaultStatus,
     private readonly hooks: ScbHooks,
   ) {}
+
+  /** The stored registers (a checkpoint; the exception and fault state are saved by their owners). */
+  saveState(): Record<ScbField, number> {
+    return Object.fromEntries(SCB_FIELDS.map((f) => [f, this[f]])) as Record<ScbField, number>;
+  }
+
+  restoreState(s: Readonly<Record<ScbField, number>>): void {
+    for (const f of SCB_FIELDS) this[f] = s[f];
+  }
 
   static covers(offset: number): boolean {
     return offset === R.ACTLR || within(offset, R.CPUID, R.NSACR) || within(offset, R.DHCSR, R.DEMCR) || within(offset, R.FPCCR, R.MVFR2);

@@ -40,6 +40,13 @@ export interface SystemSpaceParts {
   written(): void;
 }
 
+export interface SystemSpaceState {
+  readonly systick: ReturnType<SysTick['saveState']>;
+  readonly scb: ReturnType<ScbRegisters['saveState']>;
+  readonly mpu: ReturnType<MpuRegisters['saveState']>;
+  readonly dwt: ReturnType<Dwt['saveState']>;
+}
+
 export class SystemSpace implements MmioDevice {
   readonly name = 'ppb';
   readonly model = 'armv7m-ppb';
@@ -53,6 +60,21 @@ export class SystemSpace implements MmioDevice {
     p.scb.reset();
     p.mpu.reset();
     p.dwt.reset();
+  }
+
+  /** SysTick, SCB, MPU and DWT registers (the NVIC's state is the exception state, saved by the vCPU). */
+  saveState(): SystemSpaceState {
+    const p = this.parts;
+    return { systick: p.systick.saveState(), scb: p.scb.saveState(), mpu: p.mpu.saveState(), dwt: p.dwt.saveState() };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as SystemSpaceState;
+    const p = this.parts;
+    p.systick.restoreState(s.systick);
+    p.scb.restoreState(s.scb);
+    p.mpu.restoreState(s.mpu);
+    p.dwt.restoreState(s.dwt);
   }
 
   read(offset: number, size: number): number {

@@ -30,6 +30,14 @@ export interface SysTickOptions {
   refHz: number;
 }
 
+export interface SysTickState {
+  readonly control: number;
+  readonly reload: number;
+  readonly anchorTime: number;
+  readonly anchorValue: number;
+  readonly wrapAt: number | undefined;
+}
+
 export class SysTick {
   private control = 0;
   private reload = 0;
@@ -59,6 +67,17 @@ export class SysTick {
     this.reload = 0;
     this.anchorTime = this.time.now();
     this.anchorValue = 0;
+  }
+
+  /** Registers, the count's anchor and the pending wrap's time (a checkpoint). */
+  saveState(): SysTickState {
+    return { control: this.control, reload: this.reload, anchorTime: this.anchorTime, anchorValue: this.anchorValue, wrapAt: this.wrapEvent?.at };
+  }
+
+  /** Re-creates the pending wrap at its saved time (the queue was emptied for the restore). */
+  restoreState(s: SysTickState): void {
+    ({ control: this.control, reload: this.reload, anchorTime: this.anchorTime, anchorValue: this.anchorValue } = s);
+    this.wrapEvent = s.wrapAt === undefined ? undefined : this.time.schedule(s.wrapAt, 'systick', (when) => this.wrap(when));
   }
 
   get enabled(): boolean {

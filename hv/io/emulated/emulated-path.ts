@@ -30,6 +30,12 @@ interface Job {
   code: number;
 }
 
+interface EmulatedPathState {
+  readonly waiting: Job[];
+  readonly pending: ReadonlyArray<readonly [number, string, number, number]>;
+  readonly issued: number;
+}
+
 export class EmulatedPath extends IoPathBase {
   readonly name = 'emulated';
   private readonly device: SlotDriver;
@@ -81,6 +87,20 @@ export class EmulatedPath extends IoPathBase {
     if (entry && entry.left > 0) return;
     this.pending.delete(io);
     this.finishIo(io, transport, consoleCompleted + (entry?.done ?? 0) > 0);
+  }
+
+  /** Requests waiting for the device (the oldest one's command is in flight) and open I/Os. */
+  override saveState(): EmulatedPathState {
+    const pending = [...this.pending].map(([io, p]) => [io, p.transport.name, p.left, p.done] as const);
+    return { waiting: structuredClone(this.waiting), pending, issued: this.device.issued };
+  }
+
+  override restoreState(state: unknown, transport: (name: string) => VirtioTransport): void {
+    const s = state as EmulatedPathState;
+    this.waiting.splice(0, this.waiting.length, ...structuredClone(s.waiting));
+    this.pending.clear();
+    for (const [io, name, left, done] of s.pending) this.pending.set(io, { transport: transport(name), left, done });
+    this.device.issued = s.issued;
   }
 
   private takeBlockRequests(io: number, transport: VirtioTransport, gq: GuestQueue): void {

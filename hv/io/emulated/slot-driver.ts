@@ -35,6 +35,15 @@ export class SlotDriver {
     });
   }
 
+  /** When the command in flight was issued (a checkpoint keeps it with the controller's command). */
+  get issued(): number {
+    return this.issuedAt;
+  }
+
+  set issued(at: number) {
+    this.issuedAt = at;
+  }
+
   issue(c: DeviceCommand): void {
     const w = (reg: number, value: number) => this.controller.write(this.base + reg, 4, value);
     w(REG.UNIT, c.unit);

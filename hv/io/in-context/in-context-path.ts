@@ -32,6 +32,20 @@ export class InContextPath extends IoPathBase {
     this.context?.close();
   }
 
+  /** No I/O is in flight between steps; the driver context's engine keeps its registers and what it learned of the code. */
+  override saveState(): unknown {
+    return this.context && { runner: this.context.runner.saveState() };
+  }
+
+  override restoreState(state: unknown): void {
+    const s = state as { runner: unknown } | undefined;
+    if (s) this.driverContext().runner.restoreState(s.runner);
+  }
+
+  private driverContext(): DriverContext {
+    return (this.context ??= new DriverContext(this.o.vm, this.o.driver, this.o.arch));
+  }
+
   /** Runs after the notifying instruction: the driver call in the caller's context. */
   protected serve(io: number, transport: VirtioTransport, queue: number): void {
     const { vm, driver, costs } = this.o;
@@ -39,7 +53,7 @@ export class InContextPath extends IoPathBase {
     this.charge(io, 'context save', contextTransferCycles(costs) + driverWindowCycles(costs) + costs.driverCall.cycles, true);
     const record = driver.callRecord(core);
     const slot = driver.platform.inContextSlot(core);
-    const context = (this.context ??= new DriverContext(vm, driver, this.o.arch));
+    const context = this.driverContext();
     context.engine.writeMemory(record, buildCall(HV_MODE_DIRECT, this.o, transport, queue, driver.platform.slotAddresses(slot)));
     const clock = this.driverClock(io, context, slot);
     driver.platform.blockController.bind(slot, {

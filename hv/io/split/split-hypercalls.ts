@@ -23,9 +23,18 @@
 import { grantCopyCycles } from '../../time/cost-model.ts';
 import type { DriverVm } from '../driver-vm.ts';
 import { CALL_SIZE, HV_DRIVER_VM_SLOT, HV_GRANT_DENIED, HV_GRANT_OK, HV_SVC, HV_VIRTIO_BLK_MAX_BYTES, decodeCallResult } from '../layout.ts';
+import type { VirtioTransport } from '../virtio-mmio.ts';
 import type { OpenIo, SplitPath } from './split-path.ts';
 
 export type QueueStateReport = ReturnType<typeof decodeCallResult>;
+
+/** An I/O sent to the driver VM as a checkpoint keeps it (its path by frontend, its transport by name). */
+type SavedIo = Omit<OpenIo, 'path' | 'transport' | 'record' | 'notice'> & { readonly frontend: number; readonly transport: string; readonly notice: boolean };
+
+interface HypercallsState {
+  readonly inFlight: readonly SavedIo[];
+  readonly waiting: readonly SavedIo[];
+}
 
 export class SplitHypercalls {
   private readonly frontends = new Map<number, SplitPath>();
@@ -66,7 +75,35 @@ export class SplitHypercalls {
    */
   send(open: OpenIo): void {
     this.waiting.push(open);
-    this.driver.vm.clock.schedule(open.posted, `evtchn ${open.path.vm.name}`, () => this.postWaiting());
+    this.notify(open);
+  }
+
+  /** The I/Os in the mailbox or at the driver, and those waiting for a mailbox slot (a checkpoint). */
+  saveState(): HypercallsState {
+    const save = (o: OpenIo): SavedIo => {
+      const { path, transport, record: _record, notice, ...rest } = o;
+      return { ...rest, frontend: path.frontend, transport: transport.name, notice: notice !== undefined };
+    };
+    return { inFlight: this.inFlight.map(save), waiting: this.waiting.map(save) };
+  }
+
+  restoreState(s: HypercallsState, transport: (name: string) => VirtioTransport): void {
+    const load = (saved: SavedIo): OpenIo => {
+      const { frontend, transport: name, notice, io, queue, posted, ...rest } = saved;
+      const open = Object.assign(this.frontends.get(frontend)!.openIo(io, transport(name), queue, posted), rest);
+      if (notice) this.notify(open);
+      return open;
+    };
+    this.inFlight.splice(0, this.inFlight.length, ...s.inFlight.map(load));
+    this.waiting.splice(0, this.waiting.length, ...s.waiting.map(load));
+  }
+
+  /** The event that makes `open` reach the driver VM at the notification's time. */
+  private notify(open: OpenIo): void {
+    open.notice = this.driver.vm.clock.schedule(open.posted, `evtchn ${open.path.vm.name}`, () => {
+      open.notice = undefined;
+      this.postWaiting();
+    });
   }
 
   /** A vCPU switch brought the driver VM onto its core: counted for the I/O it serves. */

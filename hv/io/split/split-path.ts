@@ -6,6 +6,7 @@
  * The frontend keeps running meanwhile.
  */
 import type { TrapSpan } from '../../core/vm-accounting.ts';
+import type { ScheduledEvent } from '../../time/event-queue.ts';
 import type { Vm } from '../../core/vm.ts';
 import { buildCall } from '../call-record.ts';
 import { type DriverPathOptions, IoPathBase } from '../io-path.ts';
@@ -34,10 +35,26 @@ export interface OpenIo {
   firstHypercall: number | undefined;
   grantCycles: number;
   deviceCycles: number;
+  /** The event that brings it to the driver VM, while it is pending. */
+  notice?: ScheduledEvent | undefined;
 }
+
+/** An I/O the driver VM has answered whose completion reaches the frontend at `at`. */
+interface Completion {
+  readonly io: number;
+  readonly transport: VirtioTransport;
+  readonly driverNow: number;
+  readonly delay: number;
+  readonly notify: boolean;
+  readonly at: number;
+}
+
+type SavedCompletion = Omit<Completion, 'transport'> & { readonly transport: string };
 
 export class SplitPath extends IoPathBase {
   readonly name = 'split';
+  /** Completions on their way to the frontend, oldest first. */
+  private readonly completions: Completion[] = [];
 
   constructor(private readonly o: SplitPathOptions) {
     super(o);
@@ -69,14 +86,28 @@ export class SplitPath extends IoPathBase {
   protected serve(io: number, transport: VirtioTransport, queue: number): void {
     const { vm, costs } = this.o;
     this.charge(io, 'event channel', costs.eventChannelSend.cycles);
+    this.o.hypercalls.send(this.openIo(io, transport, queue, vm.clock.now()));
+  }
+
+  /** I/O `io` on its way to the driver VM; its event record is built when it enters the mailbox. */
+  openIo(io: number, transport: VirtioTransport, queue: number, posted: number): OpenIo {
     const record = () => buildCall(HV_MODE_GRANT, this.o, transport, queue, { blk: HV_BLKCTL_BASE, uart: HV_HOSTUART_BASE });
-    const open: OpenIo = { path: this, io, transport, queue, record, posted: vm.clock.now(), sequence: undefined, firstHypercall: undefined, grantCycles: 0, deviceCycles: 0 };
-    this.o.hypercalls.send(open);
+    return { path: this, io, transport, queue, record, posted, sequence: undefined, firstHypercall: undefined, grantCycles: 0, deviceCycles: 0 };
+  }
+
+  /** The completions on their way to the frontend (a checkpoint; the I/Os at the driver are the hypercalls'). */
+  override saveState(): SavedCompletion[] {
+    return this.completions.map((c) => ({ ...c, transport: c.transport.name }));
+  }
+
+  override restoreState(state: unknown, transport: (name: string) => VirtioTransport): void {
+    this.completions.length = 0;
+    for (const c of state as SavedCompletion[]) this.scheduleCompletion({ ...c, transport: transport(c.transport) });
   }
 
   /** The driver VM reported a processed event (HV_SVC_QUEUE_STATE). */
   queueState(open: OpenIo, report: QueueStateReport, driverNow: number): void {
-    const { tracker, costs, vm } = this.o;
+    const { tracker, costs } = this.o;
     open.transport.syncQueue(report.queue, report);
     const start = open.firstHypercall ?? driverNow;
     tracker.phase(open.io, 'driver wait', open.posted, Math.max(0, start - open.posted));
@@ -86,10 +117,17 @@ export class SplitPath extends IoPathBase {
     if (report.result & HV_RESULT_NEEDS_RESET) open.transport.needsReset();
     const notify = (report.result & HV_RESULT_NOTIFY) !== 0;
     const delay = costs.eventChannelSend.cycles + (notify ? costs.interruptInjection.cycles : 0);
-    vm.clock.schedule(driverNow + delay, `evtchn ${vm.name} completion`, (at) => {
-      tracker.phase(open.io, 'interrupt injection', driverNow, delay);
-      if (notify) open.transport.complete();
-      tracker.end(open.io, at);
+    this.scheduleCompletion({ io: open.io, transport: open.transport, driverNow, delay, notify, at: driverNow + delay });
+  }
+
+  private scheduleCompletion(c: Completion): void {
+    const { vm, tracker } = this.o;
+    this.completions.push(c);
+    vm.clock.schedule(c.at, `evtchn ${vm.name} completion`, (at) => {
+      this.completions.splice(this.completions.indexOf(c), 1);
+      tracker.phase(c.io, 'interrupt injection', c.driverNow, c.delay);
+      if (c.notify) c.transport.complete();
+      tracker.end(c.io, at);
     });
   }
 }

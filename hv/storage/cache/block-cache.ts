@@ -16,10 +16,11 @@
  * cache (counted as `bypassed`).
  */
 import { ImageError, InternalError } from '../../errors.ts';
+import { applyState, captureState } from '../../object-state.ts';
 import { type BlockImage, type BlockLocation, SECTOR_SIZE } from '../block-image.ts';
 import { CacheMemory } from './cache-memory.ts';
 import { type DiskTiming, ReadCostMeter, SD_SPI } from './disk-timing.ts';
-import { ImageRegistry } from './image-registry.ts';
+import { ImageRegistry, type RegistryState } from './image-registry.ts';
 import { type BlockKey, NO_KEY } from './key.ts';
 import { KeySpace } from './key-space.ts';
 import { createPolicy, type PolicyOptions } from './policies.ts';
@@ -58,6 +59,11 @@ export interface BlockCacheStats {
   /** Cycles of all reads and of the last one under the cost model. */
   readCycles: number;
   lastReadCycles: number;
+}
+
+export interface BlockCacheState {
+  readonly registry: RegistryState;
+  readonly data: unknown;
 }
 
 export class BlockCache {
@@ -156,6 +162,26 @@ export class BlockCache {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+  }
+
+  /**
+   * Everything the cache holds (a checkpoint): its blocks with their data and dirty bits, the
+   * policy's lists, the keys, the statistics; images are named through `names`.
+   */
+  saveState(names: ReadonlyMap<BlockImage, string>): BlockCacheState {
+    this.checkOpen();
+    return { registry: this.registry.saveState(names), data: captureState(this.stateParts()) };
+  }
+
+  /** Puts back a saved state into a cache built with the same options over the same disks. */
+  restoreState(s: BlockCacheState, images: ReadonlyMap<string, BlockImage>): void {
+    this.registry.restoreState(s.registry, images);
+    applyState(this.stateParts(), s.data);
+  }
+
+  private stateParts(): object {
+    const { policy, memory, keys, meter, stats, dirtyPerImage, unflushed } = this;
+    return { policy, memory, keys, meter, stats, dirtyPerImage, unflushed };
   }
 
   /** Whether the block of `image` at `offset` (as resolved now) is in cache memory. */

@@ -3,6 +3,7 @@
  * file opened twice shares one id) and, per file, the registered top images (VM disks) whose
  * backing chain includes it: the candidates that may reference its blocks.
  */
+import { InternalError } from '../../errors.ts';
 import { type BlockImage, SECTOR_SIZE } from '../block-image.ts';
 
 /**
@@ -20,12 +21,46 @@ export function chainAllocationUnit(image: BlockImage): number {
   return unit;
 }
 
+export interface RegistryState {
+  readonly images: readonly string[];
+  readonly sharers: ReadonlyArray<readonly string[]>;
+  readonly attached: readonly string[];
+}
+
 export class ImageRegistry {
   private readonly ids = new Map<string, number>();
   private readonly images: BlockImage[] = [];
   private readonly sharers: BlockImage[][] = [];
   private readonly attached = new Set<BlockImage>();
   private readonly units = new Map<BlockImage, number>();
+
+  /**
+   * The ids, sharers and attached disks with images named through `names` (a checkpoint: image
+   * files may have other paths after a restore, such as temporary overlays).
+   */
+  saveState(names: ReadonlyMap<BlockImage, string>): RegistryState {
+    const name = (image: BlockImage) => {
+      const n = names.get(image);
+      if (n === undefined) throw new InternalError(`block cache: image ${image.file} has no name in the checkpoint`);
+      return n;
+    };
+    return { images: this.images.map(name), sharers: this.sharers.map((list) => list.map(name)), attached: [...this.attached].map(name) };
+  }
+
+  restoreState(s: RegistryState, images: ReadonlyMap<string, BlockImage>): void {
+    const image = (n: string) => {
+      const found = images.get(n);
+      if (!found) throw new InternalError(`block cache: the checkpoint names image ${n}, which the restored system does not have`);
+      return found;
+    };
+    this.ids.clear();
+    this.images.splice(0, this.images.length, ...s.images.map(image));
+    this.images.forEach((img, id) => this.ids.set(img.file, id));
+    this.sharers.splice(0, this.sharers.length, ...s.sharers.map((list) => list.map(image)));
+    this.attached.clear();
+    for (const n of s.attached) this.attached.add(image(n));
+    this.units.clear();
+  }
 
   /** The id of `image`'s file, assigned on first sight. */
   idOf(image: BlockImage): number {

@@ -38,6 +38,19 @@ static void mark_instrumented(struct hv_counter *c, uint32_t lo, uint32_t hi)
     }
 }
 
+/* Gives the code at [lo, hi) a code hook (outside any run); 0 when it was installed. */
+static int instrument_range(struct hv_counter *c, uint32_t lo, uint32_t hi)
+{
+    uc_hook hh;
+    if (uc_hook_add(c->uc, &hh, UC_HOOK_CODE, (void *)on_block_code, c, lo, (uint64_t)hi - 1)) return -1;
+    uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)lo, (uint64_t)hi);
+    c->instrumented[c->instrumented_count].lo = lo;
+    c->instrumented[c->instrumented_count].hi = hi;
+    c->instrumented_count++;
+    mark_instrumented(c, lo, hi);
+    return 0;
+}
+
 /* Gives the blocks that accessed MMIO in the last run a code hook (outside any run). */
 void instrument_pending(struct hv_counter *c)
 {
@@ -45,15 +58,27 @@ void instrument_pending(struct hv_counter *c)
         struct block *b = c->to_instrument[k];
         if (!b->alive || b->size == 0 || is_instrumented(c, b)) continue;
         if (c->instrumented_count >= MAX_INSTRUMENTED) break;
-        uc_hook hh;
-        if (uc_hook_add(c->uc, &hh, UC_HOOK_CODE, (void *)on_block_code, c, b->addr, (uint64_t)b->addr + b->size - 1)) continue;
-        uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)b->addr, (uint64_t)b->addr + b->size);
-        c->instrumented[c->instrumented_count].lo = b->addr;
-        c->instrumented[c->instrumented_count].hi = b->addr + b->size;
-        c->instrumented_count++;
-        mark_instrumented(c, b->addr, b->addr + b->size);
+        instrument_range(c, b->addr, b->addr + b->size);
     }
     c->to_instrument_count = 0;
+}
+
+/* Checkpoints: the instrumented ranges as lo, hi pairs in `out` (room for max / 2); returns how many there are. */
+int hv_counter_instrumented(struct hv_counter *c, uint32_t *out, int max)
+{
+    int n = (int)(c->instrumented_count < MAX_INSTRUMENTED ? c->instrumented_count : MAX_INSTRUMENTED);
+    for (int i = 0; i < n && 2 * i + 1 < max; i++) {
+        out[2 * i] = c->instrumented[i].lo;
+        out[2 * i + 1] = c->instrumented[i].hi;
+    }
+    return n;
+}
+
+/* A restored checkpoint: instruments [lo, hi) as the saved engine had it; 0 on success. */
+int hv_counter_instrument(struct hv_counter *c, uint32_t lo, uint32_t hi)
+{
+    if (c->instrumented_count >= MAX_INSTRUMENTED || hi <= lo) return -1;
+    return instrument_range(c, lo, hi);
 }
 
 /* MODE_ALIAS: stop before the target, or right after the instruction that asked to stop. */

@@ -43,6 +43,7 @@ function declare() {
     flush: lib.func('void hv_counter_flush(void *counter)'),
     free: lib.func('void hv_counter_free(void *counter)'),
     mmioMap: lib.func('int hv_mmio_map(void *counter, uint64_t address, uint64_t size, void *read, void *write)'),
+    useCycleHook: lib.func('int hv_counter_use_cycle_hook(void *counter)'),
   };
   const stateSize = lib.func('int hv_counter_state_size(void)')() as number;
   const out = new Uint32Array(FIELDS.length);
@@ -192,6 +193,8 @@ export class InstructionCounter {
     s[this.w.branchPenalty] = penalty;
     new BigUint64Array(s.buffer, this.w.cycleMap * 4, 1)[0] = this.cycleMapAddress;
     this.setFlag(FLAG_CYCLES, true);
+    const err = this.fn.useCycleHook(this.address) as number;
+    if (err !== 0) throw new NativeLibraryError(`hv_counter_use_cycle_hook failed with Unicorn error ${err}`);
     return map;
   }
 

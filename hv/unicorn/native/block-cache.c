@@ -10,6 +10,8 @@
 #include <string.h>
 #include "counter.h"
 
+_Static_assert(sizeof(struct block) == 32, "the block hook indexes 32-byte slots");
+
 #define INITIAL_SLOTS 4096u
 #define POOL_WORDS (1u << 18)
 #define MAX_BLOCK_BYTES 4096u
@@ -17,6 +19,7 @@
 int cache_init(struct block_cache *cache)
 {
     cache->capacity = INITIAL_SLOTS;
+    cache->mask = INITIAL_SLOTS - 1;
     cache->slots = calloc(cache->capacity, sizeof *cache->slots);
     cache->pool_size = POOL_WORDS;
     cache->pool = malloc(sizeof *cache->pool * cache->pool_size);
@@ -38,12 +41,13 @@ void cache_clear(struct block_cache *cache)
     cache->used = cache->pool_used = 0;
 }
 
-static uint64_t checksum(const uint16_t *code, uint32_t size)
+static uint32_t checksum(const uint16_t *code, uint32_t size)
 {
     uint64_t h = 1469598103934665603ull;
     for (uint32_t i = 0; i < size / 2; i++) h = (h ^ code[i]) * 1099511628211ull;
-    return h;
+    return (uint32_t)(h ^ (h >> 32));
 }
+
 
 /* Unicorn translated code at `addr` again: drops the decoded blocks there whose bytes changed
  * (returns how many). A translation dropped for another reason (a finish, a flush) keeps them. */
@@ -129,8 +133,9 @@ void block_refresh_costs(struct hv_counter *c, struct block *b)
         *w = (*w & 0xff00ffffu) | (cost << 16);
         total += cost;
     }
-    b->cost = undecoded ? total | UNDECODED_COST : total;
+    b->cost = total;
     b->undecoded = (uint8_t)undecoded;
+    b->slow = (uint16_t)undecoded;
 }
 
 static struct block *insert(struct block_cache *cache, uint32_t addr, uint32_t size)
@@ -184,8 +189,8 @@ struct block *block_decode(struct hv_counter *c, uint32_t addr, uint32_t size)
     }
     b->n = (uint16_t)n;
     c->cache.pool_used += n;
-    block_refresh_costs(c, b);
     b->alive = 1;
+    block_refresh_costs(c, b);
     return b;
 }
 

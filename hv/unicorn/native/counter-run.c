@@ -18,14 +18,11 @@ static void settle(struct hv_counter *c, uint32_t pc)
     struct block *b = c->cur;
     if (b && pc - b->addr < b->size) {
         sync_live(c, pc);
-    } else if (b) {
-        c->executed = c->done_executed + b->n;
-        c->cycles = c->done_cycles + c->cur_cost;
-        c->last_cost = INSN_COST(block_insn(c, b, b->n - 1)) + (b->n == 1 ? c->cur_cost - b->cost : 0);
-    } else {
-        c->executed = c->done_executed;
-        c->cycles = c->done_cycles;
+        return;
     }
+    c->executed = DONE_N(c->done);
+    c->cycles = DONE_CYCLES(c->done);
+    if (b) c->last_cost = INSN_COST(block_insn(c, b, b->n - 1)) + (b->n == 1 ? c->cur_penalty : 0);
 }
 
 /* After a finish: the first `to` instructions of the block ran (or fewer, if something stopped it). */
@@ -35,18 +32,17 @@ static int settle_finish(struct hv_counter *c, int err)
     uint32_t pc = read_pc(c);
     uint32_t target = b->addr + INSN_OFFSET(block_insn(c, b, c->finish.to));
     if (pc == target && err == 0) {
-        c->done_executed += c->finish.to;
-        c->done_cycles += c->finish.penalty + block_prefix_cost(c, b, c->finish.to);
+        c->done += PACK(c->finish.to, c->finish.penalty + block_prefix_cost(c, b, c->finish.to));
         c->last_cost = INSN_COST(block_insn(c, b, c->finish.to - 1)) + (c->finish.to == 1 ? c->finish.penalty : 0);
-        c->executed = c->done_executed;
-        c->cycles = c->done_cycles;
+        c->executed = DONE_N(c->done);
+        c->cycles = DONE_CYCLES(c->done);
         c->prev_end = target;
         return 1;
     }
-    c->mode = MODE_ALIAS; /* sync_live reads finish.b */
+    set_mode(c, MODE_ALIAS); /* sync_live reads finish.b */
     if (c->alias_stopped) c->stopped_before = pc; /* stopped right after the instruction that asked */
     sync_live(c, pc);
-    c->mode = MODE_MAIN;
+    set_mode(c, MODE_MAIN);
     return 0;
 }
 
@@ -62,17 +58,16 @@ int hv_counter_run(struct hv_counter *c, uint64_t begin)
 
 static int run_loop(struct hv_counter *c, uint64_t begin)
 {
-    c->done_executed = c->executed;
-    c->done_cycles = c->cycles;
+    c->done = PACK(c->executed, c->cycles);
     c->flags &= ~FLAG_ABORT;
     c->replay.active = 0;
     c->abort_pc = 0;
     uint32_t pc = (uint32_t)begin & ~1u;
     for (;;) {
-        c->cur = NULL;
-        c->cur_n = c->cur_cost = 0;
+        retire_cur(c);
+        c->block_mark = ~0ull; /* never a count: the first block's state is reset */
         c->finish.kind = FINISH_NONE;
-        c->mode = MODE_MAIN;
+        set_mode(c, MODE_MAIN);
         c->stopped_before = 1; /* never an instruction address */
         c->block_stop_pc = 0;
         int err = uc_emu_start(c->uc, pc | 1, 0, 0, 0);
@@ -111,12 +106,23 @@ int hv_counter_attach(uc_engine *uc, struct hv_counter *c, uint32_t alias_lo, ui
     c->uc = uc;
     if (cache_init(&c->cache) != 0) return 1; /* UC_ERR_NOMEM */
     int err = uc_ctl(uc, UC_CTL_WRITE(UC_CTL_UC_USE_EXITS, 1), 1);
-    if (!err) err = uc_hook_add(uc, &hh, UC_HOOK_BLOCK, (void *)on_block, c, 0, (uint64_t)alias_lo - 1);
+    c->alias_lo = alias_lo;
+    if (!err) err = uc_hook_add(uc, &c->block_hook, UC_HOOK_BLOCK, (void *)on_block, c, 0, (uint64_t)alias_lo - 1);
     if (!err) err = uc_hook_add(uc, &hh, UC_HOOK_CODE, (void *)on_alias_code, c, alias_lo, alias_hi);
     if (!err) err = uc_hook_add(uc, &hh, UC_HOOK_EDGE_GENERATED, (void *)on_translated, c, 1, 0);
     if (!err)
         err = uc_hook_add(uc, &hh, UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_READ_PROT | UC_HOOK_MEM_WRITE_PROT,
                           (void *)on_bad_access, c, 1, 0);
+    return err;
+}
+
+/* Cycle timing (JavaScript set FLAG_CYCLES and the map): the block hook that charges refills
+ * replaces the other one. Called before any code ran (the hook's place among the engine's block
+ * hooks changes: last). Returns Unicorn's error code. */
+int hv_counter_use_cycle_hook(struct hv_counter *c)
+{
+    int err = uc_hook_del(c->uc, c->block_hook);
+    if (!err) err = uc_hook_add(c->uc, &c->block_hook, UC_HOOK_BLOCK, (void *)on_block_cycles, c, 0, (uint64_t)c->alias_lo - 1);
     return err;
 }
 
@@ -132,8 +138,7 @@ int hv_counter_add_alias(struct hv_counter *c, uint32_t base, uint32_t size, uin
 void hv_counter_flush(struct hv_counter *c)
 {
     cache_clear(&c->cache);
-    c->cur = NULL;
-    c->cur_n = c->cur_cost = 0;
+    retire_cur(c);
     c->stale_count = MAX_STALE + 1;
 }
 

@@ -23,6 +23,7 @@ extern int uc_reg_read(uc_engine *uc, int regid, void *value);
 extern int uc_reg_write(uc_engine *uc, int regid, const void *value);
 extern int uc_mem_read(uc_engine *uc, uint64_t address, void *bytes, size_t size);
 extern int uc_ctl(uc_engine *uc, int control, ...);
+extern int uc_hook_del(uc_engine *uc, uc_hook hh);
 extern int uc_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback, void *user_data,
                        uint64_t begin, uint64_t end, ...);
 extern int uc_mmio_map(uc_engine *uc, uint64_t address, size_t size, void *read_cb,
@@ -61,26 +62,49 @@ static inline void set_pc(uc_engine *uc, uint32_t pc)
 #define FLAG_DIV_TRAP 8u
 #define FLAG_CYCLES 16u
 #define FLAG_ABORT 32u   /* JavaScript (Engine.stop): stop on the current instruction, do not finish it */
+#define FLAG_NOT_MAIN 64u /* set here: a finish is running (mode != MODE_MAIN), the block hook counts nothing */
+/* Flags that send every block to the block hook's slow path. */
+#define SLOW_FLAGS (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP | FLAG_NOT_MAIN)
 
 /* Per-instruction flags in a decoded block. */
 #define INSN_PC_VALUE 1u /* reads the PC as a value (ADR, add/mov/cmp with pc): cannot run at an alias */
 #define INSN_IN_IT 2u    /* inside an IT block (or maybe: conservative) */
 #define INSN_DIV 4u      /* SDIV/UDIV; the divisor register is in bits 4-7 */
 
-/* Guest code decoded once per translated block: instruction offsets, costs and flags. */
+/* Guest code decoded once per translated block: instruction offsets, costs and flags. The block
+ * hook's common case reads only the first 16 bytes: `key`, the address and size compared with one
+ * load (a dead block's address is DEAD_ADDR), and `add`, the block's instructions and cycles,
+ * added to the run's count with one addition. */
 struct block {
-    uint32_t addr;
-    uint16_t size;
-    uint16_t n;          /* instructions, condition-failed IT instructions included */
-    uint32_t cost;       /* cycles of the whole block (n without cycle timing), no refill */
+    union {
+        uint64_t key;    /* KEY(addr, size) while `slow` is 0 */
+        struct {
+            uint32_t addr;
+            uint16_t size;
+            uint16_t slow; /* 1: the hook takes the slow path (costs not all decoded yet) */
+        };
+    };
+    union {
+        uint64_t add;    /* PACK(n, cost) */
+        struct {
+            uint32_t cost; /* cycles of the whole block (n without cycle timing), no refill */
+            uint16_t n;    /* instructions, condition-failed IT instructions included */
+            uint16_t zero;
+        };
+    };
     uint32_t first;      /* index of the first instruction in the pool */
     uint8_t alive;
     uint8_t has_div;
     uint8_t has_pc_value;
     uint8_t undecoded;   /* cycle timing: some instruction's cost is not known yet */
     uint8_t instrumented; /* has a code hook: MMIO accesses in it are exact (insn-counter.c) */
-    uint64_t checksum;   /* of the code bytes: a new translation with other bytes drops the block */
+    uint32_t checksum;   /* of the code bytes: a new translation with other bytes drops the block */
 };
+#define KEY(addr, size) ((uint64_t)(uint32_t)(addr) | ((uint64_t)(size) << 32))
+/* Instructions and cycles packed the way `add` and the run's count (`done`) hold them. */
+#define PACK(n, cycles) (((uint64_t)(n) << 32) | (uint32_t)(cycles))
+#define DONE_N(d) ((uint32_t)((d) >> 32))
+#define DONE_CYCLES(d) ((uint32_t)(d))
 
 /* One pool word per instruction: offset in the block (16 bits), cycles (8), flags (8). */
 #define INSN_OFFSET(w) ((w) & 0xffffu)
@@ -89,6 +113,7 @@ struct block {
 
 struct block_cache {
     struct block *slots;
+    uint32_t mask;     /* capacity - 1 */
     uint32_t capacity; /* power of two */
     uint32_t used;
     uint32_t *pool;
@@ -113,8 +138,6 @@ struct replay {
 #define MAX_INSTRUMENTED 256
 /* The address of a dead block (never a Thumb instruction address), so that lookups skip it. */
 #define DEAD_ADDR 1u
-/* Added to the cost of a block with undecoded instructions, so that the budget check fails. */
-#define UNDECODED_COST 0x40000000u
 #define NO_INDEX 0xffffffffu
 
 
@@ -128,16 +151,17 @@ struct hv_counter {
     uint32_t prev_end;   /* end of the last block (branch refill); 0: the stream was broken */
     uint32_t branch_penalty;
     /* private, hot */
-    enum mode mode;
-    uint32_t cur_n;          /* instructions of the block in progress (0: none) */
-    uint32_t cur_cost;       /* its cycles including the refill (0: none) */
-    uint32_t done_executed;  /* instructions of completed blocks */
-    uint32_t done_cycles;
+    uint64_t done;           /* PACK(instructions, cycles) of the blocks entered in this run, the
+                              * one in progress (cur) included: the block hook counts on entry */
+    struct block *cur;       /* block in progress (NULL: none) */
+    struct block_cache cache;
+    uint32_t cur_penalty;    /* the refill charged on entering cur (cycle timing) */
+    enum mode mode;          /* FLAG_NOT_MAIN is set in `flags` unless MODE_MAIN (set_mode) */
+    /* Per entered block, reset lazily (block_state) when `done` moved since block_mark. */
+    uint64_t block_mark;
     uint32_t live_index;     /* instrumented block: index of the instruction about to run */
     uint32_t cursor;         /* next instruction that may access memory in the current block */
     uint32_t stop_at;        /* instrumented block: stop before this index (NO_INDEX: none) */
-    struct block *cur;       /* block in progress (not yet in done_*) */
-    struct block_cache cache;
     /* shared, cold */
     uint32_t finishes;   /* statistics: exact finishes at an alias / by retranslation */
     uint32_t last_cost;
@@ -153,6 +177,8 @@ struct hv_counter {
     int32_t div_regs[16];
     /* private, cold */
     uc_engine *uc;
+    uc_hook block_hook;
+    uint32_t alias_lo;       /* the block hook covers [0, alias_lo) */
     struct { enum finish_kind kind; struct block *b; uint32_t from, to, penalty; } finish;
     uint32_t alias_begin;    /* MODE_ALIAS: where the alias run started */
     uint32_t alias_stop;     /* MODE_ALIAS: stop before this (alias) address */
@@ -174,6 +200,47 @@ struct hv_counter {
     void *mmio_regions;      /* list of MMIO trampolines (freed with the counter) */
 };
 
+static inline void set_mode(struct hv_counter *c, enum mode mode)
+{
+    c->mode = mode;
+    c->flags = mode == MODE_MAIN ? c->flags & ~FLAG_NOT_MAIN : c->flags | FLAG_NOT_MAIN;
+}
+
+/* Cycles of the block in progress, its refill included (0: none). */
+static inline uint32_t cur_cost(const struct hv_counter *c)
+{
+    return c->cur ? c->cur->cost + c->cur_penalty : 0;
+}
+
+/* Instructions and cycles of the blocks completed before the one in progress. */
+static inline uint32_t done_executed(const struct hv_counter *c)
+{
+    return DONE_N(c->done) - (c->cur ? c->cur->n : 0);
+}
+
+static inline uint32_t done_cycles(const struct hv_counter *c)
+{
+    return DONE_CYCLES(c->done) - cur_cost(c);
+}
+
+/* The block in progress ran to its end (it is already counted in `done`). */
+static inline void retire_cur(struct hv_counter *c)
+{
+    c->cur = NULL;
+    c->cur_penalty = 0;
+}
+
+/* live_index, cursor and stop_at belong to one entry of a block: the block hook's common case
+ * does not reset them; whoever reads them first after an entry (`done` moved) does. */
+static inline void block_state(struct hv_counter *c)
+{
+    if (c->block_mark == c->done) return;
+    c->block_mark = c->done;
+    c->live_index = NO_INDEX;
+    c->cursor = 0;
+    c->stop_at = NO_INDEX;
+}
+
 /* block-cache.c */
 int cache_init(struct block_cache *cache);
 void cache_free(struct block_cache *cache);
@@ -187,7 +254,7 @@ void block_refresh_costs(struct hv_counter *c, struct block *b);
 
 static inline uint32_t slot_of(const struct block_cache *cache, uint32_t addr)
 {
-    return (((addr >> 1) * 2654435761u) >> 8) & (cache->capacity - 1);
+    return (((addr >> 1) * 2654435761u) >> 8) & cache->mask;
 }
 
 /* The live decoded block for a translated block at addr of `size` bytes, or NULL. */
@@ -223,6 +290,7 @@ uint32_t guess_access_index(struct hv_counter *c, const struct block *b, uint32_
 void sync_live(struct hv_counter *c, uint32_t pc);
 int divisor_is_zero(struct hv_counter *c, uint32_t insn);
 void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data);
+void on_block_cycles(uc_engine *uc, uint64_t address, uint32_t size, void *user_data);
 
 /* counter-hooks.c */
 void on_block_code(uc_engine *uc, uint64_t address, uint32_t size, void *user_data);

@@ -68,7 +68,7 @@ static int run_at_alias(struct hv_counter *c, uint32_t pc, uint32_t target, int 
 {
     drop_stale_aliases(c);
     uint64_t exit = alias_of(c, target);
-    c->mode = MODE_ALIAS;
+    set_mode(c, MODE_ALIAS);
     c->alias_begin = alias_of(c, pc);
     c->alias_stop = in_it ? 0 : (uint32_t)exit;
     c->alias_stopped = 0;
@@ -89,7 +89,7 @@ static int run_at_alias(struct hv_counter *c, uint32_t pc, uint32_t target, int 
 static int run_until(struct hv_counter *c, uint32_t pc, uint32_t target)
 {
     uint64_t exit = target;
-    c->mode = MODE_UNTIL;
+    set_mode(c, MODE_UNTIL);
     uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &exit, (size_t)1);
     uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)pc, (uint64_t)target);
     int err = uc_emu_start(c->uc, pc | 1, 0, 0, 0);
@@ -121,12 +121,13 @@ static void count_translation(struct hv_counter *c)
 int finish_run(struct hv_counter *c, uint32_t pc)
 {
     const struct block *b = c->finish.b;
+    c->block_mark = c->done; /* the cursor belongs to the finish, not to a block entry */
     c->cursor = c->finish.from;
     uint32_t target = b->addr + INSN_OFFSET(block_insn(c, b, c->finish.to));
     int in_it = (INSN_FLAGS(block_insn(c, b, c->finish.to)) & INSN_IN_IT) != 0;
     int alias = alias_usable(c, b, c->finish.from, c->finish.to);
     int err = alias ? run_at_alias(c, pc, target, in_it) : run_until(c, pc, target);
-    c->mode = MODE_MAIN;
+    set_mode(c, MODE_MAIN);
     if (!alias || in_it) count_translation(c);
     return err;
 }

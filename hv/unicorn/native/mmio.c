@@ -55,6 +55,7 @@ static uint32_t before_access(struct hv_counter *c, uint32_t address, int write,
     *exact = 0;
     c->access_pc = 0;
     if (b == NULL) return NO_INDEX;
+    block_state(c);
     uint32_t i = c->live_index;
     if (c->mode == MODE_ALIAS) { /* the alias code hook keeps the PC exact */
         uint32_t pc = 0;
@@ -80,9 +81,10 @@ static uint32_t stop_index(struct hv_counter *c, const struct block *b, uint32_t
 {
     uint32_t to = NO_INDEX;
     if (c->flags & FLAG_STOP) to = i + 1;
-    if (c->limit < c->done_cycles + c->cur_cost) {
-        uint32_t left = c->limit > c->done_cycles ? c->limit - c->done_cycles : 0;
-        uint32_t k = i + 1, used = (c->cur_cost - b->cost) + block_prefix_cost(c, b, k);
+    if (c->limit < DONE_CYCLES(c->done)) { /* the block in progress no longer fits */
+        uint32_t before = done_cycles(c);
+        uint32_t left = c->limit > before ? c->limit - before : 0;
+        uint32_t k = i + 1, used = c->cur_penalty + block_prefix_cost(c, b, k);
         while (k < b->n && used + INSN_COST(block_insn(c, b, k)) <= left) used += INSN_COST(block_insn(c, b, k++));
         if (k < b->n && k < to) {
             to = k;
@@ -103,9 +105,9 @@ static void stop_on_access(struct hv_counter *c, struct region *r, uint64_t offs
     c->finish.b = b;
     c->finish.from = i;
     c->finish.to = to;
-    c->finish.penalty = c->cur_cost - b->cost;
-    c->cur = NULL; /* the finish counts the block from its start */
-    c->cur_n = c->cur_cost = 0;
+    c->finish.penalty = c->cur_penalty;
+    c->done -= PACK(b->n, cur_cost(c)); /* the finish counts the block from its start */
+    retire_cur(c);
     uc_emu_stop(c->uc);
 }
 

@@ -6,7 +6,7 @@
  * hv/cluster/README.md.
  */
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod'; // a namespace import: esbuild then bundles only the parts used
 import { formatIssues, parseSize } from '../core/system-config.ts';
 import { loadYamlFile } from '../yaml-file.ts';
 import { ConfigError } from '../errors.ts';

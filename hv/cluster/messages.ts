@@ -5,7 +5,7 @@
  * replies (ready, report, final) form one deterministic exchange: one reply per input, in order.
  * `hello` and `heartbeat` belong to the NATS transport only and carry no simulation state.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // a namespace import: esbuild then bundles only the parts used
 
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
 const name = z.string().regex(NAME_PATTERN, 'a name of 1-32 letters, digits, "_", "." or "-"');

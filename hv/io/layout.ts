@@ -88,34 +88,41 @@ export interface IoCall {
   generation: number;
 }
 
+/** Word fields copied from an IoCall as they are, in record order (the I/O path's hot path: no closures). */
+const PLAIN_BEFORE_RAM = ['mode', 'device', 'frontend', 'queue', 'queueSize', 'desc', 'avail', 'used', 'lastAvail', 'usedIdx', 'features'] as const;
+const PLAIN_AFTER_RAM = ['blkSlot', 'uartSlot', 'unit', 'channel', 'result', 'completed', 'errors', 'generation'] as const;
+const OFFSETS_BEFORE_RAM = PLAIN_BEFORE_RAM.map((f) => CALL_OFFSET[f]!);
+const OFFSETS_AFTER_RAM = PLAIN_AFTER_RAM.map((f) => CALL_OFFSET[f]!);
+const RAM_OFFSET = CALL_OFFSET['ram0']!;
+
 export function encodeCall(call: IoCall): Buffer {
   const b = Buffer.alloc(CALL_SIZE);
-  const put = (field: string, value: number) => b.writeUInt32LE(value >>> 0, CALL_OFFSET[field]!);
-  put('magic', HV_CALL_MAGIC);
-  for (const f of ['mode', 'device', 'frontend', 'queue', 'queueSize', 'desc', 'avail', 'used', 'lastAvail', 'usedIdx', 'features'] as const) put(f, call[f]);
-  put('ramCount', Math.min(call.ram.length, HV_MAX_RAM_RANGES));
-  call.ram.slice(0, HV_MAX_RAM_RANGES).forEach((r, i) => {
-    put(`ram${2 * i}`, r.base);
-    put(`ram${2 * i + 1}`, r.size);
-  });
-  for (const f of ['blkSlot', 'uartSlot', 'unit', 'channel', 'result', 'completed', 'errors', 'generation'] as const) put(f, call[f]);
-  put('capacityLo', call.capacity % 2 ** 32);
-  put('capacityHi', Math.floor(call.capacity / 2 ** 32));
+  b.writeUInt32LE(HV_CALL_MAGIC, CALL_OFFSET['magic']!);
+  for (let i = 0; i < PLAIN_BEFORE_RAM.length; i++) b.writeUInt32LE(call[PLAIN_BEFORE_RAM[i]!] >>> 0, OFFSETS_BEFORE_RAM[i]!);
+  const ranges = Math.min(call.ram.length, HV_MAX_RAM_RANGES);
+  b.writeUInt32LE(ranges, CALL_OFFSET['ramCount']!);
+  for (let i = 0; i < ranges; i++) {
+    b.writeUInt32LE(call.ram[i]!.base >>> 0, RAM_OFFSET + 8 * i);
+    b.writeUInt32LE(call.ram[i]!.size >>> 0, RAM_OFFSET + 8 * i + 4);
+  }
+  for (let i = 0; i < PLAIN_AFTER_RAM.length; i++) b.writeUInt32LE(call[PLAIN_AFTER_RAM[i]!] >>> 0, OFFSETS_AFTER_RAM[i]!);
+  b.writeUInt32LE(call.capacity % 2 ** 32 >>> 0, CALL_OFFSET['capacityLo']!);
+  b.writeUInt32LE(Math.floor(call.capacity / 2 ** 32) >>> 0, CALL_OFFSET['capacityHi']!);
   return b;
 }
 
 /** The fields the driver writes back. */
 export function decodeCallResult(b: Buffer): Pick<IoCall, 'lastAvail' | 'usedIdx' | 'result' | 'completed' | 'errors'> & { magic: number; frontend: number; device: number; queue: number } {
-  const get = (field: string) => b.readUInt32LE(CALL_OFFSET[field]!);
+  const o = CALL_OFFSET;
   return {
-    magic: get('magic'),
-    frontend: get('frontend'),
-    device: get('device'),
-    queue: get('queue'),
-    lastAvail: get('lastAvail') & 0xffff,
-    usedIdx: get('usedIdx') & 0xffff,
-    result: get('result'),
-    completed: get('completed'),
-    errors: get('errors'),
+    magic: b.readUInt32LE(o['magic']!),
+    frontend: b.readUInt32LE(o['frontend']!),
+    device: b.readUInt32LE(o['device']!),
+    queue: b.readUInt32LE(o['queue']!),
+    lastAvail: b.readUInt32LE(o['lastAvail']!) & 0xffff,
+    usedIdx: b.readUInt32LE(o['usedIdx']!) & 0xffff,
+    result: b.readUInt32LE(o['result']!),
+    completed: b.readUInt32LE(o['completed']!),
+    errors: b.readUInt32LE(o['errors']!),
   };
 }

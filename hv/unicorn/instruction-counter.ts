@@ -44,6 +44,9 @@ function declare() {
     free: lib.func('void hv_counter_free(void *counter)'),
     mmioMap: lib.func('int hv_mmio_map(void *counter, uint64_t address, uint64_t size, void *read, void *write)'),
     useCycleHook: lib.func('int hv_counter_use_cycle_hook(void *counter)'),
+    // Register sequences of the Cortex-M model in one host call each (native/m-profile.c).
+    mSetState: lib.func('void hv_m_set_state(void *uc, uint32_t ipsr, uint32_t xpsr, uint32_t control, uint32_t msp, uint32_t psp)'),
+    mStackPointers: lib.func('void hv_m_stack_pointers(void *uc, uint32_t *out)'),
   };
   const stateSize = lib.func('int hv_counter_state_size(void)')() as number;
   const out = new Uint32Array(FIELDS.length);
@@ -54,11 +57,18 @@ function declare() {
   return { fn, stateSize, words };
 }
 
-const CACHE_KEY = Symbol.for('hvlab.unicorn.counter.v2');
+type Bindings = ReturnType<typeof declare>;
+const CACHE_KEY = Symbol.for('hvlab.unicorn.counter.v3');
 
 function counterBindings(): ReturnType<typeof declare> {
   const store = globalThis as unknown as Record<symbol, ReturnType<typeof declare> | undefined>;
   return (store[CACHE_KEY] ??= declare());
+}
+
+/** The native library's register sequences (see native/m-profile.c), for Engine. */
+export function mProfileSequences(): { setState: Bindings['fn']['mSetState']; stackPointers: Bindings['fn']['mStackPointers'] } {
+  const { fn } = counterBindings();
+  return { setState: fn.mSetState, stackPointers: fn.mStackPointers };
 }
 
 export class InstructionCounter {

@@ -16,7 +16,7 @@ import { unicornLibrary } from './library-path.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const NATIVE = join(here, 'native');
-const SOURCES = ['counter.h', 'insn-counter.c', 'counter-hooks.c', 'counter-run.c', 'block-cache.c', 'finish.c', 'mmio.c', 'access.c'].map((f) => join(NATIVE, f));
+const SOURCES = ['counter.h', 'insn-counter.c', 'counter-hooks.c', 'counter-run.c', 'block-cache.c', 'finish.c', 'mmio.c', 'access.c', 'm-profile.c'].map((f) => join(NATIVE, f));
 const OUT_DIR = resolve(here, '..', '..', 'build', 'native');
 
 /**

@@ -148,7 +148,7 @@ export class CortexM implements GuestCpu {
   }
 
   pc(): number {
-    return this.regs.read(R.PC);
+    return this.engine.readPc();
   }
 
   setIrq(irq: number, high: boolean): void {

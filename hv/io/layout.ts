@@ -88,26 +88,42 @@ export interface IoCall {
   generation: number;
 }
 
-/** Word fields copied from an IoCall as they are, in record order (the I/O path's hot path: no closures). */
-const PLAIN_BEFORE_RAM = ['mode', 'device', 'frontend', 'queue', 'queueSize', 'desc', 'avail', 'used', 'lastAvail', 'usedIdx', 'features'] as const;
-const PLAIN_AFTER_RAM = ['blkSlot', 'uartSlot', 'unit', 'channel', 'result', 'completed', 'errors', 'generation'] as const;
-const OFFSETS_BEFORE_RAM = PLAIN_BEFORE_RAM.map((f) => CALL_OFFSET[f]!);
-const OFFSETS_AFTER_RAM = PLAIN_AFTER_RAM.map((f) => CALL_OFFSET[f]!);
-const RAM_OFFSET = CALL_OFFSET['ram0']!;
+const O = CALL_OFFSET as Readonly<Record<(typeof CALL_FIELDS)[number], number>>;
+const RAM0 = CALL_OFFSET['ram0']!;
 
-export function encodeCall(call: IoCall): Buffer {
-  const b = Buffer.alloc(CALL_SIZE);
-  b.writeUInt32LE(HV_CALL_MAGIC, CALL_OFFSET['magic']!);
-  for (let i = 0; i < PLAIN_BEFORE_RAM.length; i++) b.writeUInt32LE(call[PLAIN_BEFORE_RAM[i]!] >>> 0, OFFSETS_BEFORE_RAM[i]!);
+/** The record as bytes: into `out` (CALL_SIZE bytes, reused by hot paths) or a new buffer. */
+export function encodeCall(call: IoCall, out?: Buffer): Buffer {
+  const b = out ?? Buffer.alloc(CALL_SIZE);
+  if (out) b.fill(0, 0, CALL_SIZE);
+  // Field by field (one property load each; this runs for every in-context call).
+  b.writeUInt32LE(HV_CALL_MAGIC, O.magic);
+  b.writeUInt32LE(call.mode >>> 0, O.mode);
+  b.writeUInt32LE(call.device >>> 0, O.device);
+  b.writeUInt32LE(call.frontend >>> 0, O.frontend);
+  b.writeUInt32LE(call.queue >>> 0, O.queue);
+  b.writeUInt32LE(call.queueSize >>> 0, O.queueSize);
+  b.writeUInt32LE(call.desc >>> 0, O.desc);
+  b.writeUInt32LE(call.avail >>> 0, O.avail);
+  b.writeUInt32LE(call.used >>> 0, O.used);
+  b.writeUInt32LE(call.lastAvail >>> 0, O.lastAvail);
+  b.writeUInt32LE(call.usedIdx >>> 0, O.usedIdx);
+  b.writeUInt32LE(call.features >>> 0, O.features);
   const ranges = Math.min(call.ram.length, HV_MAX_RAM_RANGES);
-  b.writeUInt32LE(ranges, CALL_OFFSET['ramCount']!);
+  b.writeUInt32LE(ranges, O.ramCount);
   for (let i = 0; i < ranges; i++) {
-    b.writeUInt32LE(call.ram[i]!.base >>> 0, RAM_OFFSET + 8 * i);
-    b.writeUInt32LE(call.ram[i]!.size >>> 0, RAM_OFFSET + 8 * i + 4);
+    b.writeUInt32LE(call.ram[i]!.base >>> 0, RAM0 + 8 * i);
+    b.writeUInt32LE(call.ram[i]!.size >>> 0, RAM0 + 8 * i + 4);
   }
-  for (let i = 0; i < PLAIN_AFTER_RAM.length; i++) b.writeUInt32LE(call[PLAIN_AFTER_RAM[i]!] >>> 0, OFFSETS_AFTER_RAM[i]!);
-  b.writeUInt32LE(call.capacity % 2 ** 32 >>> 0, CALL_OFFSET['capacityLo']!);
-  b.writeUInt32LE(Math.floor(call.capacity / 2 ** 32) >>> 0, CALL_OFFSET['capacityHi']!);
+  b.writeUInt32LE(call.blkSlot >>> 0, O.blkSlot);
+  b.writeUInt32LE(call.uartSlot >>> 0, O.uartSlot);
+  b.writeUInt32LE(call.unit >>> 0, O.unit);
+  b.writeUInt32LE(call.channel >>> 0, O.channel);
+  b.writeUInt32LE(call.result >>> 0, O.result);
+  b.writeUInt32LE(call.completed >>> 0, O.completed);
+  b.writeUInt32LE(call.errors >>> 0, O.errors);
+  b.writeUInt32LE(call.generation >>> 0, O.generation);
+  b.writeUInt32LE(call.capacity % 2 ** 32 >>> 0, O.capacityLo);
+  b.writeUInt32LE(Math.floor(call.capacity / 2 ** 32) >>> 0, O.capacityHi);
   return b;
 }
 

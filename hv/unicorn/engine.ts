@@ -164,14 +164,16 @@ export class Engine {
   }
 
   readMemory(address: number, length: number): Buffer {
-    const out = Buffer.alloc(length);
+    // From Node's buffer pool (uc_mem_read fills it all, or the buffer is dropped): a fresh
+    // zeroed ArrayBuffer per read costs more than the read on the I/O paths.
+    const out = Buffer.allocUnsafe(length);
     check(unicorn().fn.memRead(this.h, address, out, length), `uc_mem_read(${hexOf(address)}, ${length})`);
     return out;
   }
 
   /** Reads memory; returns undefined instead of throwing when the range is not mapped. */
   tryReadMemory(address: number, length: number): Buffer | undefined {
-    const out = Buffer.alloc(length);
+    const out = Buffer.allocUnsafe(length);
     return unicorn().fn.memRead(this.h, address, out, length) === 0 ? out : undefined;
   }
 

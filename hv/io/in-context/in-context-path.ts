@@ -30,6 +30,8 @@ export class InContextPath extends IoPathBase {
   private waited = false;
   private callClock: (CallClock & { time: VirtualTime }) | undefined;
   private binding: SlotBinding | undefined;
+  /** The call record's bytes, rebuilt for every call. */
+  private readonly callBytes = Buffer.alloc(CALL_SIZE);
 
   constructor(private readonly o: InContextPathOptions) {
     super(o);
@@ -47,7 +49,7 @@ export class InContextPath extends IoPathBase {
     const record = driver.callRecord(core);
     const slot = driver.platform.inContextSlot(core);
     const context = (this.context ??= new DriverContext(vm, driver, this.o.arch));
-    context.engine.writeMemory(record, buildCall(HV_MODE_DIRECT, this.o, transport, queue, driver.platform.slotAddresses(slot)));
+    context.engine.writeMemory(record, buildCall(HV_MODE_DIRECT, this.o, transport, queue, driver.platform.slotAddresses(slot), this.callBytes));
     this.io = io;
     this.slot = slot;
     this.waited = false;

@@ -11,7 +11,7 @@ import { ARM_REG, UC_ARCH, UC_CPU_ARM, UC_CTL, UC_ERR, UC_HOOK, UC_MODE, UC_PROT
 import { unicorn } from './ffi.ts';
 import { HookGuard } from './hooks.ts';
 import { HostMemory } from './host-memory.ts';
-import { ALIAS_HI, ALIAS_LO, InstructionCounter, mProfileSequences } from './instruction-counter.ts';
+import { ALIAS_HI, ALIAS_LO, InstructionCounter, SCRATCH_AT, SCRATCH_SIZE, mProfileSequences } from './instruction-counter.ts';
 import { RegisterBatch } from './register-batch.ts';
 
 export type MmioRead = (offset: number, size: number) => number;
@@ -148,9 +148,9 @@ export class Engine {
     memory.retain();
     this.hostMemory.push(memory);
     const alias = this.nextAlias;
-    if (!this.counterInstance || (perms & UC_PROT.EXEC) === 0 || alias + memory.size - 1 > ALIAS_HI) return;
+    if (!this.counterInstance || (perms & UC_PROT.EXEC) === 0 || alias + memory.size > SCRATCH_AT) return;
     check(fn.memMapPtr(this.h, alias, memory.size, UC_PROT.READ | UC_PROT.EXEC, memory.address), `uc_mem_map_ptr(${hexOf(alias)})`);
-    this.counterInstance.addAlias(address, memory.size, alias);
+    this.counterInstance.addAlias(address, memory.size, alias, memory.address);
     this.aliases.push({ base: address, size: memory.size, alias });
     this.nextAlias = alias + Math.ceil(memory.size / ALIAS_ALIGN) * ALIAS_ALIGN;
   }
@@ -227,6 +227,10 @@ export class Engine {
   }
 
   private unalias(address: number): number {
+    // The counter's scratch copy of guest code (finishes inside IT blocks).
+    if (this.counterInstance && address >= SCRATCH_AT && address < SCRATCH_AT + SCRATCH_SIZE) {
+      return this.counterInstance.scratchWindow + (address - SCRATCH_AT);
+    }
     const a = this.aliases.find((x) => address >= x.alias && address < x.alias + x.size);
     return a ? a.base + (address - a.alias) : address;
   }

@@ -12,7 +12,7 @@ import { counterLibraryPath } from './native-build.ts';
 const FIELDS = [
   'executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divRegs', 'cycles', 'lastCost', 'needDecode',
   'prevEnd', 'branchPenalty', 'cycleBase', 'cycleSize', 'cycleMap', 'decodeStart', 'decodeEnd', 'finishes', 'retranslations',
-  'endPc',
+  'endPc', 'scratchWindow',
 ] as const;
 /** Bits of the `flags` word (see native/counter.h). */
 const FLAG_STOP = 1;
@@ -33,13 +33,20 @@ export const MAX_RUN_INSTRUCTIONS = 0x7fff_ffff;
  */
 export const ALIAS_LO = 0x7000_0000;
 export const ALIAS_HI = 0x9fff_ffff;
+/**
+ * Where the counter maps its scratch copy of guest code for exact finishes inside IT blocks
+ * (native/finish.c, SCRATCH_AT and SCRATCH_SIZE): the top of the alias range. The aliases of
+ * guest RAM stay below it.
+ */
+export const SCRATCH_AT = 0x9fff_0000;
+export const SCRATCH_SIZE = 0x1_0000;
 
 function declare() {
   const lib = koffi.load(counterLibraryPath());
   const fn = {
     attach: lib.func('int hv_counter_attach(void *uc, void *counter, uint32_t aliasLo, uint32_t aliasHi)'),
     run: lib.func('int hv_counter_run(void *counter, uint64_t begin)'),
-    addAlias: lib.func('int hv_counter_add_alias(void *counter, uint32_t base, uint32_t size, uint32_t alias)'),
+    addAlias: lib.func('int hv_counter_add_alias(void *counter, uint32_t base, uint32_t size, uint32_t alias, void *host)'),
     flush: lib.func('void hv_counter_flush(void *counter)'),
     free: lib.func('void hv_counter_free(void *counter)'),
     mmioMap: lib.func('int hv_mmio_map(void *counter, uint64_t address, uint64_t size, void *read, void *write)'),
@@ -105,9 +112,9 @@ export class InstructionCounter {
     return this.fn.mmioMap(this.address, address, size, read, write) as number;
   }
 
-  /** Executable RAM [base, base + size) is also mapped at `alias` (for exact finishes). */
-  addAlias(base: number, size: number, alias: number): void {
-    if ((this.fn.addAlias(this.address, base, size, alias) as number) !== 0) {
+  /** Executable RAM [base, base + size) (host memory at `host`) is also mapped at `alias` (for exact finishes). */
+  addAlias(base: number, size: number, alias: number, host: bigint): void {
+    if ((this.fn.addAlias(this.address, base, size, alias, host) as number) !== 0) {
       throw new NativeLibraryError('too many executable regions for the instruction counter');
     }
   }
@@ -137,6 +144,11 @@ export class InstructionCounter {
    */
   get pc(): number {
     return this.state[this.w.endPc]!;
+  }
+
+  /** The guest address of the scratch copy's first byte (where a PC at SCRATCH_AT + x comes from). */
+  get scratchWindow(): number {
+    return this.state[this.w.scratchWindow]!;
   }
 
   /** Cycle timing: the code the counter needs decoded (valid while needDecode). */

@@ -126,11 +126,12 @@ int hv_counter_use_cycle_hook(struct hv_counter *c)
     return err;
 }
 
-/* Executable RAM at [base, base + size) is also mapped at `alias` (used by finish.c). */
-int hv_counter_add_alias(struct hv_counter *c, uint32_t base, uint32_t size, uint32_t alias)
+/* Executable RAM at [base, base + size) (host memory `host`) is also mapped at `alias`, below
+ * SCRATCH_AT (used by finish.c). */
+int hv_counter_add_alias(struct hv_counter *c, uint32_t base, uint32_t size, uint32_t alias, void *host)
 {
-    if (c->alias_count >= MAX_ALIASES) return -1;
-    c->aliases[c->alias_count++] = (struct alias){base, size, alias};
+    if (c->alias_count >= MAX_ALIASES || alias < c->alias_lo || alias + (uint64_t)size > SCRATCH_AT) return -1;
+    c->aliases[c->alias_count++] = (struct alias){base, size, alias, host};
     return 0;
 }
 
@@ -142,10 +143,13 @@ void hv_counter_flush(struct hv_counter *c)
     c->stale_count = MAX_STALE + 1;
 }
 
+/* After uc_close: Unicorn no longer maps the scratch copy. */
 void hv_counter_free(struct hv_counter *c)
 {
     cache_free(&c->cache);
     hv_mmio_free_all(c);
+    free(c->scratch);
+    c->scratch = NULL;
 }
 
 int hv_counter_state_size(void)
@@ -167,6 +171,7 @@ int hv_counter_offsets(uint32_t *out, int count)
         offsetof(struct hv_counter, cycle_map),    offsetof(struct hv_counter, decode_start),
         offsetof(struct hv_counter, decode_end),   offsetof(struct hv_counter, finishes),
         offsetof(struct hv_counter, retranslations), offsetof(struct hv_counter, end_pc),
+        offsetof(struct hv_counter, scratch_window),
     };
     int n = (int)(sizeof offsets / sizeof offsets[0]);
     for (int i = 0; i < n && i < count; i++) out[i] = offsets[i];

@@ -123,7 +123,14 @@ struct block_cache {
 
 struct alias {
     uint32_t base, size, alias;
+    void *host;              /* the host memory mapped there (to map it again, finish.c) */
 };
+/* Exact finishes inside IT blocks run at a copy of the code's pages here, at the top of the alias
+ * range (finish.c); JavaScript's aliases stay below SCRATCH_AT. */
+#define SCRATCH_AT 0x9fff0000u
+#define SCRATCH_SIZE 0x10000u
+#define SCRATCH_PAGE 0x1000u
+extern int uc_mem_map_ptr(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, void *ptr);
 #define MAX_ALIASES 32
 #define MAX_STALE 64
 
@@ -173,12 +180,14 @@ struct hv_counter {
     uint32_t decode_start, decode_end; /* cycle timing: the code JavaScript must decode */
     uint32_t retranslations;
     uint32_t end_pc;     /* the PC when the last run ended (saves JavaScript a register read) */
+    uint32_t scratch_window; /* guest address of the scratch copy's first byte (JavaScript unaliases with it) */
     const uint8_t *cycle_map;
     int32_t div_regs[16];
     /* private, cold */
     uc_engine *uc;
     uc_hook block_hook;
     uint32_t alias_lo;       /* the block hook covers [0, alias_lo) */
+    uint8_t *scratch;        /* the scratch copy (NULL until the first finish inside an IT block) */
     struct { enum finish_kind kind; struct block *b; uint32_t from, to, penalty; } finish;
     uint32_t alias_begin;    /* MODE_ALIAS: where the alias run started */
     uint32_t alias_stop;     /* MODE_ALIAS: stop before this (alias) address */

@@ -12,7 +12,7 @@ import { counterLibraryPath } from './native-build.ts';
 const FIELDS = [
   'executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divRegs', 'cycles', 'lastCost', 'needDecode',
   'prevEnd', 'branchPenalty', 'cycleBase', 'cycleSize', 'cycleMap', 'decodeStart', 'decodeEnd', 'finishes', 'retranslations',
-  'endPc', 'scratchWindow',
+  'endPc', 'scratchWindow', 'fastLimit',
 ] as const;
 /** Bits of the `flags` word (see native/counter.h). */
 const FLAG_STOP = 1;
@@ -21,6 +21,10 @@ const FLAG_WATCH = 4;
 const FLAG_DIV_TRAP = 8;
 const FLAG_CYCLES = 16;
 const FLAG_ABORT = 32;
+/** Set by the native side while a finish runs (native/counter.h, FLAG_NOT_MAIN). */
+const FLAG_NOT_MAIN = 64;
+/** Flags that make the block hook take its slow path (SLOW_FLAGS): fastLimit is then 0. */
+const SLOW_FLAGS = FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP | FLAG_NOT_MAIN;
 type Field = (typeof FIELDS)[number];
 /** Number of registers the counter can watch. */
 export const WATCHED_REGISTERS = 3;
@@ -166,6 +170,13 @@ export class InstructionCounter {
     s[this.w.flags] = s[this.w.flags]! & ~(FLAG_STOP | FLAG_PENDING | FLAG_ABORT);
     s[this.w.divFault] = 0;
     s[this.w.limit] = Math.min(Math.max(0, Math.floor(limit)), MAX_RUN_INSTRUCTIONS);
+    this.syncFastLimit();
+  }
+
+  /** The block hook checks one word, fastLimit: the limit, or 0 while a slow flag is set. */
+  private syncFastLimit(): void {
+    const s = this.state;
+    s[this.w.fastLimit] = (s[this.w.flags]! & SLOW_FLAGS) !== 0 ? 0 : s[this.w.limit]!;
   }
 
   /**
@@ -228,6 +239,7 @@ export class InstructionCounter {
   set limit(value: number) {
     const floor = this.state[this.w.cycles]!;
     this.state[this.w.limit] = Math.min(Math.max(floor, Math.floor(value)), MAX_RUN_INSTRUCTIONS);
+    this.syncFastLimit();
   }
 
   /**
@@ -285,6 +297,7 @@ export class InstructionCounter {
   private setFlag(flag: number, on: boolean): void {
     const s = this.state;
     s[this.w.flags] = on ? s[this.w.flags]! | flag : s[this.w.flags]! & ~flag;
+    this.syncFastLimit();
   }
 
   free(): void {

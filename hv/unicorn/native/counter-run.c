@@ -60,6 +60,7 @@ static int run_loop(struct hv_counter *c, uint64_t begin)
 {
     c->done = PACK(c->executed, c->cycles);
     c->flags &= ~FLAG_ABORT;
+    sync_fast(c);
     c->replay.active = 0;
     c->abort_pc = 0;
     uint32_t pc = (uint32_t)begin & ~1u;
@@ -92,6 +93,7 @@ static int run_loop(struct hv_counter *c, uint64_t begin)
         if (divisor_is_zero(c, block_insn(c, b, c->finish.to))) {
             c->div_fault = 1;
             c->flags |= FLAG_STOP | FLAG_PENDING;
+            sync_fast(c);
             return 0;
         }
         /* The division runs in a block of its own that starts with it (checked by its hook). */
@@ -171,7 +173,7 @@ int hv_counter_offsets(uint32_t *out, int count)
         offsetof(struct hv_counter, cycle_map),    offsetof(struct hv_counter, decode_start),
         offsetof(struct hv_counter, decode_end),   offsetof(struct hv_counter, finishes),
         offsetof(struct hv_counter, retranslations), offsetof(struct hv_counter, end_pc),
-        offsetof(struct hv_counter, scratch_window),
+        offsetof(struct hv_counter, scratch_window), offsetof(struct hv_counter, fast_limit),
     };
     int n = (int)(sizeof offsets / sizeof offsets[0]);
     for (int i = 0; i < n && i < count; i++) out[i] = offsets[i];

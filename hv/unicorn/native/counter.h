@@ -72,17 +72,17 @@ static inline void set_pc(uc_engine *uc, uint32_t pc)
 #define INSN_DIV 4u      /* SDIV/UDIV; the divisor register is in bits 4-7 */
 
 /* Guest code decoded once per translated block: instruction offsets, costs and flags. The block
- * hook's common case reads only the first 16 bytes: `key`, the address and size compared with one
- * load (a dead block's address is DEAD_ADDR), and `add`, the block's instructions and cycles,
- * added to the run's count with one addition. */
+ * hook's common case reads only the first 16 bytes: the address and `size_word` (a dead block's
+ * address is DEAD_ADDR; a slow one's size_word is not its size), and `add`, the block's
+ * instructions and cycles, added to the run's count with one addition. */
 struct block {
+    uint32_t addr;
     union {
-        uint64_t key;    /* KEY(addr, size) while `slow` is 0 */
         struct {
-            uint32_t addr;
             uint16_t size;
-            uint16_t slow; /* 1: the hook takes the slow path (costs not all decoded yet) */
+            uint16_t slow;   /* 1: the hook takes the slow path (costs not all decoded yet) */
         };
+        uint32_t size_word;  /* size while `slow` is 0: what the hook compares */
     };
     union {
         uint64_t add;    /* PACK(n, cost) */
@@ -100,7 +100,6 @@ struct block {
     uint8_t instrumented; /* has a code hook: MMIO accesses in it are exact (insn-counter.c) */
     uint32_t checksum;   /* of the code bytes: a new translation with other bytes drops the block */
 };
-#define KEY(addr, size) ((uint64_t)(uint32_t)(addr) | ((uint64_t)(size) << 32))
 /* Instructions and cycles packed the way `add` and the run's count (`done`) hold them. */
 #define PACK(n, cycles) (((uint64_t)(n) << 32) | (uint32_t)(cycles))
 #define DONE_N(d) ((uint32_t)((d) >> 32))
@@ -157,6 +156,7 @@ struct hv_counter {
     uint32_t cycles;
     uint32_t prev_end;   /* end of the last block (branch refill); 0: the stream was broken */
     uint32_t branch_penalty;
+    uint32_t fast_limit; /* limit, or 0 while a flag of SLOW_FLAGS is set (sync_fast; JavaScript keeps it too) */
     /* private, hot */
     uint64_t done;           /* PACK(instructions, cycles) of the blocks entered in this run, the
                               * one in progress (cur) included: the block hook counts on entry */
@@ -209,10 +209,17 @@ struct hv_counter {
     void *mmio_regions;      /* list of MMIO trampolines (freed with the counter) */
 };
 
+/* The block hook's one budget check covers the flags too: a set slow flag makes it fail. */
+static inline void sync_fast(struct hv_counter *c)
+{
+    c->fast_limit = (c->flags & SLOW_FLAGS) ? 0 : c->limit;
+}
+
 static inline void set_mode(struct hv_counter *c, enum mode mode)
 {
     c->mode = mode;
     c->flags = mode == MODE_MAIN ? c->flags & ~FLAG_NOT_MAIN : c->flags | FLAG_NOT_MAIN;
+    sync_fast(c);
 }
 
 /* Cycles of the block in progress, its refill included (0: none). */

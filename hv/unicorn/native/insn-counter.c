@@ -99,6 +99,7 @@ static int enter_slowly(struct hv_counter *c, struct block *b, uint32_t penalty)
     }
     if ((c->flags & FLAG_STOP) || ((c->flags & FLAG_WATCH) && watched_registers_changed(c))) {
         c->flags |= FLAG_STOP;
+        sync_fast(c);
         stop_before(c, b->addr);
         return 0;
     }
@@ -109,6 +110,7 @@ static int enter_slowly(struct hv_counter *c, struct block *b, uint32_t penalty)
         if (d == 0 && k > 0 && divisor_is_zero(c, block_insn(c, b, 0))) {
             c->div_fault = 1;
             c->flags |= FLAG_STOP;
+            sync_fast(c);
             stop_before(c, b->addr);
             return 0;
         }
@@ -163,8 +165,8 @@ static __attribute__((noipa, cold)) void on_block_slowly(uc_engine *uc, uint64_t
 }
 
 /*
- * The block hook (instruction timing). Common case: the block's home slot holds it, nothing asks
- * for the slow path, and it fits in the budget: count it now, whole (a run that ends inside it
+ * The block hook (instruction timing). Common case: the block's home slot holds it, and it fits
+ * in the budget (fast_limit: 0 while a flag asks for the slow path): count it now, whole (a run that ends inside it
  * un-counts the rest: settle, sync_live). Everything else, a block elsewhere in the table
  * included, goes the slow way.
  */
@@ -173,7 +175,7 @@ void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
     struct hv_counter *c = (struct hv_counter *)user_data;
     struct block *b = &c->cache.slots[slot_of(&c->cache, (uint32_t)address)];
     uint64_t done = c->done + b->add;
-    if (__builtin_expect(b->key == KEY(address, size) && !(c->flags & SLOW_FLAGS) && DONE_CYCLES(done) <= c->limit, 1)) {
+    if (__builtin_expect(b->addr == (uint32_t)address && b->size_word == size && DONE_CYCLES(done) <= c->fast_limit, 1)) {
         c->done = done;
         c->cur = b;
         return;
@@ -189,7 +191,7 @@ void on_block_cycles(uc_engine *uc, uint64_t address, uint32_t size, void *user_
     struct block *b = &c->cache.slots[slot_of(&c->cache, (uint32_t)address)];
     uint32_t penalty = (uint32_t)address != c->prev_end && c->prev_end != 0 ? c->branch_penalty : 0;
     uint64_t done = c->done + b->add + penalty;
-    if (__builtin_expect(b->key == KEY(address, size) && !(c->flags & SLOW_FLAGS) && DONE_CYCLES(done) <= c->limit, 1)) {
+    if (__builtin_expect(b->addr == (uint32_t)address && b->size_word == size && DONE_CYCLES(done) <= c->fast_limit, 1)) {
         c->done = done;
         c->cur = b;
         c->cur_penalty = penalty;

@@ -139,6 +139,7 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
     if (replayed(c, r, offset, size, 0, &value)) return value;
     uint32_t i = before_access(c, (uint32_t)(r->base + offset), 0, &exact);
     value = r->read(uc, offset, size, NULL);
+    sync_fast(c); /* the device may have lowered the limit or asked to stop */
     after_access(c, r, offset, size, 0, value, i, exact);
     return value;
 }
@@ -152,6 +153,7 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
     if (replayed(c, r, offset, size, 1, &ignored)) return;
     uint32_t i = before_access(c, (uint32_t)(r->base + offset), 1, &exact);
     r->write(uc, offset, size, value, NULL);
+    sync_fast(c); /* the device may have lowered the limit or asked to stop */
     after_access(c, r, offset, size, 1, value, i, exact);
 }
 

@@ -54,9 +54,25 @@ export async function isBuildCurrent() {
   try {
     const stamp = stampOf(info.inputs);
     if (Array.isArray(info.stamp) && stamp.every((s, i) => s === info.stamp[i])) return true;
-    return (await hashOf(info.inputs)) === info.hash;
+    if ((await hashOf(info.inputs)) !== info.hash) return false;
+    rememberStamp(info, stamp);
+    return true;
   } catch {
     return false; // a source file was removed
+  }
+}
+
+/**
+ * The sources were touched but not changed: record their new sizes and times, so that the next
+ * start compares those instead of hashing every source again.
+ */
+function rememberStamp(info, stamp) {
+  const temp = `${INFO}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, `${JSON.stringify({ ...info, stamp }, null, 1)}\n`);
+    renameSync(temp, INFO);
+  } catch {
+    rmSync(temp, { force: true }); // a read-only installation hashes on every start
   }
 }
 
@@ -131,9 +147,9 @@ function buildLibrary(esbuild, outdir) {
   });
 }
 
-/** Builds dist/ unless it is current (or `force`); returns the number of source files. */
+/** Builds dist/ unless it is current (or `force`); returns the number of source files when it built. */
 export async function buildIfStale({ force = false } = {}) {
-  if (!force && (await isBuildCurrent())) return { inputs: readInfo().inputs.length, rebuilt: false };
+  if (!force && (await isBuildCurrent())) return { rebuilt: false };
   const esbuild = await import('esbuild');
   const staging = `${DIST}.${process.pid}.tmp`;
   const results = await Promise.all([buildCli(esbuild, staging), buildLibrary(esbuild, staging)]);

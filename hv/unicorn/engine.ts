@@ -194,6 +194,16 @@ export class Engine {
   mapMmio(address: number, size: number, read: MmioRead, write: MmioWrite): void {
     const { fn, protos } = unicorn();
     const mapped = mapSize(size);
+    const what = `uc_mmio_map(${hexOf(address)}, ${hexOf(mapped)})`;
+    if (this.counterInstance) {
+      // Through the counter's trampolines: 32-bit arguments, no engine handle (native/mmio.c).
+      const r = this.guard.register(protos.mmioRead32, 0, (offset: number, sz: number) => (offset < size ? read(offset, sz) >>> 0 : 0));
+      const w = this.guard.register(protos.mmioWrite32, undefined, (offset: number, sz: number, v: number) => {
+        if (offset < size) write(offset, sz, v);
+      });
+      check(this.counterInstance.mapMmio(address, mapped, r, w), what);
+      return;
+    }
     const r = this.guard.register(protos.mmioRead, 0, (_uc: unknown, off: Int64, sz: number) => {
       const offset = u32(off);
       return offset < size ? read(offset, sz) >>> 0 : 0;
@@ -202,9 +212,7 @@ export class Engine {
       const offset = u32(off);
       if (offset < size) write(offset, sz, u32(v));
     });
-    const what = `uc_mmio_map(${hexOf(address)}, ${hexOf(mapped)})`;
-    if (this.counterInstance) check(this.counterInstance.mapMmio(address, mapped, r, w), what);
-    else check(fn.mmioMap(this.h, address, mapped, r, null, w, null), what);
+    check(fn.mmioMap(this.h, address, mapped, r, null, w, null), what);
   }
 
   /** Reads a register; the PC of code running at an execute alias (an exact finish) reads as the guest's. */

@@ -268,9 +268,12 @@ uint32_t block_prefix_cost(const struct hv_counter *c, const struct block *b, ui
 uint32_t block_insn(const struct hv_counter *c, const struct block *b, uint32_t index);
 void block_refresh_costs(struct hv_counter *c, struct block *b);
 
+/* A block's home slot: its halfword address, modulo the table (direct: the hook's critical path
+ * is a shift and a mask; code more than capacity halfwords apart shares slots, and linear probing
+ * sends the later block to the slow path). */
 static inline uint32_t slot_of(const struct block_cache *cache, uint32_t addr)
 {
-    return (((addr >> 1) * 2654435761u) >> 8) & cache->mask;
+    return (addr >> 1) & cache->mask;
 }
 
 /* The live decoded block for a translated block at addr of `size` bytes, or NULL. */

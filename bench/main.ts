@@ -11,6 +11,8 @@
  *  - CLI start-up: `hv --help`, and `hv run hello.elf` against QEMU on the same image;
  *  - the host cost of one MMIO trap, the I/O paths, and the block cache;
  *  - a CPU-bound guest's host speed next to an interrupt storm, with and without exception budgets.
+ * `npm run bench -- trap io` runs only the named sections (mips, scale, cli, trap, io, cache,
+ * sched, cluster, budget); the aims printed at the end are those of the sections that ran.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,15 +100,25 @@ async function trapCost(iterations: number, trials = 5): Promise<void> {
   }
 }
 
+const SECTIONS: Record<string, (qemu: string | undefined) => unknown> = {
+  mips: (qemu) => guestMips(qemu),
+  scale: () => scaleBench(CRUNCH, HELLO),
+  cli: (qemu) => cliBench(qemu, HELLO),
+  trap: () => trapCost(2_000_000),
+  io: () => ioPathBench(5_000),
+  cache: () => cacheBench(),
+  sched: () => schedBench(),
+  cluster: () => clusterBench(),
+  budget: () => budgetBench(join(ROOT, 'firmware', 'build')),
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in SECTIONS));
+if (unknown.length > 0) {
+  console.error(`bench: unknown section ${unknown.join(', ')} (sections: ${Object.keys(SECTIONS).join(', ')})`);
+  process.exit(2);
+}
 console.log(`hvlab benchmarks (Node ${process.version}, ${process.arch})`);
 const qemu = findQemu();
-await guestMips(qemu);
-scaleBench(CRUNCH, HELLO);
-cliBench(qemu, HELLO);
-await trapCost(2_000_000);
-await ioPathBench(5_000);
-cacheBench();
-await schedBench();
-await clusterBench();
-await budgetBench(join(ROOT, 'firmware', 'build'));
+for (const [name, run] of Object.entries(SECTIONS)) if (wanted.length === 0 || wanted.includes(name)) await run(qemu);
 printAims();

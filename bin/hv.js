@@ -4,12 +4,16 @@
 // (dist/build-info.json hashes them) is rebuilt first; if it cannot be rebuilt, hv refuses to run
 // a stale build and says how to fix it. The Node version is checked first, before any import that
 // an older Node might not load (imports are dynamic).
+//
+// The CLI is one CommonJS file compiled here with a V8 code cache per sub-command
+// (dist/hv-<command>.cache, written after the first run of that command, replaced when V8 rejects
+// it): start-up then skips parsing and compiling what the command runs.
 const [nodeMajor] = process.versions.node.split('.').map(Number);
 if (nodeMajor < 20) {
   process.stderr.write(`hv: hvlab needs Node.js 20 or newer; this is Node.js ${process.versions.node} (see README.md, Quick start)\n`);
   process.exit(2);
 }
-const { buildIfStale } = await import('../scripts/build-lib.mjs');
+const { buildIfStale, CLI_BUNDLE } = await import('../scripts/build-lib.mjs');
 
 // `hv ... | head` closes the pipe early: that is not an error, on either output stream.
 for (const stream of [process.stdout, process.stderr]) {
@@ -24,5 +28,8 @@ try {
   process.stderr.write(`hv: the compiled CLI in dist/ is missing or stale and cannot be rebuilt (${error.message}); run npm run build\n`);
   process.exit(2);
 }
-const { main } = await import('../dist/hv.js');
-process.exitCode = await main(process.argv.slice(2));
+const { loadCli } = await import('../scripts/cli-loader.mjs');
+const args = process.argv.slice(2);
+const cli = loadCli(CLI_BUNDLE, args);
+process.exitCode = await cli.main(args);
+cli.saveCache();

@@ -1,17 +1,26 @@
-// The build of dist/ and its staleness check, shared by scripts/build.mjs and bin/hv.js.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// The build of dist/ and its staleness check, shared by scripts/build.mjs and bin/hv.js. Nothing
+// heavy is imported up front: bin/hv.js runs this on every start (node:crypto and esbuild load
+// only when a build may be stale).
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(ROOT, 'dist');
 const INFO = join(DIST, 'build-info.json');
-const ENTRIES = { hv: 'hv/cli/main.ts', index: 'hv/index.ts' };
+/** The CLI (CommonJS, loaded by bin/hv.js with a V8 code cache) and the library (an ES module). */
+const CLI = { entry: 'hv/cli/main.ts', file: 'hv.cjs' };
+const LIBRARY = { entry: 'hv/index.ts', file: 'index.js' };
 /** Bump when the build's output format changes, so that older builds count as stale. */
-const FORMAT = 2;
+const FORMAT = 3;
+/**
+ * Packages loaded from node_modules at run time: native or WebAssembly parts, the build tool,
+ * and vega (an ES module with top-level await; the charts import it dynamically).
+ */
+const EXTERNAL = ['koffi', '@alexaltea/capstone-js', 'esbuild', 'vega'];
 
-function hashOf(files) {
+async function hashOf(files) {
+  const { createHash } = await import('node:crypto');
   const hash = createHash('sha256');
   hash.update(`format ${FORMAT}\n`);
   for (const file of files) hash.update(`${file}\n`).update(readFileSync(join(ROOT, file)));
@@ -39,27 +48,46 @@ function stampOf(files) {
  * compared first (cheap); when any differs, the contents are hashed, so that a file touched but
  * not changed keeps the build and a changed one never does.
  */
-export function isBuildCurrent() {
+export async function isBuildCurrent() {
   const info = readInfo();
   if (!info || !Array.isArray(info.inputs)) return false;
   try {
     const stamp = stampOf(info.inputs);
     if (Array.isArray(info.stamp) && stamp.every((s, i) => s === info.stamp[i])) return true;
-    return hashOf(info.inputs) === info.hash;
+    if ((await hashOf(info.inputs)) !== info.hash) return false;
+    rememberStamp(info, stamp);
+    return true;
   } catch {
     return false; // a source file was removed
   }
 }
 
-/** import.meta.url of a bundled source file, as the URL of that file relative to the bundle. */
-function sourceUrlPlugin() {
+/**
+ * The sources were touched but not changed: record their new sizes and times, so that the next
+ * start compares those instead of hashing every source again.
+ */
+function rememberStamp(info, stamp) {
+  const temp = `${INFO}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, `${JSON.stringify({ ...info, stamp }, null, 1)}\n`);
+    renameSync(temp, INFO);
+  } catch {
+    rmSync(temp, { force: true }); // a read-only installation hashes on every start
+  }
+}
+
+/**
+ * import.meta.url of a bundled source file, as the URL of that file relative to the bundle. In
+ * the CommonJS CLI the bundle's own URL comes from __filename (bin/hv.js passes it).
+ */
+function sourceUrlPlugin(bundleUrl, rewrite = (text) => text) {
   return {
     name: 'source-url',
     setup(build) {
       build.onLoad({ filter: /\.ts$/ }, (args) => {
-        let text = readFileSync(args.path, 'utf8');
+        let text = rewrite(readFileSync(args.path, 'utf8'));
         const fromDist = relative(DIST, args.path).split('\\').join('/');
-        const url = `new URL(${JSON.stringify(fromDist)}, import.meta.url).href`;
+        const url = `new URL(${JSON.stringify(fromDist)}, ${bundleUrl}).href`;
         text = text.replaceAll('import.meta.url', url);
         text = text.replaceAll('import.meta.dirname', `decodeURIComponent(new URL(".", ${url}).pathname).replace(/\\/$/, "")`);
         return { contents: text, loader: 'ts' };
@@ -68,38 +96,82 @@ function sourceUrlPlugin() {
   };
 }
 
-/** Builds dist/ unless it is current (or `force`); returns the number of source files. */
+const COMMON = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  // npm packages are bundled too (one file loads much faster than hundreds of modules).
+  external: EXTERNAL,
+  metafile: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'error',
+};
+
+/**
+ * The CLI as one CommonJS file: bin/hv.js compiles it with a V8 code cache (an ES module cannot
+ * use one in Node 20), so that start-up skips parsing and compiling. Modules the CLI imports
+ * dynamically (a command's work, charts, the cluster) stay unevaluated until used.
+ */
+/**
+ * `import('<external package>')` in the CLI goes through `__hvImport`, a parameter of the
+ * bundle's wrapper that scripts/cli-loader.mjs supplies: code compiled from a V8 code cache by
+ * vm.Script loses its dynamic-import callback in Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
+ */
+function externalImports(text) {
+  const names = EXTERNAL.map((n) => n.replace(/[/.]/g, '\\$&')).join('|');
+  return text.replace(new RegExp(`(?<![\\w.$]|typeof\\s)import\\((['"])(${names})\\1\\)`, 'g'), '__hvImport($1$2$1)');
+}
+
+function buildCli(esbuild, outdir) {
+  return esbuild.build({
+    ...COMMON,
+    entryPoints: { hv: CLI.entry },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports)],
+  });
+}
+
+function buildLibrary(esbuild, outdir) {
+  return esbuild.build({
+    ...COMMON,
+    entryPoints: { index: LIBRARY.entry },
+    outdir,
+    format: 'esm',
+    banner: { js: "import { createRequire as __hvCreateRequire } from 'node:module'; const require = __hvCreateRequire(import.meta.url);" },
+    plugins: [sourceUrlPlugin('import.meta.url')],
+  });
+}
+
+/** Builds dist/ unless it is current (or `force`); returns the number of source files when it built. */
 export async function buildIfStale({ force = false } = {}) {
-  if (!force && isBuildCurrent()) return { inputs: readInfo().inputs.length, rebuilt: false };
+  if (!force && (await isBuildCurrent())) return { rebuilt: false };
   const esbuild = await import('esbuild');
   const staging = `${DIST}.${process.pid}.tmp`;
-  const result = await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: ENTRIES,
-    outdir: staging,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    // npm packages are bundled too (one file loads much faster than hundreds of modules), except
-    // those with native or WebAssembly parts, which load from node_modules.
-    external: ['koffi', '@alexaltea/capstone-js', 'esbuild'],
-    banner: { js: "import { createRequire as __hvCreateRequire } from 'node:module'; const require = __hvCreateRequire(import.meta.url);" },
-    metafile: true,
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    logLevel: 'error',
-    plugins: [sourceUrlPlugin()],
-  });
-  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/')).sort();
+  const results = await Promise.all([buildCli(esbuild, staging), buildLibrary(esbuild, staging)]);
+  const all = results.flatMap((r) => Object.keys(r.metafile.inputs));
+  const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/')))].sort();
   inputs.push('package.json');
-  const info = { format: FORMAT, hash: hashOf(inputs), inputs, stamp: stampOf(inputs) };
+  const info = { format: FORMAT, hash: await hashOf(inputs), inputs, stamp: stampOf(inputs) };
   writeFileSync(join(staging, 'build-info.json'), `${JSON.stringify(info, null, 1)}\n`);
   writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
   mkdirSync(DIST, { recursive: true });
   // build-info.json last: a build interrupted halfway still counts as stale.
-  for (const name of ['hv.js', 'index.js', 'package.json', 'build-info.json']) renameSync(join(staging, name), join(DIST, name));
+  for (const name of [CLI.file, LIBRARY.file, 'package.json', 'build-info.json']) renameSync(join(staging, name), join(DIST, name));
   rmSync(staging, { recursive: true, force: true });
+  removeLeftovers();
   return { inputs: inputs.length, rebuilt: true };
 }
+
+/** Files of older builds: the code caches of the CLI just replaced (V8 would reject them) and old outputs. */
+function removeLeftovers() {
+  const current = new Set([CLI.file, LIBRARY.file, 'package.json', 'build-info.json']);
+  for (const name of readdirSync(DIST)) if (!current.has(name)) rmSync(join(DIST, name), { force: true, recursive: true });
+}
+
+/** The compiled CLI and where its code caches go (see bin/hv.js). */
+export const CLI_BUNDLE = join(DIST, CLI.file);

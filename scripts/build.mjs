@@ -1,6 +1,7 @@
-// Compiles hvlab's TypeScript into dist/ with esbuild: dist/hv.js (the CLI, run by bin/hv.js) and
-// dist/index.js (the library, package.json "exports"). Each is one ES module; npm packages stay
-// external. The sources use `import.meta.url` to find files of the checkout (firmware, native
+// Compiles hvlab's TypeScript into dist/ with esbuild: dist/hv.cjs (the CLI, run by bin/hv.js) and
+// dist/index.js (the library, package.json "exports"): one file each, the CLI a CommonJS file
+// that bin/hv.js compiles with a V8 code cache, the library an ES module; npm packages are
+// bundled except those with native or WebAssembly parts, and vega. The sources use `import.meta.url` to find files of the checkout (firmware, native
 // sources, deps/): in the bundle it is rewritten to the URL of the original source file,
 // relative to the bundle, so the build works wherever the checkout lives.
 //
@@ -12,7 +13,7 @@
 import { buildIfStale, isBuildCurrent } from './build-lib.mjs';
 
 if (process.argv.includes('--check')) {
-  const current = isBuildCurrent();
+  const current = await isBuildCurrent();
   console.log(current ? 'dist/ is up to date' : 'dist/ is missing or stale');
   process.exit(current ? 0 : 1);
 }

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { DISK_TIMINGS } from '../storage/cache/disk-timing.ts';
 import { MIN_CAPACITY, POLICY_NAMES, type PolicyName } from '../storage/cache/policy.ts';
-import { missRatioChartSvg } from '../storage/sim/mrc-chart.ts';
 import type { ReplayResult } from '../storage/sim/replay.ts';
 import { firstPass, simulate, type TraceSource } from '../storage/sim/simulate.ts';
 import { readTrace } from '../storage/sim/trace-file.ts';
@@ -94,6 +93,7 @@ async function writeSweepFiles(out: string, trace: string, json: string, result:
   const points = result.sizes.flatMap((size) =>
     size.policies.map((p) => ({ trace, policy: p.policy, sizePercent: (100 * size.capacity) / Math.max(1, result.workingSet), missRatio: 1 - p.hitRatio })),
   );
+  const { missRatioChartSvg } = await import('../storage/sim/mrc-chart.ts'); // the charting library loads only for a chart
   writeOutputFile(join(out, 'mrc.svg'), await missRatioChartSvg(points, 'miss ratio against cache size'));
   process.stdout.write(`wrote ${join(out, 'results.json')} and ${join(out, 'mrc.svg')}\n`);
 }

@@ -7,7 +7,6 @@
  */
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { missRatioChartSvg } from '../storage/sim/mrc-chart.ts';
 import { generateWorkload, runWorkload, type WorkloadResult } from '../storage/sim/suite/run-suite.ts';
 import { SUITE, SUITE_SIZES } from '../storage/sim/suite/suite.ts';
 import { readTrace } from '../storage/sim/trace-file.ts';
@@ -61,6 +60,7 @@ async function writeSuiteFiles(out: string, results: readonly WorkloadResult[], 
   const points = results.flatMap((w) =>
     w.result.sizes.flatMap((size, i) => size.policies.map((p) => ({ trace: w.name, policy: p.policy, sizePercent: w.sizePercents[i]!, missRatio: 1 - p.hitRatio }))),
   );
+  const { missRatioChartSvg } = await import('../storage/sim/mrc-chart.ts'); // the charting library loads only for a chart
   writeOutputFile(join(out, 'mrc.svg'), await missRatioChartSvg(points, `miss ratio against cache size, trace suite (seed ${seed})`));
   process.stdout.write(`wrote ${join(out, 'results.json')} and ${join(out, 'mrc.svg')}\n`);
 }

@@ -11,9 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import { UsageError } from '../errors.ts';
 import { POLICY_NAMES, type PolicyName } from '../cluster/policies.ts';
-import { json, makeDirectory, policyTable, runFiles, writeFiles } from '../experiments/cluster-output.ts';
-import { timesChartSvg, utilisationChartSvg } from '../experiments/cluster-chart.ts';
-import { EXPERIMENT_QUANTUM, TRACE_LIMIT, runClusterExperiment } from '../experiments/cluster.ts';
 import { parseInteger } from './options.ts';
 import { writeOutputFile } from './output-file.ts';
 
@@ -60,6 +57,9 @@ function parsePolicies(list: string): PolicyName[] {
 }
 
 async function clusterExperiment(flags: ClusterExperimentFlags): Promise<void> {
+  // The cluster, its transports and the charts load when the experiment runs, not with every hv command.
+  const [{ json, makeDirectory, policyTable, runFiles, writeFiles }, { timesChartSvg, utilisationChartSvg }, { EXPERIMENT_QUANTUM, TRACE_LIMIT, runClusterExperiment }] =
+    await Promise.all([import('../experiments/cluster-output.ts'), import('../experiments/cluster-chart.ts'), import('../experiments/cluster.ts')]);
   const policies = parsePolicies(flags.policies);
   if (flags.mode !== 'real' && flags.mode !== 'model') throw new UsageError(`--mode: expected real or model, got "${flags.mode}"`);
   const shown = flags.out ?? 'out/cluster-experiment';

@@ -9,8 +9,7 @@ import type { Command } from 'commander';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { type HostResult, type PathResult, runExperiment } from '../experiments/io-path.ts';
-import { ioPathArtifacts } from '../experiments/io-path-report.ts';
+import type { HostResult, PathResult } from '../experiments/io-path.ts';
 import { MPS2_AN386 } from '../../devices/platforms/mps2-an386.ts';
 import { errnoText } from '../input-file.ts';
 import { parseInteger } from './options.ts';
@@ -46,6 +45,8 @@ export function registerIoPathExperiment(experiment: Command, firmwareDir: strin
 }
 
 async function ioPathExperiment(o: Options, firmwareDir: string): Promise<void> {
+  // The system and the charts load when the experiment runs, not with every hv command.
+  const [{ runExperiment }, { ioPathArtifacts }] = await Promise.all([import('../experiments/io-path.ts'), import('../experiments/io-path-report.ts')]);
   const outDir = resolve(o.out);
   try {
     mkdirSync(outDir, { recursive: true });

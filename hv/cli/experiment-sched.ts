@@ -10,8 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SCHEDULER_POLICIES } from '../core/scheduler-config.ts';
 import { UsageError } from '../errors.ts';
-import { type RunOutput, runSchedExperiment, runTag } from '../experiments/sched.ts';
-import { latencyCdfSvg, placementSvg, sweepSvg } from '../experiments/sched-charts.ts';
+import type { RunOutput } from '../experiments/sched.ts';
 import { schedTable } from '../experiments/sched-report.ts';
 import { DEFAULT_WORKLOAD, type Workload, checkWorkload, parsePolicies, parseSweep, workloadValue } from '../experiments/sched-spec.ts';
 import { SCHED_IO_PATHS, type SchedIoPath } from '../experiments/sched-system.ts';
@@ -65,6 +64,8 @@ async function schedExperiment(o: SchedCliOptions & { out: string }, firmwareDir
   } catch (cause) {
     throw new UsageError(`${o.out}: cannot create the output directory: ${(cause as Error).message}`);
   }
+  // The system and the charts load when the experiment runs, not with every hv command.
+  const { runSchedExperiment } = await import('../experiments/sched.ts');
   const outputs = await runSchedExperiment({
     policies,
     ioPaths,
@@ -86,6 +87,7 @@ async function schedExperiment(o: SchedCliOptions & { out: string }, firmwareDir
 }
 
 async function writeCharts(outputs: readonly RunOutput[], workload: Workload, outDir: string, swept: boolean): Promise<void> {
+  const [{ runTag }, { latencyCdfSvg, placementSvg, sweepSvg }] = await Promise.all([import('../experiments/sched.ts'), import('../experiments/sched-charts.ts')]);
   const label = (x: RunOutput) => (x.result.sweep ? `${x.result.name} ${x.result.sweep.param}=${x.result.sweep.value}` : x.result.name);
   const series = outputs.map((x) => ({ name: label(x), ioPath: x.result.ioPath, latencies: x.latencies }));
   writeOutputFile(join(outDir, 'latency-cdf.svg'), await latencyCdfSvg(series, `I/O latency CDF (${workload.duration} cycles per run)`));

@@ -5,7 +5,6 @@
  */
 import { extname } from 'node:path';
 import { type SystemConfig, loadSystemFile, singleImageSystem } from '../core/system-config.ts';
-import { attachDebugger } from '../debug/attach.ts';
 import { UsageError } from '../errors.ts';
 import type { Session } from '../system/session.ts';
 import { readUartScript } from '../system/uart-script.ts';
@@ -47,6 +46,8 @@ export async function startDebuggers(session: Session, config: SystemConfig, o: 
   for (const g of config.guests) if (g.gdb !== undefined) ports.set(g.name, { port: g.gdb, wait: g['gdb-wait'] });
   for (const spec of o.gdb) ports.set(guestFor('--gdb', spec.guest, config), { port: spec.port, wait: false });
   if (o.gdbWait && o.gdb.length === 0 && ports.size === 0) throw new UsageError('--gdb-wait: expected --gdb (or a guest with a gdb port in the system file)');
+  if (ports.size === 0) return;
+  const { attachDebugger } = await import('../debug/attach.ts');
   for (const [guest, { port, wait }] of ports) {
     const stub = await attachDebugger(session, guest, { port, wait: wait || (o.gdbWait ?? false), notice });
     notice(`gdb: guest ${guest} serves the GDB remote protocol on 127.0.0.1:${stub.port}${wait || o.gdbWait ? ' (waiting for gdb before the first instruction)' : ''}`);

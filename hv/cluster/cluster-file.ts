@@ -6,7 +6,7 @@
  * hv/cluster/README.md.
  */
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod'; // a namespace import: esbuild then bundles only the parts used
 import { formatIssues, parseSize } from '../core/system-config.ts';
 import { loadYamlFile } from '../yaml-file.ts';
 import { ConfigError } from '../errors.ts';
@@ -128,11 +128,8 @@ const clusterSchema = z
   .strict();
 
 export type ClusterFile = z.infer<typeof clusterSchema>;
-type SlaveEntry = z.infer<typeof slaveSchema>;
 export type WorkloadEntry = z.infer<typeof workloadSchema>;
-type GenerateEntry = z.infer<typeof generateSchema>;
 export type PolicyWeights = z.infer<typeof weightsSchema>;
-type NatsEntry = z.infer<typeof natsSchema>;
 export const DEFAULT_WEIGHTS: PolicyWeights = weightsSchema.parse({});
 
 /** A validated cluster file; image paths are absolute. */

@@ -8,6 +8,7 @@
 import { Parser } from 'binary-parser/dist/binary_parser.js';
 import { ImageError } from '../errors.ts';
 import { hex } from '../format.ts';
+import { compareSymbolNames } from './symbol-order.ts';
 
 export interface ElfSegment {
   /** Load (physical) address. */
@@ -223,7 +224,7 @@ function readSymbols(table: Buffer, strings: Buffer): ElfSymbol[] {
     const isFunc = type === STT_FUNC;
     symbols.push({ name, address: isFunc ? s.value & ~1 : s.value, size: s.size, kind: isFunc ? 'func' : 'object' });
   }
-  return symbols.sort((a, b) => a.address - b.address || a.name.localeCompare(b.name));
+  return symbols.sort((a, b) => a.address - b.address || compareSymbolNames(a.name, b.name));
 }
 
 function cString(strings: Buffer, offset: number): string {

@@ -4,7 +4,7 @@
  * times (30 ms, 10 ms, 1 ms, 0.1 ms) converted at the board's clock when the file is loaded;
  * hv/core/README.md lists every parameter with its default.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // a namespace import: esbuild then bundles only the parts used
 
 export const SCHEDULER_POLICIES = ['round-robin', 'credit', 'micro-slice', 'io-aware'] as const;
 export type SchedulerPolicy = (typeof SCHEDULER_POLICIES)[number];

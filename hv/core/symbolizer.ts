@@ -5,6 +5,7 @@
  * symbol or past the end of the last one have no name.
  */
 import type { ElfSymbol } from './elf.ts';
+import { compareSymbolNames } from './symbol-order.ts';
 
 export class Symbolizer {
   private readonly starts: Uint32Array;
@@ -12,7 +13,7 @@ export class Symbolizer {
 
   constructor(symbols: readonly ElfSymbol[]) {
     // One symbol per address: functions before objects, then by name (the table is sorted so).
-    const unique = [...symbols].sort((a, b) => a.address - b.address || kindRank(a) - kindRank(b) || a.name.localeCompare(b.name));
+    const unique = [...symbols].sort((a, b) => a.address - b.address || kindRank(a) - kindRank(b) || compareSymbolNames(a.name, b.name));
     this.symbols = unique.filter((s, i) => i === 0 || s.address !== unique[i - 1]!.address);
     this.starts = Uint32Array.from(this.symbols.map((s) => s.address));
   }

@@ -4,7 +4,7 @@
  * expected. Image paths are relative to the system file. Field reference: hv/core/README.md.
  */
 import { basename, dirname, extname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod'; // a namespace import: esbuild then bundles only the parts used
 import type { BoardDescription } from '../../devices/platforms/board.ts';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import { ConfigError } from '../errors.ts';

@@ -10,11 +10,18 @@ import type { Mapping } from '../trap/dispatch-table.ts';
 import { GuestBusError, type MmioDevice } from '../trap/mmio.ts';
 import type { Engine } from '../unicorn/engine.ts';
 import type { BoardInstance } from './board-instance.ts';
-import type { TrapSpan, VmAccounting } from './vm-accounting.ts';
+import type { MmioTrapSite, TrapSpan, VmAccounting } from './vm-accounting.ts';
 import type { VmClock } from './vm-clock.ts';
 
-export class VmMmio {
-  private inProgress: TrapSpan | undefined;
+export class VmMmio implements MmioTrapSite {
+  /** The trap in progress: when it started (NaN: none). A number, not an object per trap. */
+  private trapStart = Number.NaN;
+  /** The access being charged (what trapDetail describes): fields, not a closure per trap. */
+  private lastDevice: MmioDevice | undefined;
+  private lastOffset = 0;
+  private lastSize = 0;
+  private lastWrite = false;
+  private lastValue = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -40,7 +47,7 @@ export class VmMmio {
 
   /** The trap of the MMIO access being served (undefined outside a device access). */
   get trapInProgress(): TrapSpan | undefined {
-    return this.inProgress;
+    return Number.isNaN(this.trapStart) ? undefined : { start: this.trapStart, cycles: this.accounting.mmioTrapCycles };
   }
 
   /** Reads or writes a device register without trap accounting (bit-band aliases use it). */
@@ -75,14 +82,14 @@ export class VmMmio {
 
   private call(device: MmioDevice, offset: number, size: number, write: boolean, value: number): number {
     let result = 0;
-    this.inProgress = device.passthrough ? undefined : { start: this.clock.now(), cycles: this.accounting.mmioTrapCycles };
+    this.trapStart = device.passthrough ? Number.NaN : this.clock.now();
     try {
       if (write) device.write(offset, size, value);
       else result = device.read(offset, size) >>> 0;
     } catch (error) {
       return this.busError(error);
     } finally {
-      this.inProgress = undefined;
+      this.trapStart = Number.NaN;
     }
     if (!device.passthrough) this.recordTrap(device, offset, size, write, write ? value : result);
     return result;
@@ -101,8 +108,21 @@ export class VmMmio {
   }
 
   private recordTrap(device: MmioDevice, offset: number, size: number, write: boolean, value: number): void {
-    const detail = () => `${device.name}+0x${offset.toString(16)} ${write ? 'write' : 'read'}${size * 8} 0x${(value >>> 0).toString(16)}`;
-    this.accounting.mmioTrap(() => this.cpu.pc(), detail);
+    this.lastDevice = device;
+    this.lastOffset = offset;
+    this.lastSize = size;
+    this.lastWrite = write;
+    this.lastValue = value;
+    this.accounting.mmioTrap(this);
+  }
+
+  trapPc(): number {
+    return this.cpu.pc();
+  }
+
+  trapDetail(): string {
+    const value = this.lastValue >>> 0;
+    return `${this.lastDevice?.name}+0x${this.lastOffset.toString(16)} ${this.lastWrite ? 'write' : 'read'}${this.lastSize * 8} 0x${value.toString(16)}`;
   }
 }
 

@@ -3,7 +3,7 @@
  * no dates): completion and queueing times per policy as grouped bars, and each slave's
  * utilisation per policy as a strip of points (one per slave, so imbalance shows as spread).
  */
-import * as vega from 'vega';
+import type * as vega from 'vega'; // the library itself loads when a chart is drawn
 import type { PolicyResult } from '../cluster/metrics.ts';
 
 const MILLION = 1e6;
@@ -88,6 +88,7 @@ export async function utilisationChartSvg(results: readonly PolicyResult[], titl
   return render(spec);
 }
 
-function render(spec: vega.Spec): Promise<string> {
-  return new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG();
+async function render(spec: vega.Spec): Promise<string> {
+  const { View, parse } = await import('vega');
+  return new View(parse(spec), { renderer: 'none' }).toSVG();
 }

@@ -8,7 +8,7 @@
  *    scale of their own instead of being a sliver on top of the device wait.
  * The title names the run's parameters.
  */
-import * as vega from 'vega';
+import type * as vega from 'vega'; // the library itself loads when a chart is drawn
 
 export interface PhaseBar {
   readonly path: string;
@@ -59,7 +59,8 @@ export async function phaseChartSvg(chart: PhaseChart): Promise<string> {
       panel('overhead', PANEL_WIDTH + GAP, `hypervisor overhead: without "${chart.devicePhase}"`, false),
     ],
   };
-  return new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG();
+  const { View, parse } = await import('vega');
+  return new View(parse(spec), { renderer: 'none' }).toSVG();
 }
 
 function stack(): vega.Transforms[] {

@@ -3,7 +3,7 @@
  * measured, no dates): the I/O latency CDF of each run, each guest's core over time in one run,
  * and a sweep's trade-off curve of I/O latency against CPU throughput.
  */
-import * as vega from 'vega';
+import type * as vega from 'vega'; // the library itself loads when a chart is drawn
 import type { Placement } from './sched-metrics.ts';
 import { percentile } from './sched-metrics.ts';
 
@@ -26,7 +26,8 @@ export interface SweepPoint {
 const CDF_STEPS = 200;
 
 async function render(spec: vega.Spec): Promise<string> {
-  return new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG();
+  const { View, parse } = await import('vega');
+  return new View(parse(spec), { renderer: 'none' }).toSVG();
 }
 
 /** Latency (log scale) against the fraction of I/Os at most that slow; colour: policy, dash: path. */

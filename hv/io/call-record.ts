@@ -6,7 +6,8 @@ import type { VirtioTransport } from './virtio-mmio.ts';
 /** The guest a call record is for (a path's options carry all of it). */
 export type CallTarget = Readonly<Pick<DriverPathOptions, 'vm' | 'frontend' | 'channel' | 'unit' | 'capacity'>>;
 
-export function buildCall(mode: number, t: CallTarget, transport: VirtioTransport, queue: number, slots: { blk: number; uart: number }): Buffer {
+/** The record's bytes; into `out` (CALL_SIZE bytes) when given, else a new buffer. */
+export function buildCall(mode: number, t: CallTarget, transport: VirtioTransport, queue: number, slots: { blk: number; uart: number }, out?: Buffer): Buffer {
   const q = transport.queues[queue]!;
   const call: IoCall = {
     mode,
@@ -20,7 +21,7 @@ export function buildCall(mode: number, t: CallTarget, transport: VirtioTranspor
     lastAvail: q.lastAvail,
     usedIdx: q.usedIdx,
     features: transport.featuresLow,
-    ram: t.vm.board.memory.map((m) => ({ base: m.base, size: m.size })),
+    ram: t.vm.board.memory, // regions have base and size
     blkSlot: slots.blk,
     uartSlot: slots.uart,
     unit: t.unit,
@@ -31,5 +32,5 @@ export function buildCall(mode: number, t: CallTarget, transport: VirtioTranspor
     errors: 0,
     generation: q.generation,
   };
-  return encodeCall(call);
+  return encodeCall(call, out);
 }

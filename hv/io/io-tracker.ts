@@ -7,6 +7,7 @@
  */
 import type { TrapSpan } from '../core/vm-accounting.ts';
 import type { VirtualTime } from '../time/virtual-time.ts';
+import type { Histogram } from '../trace/histogram.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
 import type { IoTotals } from '../trace/stats-file.ts';
 
@@ -17,7 +18,7 @@ export interface IoObserver {
 }
 
 interface OpenIo {
-  readonly start: number;
+  start: number;
   requests: number;
   bytes: number;
   errors: number;
@@ -26,6 +27,12 @@ interface OpenIo {
 export class IoTracker {
   readonly totals: IoTotals = { ios: 0, requests: 0, bytes: 0, errors: 0, traps: 0, worldSwitches: 0, coalesced: 0, phases: {} };
   private readonly open = new Map<number, OpenIo>();
+  /** Records of ended I/Os, reused by the next ones: no allocation per I/O. */
+  private readonly spare: OpenIo[] = [];
+  /** Distributions by phase name, looked up once each (no key string built per phase). */
+  private readonly phaseHistograms = new Map<string, Histogram>();
+  private latencyHistogram: Histogram | undefined;
+  private pathLatencyHistogram: Histogram | undefined;
   private nextId = 1;
 
   constructor(
@@ -56,8 +63,11 @@ export class IoTracker {
    */
   beginNotify(device: string, trap: TrapSpan): number {
     const id = this.nextId++;
-    this.open.set(id, { start: trap.start, requests: 0, bytes: 0, errors: 0 });
-    this.recorder.record({ kind: 'io-begin', ts: trap.start, core: this.core(), guest: this.guest, id, path: this.path, device });
+    const io = this.spare.pop() ?? { start: 0, requests: 0, bytes: 0, errors: 0 };
+    io.start = trap.start;
+    io.requests = io.bytes = io.errors = 0;
+    this.open.set(id, io);
+    if (this.recorder.keepsEvents) this.recorder.record({ kind: 'io-begin', ts: trap.start, core: this.core(), guest: this.guest, id, path: this.path, device });
     this.phase(id, 'trap', trap.start, trap.cycles);
     this.observer?.submitted(trap.start);
     return id;
@@ -68,9 +78,11 @@ export class IoTracker {
    * core while the guest waits (the in-context path), so the trace also shows it on that core.
    */
   phase(id: number, name: string, start: number, cycles: number, sync = false): void {
-    this.recorder.measure(`io.phase.${name}`, cycles);
+    let histogram = this.phaseHistograms.get(name);
+    if (!histogram) this.phaseHistograms.set(name, (histogram = this.recorder.histogram(`io.phase.${name}`)));
+    histogram.add(cycles);
     this.totals.phases[name] = (this.totals.phases[name] ?? 0) + cycles;
-    this.recorder.record({ kind: 'io-phase', ts: start, dur: cycles, core: this.core(), guest: this.guest, id, phase: name, sync });
+    if (this.recorder.keepsEvents) this.recorder.record({ kind: 'io-phase', ts: start, dur: cycles, core: this.core(), guest: this.guest, id, phase: name, sync });
   }
 
   /** Hypervisor work of I/O `id` on `clock` (the guest's): recorded as a phase from now and charged. */
@@ -112,9 +124,10 @@ export class IoTracker {
     t.bytes += io.bytes;
     t.errors += io.errors;
     const latency = ts - io.start;
-    this.recorder.measure('io.latency', latency);
-    this.recorder.measure(`io.latency.${this.path}`, latency);
-    this.recorder.record({ kind: 'io-end', ts, core: this.core(), guest: this.guest, id, requests: io.requests, bytes: io.bytes, errors: io.errors });
+    (this.latencyHistogram ??= this.recorder.histogram('io.latency')).add(latency);
+    (this.pathLatencyHistogram ??= this.recorder.histogram(`io.latency.${this.path}`)).add(latency);
+    if (this.recorder.keepsEvents) this.recorder.record({ kind: 'io-end', ts, core: this.core(), guest: this.guest, id, requests: io.requests, bytes: io.bytes, errors: io.errors });
     this.observer?.completed(ts, latency, io.requests);
+    this.spare.push(io);
   }
 }

@@ -88,34 +88,57 @@ export interface IoCall {
   generation: number;
 }
 
-export function encodeCall(call: IoCall): Buffer {
-  const b = Buffer.alloc(CALL_SIZE);
-  const put = (field: string, value: number) => b.writeUInt32LE(value >>> 0, CALL_OFFSET[field]!);
-  put('magic', HV_CALL_MAGIC);
-  for (const f of ['mode', 'device', 'frontend', 'queue', 'queueSize', 'desc', 'avail', 'used', 'lastAvail', 'usedIdx', 'features'] as const) put(f, call[f]);
-  put('ramCount', Math.min(call.ram.length, HV_MAX_RAM_RANGES));
-  call.ram.slice(0, HV_MAX_RAM_RANGES).forEach((r, i) => {
-    put(`ram${2 * i}`, r.base);
-    put(`ram${2 * i + 1}`, r.size);
-  });
-  for (const f of ['blkSlot', 'uartSlot', 'unit', 'channel', 'result', 'completed', 'errors', 'generation'] as const) put(f, call[f]);
-  put('capacityLo', call.capacity % 2 ** 32);
-  put('capacityHi', Math.floor(call.capacity / 2 ** 32));
+const O = CALL_OFFSET as Readonly<Record<(typeof CALL_FIELDS)[number], number>>;
+const RAM0 = CALL_OFFSET['ram0']!;
+
+/** The record as bytes: into `out` (CALL_SIZE bytes, reused by hot paths) or a new buffer. */
+export function encodeCall(call: IoCall, out?: Buffer): Buffer {
+  const b = out ?? Buffer.alloc(CALL_SIZE);
+  if (out) b.fill(0, 0, CALL_SIZE);
+  // Field by field (one property load each; this runs for every in-context call).
+  b.writeUInt32LE(HV_CALL_MAGIC, O.magic);
+  b.writeUInt32LE(call.mode >>> 0, O.mode);
+  b.writeUInt32LE(call.device >>> 0, O.device);
+  b.writeUInt32LE(call.frontend >>> 0, O.frontend);
+  b.writeUInt32LE(call.queue >>> 0, O.queue);
+  b.writeUInt32LE(call.queueSize >>> 0, O.queueSize);
+  b.writeUInt32LE(call.desc >>> 0, O.desc);
+  b.writeUInt32LE(call.avail >>> 0, O.avail);
+  b.writeUInt32LE(call.used >>> 0, O.used);
+  b.writeUInt32LE(call.lastAvail >>> 0, O.lastAvail);
+  b.writeUInt32LE(call.usedIdx >>> 0, O.usedIdx);
+  b.writeUInt32LE(call.features >>> 0, O.features);
+  const ranges = Math.min(call.ram.length, HV_MAX_RAM_RANGES);
+  b.writeUInt32LE(ranges, O.ramCount);
+  for (let i = 0; i < ranges; i++) {
+    b.writeUInt32LE(call.ram[i]!.base >>> 0, RAM0 + 8 * i);
+    b.writeUInt32LE(call.ram[i]!.size >>> 0, RAM0 + 8 * i + 4);
+  }
+  b.writeUInt32LE(call.blkSlot >>> 0, O.blkSlot);
+  b.writeUInt32LE(call.uartSlot >>> 0, O.uartSlot);
+  b.writeUInt32LE(call.unit >>> 0, O.unit);
+  b.writeUInt32LE(call.channel >>> 0, O.channel);
+  b.writeUInt32LE(call.result >>> 0, O.result);
+  b.writeUInt32LE(call.completed >>> 0, O.completed);
+  b.writeUInt32LE(call.errors >>> 0, O.errors);
+  b.writeUInt32LE(call.generation >>> 0, O.generation);
+  b.writeUInt32LE(call.capacity % 2 ** 32 >>> 0, O.capacityLo);
+  b.writeUInt32LE(Math.floor(call.capacity / 2 ** 32) >>> 0, O.capacityHi);
   return b;
 }
 
 /** The fields the driver writes back. */
 export function decodeCallResult(b: Buffer): Pick<IoCall, 'lastAvail' | 'usedIdx' | 'result' | 'completed' | 'errors'> & { magic: number; frontend: number; device: number; queue: number } {
-  const get = (field: string) => b.readUInt32LE(CALL_OFFSET[field]!);
+  const o = CALL_OFFSET;
   return {
-    magic: get('magic'),
-    frontend: get('frontend'),
-    device: get('device'),
-    queue: get('queue'),
-    lastAvail: get('lastAvail') & 0xffff,
-    usedIdx: get('usedIdx') & 0xffff,
-    result: get('result'),
-    completed: get('completed'),
-    errors: get('errors'),
+    magic: b.readUInt32LE(o['magic']!),
+    frontend: b.readUInt32LE(o['frontend']!),
+    device: b.readUInt32LE(o['device']!),
+    queue: b.readUInt32LE(o['queue']!),
+    lastAvail: b.readUInt32LE(o['lastAvail']!) & 0xffff,
+    usedIdx: b.readUInt32LE(o['usedIdx']!) & 0xffff,
+    result: b.readUInt32LE(o['result']!),
+    completed: b.readUInt32LE(o['completed']!),
+    errors: b.readUInt32LE(o['errors']!),
   };
 }

@@ -2,7 +2,7 @@
  * Cost overrides from a YAML file: a mapping from cost name to cycles (a number) or to
  * `{ cycles, source }` to cite where a figure comes from. Names not in the table are errors.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // a namespace import: esbuild then bundles only the parts used
 import { ConfigError } from '../errors.ts';
 import { loadYamlFile } from '../yaml-file.ts';
 import { type CostName, type CostTable, DEFAULT_COSTS, defaultCosts } from './cost-model.ts';

@@ -11,7 +11,7 @@ import { ARM_REG, UC_ARCH, UC_CPU_ARM, UC_CTL, UC_ERR, UC_HOOK, UC_MODE, UC_PROT
 import { unicorn } from './ffi.ts';
 import { HookGuard } from './hooks.ts';
 import { HostMemory } from './host-memory.ts';
-import { ALIAS_HI, ALIAS_LO, InstructionCounter } from './instruction-counter.ts';
+import { ALIAS_HI, ALIAS_LO, InstructionCounter, SCRATCH_AT, SCRATCH_SIZE, mProfileSequences } from './instruction-counter.ts';
 import { RegisterBatch } from './register-batch.ts';
 
 export type MmioRead = (offset: number, size: number) => number;
@@ -80,6 +80,12 @@ export class Engine {
   private readonly hostMemory: HostMemory[] = [];
   private counterInstance: InstructionCounter | undefined;
   private nextAlias = ALIAS_LO;
+  /** Bumped by everything that may change a register (writes, runs, context restores). */
+  private registerEpochValue = 0;
+  /** Inside run(): guest code changes registers as it goes. */
+  private running = false;
+  /** The register epoch right after the last run (the counter then knows the PC). */
+  private epochAfterRun = Number.NaN;
   /** Execute aliases of guest RAM (base, size, alias), to report PCs at their guest address. */
   private readonly aliases: Array<{ base: number; size: number; alias: number }> = [];
   private closed = false;
@@ -142,9 +148,9 @@ export class Engine {
     memory.retain();
     this.hostMemory.push(memory);
     const alias = this.nextAlias;
-    if (!this.counterInstance || (perms & UC_PROT.EXEC) === 0 || alias + memory.size - 1 > ALIAS_HI) return;
+    if (!this.counterInstance || (perms & UC_PROT.EXEC) === 0 || alias + memory.size > SCRATCH_AT) return;
     check(fn.memMapPtr(this.h, alias, memory.size, UC_PROT.READ | UC_PROT.EXEC, memory.address), `uc_mem_map_ptr(${hexOf(alias)})`);
-    this.counterInstance.addAlias(address, memory.size, alias);
+    this.counterInstance.addAlias(address, memory.size, alias, memory.address);
     this.aliases.push({ base: address, size: memory.size, alias });
     this.nextAlias = alias + Math.ceil(memory.size / ALIAS_ALIGN) * ALIAS_ALIGN;
   }
@@ -158,14 +164,16 @@ export class Engine {
   }
 
   readMemory(address: number, length: number): Buffer {
-    const out = Buffer.alloc(length);
+    // From Node's buffer pool (uc_mem_read fills it all, or the buffer is dropped): a fresh
+    // zeroed ArrayBuffer per read costs more than the read on the I/O paths.
+    const out = Buffer.allocUnsafe(length);
     check(unicorn().fn.memRead(this.h, address, out, length), `uc_mem_read(${hexOf(address)}, ${length})`);
     return out;
   }
 
   /** Reads memory; returns undefined instead of throwing when the range is not mapped. */
   tryReadMemory(address: number, length: number): Buffer | undefined {
-    const out = Buffer.alloc(length);
+    const out = Buffer.allocUnsafe(length);
     return unicorn().fn.memRead(this.h, address, out, length) === 0 ? out : undefined;
   }
 
@@ -186,6 +194,16 @@ export class Engine {
   mapMmio(address: number, size: number, read: MmioRead, write: MmioWrite): void {
     const { fn, protos } = unicorn();
     const mapped = mapSize(size);
+    const what = `uc_mmio_map(${hexOf(address)}, ${hexOf(mapped)})`;
+    if (this.counterInstance) {
+      // Through the counter's trampolines: 32-bit arguments, no engine handle (native/mmio.c).
+      const r = this.guard.register(protos.mmioRead32, 0, (offset: number, sz: number) => (offset < size ? read(offset, sz) >>> 0 : 0));
+      const w = this.guard.register(protos.mmioWrite32, undefined, (offset: number, sz: number, v: number) => {
+        if (offset < size) write(offset, sz, v);
+      });
+      check(this.counterInstance.mapMmio(address, mapped, r, w), what);
+      return;
+    }
     const r = this.guard.register(protos.mmioRead, 0, (_uc: unknown, off: Int64, sz: number) => {
       const offset = u32(off);
       return offset < size ? read(offset, sz) >>> 0 : 0;
@@ -194,9 +212,7 @@ export class Engine {
       const offset = u32(off);
       if (offset < size) write(offset, sz, u32(v));
     });
-    const what = `uc_mmio_map(${hexOf(address)}, ${hexOf(mapped)})`;
-    if (this.counterInstance) check(this.counterInstance.mapMmio(address, mapped, r, w), what);
-    else check(fn.mmioMap(this.h, address, mapped, r, null, w, null), what);
+    check(fn.mmioMap(this.h, address, mapped, r, null, w, null), what);
   }
 
   /** Reads a register; the PC of code running at an execute alias (an exact finish) reads as the guest's. */
@@ -206,19 +222,61 @@ export class Engine {
     return id === ARM_REG.PC && value >= ALIAS_LO && value <= ALIAS_HI ? this.unalias(value) : value;
   }
 
+  /**
+   * The PC, as readRegister(PC) gives it: right after a run (nothing written since) from the
+   * counter without a host call.
+   */
+  readPc(): number {
+    if (this.counterInstance && this.epochAfterRun === this.registerEpochValue && !this.running) {
+      const pc = this.counterInstance.pc;
+      if (pc < ALIAS_LO || pc > ALIAS_HI) return pc;
+    }
+    return this.readRegister(ARM_REG.PC);
+  }
+
   private unalias(address: number): number {
+    // The counter's scratch copy of guest code (finishes inside IT blocks).
+    if (this.counterInstance && address >= SCRATCH_AT && address < SCRATCH_AT + SCRATCH_SIZE) {
+      return this.counterInstance.scratchWindow + (address - SCRATCH_AT);
+    }
     const a = this.aliases.find((x) => address >= x.alias && address < x.alias + x.size);
     return a ? a.base + (address - a.alias) : address;
   }
 
+  /**
+   * Changes whenever a register may have changed through this engine (a write, a batch write, a
+   * run, a context restore): a caller can keep a register value while it stays the same. NaN
+   * (equal to nothing) during a run, from hooks.
+   */
+  get registerEpoch(): number {
+    return this.running ? Number.NaN : this.registerEpochValue;
+  }
+
   writeRegister(id: number, value: number): void {
+    this.registerEpochValue++;
     this.regBuf.writeUInt32LE(value >>> 0, 0);
     check(unicorn().fn.regWrite(this.h, id, this.regBuf), `uc_reg_write(${id})`);
   }
 
+  /**
+   * Cortex-M: sets IPSR, the APSR/EPSR bits of `xpsr`, CONTROL and both banked stack pointers in
+   * one host call, with the register sequence Unicorn's M-profile support needs (see
+   * hv/arch/armv7m/cpu-registers.ts, setProcessorState, and native/m-profile.c).
+   */
+  setMProfileState(ipsr: number, xpsr: number, control: number, msp: number, psp: number): void {
+    this.registerEpochValue++;
+    mProfileSequences().setState(this.h, ipsr >>> 0, xpsr >>> 0, control >>> 0, msp >>> 0, psp >>> 0);
+  }
+
+  /** Cortex-M: MSP, PSP (read privileged, whatever the mode) and CONTROL into `out`, in one host call. */
+  mProfileStackPointers(out: Uint32Array): void {
+    this.registerEpochValue++; // an unprivileged thread is lifted to handler mode and back
+    mProfileSequences().stackPointers(this.h, out);
+  }
+
   /** A reusable batch for reading or writing a fixed list of 32-bit registers in one call. */
   registerBatch(ids: readonly number[]): RegisterBatch {
-    const batch = new RegisterBatch(ids, () => this.h);
+    const batch = new RegisterBatch(ids, () => this.h, () => this.registerEpochValue++);
     this.nativeBlocks.push(...batch.nativeBlocks);
     return batch;
   }
@@ -238,6 +296,7 @@ export class Engine {
   }
 
   restoreContext(ctx: EngineContext): void {
+    this.registerEpochValue++;
     check(unicorn().fn.contextRestore(this.h, ctx.pointer), 'uc_context_restore');
   }
 
@@ -315,9 +374,14 @@ export class Engine {
    * Unicorn's error code (UC_ERR.OK for a normal stop); rethrows any error a hook threw.
    */
   run(begin: number, count = 0): number {
-    const err = this.counterInstance
-      ? this.counterInstance.run(begin)
-      : (unicorn().fn.emuStart(this.h, begin, 0xffff_ffff, 0, count) as number);
+    this.running = true;
+    let err: number;
+    try {
+      err = this.counterInstance ? this.counterInstance.run(begin) : (unicorn().fn.emuStart(this.h, begin, 0xffff_ffff, 0, count) as number);
+    } finally {
+      this.running = false;
+      this.epochAfterRun = ++this.registerEpochValue;
+    }
     this.guard.rethrow();
     return err;
   }

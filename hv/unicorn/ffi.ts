@@ -47,6 +47,9 @@ function declare() {
     hookInsnInvalid: koffi.proto('bool hv_hook_insn_invalid_cb(uc_engine *uc, void *user_data)'),
     mmioRead,
     mmioWrite,
+    // The counter's MMIO trampolines call devices with 32-bit arguments (native/mmio.c).
+    mmioRead32: koffi.proto('uint32_t hv_mmio_read32_cb(uint32_t offset, uint32_t size)'),
+    mmioWrite32: koffi.proto('void hv_mmio_write32_cb(uint32_t offset, uint32_t size, uint32_t value)'),
   };
   const fn = {
     version: lib.func('unsigned int uc_version(_Out_ unsigned int *major, _Out_ unsigned int *minor)'),

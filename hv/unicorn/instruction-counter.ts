@@ -12,7 +12,7 @@ import { counterLibraryPath } from './native-build.ts';
 const FIELDS = [
   'executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divRegs', 'cycles', 'lastCost', 'needDecode',
   'prevEnd', 'branchPenalty', 'cycleBase', 'cycleSize', 'cycleMap', 'decodeStart', 'decodeEnd', 'finishes', 'retranslations',
-  'endPc',
+  'endPc', 'scratchWindow', 'fastLimit',
 ] as const;
 /** Bits of the `flags` word (see native/counter.h). */
 const FLAG_STOP = 1;
@@ -21,7 +21,11 @@ const FLAG_WATCH = 4;
 const FLAG_DIV_TRAP = 8;
 const FLAG_CYCLES = 16;
 const FLAG_ABORT = 32;
-const FLAG_UNALIGNED = 64;
+/** Set by the native side while a finish runs (native/counter.h, FLAG_NOT_MAIN). */
+const FLAG_NOT_MAIN = 64;
+const FLAG_UNALIGNED = 128;
+/** Flags that make the block hook take its slow path (SLOW_FLAGS): fastLimit is then 0. */
+const SLOW_FLAGS = FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP | FLAG_NOT_MAIN;
 type Field = (typeof FIELDS)[number];
 /** Code ranges the counter instruments at most (MAX_INSTRUMENTED in native/counter.h). */
 const MAX_INSTRUMENTED_RANGES = 256;
@@ -36,18 +40,29 @@ export const MAX_RUN_INSTRUCTIONS = 0x7fff_ffff;
  */
 export const ALIAS_LO = 0x7000_0000;
 export const ALIAS_HI = 0x9fff_ffff;
+/**
+ * Where the counter maps its scratch copy of guest code for exact finishes inside IT blocks
+ * (native/finish.c, SCRATCH_AT and SCRATCH_SIZE): the top of the alias range. The aliases of
+ * guest RAM stay below it.
+ */
+export const SCRATCH_AT = 0x9fff_0000;
+export const SCRATCH_SIZE = 0x1_0000;
 
 function declare() {
   const lib = koffi.load(counterLibraryPath());
   const fn = {
     attach: lib.func('int hv_counter_attach(void *uc, void *counter, uint32_t aliasLo, uint32_t aliasHi)'),
     run: lib.func('int hv_counter_run(void *counter, uint64_t begin)'),
-    addAlias: lib.func('int hv_counter_add_alias(void *counter, uint32_t base, uint32_t size, uint32_t alias)'),
+    addAlias: lib.func('int hv_counter_add_alias(void *counter, uint32_t base, uint32_t size, uint32_t alias, void *host)'),
     flush: lib.func('void hv_counter_flush(void *counter)'),
     free: lib.func('void hv_counter_free(void *counter)'),
     mmioMap: lib.func('int hv_mmio_map(void *counter, uint64_t address, uint64_t size, void *read, void *write)'),
     instrumented: lib.func('int hv_counter_instrumented(void *counter, _Out_ uint32_t *out, int max)'),
     instrument: lib.func('int hv_counter_instrument(void *counter, uint32_t lo, uint32_t hi)'),
+    useCycleHook: lib.func('int hv_counter_use_cycle_hook(void *counter)'),
+    // Register sequences of the Cortex-M model in one host call each (native/m-profile.c).
+    mSetState: lib.func('void hv_m_set_state(void *uc, uint32_t ipsr, uint32_t xpsr, uint32_t control, uint32_t msp, uint32_t psp)'),
+    mStackPointers: lib.func('void hv_m_stack_pointers(void *uc, uint32_t *out)'),
   };
   const stateSize = lib.func('int hv_counter_state_size(void)')() as number;
   const out = new Uint32Array(FIELDS.length);
@@ -58,11 +73,18 @@ function declare() {
   return { fn, stateSize, words };
 }
 
-const CACHE_KEY = Symbol.for('hvlab.unicorn.counter.v2');
+type Bindings = ReturnType<typeof declare>;
+const CACHE_KEY = Symbol.for('hvlab.unicorn.counter.v3');
 
 function counterBindings(): ReturnType<typeof declare> {
   const store = globalThis as unknown as Record<symbol, ReturnType<typeof declare> | undefined>;
   return (store[CACHE_KEY] ??= declare());
+}
+
+/** The native library's register sequences (see native/m-profile.c), for Engine. */
+export function mProfileSequences(): { setState: Bindings['fn']['mSetState']; stackPointers: Bindings['fn']['mStackPointers'] } {
+  const { fn } = counterBindings();
+  return { setState: fn.mSetState, stackPointers: fn.mStackPointers };
 }
 
 export class InstructionCounter {
@@ -99,9 +121,9 @@ export class InstructionCounter {
     return this.fn.mmioMap(this.address, address, size, read, write) as number;
   }
 
-  /** Executable RAM [base, base + size) is also mapped at `alias` (for exact finishes). */
-  addAlias(base: number, size: number, alias: number): void {
-    if ((this.fn.addAlias(this.address, base, size, alias) as number) !== 0) {
+  /** Executable RAM [base, base + size) (host memory at `host`) is also mapped at `alias` (for exact finishes). */
+  addAlias(base: number, size: number, alias: number, host: bigint): void {
+    if ((this.fn.addAlias(this.address, base, size, alias, host) as number) !== 0) {
       throw new NativeLibraryError('too many executable regions for the instruction counter');
     }
   }
@@ -151,6 +173,11 @@ export class InstructionCounter {
     return this.state[this.w.endPc]!;
   }
 
+  /** The guest address of the scratch copy's first byte (where a PC at SCRATCH_AT + x comes from). */
+  get scratchWindow(): number {
+    return this.state[this.w.scratchWindow]!;
+  }
+
   /** Cycle timing: the code the counter needs decoded (valid while needDecode). */
   get decodeRange(): { start: number; end: number } {
     return { start: this.state[this.w.decodeStart]!, end: this.state[this.w.decodeEnd]! };
@@ -166,6 +193,13 @@ export class InstructionCounter {
     s[this.w.flags] = s[this.w.flags]! & ~(FLAG_STOP | FLAG_PENDING | FLAG_ABORT | FLAG_UNALIGNED);
     s[this.w.divFault] = 0;
     s[this.w.limit] = Math.min(Math.max(0, Math.floor(limit)), MAX_RUN_INSTRUCTIONS);
+    this.syncFastLimit();
+  }
+
+  /** The block hook checks one word, fastLimit: the limit, or 0 while a slow flag is set. */
+  private syncFastLimit(): void {
+    const s = this.state;
+    s[this.w.fastLimit] = (s[this.w.flags]! & SLOW_FLAGS) !== 0 ? 0 : s[this.w.limit]!;
   }
 
   /**
@@ -227,6 +261,8 @@ export class InstructionCounter {
     s[this.w.branchPenalty] = penalty;
     new BigUint64Array(s.buffer, this.w.cycleMap * 4, 1)[0] = this.cycleMapAddress;
     this.setFlag(FLAG_CYCLES, true);
+    const err = this.fn.useCycleHook(this.address) as number;
+    if (err !== 0) throw new NativeLibraryError(`hv_counter_use_cycle_hook failed with Unicorn error ${err}`);
     return map;
   }
 
@@ -238,6 +274,7 @@ export class InstructionCounter {
   set limit(value: number) {
     const floor = this.state[this.w.cycles]!;
     this.state[this.w.limit] = Math.min(Math.max(floor, Math.floor(value)), MAX_RUN_INSTRUCTIONS);
+    this.syncFastLimit();
   }
 
   /**
@@ -303,6 +340,7 @@ export class InstructionCounter {
   private setFlag(flag: number, on: boolean): void {
     const s = this.state;
     s[this.w.flags] = on ? s[this.w.flags]! | flag : s[this.w.flags]! & ~flag;
+    this.syncFastLimit();
   }
 
   free(): void {

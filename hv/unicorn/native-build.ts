@@ -2,11 +2,13 @@
  * Builds the native instruction-counter library from `native/*.c` with the host C
  * compiler. The output name carries a hash of the source, so an edited source is rebuilt and an
  * existing build is reused; the file is written under a temporary name and renamed so that
- * concurrent processes (parallel tests) never load a half-written library.
+ * concurrent processes (parallel tests) never load a half-written library. The hash is
+ * remembered with the sources' sizes and times (build/native/sources.json): while none of them
+ * changed, a start reads no source.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeLibraryError } from '../errors.ts';
@@ -14,7 +16,7 @@ import { unicornLibrary } from './library-path.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const NATIVE = join(here, 'native');
-const SOURCES = ['counter.h', 'insn-counter.c', 'counter-hooks.c', 'counter-run.c', 'block-cache.c', 'finish.c', 'mmio.c', 'access.c', 'alignment.c'].map((f) => join(NATIVE, f));
+const SOURCES = ['counter.h', 'insn-counter.c', 'counter-hooks.c', 'counter-run.c', 'block-cache.c', 'finish.c', 'mmio.c', 'access.c', 'alignment.c', 'm-profile.c'].map((f) => join(NATIVE, f));
 const OUT_DIR = resolve(here, '..', '..', 'build', 'native');
 
 /**
@@ -36,14 +38,50 @@ function unicornLinkArgs(): string[] {
  */
 const CFLAGS = ['-O2', '-fno-tree-vectorize', '-fno-tree-slp-vectorize', '-fno-semantic-interposition', '-shared', '-fPIC', '-Wall'];
 
-/** Path of the built counter library, building it first if needed. */
-export function counterLibraryPath(): string {
-  const link = unicornLinkArgs();
-  const hash = createHash('sha256')
+const STAMP_FILE = join(OUT_DIR, 'sources.json');
+
+/** The build's inputs besides the sources' contents: each source's size and time, the flags. */
+function stampOf(link: readonly string[]): string {
+  const files = SOURCES.map((f) => {
+    const s = statSync(f);
+    return `${f}:${s.size}:${s.mtimeMs}`;
+  });
+  return [...files, ...CFLAGS, ...link].join('\n');
+}
+
+function sourceHash(link: readonly string[]): string {
+  return createHash('sha256')
     .update(SOURCES.map((f) => readFileSync(f, 'utf8')).join('\0'))
     .update(CFLAGS.concat(link).join(' '))
     .digest('hex')
     .slice(0, 12);
+}
+
+/** The sources' hash, from build/native/sources.json while the stamp there still holds. */
+function rememberedHash(link: readonly string[]): string {
+  const stamp = stampOf(link);
+  try {
+    const saved = JSON.parse(readFileSync(STAMP_FILE, 'utf8')) as { stamp?: unknown; hash?: unknown };
+    if (saved.stamp === stamp && typeof saved.hash === 'string') return saved.hash;
+  } catch {
+    // no record yet, or an unreadable one: hash the sources
+  }
+  const hash = sourceHash(link);
+  try {
+    mkdirSync(OUT_DIR, { recursive: true });
+    const temp = `${STAMP_FILE}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify({ stamp, hash }));
+    renameSync(temp, STAMP_FILE);
+  } catch {
+    // a read-only checkout hashes on every start
+  }
+  return hash;
+}
+
+/** Path of the built counter library, building it first if needed. */
+export function counterLibraryPath(): string {
+  const link = unicornLinkArgs();
+  const hash = rememberedHash(link);
   const target = join(OUT_DIR, `libhvcounter-${hash}.so`);
   if (existsSync(target)) return target;
   mkdirSync(OUT_DIR, { recursive: true });

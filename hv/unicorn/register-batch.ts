@@ -17,6 +17,8 @@ export class RegisterBatch {
   constructor(
     ids: readonly number[],
     private readonly handle: () => unknown,
+    /** Called before every write (the engine's register epoch). */
+    private readonly written: () => void = () => {},
   ) {
     this.ids = [...ids];
     const n = ids.length;
@@ -39,6 +41,7 @@ export class RegisterBatch {
   }
 
   write(values: readonly number[]): void {
+    this.written();
     for (let i = 0; i < this.ids.length; i++) {
       this.values[2 * i] = values[i]! >>> 0;
       this.values[2 * i + 1] = 0;

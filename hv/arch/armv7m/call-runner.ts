@@ -56,7 +56,7 @@ export class ThumbCallRunner implements CallRunner {
       if (end.kind === 'fault') return { kind: 'failed', reason: end.reason };
       if (budget <= 0) return { kind: 'failed', reason: `driver call ran more than ${this.options.budget} instructions` };
       if (clock.waitForDevice() === undefined) return { kind: 'failed', reason: 'driver waits (WFI) with no device command in flight' };
-      pc = this.engine.readRegister(R.PC);
+      pc = this.engine.readPc();
     }
   }
 
@@ -83,7 +83,7 @@ export class ThumbCallRunner implements CallRunner {
       cycles += e.counter.cycles;
       if (this.stop) return { cycles, end: this.stop };
       if (!e.counter.needDecode) return { cycles, end: this.ended(err) };
-      pc = e.readRegister(R.PC);
+      pc = e.readPc();
       this.cycleTimer?.decode(pc);
     }
   }

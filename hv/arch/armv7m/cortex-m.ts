@@ -158,7 +158,7 @@ export class CortexM implements GuestCpu {
   }
 
   pc(): number {
-    return this.regs.read(R.PC);
+    return this.engine.readPc();
   }
 
   setIrq(irq: number, high: boolean): void {
@@ -186,9 +186,10 @@ export class CortexM implements GuestCpu {
 
   canWake(): boolean {
     if (this.budget.stalled) return false;
-    const masks = this.regs.readMasks();
+    const masks = this.regs.readMasks(); // a fresh object
     // WFI wakes for any interrupt that would preempt were PRIMASK clear (ARMv7-M ARM B1.5.19).
-    const priority = this.exceptionState.executionPriority({ ...masks, primask: 0 });
+    masks.primask = 0;
+    const priority = this.exceptionState.executionPriority(masks);
     return this.exceptionState.preempting(priority) !== 0;
   }
 

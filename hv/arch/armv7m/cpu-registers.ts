@@ -44,14 +44,19 @@ export const FP_FRAME_IDS = [...Array.from({ length: 16 }, (_, i) => R.S0 + i), 
 export class CpuRegisters {
   readonly snapshotBatch: RegisterBatch;
   readonly maskBatch: RegisterBatch;
-  readonly frameBatch: RegisterBatch;
   readonly fpFrameBatch: RegisterBatch;
+  private readonly branchBatch: RegisterBatch;
+  private readonly branchValues = [0, 0];
   private readonly masks = [0, 0, 0];
+  /** The engine's register epoch when `masks` was read (the scheduler asks a sleeping vCPU often). */
+  private masksEpoch = Number.NaN;
+  /** MSP, PSP, CONTROL from the engine's one-call sequence. */
+  private readonly banks = new Uint32Array(3);
 
   constructor(readonly engine: Engine) {
     this.snapshotBatch = engine.registerBatch(SNAPSHOT_IDS);
     this.maskBatch = engine.registerBatch(MASK_IDS);
-    this.frameBatch = engine.registerBatch(FRAME_IDS);
+    this.branchBatch = engine.registerBatch([R.LR, R.PC]);
     this.fpFrameBatch = engine.registerBatch(FP_FRAME_IDS);
   }
 
@@ -63,12 +68,24 @@ export class CpuRegisters {
     this.engine.writeRegister(id, value);
   }
 
+  /** Writes LR, then PC, in one host call (exception entry). */
+  writeLrPc(lr: number, pc: number): void {
+    this.branchValues[0] = lr;
+    this.branchValues[1] = pc;
+    this.branchBatch.write(this.branchValues);
+  }
+
   ipsr(): number {
     return this.engine.readRegister(R.XPSR) & XPSR_IPSR_MASK;
   }
 
   readMasks(): { primask: number; faultmask: number; basepri: number } {
-    const [primask, faultmask, basepri] = this.maskBatch.read(this.masks);
+    const epoch = this.engine.registerEpoch;
+    if (epoch !== this.masksEpoch) {
+      this.maskBatch.read(this.masks);
+      this.masksEpoch = epoch;
+    }
+    const [primask, faultmask, basepri] = this.masks;
     return { primask: primask!, faultmask: faultmask!, basepri: basepri! };
   }
 
@@ -94,7 +111,17 @@ export class CpuRegisters {
 
   /** Both banked stack pointers, whatever the current mode and privilege. */
   stackPointers(): { msp: number; psp: number } {
-    return this.privileged(() => ({ msp: this.read(R.MSP), psp: this.read(R.PSP) }));
+    const { msp, psp } = this.bankedState();
+    return { msp, psp };
+  }
+
+  /**
+   * Both banked stack pointers (read privileged, as privileged() would) and CONTROL, in one host
+   * call.
+   */
+  bankedState(): { msp: number; psp: number; control: number } {
+    this.engine.mProfileStackPointers(this.banks);
+    return { msp: this.banks[0]!, psp: this.banks[1]!, control: this.banks[2]! };
   }
 
   /** Every core register, for fault reports. */
@@ -123,16 +150,9 @@ export class CpuRegisters {
    * mode, so the CPU passes through it before settling in the target mode.
    */
   setProcessorState(ipsr: number, xpsr: number, control: number, msp: number, psp: number): void {
-    const e = this.engine;
-    const current = e.readRegister(R.XPSR);
-    e.writeRegister(R.XPSR, (current & ~XPSR_IPSR_MASK) | (current & XPSR_IPSR_MASK || 1));
-    e.writeRegister(R.CONTROL, e.readRegister(R.CONTROL) & ~CONTROL_NPRIV);
-    e.writeRegister(R.XPSR, current & ~XPSR_IPSR_MASK);
-    e.writeRegister(R.CONTROL, control & ~CONTROL_NPRIV);
-    e.writeRegister(R.MSP, msp);
-    e.writeRegister(R.PSP, psp);
-    e.writeRegister(R.XPSR, (xpsr & ~XPSR_IPSR_MASK) | XPSR_THUMB | (ipsr & XPSR_IPSR_MASK));
-    if (control & CONTROL_NPRIV) e.writeRegister(R.CONTROL, control);
-    this.rebuildFlags();
+    // In one host call, register for register: current = XPSR; XPSR = current with IPSR at least
+    // 1; CONTROL &= ~nPRIV; XPSR = current in thread mode; CONTROL = control & ~nPRIV; MSP; PSP;
+    // XPSR = xpsr | T | ipsr; CONTROL = control if nPRIV; rebuildFlags().
+    this.engine.setMProfileState(ipsr, xpsr, control, msp, psp);
   }
 }

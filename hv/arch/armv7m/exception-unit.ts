@@ -106,8 +106,7 @@ export class ExceptionUnit {
     if (!pushed) return this.stop('stacking-error', exc, `cannot stack ${exceptionName(exc)} frame`);
     if (pushed.extended) this.recordLazyFpState(pushed, priority);
     this.state.activate(exc);
-    this.cpu.write(R.LR, pushed.excReturn);
-    this.cpu.write(R.PC, vector & ~1);
+    this.cpu.writeLrPc(pushed.excReturn, vector & ~1);
     this.afterEntry(exc, vector);
     return { kind: 'entered', exception: exc, tailChained: false };
   }

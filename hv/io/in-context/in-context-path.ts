@@ -8,6 +8,7 @@
  * caller is blocked for the whole call; no other VM runs.
  */
 import type { ArchOps, CallClock } from '../../arch/cpu.ts';
+import type { SlotBinding } from '../../../devices/block-controller.ts';
 import { contextTransferCycles, driverWindowCycles } from '../../time/cost-model.ts';
 import type { VirtualTime } from '../../time/virtual-time.ts';
 import { buildCall } from '../call-record.ts';
@@ -23,6 +24,14 @@ export interface InContextPathOptions extends DriverPathOptions {
 export class InContextPath extends IoPathBase {
   readonly name = 'in-context';
   private context: DriverContext | undefined;
+  /** The I/O being served and its controller slot (the clock and binding below are reused). */
+  private io = 0;
+  private slot = 0;
+  private waited = false;
+  private callClock: (CallClock & { time: VirtualTime }) | undefined;
+  private binding: SlotBinding | undefined;
+  /** The call record's bytes, rebuilt for every call. */
+  private readonly callBytes = Buffer.alloc(CALL_SIZE);
 
   constructor(private readonly o: InContextPathOptions) {
     super(o);
@@ -54,13 +63,12 @@ export class InContextPath extends IoPathBase {
     const record = driver.callRecord(core);
     const slot = driver.platform.inContextSlot(core);
     const context = this.driverContext();
-    context.engine.writeMemory(record, buildCall(HV_MODE_DIRECT, this.o, transport, queue, driver.platform.slotAddresses(slot)));
-    const clock = this.driverClock(io, context, slot);
-    driver.platform.blockController.bind(slot, {
-      time: clock.time,
-      dma: vm.memory,
-      completed: (_status, c) => c.ok && c.op !== 'flush' && this.o.tracker.served(io, 0, c.count * 512, 0),
-    });
+    context.engine.writeMemory(record, buildCall(HV_MODE_DIRECT, this.o, transport, queue, driver.platform.slotAddresses(slot), this.callBytes));
+    this.io = io;
+    this.slot = slot;
+    this.waited = false;
+    const clock = (this.callClock ??= this.driverClock(context));
+    driver.platform.blockController.bind(slot, (this.binding ??= this.slotBinding(clock.time)));
     const entry = transport.deviceId === VIRTIO_ID.BLOCK ? driver.interface.blkNotify : driver.interface.consoleNotify;
     const outcome = context.runner.call(entry, record, driver.stackTop(core), clock);
     if (outcome.kind === 'failed') {
@@ -73,12 +81,11 @@ export class InContextPath extends IoPathBase {
   /**
    * The caller's clock during the call: it runs on while the driver executes and waits. Driver
    * instructions before the first device wait are the 'driver run' phase; those after a device
-   * completion (status, used ring) are 'completion'.
+   * completion (status, used ring) are 'completion'. Made once: it serves the I/O in `this.io`.
    */
-  private driverClock(io: number, context: DriverContext, slot: number): CallClock & { time: VirtualTime } {
+  private driverClock(context: DriverContext): CallClock & { time: VirtualTime } {
     const clock = this.o.vm.clock;
     const controller = this.o.driver.platform.blockController;
-    let waited = false;
     const time: VirtualTime = {
       hz: clock.hz,
       now: () => clock.now() + context.runner.cyclesNow,
@@ -87,16 +94,25 @@ export class InContextPath extends IoPathBase {
     };
     return {
       time,
-      elapsed: (cycles: number) => this.charge(io, waited ? 'completion' : 'driver run', cycles, true),
+      elapsed: (cycles: number) => this.charge(this.io, this.waited ? 'completion' : 'driver run', cycles, true),
       waitForDevice: () => {
-        const done = controller.completionTime(slot);
+        const done = controller.completionTime(this.slot);
         if (done === undefined) return undefined;
-        waited = true;
+        this.waited = true;
         const wait = Math.max(0, done - clock.now());
-        this.charge(io, 'device', wait, true);
-        controller.poll(slot);
+        this.charge(this.io, 'device', wait, true);
+        controller.poll(this.slot);
         return wait;
       },
+    };
+  }
+
+  /** The block controller slot's view of the call (made once, like the clock). */
+  private slotBinding(time: VirtualTime): SlotBinding {
+    return {
+      time,
+      dma: this.o.vm.memory,
+      completed: (_status, c) => c.ok && c.op !== 'flush' && this.o.tracker.served(this.io, 0, c.count * 512, 0),
     };
   }
 

@@ -3,7 +3,7 @@
  * trace, or one panel per trace of a suite, the miss ratio of every policy against the cache size
  * as a share of the working set, MIN dashed as the bound.
  */
-import * as vega from 'vega';
+import type * as vega from 'vega'; // the library itself loads when a chart is drawn
 
 export interface CurvePoint {
   /** The panel (trace) the point belongs to. */
@@ -33,7 +33,8 @@ export async function missRatioChartSvg(points: readonly CurvePoint[], title: st
     layout: { columns, padding: 24, bounds: 'full' },
     marks: traces.map((trace) => panel(trace)),
   };
-  return new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG();
+  const { View, parse } = await import('vega');
+  return new View(parse(spec), { renderer: 'none' }).toSVG();
 }
 
 function panel(trace: string): vega.GroupMark {

@@ -8,16 +8,28 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "counter.h"
 
-#define INITIAL_SLOTS 4096u
+_Static_assert(sizeof(struct block) == 32, "the block hook indexes 32-byte slots");
+
+#define INITIAL_SLOTS 16384u
 #define POOL_WORDS (1u << 18)
 #define MAX_BLOCK_BYTES 4096u
+
+/* The table is its own anonymous mapping: only the slots in use become resident (a guest's code
+ * is small), and clearing hands the pages back instead of writing zeros over 512 KiB. */
+static size_t slots_bytes(const struct block_cache *cache)
+{
+    return sizeof *cache->slots * cache->capacity;
+}
 
 int cache_init(struct block_cache *cache)
 {
     cache->capacity = INITIAL_SLOTS;
-    cache->slots = calloc(cache->capacity, sizeof *cache->slots);
+    cache->mask = INITIAL_SLOTS - 1;
+    void *slots = mmap(NULL, slots_bytes(cache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cache->slots = slots == MAP_FAILED ? NULL : slots;
     cache->pool_size = POOL_WORDS;
     cache->pool = malloc(sizeof *cache->pool * cache->pool_size);
     cache->used = cache->pool_used = 0;
@@ -26,24 +38,26 @@ int cache_init(struct block_cache *cache)
 
 void cache_free(struct block_cache *cache)
 {
-    free(cache->slots);
+    if (cache->slots) munmap(cache->slots, slots_bytes(cache));
     free(cache->pool);
     cache->slots = NULL;
     cache->pool = NULL;
 }
 
+/* Forgets every block; pointers into the table stay valid (they see empty slots). */
 void cache_clear(struct block_cache *cache)
 {
-    memset(cache->slots, 0, sizeof *cache->slots * cache->capacity);
+    if (madvise(cache->slots, slots_bytes(cache), MADV_DONTNEED) != 0) memset(cache->slots, 0, slots_bytes(cache));
     cache->used = cache->pool_used = 0;
 }
 
-static uint64_t checksum(const uint16_t *code, uint32_t size)
+static uint32_t checksum(const uint16_t *code, uint32_t size)
 {
     uint64_t h = 1469598103934665603ull;
     for (uint32_t i = 0; i < size / 2; i++) h = (h ^ code[i]) * 1099511628211ull;
-    return h;
+    return (uint32_t)(h ^ (h >> 32));
 }
+
 
 /* Unicorn translated code at `addr` again: drops the decoded blocks there whose bytes changed
  * (returns how many). A translation dropped for another reason (a finish, a flush) keeps them. */
@@ -129,8 +143,9 @@ void block_refresh_costs(struct hv_counter *c, struct block *b)
         *w = (*w & 0xff00ffffu) | (cost << 16);
         total += cost;
     }
-    b->cost = undecoded ? total | UNDECODED_COST : total;
+    b->cost = total;
     b->undecoded = (uint8_t)undecoded;
+    b->slow = (uint16_t)undecoded;
 }
 
 static struct block *insert(struct block_cache *cache, uint32_t addr, uint32_t size)
@@ -184,8 +199,8 @@ struct block *block_decode(struct hv_counter *c, uint32_t addr, uint32_t size)
     }
     b->n = (uint16_t)n;
     c->cache.pool_used += n;
-    block_refresh_costs(c, b);
     b->alive = 1;
+    block_refresh_costs(c, b);
     return b;
 }
 

@@ -13,6 +13,7 @@ void on_block_code(uc_engine *uc, uint64_t address, uint32_t size, void *user_da
     (void)size;
     struct block *b = c->cur;
     if (c->mode != MODE_MAIN || b == NULL || (uint32_t)address - b->addr >= b->size) return;
+    block_state(c);
     uint32_t i = block_index_of(c, b, (uint32_t)address);
     if (i >= c->stop_at) {
         c->stopped_before = (uint32_t)address;
@@ -129,6 +130,7 @@ int on_bad_access(uc_engine *uc, int type, uint64_t address, int size, int64_t v
     }
     const struct block *b = c->mode == MODE_MAIN ? c->cur : c->finish.b;
     if (b == NULL) return 0;
+    block_state(c);
     int unique;
     int write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
     uint32_t from = c->mode == MODE_MAIN ? c->cursor : c->finish.from;

@@ -18,14 +18,11 @@ static void settle(struct hv_counter *c, uint32_t pc)
     struct block *b = c->cur;
     if (b && pc - b->addr < b->size) {
         sync_live(c, pc);
-    } else if (b) {
-        c->executed = c->done_executed + b->n;
-        c->cycles = c->done_cycles + c->cur_cost;
-        c->last_cost = INSN_COST(block_insn(c, b, b->n - 1)) + (b->n == 1 ? c->cur_cost - b->cost : 0);
-    } else {
-        c->executed = c->done_executed;
-        c->cycles = c->done_cycles;
+        return;
     }
+    c->executed = DONE_N(c->done);
+    c->cycles = DONE_CYCLES(c->done);
+    if (b) c->last_cost = INSN_COST(block_insn(c, b, b->n - 1)) + (b->n == 1 ? c->cur_penalty : 0);
 }
 
 /* After a finish: the first `to` instructions of the block ran (or fewer, if something stopped it). */
@@ -35,18 +32,17 @@ static int settle_finish(struct hv_counter *c, int err)
     uint32_t pc = read_pc(c);
     uint32_t target = b->addr + INSN_OFFSET(block_insn(c, b, c->finish.to));
     if (pc == target && err == 0) {
-        c->done_executed += c->finish.to;
-        c->done_cycles += c->finish.penalty + block_prefix_cost(c, b, c->finish.to);
+        c->done += PACK(c->finish.to, c->finish.penalty + block_prefix_cost(c, b, c->finish.to));
         c->last_cost = INSN_COST(block_insn(c, b, c->finish.to - 1)) + (c->finish.to == 1 ? c->finish.penalty : 0);
-        c->executed = c->done_executed;
-        c->cycles = c->done_cycles;
+        c->executed = DONE_N(c->done);
+        c->cycles = DONE_CYCLES(c->done);
         c->prev_end = target;
         return 1;
     }
-    c->mode = MODE_ALIAS; /* sync_live reads finish.b */
+    set_mode(c, MODE_ALIAS); /* sync_live reads finish.b */
     if (c->alias_stopped) c->stopped_before = pc; /* stopped right after the instruction that asked */
     sync_live(c, pc);
-    c->mode = MODE_MAIN;
+    set_mode(c, MODE_MAIN);
     return 0;
 }
 
@@ -62,17 +58,17 @@ int hv_counter_run(struct hv_counter *c, uint64_t begin)
 
 static int run_loop(struct hv_counter *c, uint64_t begin)
 {
-    c->done_executed = c->executed;
-    c->done_cycles = c->cycles;
+    c->done = PACK(c->executed, c->cycles);
     c->flags &= ~FLAG_ABORT;
+    sync_fast(c);
     c->replay.active = 0;
     c->abort_pc = 0;
     uint32_t pc = (uint32_t)begin & ~1u;
     for (;;) {
-        c->cur = NULL;
-        c->cur_n = c->cur_cost = 0;
+        retire_cur(c);
+        c->block_mark = ~0ull; /* never a count: the first block's state is reset */
         c->finish.kind = FINISH_NONE;
-        c->mode = MODE_MAIN;
+        set_mode(c, MODE_MAIN);
         c->stopped_before = 1; /* never an instruction address */
         c->block_stop_pc = 0;
         int err = uc_emu_start(c->uc, pc | 1, 0, 0, 0);
@@ -97,6 +93,7 @@ static int run_loop(struct hv_counter *c, uint64_t begin)
         if (divisor_is_zero(c, block_insn(c, b, c->finish.to))) {
             c->div_fault = 1;
             c->flags |= FLAG_STOP | FLAG_PENDING;
+            sync_fast(c);
             return 0;
         }
         /* The division runs in a block of its own that starts with it (checked by its hook). */
@@ -111,7 +108,8 @@ int hv_counter_attach(uc_engine *uc, struct hv_counter *c, uint32_t alias_lo, ui
     c->uc = uc;
     if (cache_init(&c->cache) != 0) return 1; /* UC_ERR_NOMEM */
     int err = uc_ctl(uc, UC_CTL_WRITE(UC_CTL_UC_USE_EXITS, 1), 1);
-    if (!err) err = uc_hook_add(uc, &hh, UC_HOOK_BLOCK, (void *)on_block, c, 0, (uint64_t)alias_lo - 1);
+    c->alias_lo = alias_lo;
+    if (!err) err = uc_hook_add(uc, &c->block_hook, UC_HOOK_BLOCK, (void *)on_block, c, 0, (uint64_t)alias_lo - 1);
     if (!err) err = uc_hook_add(uc, &hh, UC_HOOK_CODE, (void *)on_alias_code, c, alias_lo, alias_hi);
     if (!err) err = uc_hook_add(uc, &hh, UC_HOOK_EDGE_GENERATED, (void *)on_translated, c, 1, 0);
     if (!err)
@@ -120,11 +118,22 @@ int hv_counter_attach(uc_engine *uc, struct hv_counter *c, uint32_t alias_lo, ui
     return err;
 }
 
-/* Executable RAM at [base, base + size) is also mapped at `alias` (used by finish.c). */
-int hv_counter_add_alias(struct hv_counter *c, uint32_t base, uint32_t size, uint32_t alias)
+/* Cycle timing (JavaScript set FLAG_CYCLES and the map): the block hook that charges refills
+ * replaces the other one. Called before any code ran (the hook's place among the engine's block
+ * hooks changes: last). Returns Unicorn's error code. */
+int hv_counter_use_cycle_hook(struct hv_counter *c)
 {
-    if (c->alias_count >= MAX_ALIASES) return -1;
-    c->aliases[c->alias_count++] = (struct alias){base, size, alias};
+    int err = uc_hook_del(c->uc, c->block_hook);
+    if (!err) err = uc_hook_add(c->uc, &c->block_hook, UC_HOOK_BLOCK, (void *)on_block_cycles, c, 0, (uint64_t)c->alias_lo - 1);
+    return err;
+}
+
+/* Executable RAM at [base, base + size) (host memory `host`) is also mapped at `alias`, below
+ * SCRATCH_AT (used by finish.c). */
+int hv_counter_add_alias(struct hv_counter *c, uint32_t base, uint32_t size, uint32_t alias, void *host)
+{
+    if (c->alias_count >= MAX_ALIASES || alias < c->alias_lo || alias + (uint64_t)size > SCRATCH_AT) return -1;
+    c->aliases[c->alias_count++] = (struct alias){base, size, alias, host};
     return 0;
 }
 
@@ -132,15 +141,17 @@ int hv_counter_add_alias(struct hv_counter *c, uint32_t base, uint32_t size, uin
 void hv_counter_flush(struct hv_counter *c)
 {
     cache_clear(&c->cache);
-    c->cur = NULL;
-    c->cur_n = c->cur_cost = 0;
+    retire_cur(c);
     c->stale_count = MAX_STALE + 1;
 }
 
+/* After uc_close: Unicorn no longer maps the scratch copy. */
 void hv_counter_free(struct hv_counter *c)
 {
     cache_free(&c->cache);
     hv_mmio_free_all(c);
+    free(c->scratch);
+    c->scratch = NULL;
 }
 
 int hv_counter_state_size(void)
@@ -162,6 +173,7 @@ int hv_counter_offsets(uint32_t *out, int count)
         offsetof(struct hv_counter, cycle_map),    offsetof(struct hv_counter, decode_start),
         offsetof(struct hv_counter, decode_end),   offsetof(struct hv_counter, finishes),
         offsetof(struct hv_counter, retranslations), offsetof(struct hv_counter, end_pc),
+        offsetof(struct hv_counter, scratch_window), offsetof(struct hv_counter, fast_limit),
     };
     int n = (int)(sizeof offsets / sizeof offsets[0]);
     for (int i = 0; i < n && i < count; i++) out[i] = offsets[i];

@@ -63,12 +63,13 @@ static void stop_before(struct hv_counter *c, uint32_t addr)
 /* Instructions of `b` that fit in what is left of the budget (b->n when all do). */
 static uint32_t fitting(const struct hv_counter *c, const struct block *b, uint32_t penalty)
 {
-    if (c->done_cycles >= c->limit) return 0;
-    uint32_t left = c->limit - c->done_cycles, used = penalty, k = 0;
+    uint32_t done = DONE_CYCLES(c->done); /* no block in progress here */
+    if (done >= c->limit) return 0;
+    uint32_t left = c->limit - done, used = penalty, k = 0;
     while (k < b->n && used + INSN_COST(block_insn(c, b, k)) <= left) used += INSN_COST(block_insn(c, b, k++));
     /* A run whose budget is smaller than its first instruction still runs it (or it could
      * never make progress); the deadline is overshot by less than one instruction. */
-    if (k == 0 && c->done_cycles == 0) k = 1;
+    if (k == 0 && done == 0) k = 1;
     return k;
 }
 
@@ -98,6 +99,7 @@ static int enter_slowly(struct hv_counter *c, struct block *b, uint32_t penalty)
     }
     if ((c->flags & FLAG_STOP) || ((c->flags & FLAG_WATCH) && watched_registers_changed(c))) {
         c->flags |= FLAG_STOP;
+        sync_fast(c);
         stop_before(c, b->addr);
         return 0;
     }
@@ -108,6 +110,7 @@ static int enter_slowly(struct hv_counter *c, struct block *b, uint32_t penalty)
         if (d == 0 && k > 0 && divisor_is_zero(c, block_insn(c, b, 0))) {
             c->div_fault = 1;
             c->flags |= FLAG_STOP;
+            sync_fast(c);
             stop_before(c, b->addr);
             return 0;
         }
@@ -132,18 +135,25 @@ static int enter_slowly(struct hv_counter *c, struct block *b, uint32_t penalty)
 
 static void enter(struct hv_counter *c, struct block *b, uint32_t cost)
 {
+    c->done += PACK(b->n, cost);
     c->cur = b;
-    c->cur_n = b->n;
-    c->cur_cost = cost;
+    c->cur_penalty = cost - b->cost;
     c->prev_end = b->addr + b->size;
+    c->block_mark = c->done;
     c->live_index = NO_INDEX;
     c->cursor = 0;
     c->stop_at = NO_INDEX;
 }
 
-/* Everything but the common case, out of line so that the common case saves no registers. */
-static __attribute__((noinline, cold)) void on_block_slowly(struct hv_counter *c, uint32_t address, uint32_t size, struct block *b)
+/* Everything but the common case, out of line so that the common case saves no registers (the
+ * hook's own parameters, so that the common case tail-calls it without moving them). */
+static __attribute__((noipa, cold)) void on_block_slowly(uc_engine *uc, uint64_t address64, uint32_t size, struct hv_counter *c)
 {
+    (void)uc;
+    uint32_t address = (uint32_t)address64;
+    if (c->mode != MODE_MAIN) return;
+    retire_cur(c);
+    struct block *b = cache_lookup(&c->cache, address, size);
     if (b == NULL) {
         b = block_decode(c, address, size);
         if (b == NULL) return; /* unreadable code: the fetch faults */
@@ -154,24 +164,41 @@ static __attribute__((noinline, cold)) void on_block_slowly(struct hv_counter *c
     enter(c, b, b->cost + penalty); /* the costs may just have been decoded */
 }
 
+/*
+ * The block hook (instruction timing). Common case: the block's home slot holds it, and it fits
+ * in the budget (fast_limit: 0 while a flag asks for the slow path): count it now, whole (a run that ends inside it
+ * un-counts the rest: settle, sync_live). Everything else, a block elsewhere in the table
+ * included, goes the slow way.
+ */
 void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
 {
     struct hv_counter *c = (struct hv_counter *)user_data;
-    (void)uc;
-    if (__builtin_expect(c->mode != MODE_MAIN, 0)) return;
-    /* The block in progress ran to its end: count it (cur_n and cur_cost are 0 when there is none). */
-    c->done_executed += c->cur_n;
-    c->done_cycles += c->cur_cost;
-    c->cur = NULL;
-    c->cur_n = 0;
-    c->cur_cost = 0;
-    struct block *b = cache_lookup(&c->cache, (uint32_t)address, size);
-    /* An undecoded block's cost (UNDECODED_COST) fails the budget check. */
-    if (__builtin_expect(b != NULL && !(c->flags & (FLAG_STOP | FLAG_WATCH | FLAG_DIV_TRAP)), 1)) {
-        uint32_t cost = b->cost + block_penalty(c, b);
-        if (__builtin_expect(c->done_cycles + cost <= c->limit, 1)) return enter(c, b, cost);
+    struct block *b = &c->cache.slots[slot_of(&c->cache, (uint32_t)address)];
+    uint64_t done = c->done + b->add;
+    if (__builtin_expect(b->addr == (uint32_t)address && b->size_word == size && DONE_CYCLES(done) <= c->fast_limit, 1)) {
+        c->done = done;
+        c->cur = b;
+        return;
     }
-    on_block_slowly(c, (uint32_t)address, size, b);
+    on_block_slowly(uc, address, size, c);
+}
+
+/* The block hook under cycle timing: the same, plus the refill of a block not entered by falling
+ * through (hv_counter_attach picks the hook). */
+void on_block_cycles(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+{
+    struct hv_counter *c = (struct hv_counter *)user_data;
+    struct block *b = &c->cache.slots[slot_of(&c->cache, (uint32_t)address)];
+    uint32_t penalty = (uint32_t)address != c->prev_end && c->prev_end != 0 ? c->branch_penalty : 0;
+    uint64_t done = c->done + b->add + penalty;
+    if (__builtin_expect(b->addr == (uint32_t)address && b->size_word == size && DONE_CYCLES(done) <= c->fast_limit, 1)) {
+        c->done = done;
+        c->cur = b;
+        c->cur_penalty = penalty;
+        c->prev_end = (uint32_t)address + size;
+        return;
+    }
+    on_block_slowly(uc, address, size, c);
 }
 
 /* Sets executed/cycles to their values at the instruction at `pc` (counted as entered, unless
@@ -180,14 +207,14 @@ void sync_live(struct hv_counter *c, uint32_t pc)
 {
     const struct block *b = c->mode == MODE_MAIN ? c->cur : c->finish.b;
     if (b == NULL) {
-        c->executed = c->done_executed;
-        c->cycles = c->done_cycles;
+        c->executed = done_executed(c);
+        c->cycles = done_cycles(c);
         return;
     }
-    uint32_t penalty = c->mode == MODE_MAIN ? c->cur_cost - b->cost : c->finish.penalty;
+    uint32_t penalty = c->mode == MODE_MAIN ? c->cur_penalty : c->finish.penalty;
     uint32_t i = block_index_of(c, b, unalias(c, pc));
     uint32_t entered = i < b->n && pc != c->stopped_before ? 1 : 0;
-    c->executed = c->done_executed + i + entered;
-    c->cycles = c->done_cycles + penalty + block_prefix_cost(c, b, i + entered);
+    c->executed = done_executed(c) + i + entered;
+    c->cycles = done_cycles(c) + penalty + block_prefix_cost(c, b, i + entered);
     if (entered) c->last_cost = INSN_COST(block_insn(c, b, i)) + (i == 0 ? penalty : 0);
 }

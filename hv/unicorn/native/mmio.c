@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include "counter.h"
 
-typedef uint64_t (*js_read_t)(uc_engine *uc, uint64_t offset, unsigned size, void *user_data);
-typedef void (*js_write_t)(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user_data);
+/* The JavaScript device callbacks: 32-bit offsets and values only (the guest is 32-bit, accesses
+ * are at most 4 bytes), which koffi converts faster than Unicorn's uint64 arguments. */
+typedef uint32_t (*js_read_t)(uint32_t offset, uint32_t size);
+typedef void (*js_write_t)(uint32_t offset, uint32_t size, uint32_t value);
 
 struct region {
     struct hv_counter *c;
@@ -55,6 +57,7 @@ static uint32_t before_access(struct hv_counter *c, uint32_t address, int write,
     *exact = 0;
     c->access_pc = 0;
     if (b == NULL) return NO_INDEX;
+    block_state(c);
     uint32_t i = c->live_index;
     if (c->mode == MODE_ALIAS) { /* the alias code hook keeps the PC exact */
         uint32_t pc = 0;
@@ -80,9 +83,10 @@ static uint32_t stop_index(struct hv_counter *c, const struct block *b, uint32_t
 {
     uint32_t to = NO_INDEX;
     if (c->flags & FLAG_STOP) to = i + 1;
-    if (c->limit < c->done_cycles + c->cur_cost) {
-        uint32_t left = c->limit > c->done_cycles ? c->limit - c->done_cycles : 0;
-        uint32_t k = i + 1, used = (c->cur_cost - b->cost) + block_prefix_cost(c, b, k);
+    if (c->limit < DONE_CYCLES(c->done)) { /* the block in progress no longer fits */
+        uint32_t before = done_cycles(c);
+        uint32_t left = c->limit > before ? c->limit - before : 0;
+        uint32_t k = i + 1, used = c->cur_penalty + block_prefix_cost(c, b, k);
         while (k < b->n && used + INSN_COST(block_insn(c, b, k)) <= left) used += INSN_COST(block_insn(c, b, k++));
         if (k < b->n && k < to) {
             to = k;
@@ -103,9 +107,9 @@ static void stop_on_access(struct hv_counter *c, struct region *r, uint64_t offs
     c->finish.b = b;
     c->finish.from = i;
     c->finish.to = to;
-    c->finish.penalty = c->cur_cost - b->cost;
-    c->cur = NULL; /* the finish counts the block from its start */
-    c->cur_n = c->cur_cost = 0;
+    c->finish.penalty = c->cur_penalty;
+    c->done -= PACK(b->n, cur_cost(c)); /* the finish counts the block from its start */
+    retire_cur(c);
     uc_emu_stop(c->uc);
 }
 
@@ -148,7 +152,8 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
     if (replayed(c, r, offset, size, 0, &value)) return value;
     uint32_t i = before_access(c, (uint32_t)(r->base + offset), 0, &exact);
     if (refused_unaligned(c, r, offset, size, 0, i, exact)) return 0;
-    value = r->read(uc, offset, size, NULL);
+    value = r->read((uint32_t)offset, size);
+    sync_fast(c); /* the device may have lowered the limit or asked to stop */
     after_access(c, r, offset, size, 0, value, i, exact);
     return value;
 }
@@ -162,7 +167,8 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
     if (replayed(c, r, offset, size, 1, &ignored)) return;
     uint32_t i = before_access(c, (uint32_t)(r->base + offset), 1, &exact);
     if (refused_unaligned(c, r, offset, size, 1, i, exact)) return;
-    r->write(uc, offset, size, value, NULL);
+    r->write((uint32_t)offset, size, (uint32_t)value);
+    sync_fast(c); /* the device may have lowered the limit or asked to stop */
     after_access(c, r, offset, size, 1, value, i, exact);
 }
 

@@ -1,0 +1,54 @@
+// Loads the compiled CLI (dist/hv.cjs, one CommonJS file) the way Node loads a CommonJS module,
+// but through vm.Script with a V8 code cache: an ES module cannot use one in Node 20, and
+// compiling the bundle is a large part of hv's start-up. There is one cache per sub-command
+// (`hv run` compiles other functions than `hv --help`); V8 checks that a cache matches the source
+// and its own version and flags, and rejects it otherwise (it is then written again).
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import vm from 'node:vm';
+
+/** The cache file of the sub-command in `args` (the first argument that is not an option). */
+function cacheFile(bundle, args) {
+  const command = args.find((a) => !a.startsWith('-')) ?? '';
+  const key = /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'hv';
+  return join(dirname(bundle), `hv-${key}.cache`);
+}
+
+function readCache(file) {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The bundle's dynamic imports of packages (vega, capstone) come here (`__hvImport`, see
+ * scripts/build-lib.mjs): functions compiled from a code cache lose vm.Script's import callback.
+ */
+const hvImport = (specifier) => import(specifier);
+
+export function loadCli(bundle, args) {
+  const file = cacheFile(bundle, args);
+  const cachedData = readCache(file);
+  const source = readFileSync(bundle, 'utf8');
+  const wrapper = `(function (exports, require, module, __filename, __dirname, __hvImport) {${source}\n})`;
+  const script = new vm.Script(wrapper, { filename: bundle, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle), hvImport);
+  return {
+    main: module.exports.main,
+    /** Writes the cache (after the command ran: it then holds the functions the command compiled). */
+    saveCache() {
+      if (cachedData && !script.cachedDataRejected) return;
+      const temp = `${file}.${process.pid}.tmp`;
+      try {
+        writeFileSync(temp, script.createCachedData());
+        renameSync(temp, file);
+      } catch {
+        // A read-only installation runs without a cache.
+      }
+    },
+  };
+}

@@ -12,8 +12,6 @@
 import type { Command } from 'commander';
 import { type RunOptions, addRunOptions } from './run-options.ts';
 
-export type { RunOptions } from './run-options.ts';
-
 export const EXIT_GUEST_FAULTED = 3;
 export const EXIT_TIMEOUT = 4;
 

@@ -68,7 +68,6 @@ export interface BootedSystem {
 export function bootSystem(config: SystemConfig, options: BootOptions): BootedSystem {
   const coreCount = options.cores ?? config.cores;
   const board = BOARDS[config.board]!;
-  const arch = archFor(board);
   const costs = options.costs ?? (config.costs ? loadCostFile(config.costs) : defaultCosts());
   checkSlice(config, costs);
   const recorder = new TraceRecorder(options.trace ?? false, options.traceLimit);
@@ -80,52 +79,84 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
     recorder,
     switchObservers: [(_core, _from, to) => switches.io?.driver?.vm === to && switches.io.worldSwitchToDriver()],
   });
-  const services: VmServices = { arch, costs, recorder, consoleLine: options.consoleLine };
-  const images = config.guests.map((g) => readImage(g.image, { format: g.format, loadAddress: g['load-address'], name: g.imageName }));
-  const driverConfig = config.io?.['driver-vm'];
-  const driverImage = driverConfig && readImage(driverConfig.image, { name: driverConfig.imageName });
+  const parts: SystemParts = { config, options, hypervisor, scheduling, coreCount, services: { arch: archFor(board), costs, recorder, consoleLine: options.consoleLine } };
   const vms: Vm[] = [];
   let io: IoSystem | undefined;
   try {
-    const guests = config.guests.map((g, index) => {
-      const vm = new Vm(guestConfig(config, g, index, images[index]!, options), services);
-      vms.push(vm);
-      if (g.core !== undefined) scheduling.roles.pin(vm);
-      if (g['io-path'] === 'in-context') scheduling.roles.limitCores(vm, HV_MAX_CORES);
-      hypervisor.addGuest(vm, Math.min(g.core ?? scheduling.initialCore(index), coreCount - 1));
-      return vm;
-    });
-    if (driverConfig && driverImage) {
-      const vm = new Vm(driverVmConfig(config, driverConfig, driverImage, guests.length, options), services);
-      vms.push(vm);
-      scheduling.roles.setDriver(vm);
-      hypervisor.addGuest(vm, scheduling.driverCore);
-    }
-    if (options.diskTrace !== undefined && !config.guests.some((g) => g.disk)) {
-      throw new UsageError(`--disk-trace ${options.diskTrace}: no guest has a disk`);
-    }
-    if (config.guests.some((g) => g['io-path']) || (options.ioLanes ?? 0) > 0) {
-      io = new IoSystem({
-        config,
-        guests,
-        driverVm: driverConfig ? vms[guests.length] : undefined,
-        costs,
-        recorder,
-        cores: coreCount,
-        arch,
-        observer: (vm) => ioSignals(hypervisor, vm),
-        diskTrace: options.diskTrace,
-        lanes: options.ioLanes,
-        overlays: options.overlays,
-      });
-      switches.io = io;
-    }
+    const guests = bootVms(parts, vms);
+    checkDiskTrace(config, options);
+    io = switches.io = createIo(parts, guests, vms);
   } catch (error) {
     runAll([() => io?.close(), ...vms.map((vm) => () => vm.close())]);
     throw error;
   }
   // Disks first: their data matters most; a failing step does not keep the others from closing.
   const close = () => runAll([() => io?.close(), ...vms.map((vm) => () => vm.close())]);
+  const { addGuest, release } = lateGuests(parts, vms, io);
+  return { config, hypervisor, vms, io, recorder, costs, coreCount, ioRates: scheduling.meter, addGuest, release, close };
+}
+
+/** What the steps of a boot share. */
+interface SystemParts {
+  readonly config: SystemConfig;
+  readonly options: BootOptions;
+  readonly hypervisor: Hypervisor<Vm>;
+  readonly scheduling: ReturnType<typeof createScheduling>;
+  readonly coreCount: number;
+  readonly services: VmServices;
+}
+
+/** Creates one VM per guest on its core, then the driver VM; returns the guests (vms gets every VM as it is made). */
+function bootVms(p: SystemParts, vms: Vm[]): Vm[] {
+  const { config, options, hypervisor, scheduling, coreCount, services } = p;
+  const images = config.guests.map((g) => readImage(g.image, { format: g.format, loadAddress: g['load-address'], name: g.imageName }));
+  const driverConfig = config.io?.['driver-vm'];
+  const driverImage = driverConfig && readImage(driverConfig.image, { name: driverConfig.imageName });
+  const guests = config.guests.map((g, index) => {
+    const vm = new Vm(guestConfig(config, g, index, images[index]!, options), services);
+    vms.push(vm);
+    if (g.core !== undefined) scheduling.roles.pin(vm);
+    if (g['io-path'] === 'in-context') scheduling.roles.limitCores(vm, HV_MAX_CORES);
+    hypervisor.addGuest(vm, Math.min(g.core ?? scheduling.initialCore(index), coreCount - 1));
+    return vm;
+  });
+  if (driverConfig && driverImage) {
+    const vm = new Vm(driverVmConfig(config, driverConfig, driverImage, guests.length, options), services);
+    vms.push(vm);
+    scheduling.roles.setDriver(vm);
+    hypervisor.addGuest(vm, scheduling.driverCore);
+  }
+  return guests;
+}
+
+function checkDiskTrace(config: SystemConfig, options: BootOptions): void {
+  if (options.diskTrace !== undefined && !config.guests.some((g) => g.disk)) {
+    throw new UsageError(`--disk-trace ${options.diskTrace}: no guest has a disk`);
+  }
+}
+
+/** The I/O system, when a guest has an io-path or guests with one may come later (I/O lanes). */
+function createIo(p: SystemParts, guests: Vm[], vms: readonly Vm[]): IoSystem | undefined {
+  const { config, options, hypervisor, coreCount, services } = p;
+  if (!config.guests.some((g) => g['io-path']) && (options.ioLanes ?? 0) === 0) return undefined;
+  return new IoSystem({
+    config,
+    guests,
+    driverVm: config.io?.['driver-vm'] ? vms[guests.length] : undefined,
+    costs: services.costs,
+    recorder: services.recorder,
+    cores: coreCount,
+    arch: services.arch,
+    observer: (vm) => ioSignals(hypervisor, vm),
+    diskTrace: options.diskTrace,
+    lanes: options.ioLanes,
+    overlays: options.overlays,
+  });
+}
+
+/** Guests booted into the running system (a cluster slave's workloads) and their release. */
+function lateGuests(p: SystemParts, vms: Vm[], io: IoSystem | undefined): Pick<BootedSystem, 'addGuest' | 'release'> {
+  const { config, options, hypervisor, services } = p;
   const lanes = new Array<Vm | undefined>(options.ioLanes ?? 0);
   const addGuest = (guest: GuestEntry, image: GuestImage, core: number, at: number): Vm => {
     if (vms.some((vm) => vm.name === guest.name)) throw new UsageError(`guest ${guest.name}: the system already has a guest of that name`);
@@ -151,7 +182,7 @@ export function bootSystem(config: SystemConfig, options: BootOptions): BootedSy
     }
     vm.close();
   };
-  return { config, hypervisor, vms, io, recorder, costs, coreCount, ioRates: scheduling.meter, addGuest, release, close };
+  return { addGuest, release };
 }
 
 function freeLane(lanes: ReadonlyArray<Vm | undefined>, guest: string): number {

@@ -8,10 +8,6 @@
  * renumber registers and CPU models: they do not.
  */
 
-/** Packed version reported by uc_version() of 2.1.1: (major<<24)|(minor<<16)|(patch<<8)|extra = 0x020101ff.
- *  NOTE: the header comment/UC_MAKE_VERSION macro claim (major<<8)|minor; the real return value is packed as above. */
-export const UC_API = { MAJOR: 2, MINOR: 1, PATCH: 1, EXTRA: 255, VERSION_RETURN: 0x020101ff } as const;
-
 /** uc_arch */
 export const UC_ARCH = {
   ARM: 1,
@@ -119,38 +115,7 @@ export const UC_PROT = {
   ALL: 7,
 } as const;
 
-/** uc_query_type */
-export const UC_QUERY = {
-  MODE: 1,
-  PAGE_SIZE: 2,
-  ARCH: 3,
-  TIMEOUT: 4,
-} as const;
-
-/** uc_control_type (the low 16 bits of a uc_ctl() control word) */
-export const UC_CTL_TYPE = {
-  UC_MODE: 0,
-  UC_PAGE_SIZE: 1,
-  UC_ARCH: 2,
-  UC_TIMEOUT: 3,
-  UC_USE_EXITS: 4,
-  UC_EXITS_CNT: 5,
-  UC_EXITS: 6,
-  CPU_MODEL: 7,
-  TB_REQUEST_CACHE: 8,
-  TB_REMOVE_CACHE: 9,
-  TB_FLUSH: 10,
-} as const;
-
-/** UC_CTL_IO_* direction field (bits 31..30 of the control word). */
-export const UC_CTL_IO = { NONE: 0, WRITE: 1, READ: 2, READ_WRITE: 3 } as const;
-
-/** #define UC_CTL(type, nr, rw) ((type) | ((nr) << 26) | ((rw) << 30)) — returned as an unsigned 32-bit number. */
-export function ucCtl(type: number, nr: number, rw: number): number {
-  return ((type | (nr << 26) | (rw << 30)) >>> 0);
-}
-
-/** Pre-encoded control words (checked against the C macros compiled with the 2.0.1 headers; TCG_BUFFER_SIZE from 2.1.1's). */
+/** Control words, UC_CTL(type, nr, rw) = type | nr << 26 | rw << 30 (checked against the C macros compiled with the 2.0.1 headers; TCG_BUFFER_SIZE from 2.1.1's). */
 export const UC_CTL = {
   READ_MODE: 0x84000000, // UC_CTL_READ(UC_CTL_UC_MODE, 1), arg: int*
   READ_PAGE_SIZE: 0x84000001, // UC_CTL_READ(UC_CTL_UC_PAGE_SIZE, 1), arg: uint32_t*
@@ -359,23 +324,3 @@ export const ARM_REG = {
   FP: 77,
   IP: 78,
 } as const;
-
-/**
- * QEMU ARM exception numbers as delivered to a UC_HOOK_INTR callback (intno) in 2.0.1
- * (qemu/target/arm/cpu.h of the QEMU 5.0 base). EXCP_DIVBYZERO (23) does NOT exist in 2.0.1
- * (helper_sdiv/udiv simply return 0 on divide by zero).
- * EXCP_UDEF / EXCP_YIELD never reach UC_HOOK_INTR: arm_stop_interrupt() turns them into
- * UC_HOOK_INSN_INVALID / UC_ERR_INSN_INVALID; EXCP_INVSTATE -> UC_ERR_EXCEPTION.
- */
-export const ARM_EXCP = {
-  UDEF: 1, SWI: 2, PREFETCH_ABORT: 3, DATA_ABORT: 4, IRQ: 5, FIQ: 6, BKPT: 7,
-  EXCEPTION_EXIT: 8, KERNEL_TRAP: 9, HVC: 11, HYP_TRAP: 12, SMC: 13, VIRQ: 14, VFIQ: 15,
-  SEMIHOST: 16, NOCP: 17, INVSTATE: 18, STKOF: 19, LAZYFP: 20, LSERR: 21, UNALIGNED: 22,
-} as const;
-
-/** QEMU generic internal exception numbers (include/exec/cpu-all.h); never passed to UC_HOOK_INTR. */
-export const QEMU_EXCP = { INTERRUPT: 0x10000, HLT: 0x10001, DEBUG: 0x10002, HALTED: 0x10003, YIELD: 0x10004, ATOMIC: 0x10005 } as const;
-
-/** Size in bytes of struct uc_arm_cp_reg {u32 cp,is64,sec,crn,crm,opc1,opc2; u64 val} on x86-64 (val at offset 32). */
-export const UC_ARM_CP_REG_SIZE = 40;
-

@@ -12,7 +12,7 @@ const INFO = join(DIST, 'build-info.json');
 const CLI = { entry: 'hv/cli/main.ts', file: 'hv.cjs' };
 const LIBRARY = { entry: 'hv/index.ts', file: 'index.js' };
 /** Bump when the build's output format changes, so that older builds count as stale. */
-const FORMAT = 3;
+const FORMAT = 4;
 /**
  * Packages loaded from node_modules at run time: native or WebAssembly parts, the build tool,
  * and vega (an ES module with top-level await; the charts import it dynamically).
@@ -50,7 +50,8 @@ function stampOf(files) {
  */
 export async function isBuildCurrent() {
   const info = readInfo();
-  if (!info || !Array.isArray(info.inputs)) return false;
+  // A build of another output format is stale whatever its sources (the stamps below only cover those).
+  if (!info || !Array.isArray(info.inputs) || info.format !== FORMAT) return false;
   try {
     const stamp = stampOf(info.inputs);
     if (Array.isArray(info.stamp) && stamp.every((s, i) => s === info.stamp[i])) return true;
@@ -142,6 +143,11 @@ function buildLibrary(esbuild, outdir) {
     entryPoints: { index: LIBRARY.entry },
     outdir,
     format: 'esm',
+    // Readable for the library's users: an error thrown in it shows a source line, not a whole
+    // minified bundle, and with `node --enable-source-maps` the stack names hvlab's sources.
+    minifyWhitespace: false,
+    minifySyntax: false,
+    sourcemap: 'linked',
     banner: { js: "import { createRequire as __hvCreateRequire } from 'node:module'; const require = __hvCreateRequire(import.meta.url);" },
     plugins: [sourceUrlPlugin('import.meta.url')],
   });
@@ -155,13 +161,14 @@ export async function buildIfStale({ force = false } = {}) {
   const results = await Promise.all([buildCli(esbuild, staging), buildLibrary(esbuild, staging)]);
   const all = results.flatMap((r) => Object.keys(r.metafile.inputs));
   const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/')))].sort();
-  inputs.push('package.json');
+  // The build's own script too: a change to how dist/ is made makes older builds stale.
+  inputs.push('package.json', 'scripts/build-lib.mjs');
   const info = { format: FORMAT, hash: await hashOf(inputs), inputs, stamp: stampOf(inputs) };
   writeFileSync(join(staging, 'build-info.json'), `${JSON.stringify(info, null, 1)}\n`);
   writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
   mkdirSync(DIST, { recursive: true });
   // build-info.json last: a build interrupted halfway still counts as stale.
-  for (const name of [CLI.file, LIBRARY.file, 'package.json', 'build-info.json']) renameSync(join(staging, name), join(DIST, name));
+  for (const name of [CLI.file, LIBRARY.file, `${LIBRARY.file}.map`, 'package.json', 'build-info.json']) renameSync(join(staging, name), join(DIST, name));
   rmSync(staging, { recursive: true, force: true });
   removeLeftovers();
   return { inputs: inputs.length, rebuilt: true };
@@ -169,7 +176,7 @@ export async function buildIfStale({ force = false } = {}) {
 
 /** Files of older builds: the code caches of the CLI just replaced (V8 would reject them) and old outputs. */
 function removeLeftovers() {
-  const current = new Set([CLI.file, LIBRARY.file, 'package.json', 'build-info.json']);
+  const current = new Set([CLI.file, LIBRARY.file, `${LIBRARY.file}.map`, 'package.json', 'build-info.json']);
   for (const name of readdirSync(DIST)) if (!current.has(name)) rmSync(join(DIST, name), { force: true, recursive: true });
 }
 

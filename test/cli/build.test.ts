@@ -1,7 +1,8 @@
 /**
  * The compiled CLI (dist/, scripts/build.mjs): bin/hv.js never runs a build that does not match
  * the sources. When a source's size or time differs from the build's record, its contents are
- * hashed; a build whose hash does not match is rebuilt before it runs.
+ * hashed; a build whose hash does not match, or that another format of the build made, is rebuilt
+ * before it runs.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,4 +22,14 @@ it('rebuilds dist/ when its recorded source hash does not match, then runs', () 
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/Usage: hv/);
   expect((JSON.parse(readFileSync(INFO, 'utf8')) as { hash: string }).hash).toBe(info.hash);
+});
+
+it('rebuilds dist/ made by another version of the build (its format or build script), even when every source is as recorded', () => {
+  expect(runHv(['--help']).status).toBe(0);
+  const info = JSON.parse(readFileSync(INFO, 'utf8')) as { format: number; hash: string; inputs: string[]; stamp: string[] };
+  expect(info.inputs).toContain('scripts/build-lib.mjs');
+  // The stamps still match the sources: only the format says the build is of another kind.
+  writeFileSync(INFO, JSON.stringify({ ...info, format: info.format - 1 }));
+  expect(runHv(['--help']).status).toBe(0);
+  expect((JSON.parse(readFileSync(INFO, 'utf8')) as { format: number }).format).toBe(info.format);
 });

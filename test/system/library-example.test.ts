@@ -45,4 +45,19 @@ describe('the library example', () => {
     const trace = JSON.parse(readFileSync(join(dir, 'demo-trace.json'), 'utf8')) as { traceEvents: unknown[] };
     expect(trace.traceEvents.length).toBeGreaterThan(1000);
   }, 120_000);
+
+  it("shows an error thrown in the library at a readable line, and with source maps at hvlab's own source", () => {
+    // Run where guests/demo.yaml does not exist: the library throws its ConfigError.
+    const empty = mkdtempSync(join(tmpdir(), 'hvlab-library-empty-'));
+    try {
+      const r = spawnSync(process.execPath, ['--enable-source-maps', EXAMPLE], { cwd: empty, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('ConfigError: guests/demo.yaml: cannot read system file');
+      expect(r.stderr).toMatch(/at \w+ \(.*hv\/[\w/-]+\.ts:\d+:\d+\)/);
+      // No line of the report is a whole minified bundle.
+      expect(Math.max(...r.stderr.split('\n').map((l) => l.length))).toBeLessThan(500);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -376,7 +376,8 @@ export class Vm implements CpuEvents, LoopVcpu {
     const { entries, window } = this.config.exceptionBudget!;
     this.announce([
       `exception budget used up: ${entries} exception entries in the window of ${window} cycles that ends at cycle ${until} (at cycle ${at}); ` +
-        'its interrupts wait until the window ends, as it does after a fault or SVC (throttled; further windows are only counted in the stats)',
+        'its interrupts wait until the window ends, as it does after a fault or SVC (throttled; further windows are only counted in the stats; ' +
+        'an interrupt-heavy guest that is not misbehaving gets a larger exception-budget in the system file, or false for none)',
     ]);
   }
 

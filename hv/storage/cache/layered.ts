@@ -1,33 +1,41 @@
 /**
  * The layered policy, hvlab's own cache mechanism. Two resident layers and a ghost list:
  *  - L0, protected: blocks that earned their place by their read interval or by being shared;
- *    LRU by last read;
+ *    LRU by last read, with read credits (below);
  *  - L1, probation: blocks read once, or pushed out of L0; LRU; the layer that evicts;
  *  - ghosts: evicted keys with their last read time, so that a block that comes back is judged by
  *    its interval, not treated as new.
- * Every block keeps the time of its last read, how often it was read, and how many image files
- * (VM disks) reference it. Two signals move it:
+ * Every block keeps the time of its last read, how often it was read, how many image files (VM
+ * disks) reference it, and up to three read credits. Three signals move it:
  *
  *  - Read interval (promotion): a block read again moves to L0 when the interval since its
- *    previous read is shorter than the age of L0's least recently read block (it will likely be
- *    read again before that block is); L0's tail then drops to the head of L1. This is LIRS's
- *    rule (Jiang and Zhang, SIGMETRICS 2002) with recency measured in time: blocks read at short
- *    intervals stay, scans and loops longer than the cache pass through L1 without flushing L0.
+ *    previous read is shorter than the age of L0's tail, the block L0 would give up next (it will
+ *    likely be read again before that one). This is LIRS's rule (Jiang and Zhang, SIGMETRICS
+ *    2002) with recency measured in time: blocks read at short intervals stay, scans and loops
+ *    longer than the cache pass through L1 without flushing L0.
+ *  - Reads in L0 (frequency): a hit in L0 earns the block a credit (at most 3, a 2-bit counter as
+ *    in CLOCK and S3-FIFO). When L0 must give up a block, a tail block with a credit spends it and
+ *    goes back to L0's head instead (a second chance), so a popular block survives a burst of
+ *    newcomers whose single short interval looks as good as its own. Credits start at zero when a
+ *    block enters L0: they count reads while protected.
  *  - References (placement): a block read for the first time that several images reference (a
  *    base-image block under several overlays) goes straight to L0 while most shared blocks read
  *    once are read again (by another VM) within L0's tail age, as in a boot storm whose window
  *    fits; otherwise it waits in L1 like any new block, and its interval decides when it returns.
- *    The share is learned online (decayed counts over the last ~1000 shared first reads), so the
- *    rule switches itself off where sharing does not predict a quick reread (a Zipf mix over a
- *    shared base, or a cache too small for the VMs' stagger).
+ *    The share is learned online (decayed counts over the last ~1000 shared first reads).
+ *
+ * Cold start: while L0 has room, new shared blocks enter it, and so do private ones until the
+ * first shared block is seen (with nothing shared, every block is alike, and L0 fills as LIRS's
+ * LIR set does). Once sharing is seen, private blocks must earn L0 by their interval: a boot
+ * storm's private reads no longer fill L0 with blocks of VMs that finished booting. L1 uses the
+ * room L0 leaves.
  *
  * Sizes adapt, as ARC moves its target between recency and frequency: L1 starts at its minimum
  * (1% of the cache, LIRS's recommendation) and grows by a block when blocks evicted from L1 come
  * back (within L0's tail age) at a higher rate than blocks demoted from L0 come back, and shrinks
- * when the reverse holds: the space goes to the layer whose marginal blocks are read again more
- * often. It never exceeds half the cache. Until L0 is full every new block enters it (cold start).
- * Every step is O(1). README.md in this folder has the measurements against the other policies
- * and MIN.
+ * when the reverse holds (layer-balance.ts). It never exceeds half the cache. Every step is O(1),
+ * the second chances amortized (each spends a credit that a hit paid for). README.md in this folder
+ * has the measurements.
  */
 import { InternalError } from '../../errors.ts';
 import { type BlockKey, NO_KEY } from './key.ts';
@@ -41,6 +49,8 @@ const L1 = 1;
 const GHOST = 2;
 /** Per shared first read, the weight kept by older observations of shared reuse (a memory of ~1000). */
 const DECAY = 1 - 1 / 1024;
+/** Read credits a block in L0 can hold (a 2-bit counter). */
+const MAX_CREDITS = 3;
 
 export class LayeredPolicy implements CachePolicy {
   readonly name = 'layered';
@@ -51,14 +61,19 @@ export class LayeredPolicy implements CachePolicy {
   private readonly references: Uint32Array;
   /** 1 while a block pushed out of L0 has not been read again. */
   private readonly demoted: Uint8Array;
+  /** Reads while in L0, spent on second chances (0..MAX_CREDITS). */
+  private readonly credits: Uint8Array;
   private readonly balance: LayerBalance;
   /** Shared blocks read once (decayed count) and those of them read again within L0's tail age. */
   private sharedFirstReads = 0;
   private sharedRereads = 0;
+  /** Whether a block referenced by several images was ever admitted. */
+  private sharingSeen = false;
   private readonly hits = [0, 0];
   private promotions = 0;
   private demotions = 0;
   private sharedPlacements = 0;
+  private secondChances = 0;
 
   constructor(
     readonly capacity: number,
@@ -71,6 +86,7 @@ export class LayeredPolicy implements CachePolicy {
     this.reads = new Uint32Array(nodes);
     this.references = new Uint32Array(nodes);
     this.demoted = new Uint8Array(nodes);
+    this.credits = new Uint8Array(nodes);
     this.balance = new LayerBalance(capacity, this.options.probationCapacity, Math.floor(capacity / 2));
   }
 
@@ -79,12 +95,12 @@ export class LayeredPolicy implements CachePolicy {
   }
 
   get metadataBytes(): number {
-    return this.pool.byteLength + this.pool.nodeCount * (8 + 4 + 4 + 1);
+    return this.pool.byteLength + this.pool.nodeCount * (8 + 4 + 4 + 1 + 1);
   }
 
-  /** Promotions into L0, demotions out of it, and shared blocks placed there on their first read. */
-  get moves(): { promotions: number; demotions: number; sharedPlacements: number } {
-    return { promotions: this.promotions, demotions: this.demotions, sharedPlacements: this.sharedPlacements };
+  /** Moves between the layers: promotions into L0, demotions out of it, shared first reads placed there, second chances. */
+  get moves(): { promotions: number; demotions: number; sharedPlacements: number; secondChances: number } {
+    return { promotions: this.promotions, demotions: this.demotions, sharedPlacements: this.sharedPlacements, secondChances: this.secondChances };
   }
 
   /** The share of shared blocks read once that were read again within L0's tail age (NaN before any). */
@@ -104,9 +120,14 @@ export class LayeredPolicy implements CachePolicy {
     if (layer === GHOST) return false;
     this.hits[layer]!++;
     const interval = this.observeRead(node, now);
-    if (layer === L0) this.pool.moveToHead(L0, node);
-    else if (this.earnsProtection(interval, now)) this.promote(node);
-    else this.pool.moveToHead(L1, node);
+    if (layer === L0) {
+      this.pool.moveToHead(L0, node);
+      if (this.credits[node]! < MAX_CREDITS) this.credits[node]!++;
+    } else if (interval < this.protectedAge(now)) {
+      this.promote(node);
+    } else {
+      this.pool.moveToHead(L1, node);
+    }
     return true;
   }
 
@@ -130,9 +151,11 @@ export class LayeredPolicy implements CachePolicy {
     this.reads[node] = reads;
     this.references[node] = references;
     this.demoted[node] = demoted;
+    this.credits[node] = 0;
     const interval = this.observeRead(node, now);
-    if (known && demoted === 0 && interval < this.protectedAge(now)) this.balance.probationReturned();
-    if (known ? this.earnsProtection(interval, now) : this.placedInL0(node)) this.promote(node);
+    const protectedAge = this.protectedAge(now);
+    if (known && demoted === 0 && interval < protectedAge) this.balance.probationReturned();
+    if (known ? interval < protectedAge : this.placedInL0(node)) this.promote(node);
     return evicted;
   }
 
@@ -167,6 +190,12 @@ export class LayeredPolicy implements CachePolicy {
     return node === NIL || this.pool.list[node] === GHOST ? null : this.pool.list[node]!;
   }
 
+  /** The read credits of a resident key, or null (for tests). */
+  creditsOf(key: BlockKey): number | null {
+    const node = this.pool.find(key);
+    return node === NIL || this.pool.list[node] === GHOST ? null : this.credits[node]!;
+  }
+
   /** Records a read; returns the interval since the previous one (Infinity for a first read). */
   private observeRead(node: number, now: number): number {
     const reads = this.reads[node]!;
@@ -191,37 +220,44 @@ export class LayeredPolicy implements CachePolicy {
     }
   }
 
-  /** Whether a block read again after `interval` belongs in L0 (LIRS's test, in time). */
-  private earnsProtection(interval: number, now: number): boolean {
-    return this.pool.size(L0) < this.balance.protectedCapacity || interval < this.protectedAge(now);
-  }
-
   /** Whether a block read for the first time goes to L0: cold start, or shared while sharing pays. */
   private placedInL0(node: number): boolean {
-    if (this.pool.size(L0) < this.balance.protectedCapacity) return true;
+    const shared = this.isShared(node);
+    if (shared) this.sharingSeen = true;
+    // Cold start: L0 has room; with sharing around, only shared blocks are placed without proof.
+    if (this.pool.size(L0) < this.balance.protectedCapacity && (shared || !this.sharingSeen)) return true;
     // At least half of the shared blocks read once were read again in time.
-    if (!this.isShared(node) || !(2 * this.sharedRereads >= this.sharedFirstReads)) return false;
+    if (!shared || !(2 * this.sharedRereads >= this.sharedFirstReads)) return false;
     this.sharedPlacements++;
     return true;
   }
 
-  /** How long ago L0's least recently read block was read (Infinity when L0 is empty). */
+  /** How long ago L0's tail, the block it would give up next, was read (Infinity when L0 is empty). */
   private protectedAge(now: number): number {
     const tail = this.pool.tail(L0);
     return tail === NIL ? Number.POSITIVE_INFINITY : now - this.lastRead[tail]!;
   }
 
-  /** Moves a block to the head of L0; L0's tail drops to the head of L1 while L0 is over its size. */
+  /** Moves a block to the head of L0 without credits; L0 gives up blocks while over its size. */
   private promote(node: number): void {
     this.pool.moveToHead(L0, node);
+    this.credits[node] = 0;
     this.promotions++;
-    while (this.pool.size(L0) > this.balance.protectedCapacity) {
-      const tail = this.pool.tail(L0);
-      this.pool.moveToHead(L1, tail);
-      this.demoted[tail] = 1;
-      this.balance.demotedOne();
-      this.demotions++;
+    while (this.pool.size(L0) > this.balance.protectedCapacity) this.demoteOne();
+  }
+
+  /** L0's tail drops to the head of L1; a tail block with a credit spends it and goes back to L0's head. */
+  private demoteOne(): void {
+    for (let tail = this.pool.tail(L0); this.credits[tail]! > 0; tail = this.pool.tail(L0)) {
+      this.credits[tail]!--;
+      this.pool.moveToHead(L0, tail);
+      this.secondChances++;
     }
+    const tail = this.pool.tail(L0);
+    this.pool.moveToHead(L1, tail);
+    this.demoted[tail] = 1;
+    this.balance.demotedOne();
+    this.demotions++;
   }
 
   /** Evicts L1's tail (L0's when L1 is empty) into the ghost list; returns its key. */

@@ -33,7 +33,7 @@ describe('LayeredPolicy', () => {
     expect(p.lookup(100, 12)).toBe(true);
     expect(p.layerOf(100)).toBe(0);
     expect(p.layerOf(1)).toBe(1); // L0's tail dropped to L1
-    expect(p.moves).toEqual({ promotions: 10, demotions: 1, sharedPlacements: 0 }); // 9 cold-start placements
+    expect(p.moves).toEqual({ promotions: 10, demotions: 1, sharedPlacements: 0, secondChances: 0 }); // 9 cold-start placements
   });
 
   it('leaves a block in L1 when every block of L0 was read since its previous read', () => {
@@ -63,6 +63,55 @@ describe('LayeredPolicy', () => {
     }
     expect(Array.from({ length: 99 }, (_, i) => i + 1).every((k) => p.contains(k))).toBe(true);
     expect(lru.contains(1)).toBe(false);
+  });
+
+  it('gives a block read while in L0 a second chance when L0 must give one up (the frequency signal)', () => {
+    const p = filled();
+    expect(p.lookup(1, 10)).toBe(true); // an L0 hit: block 1 earns a credit; L0's tail is now block 2
+    expect(p.creditsOf(1)).toBe(1);
+    // Eight private blocks each read twice 1 cycle apart: each promotion pushes L0's tail out (2, 3, ..., 9).
+    for (let k = 0; k < 8; k++) {
+      p.admit(100 + k, 20 + 2 * k, 1);
+      p.lookup(100 + k, 21 + 2 * k);
+    }
+    expect([2, 3, 4, 5, 6, 7, 8, 9].map((k) => p.layerOf(k))).not.toContain(0);
+    expect(p.layerOf(1)).toBe(0); // now L0's tail, with its credit
+    p.admit(108, 40, 1);
+    p.lookup(108, 41);
+    // Block 1 spends its credit and goes back to L0's head; block 100, never read in L0, drops to L1.
+    expect([p.layerOf(1), p.creditsOf(1), p.layerOf(100)]).toEqual([0, 0, 1]);
+    expect(p.moves.secondChances).toBe(1);
+  });
+
+  it('counts credits only for reads while in L0, at most three', () => {
+    const p = filled();
+    p.admit(100, 10, 1);
+    expect(p.lookup(100, 11)).toBe(true); // promoted by its interval: enters L0 without credits
+    expect([p.layerOf(100), p.creditsOf(100)]).toEqual([0, 0]);
+    for (let t = 12; t < 17; t++) p.lookup(100, t);
+    expect(p.creditsOf(100)).toBe(3);
+  });
+
+  it('judges a block read again by its interval even while L0 has room', () => {
+    const p = small();
+    p.admit(1, 0, 5); // shared: L0
+    p.admit(2, 1, 1); // private, sharing seen: L1
+    p.lookup(1, 100); // L0's tail (block 1) was read 1 cycle before the next read
+    expect(p.lookup(2, 101)).toBe(true);
+    expect(p.layerOf(2)).toBe(1); // interval 100 is not shorter than L0's tail age 1
+    expect(p.lookup(2, 101.5)).toBe(true);
+    expect(p.layerOf(2)).toBe(0); // interval 0.5 < age 1.5
+  });
+
+  it('fills L0 with shared blocks only, once a shared block was seen (cold start of a boot storm)', () => {
+    const p = small();
+    p.admit(1, 1, 1); // no sharing seen yet: a private block fills L0 as in LIRS
+    p.admit(2, 2, 20); // a base-image block under 20 overlays
+    p.admit(3, 3, 1); // private, sharing seen: waits in L1
+    p.admit(4, 4, 1);
+    expect([1, 2, 3, 4].map((k) => p.layerOf(k))).toEqual([0, 0, 1, 1]);
+    expect(p.size).toBe(4); // L1 uses the room L0 leaves: nothing evicted
+    expect(p.moves.sharedPlacements).toBe(0); // cold-start placements are not counted as shared placements
   });
 
   it('places new shared blocks in L0 while most shared blocks are read again in time (the reference signal)', () => {

@@ -124,7 +124,7 @@ describe('layered on a boot storm', () => {
   /**
    * Seed 7, 10 VMs, 2048-block boot set, 4096-block private areas, VMs 20 ms apart, cache 1024
    * blocks (4 MiB). Measured: LRU 1.97%, ARC 9.70%, S3-FIFO 16.24%, SIEVE 4.97%, LIRS 21.43%,
-   * layered 29.22%, MIN 37.80% hit ratio. LRU loses the base blocks to the private traffic
+   * layered 29.06%, MIN 37.80% hit ratio. LRU loses the base blocks to the private traffic
    * between two VMs' reads; the layered policy keeps blocks read at short intervals and, once it
    * sees that shared blocks come back within its protected layer's age, places new ones there.
    */
@@ -140,7 +140,7 @@ describe('layered on a boot storm', () => {
     const ratio = Object.fromEntries(result.sizes[0]!.policies.map((p) => [p.policy, p.hitRatio]));
     expect(ratio.lru).toBeCloseTo(0.0197, 3);
     expect(ratio.lirs).toBeCloseTo(0.2143, 3);
-    expect(ratio.layered).toBeCloseTo(0.2922, 3);
+    expect(ratio.layered).toBeCloseTo(0.2906, 3);
     expect(ratio.min).toBeCloseTo(0.378, 3);
     for (const name of POLICY_NAMES) if (name !== 'layered') expect(ratio.layered!).toBeGreaterThan(ratio[name]!);
     const latency = Object.fromEntries(result.sizes[0]!.policies.map((p) => [p.policy, p.meanReadCycles]));

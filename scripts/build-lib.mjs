@@ -1,80 +1,19 @@
-// The build of dist/ and its staleness check, shared by scripts/build.mjs and bin/hv.js. Nothing
-// heavy is imported up front: bin/hv.js runs this on every start (node:crypto and esbuild load
-// only when a build may be stale).
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The build of dist/, shared by scripts/build.mjs and bin/hv.js (which imports this module only
+// when scripts/build-check.cjs finds dist/ stale). esbuild loads only when a build is made.
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import check from './build-check.cjs';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const DIST = join(ROOT, 'dist');
-const INFO = join(DIST, 'build-info.json');
+const { CLI_FILE, DIST, FORMAT, ROOT, hashOf, isBuildCurrent, stampOf } = check;
+export { isBuildCurrent };
 /** The CLI (CommonJS, loaded by bin/hv.js with a V8 code cache) and the library (an ES module). */
-const CLI = { entry: 'hv/cli/main.ts', file: 'hv.cjs' };
+const CLI = { entry: 'hv/cli/main.ts', file: CLI_FILE };
 const LIBRARY = { entry: 'hv/index.ts', file: 'index.js' };
-/** Bump when the build's output format changes, so that older builds count as stale. */
-const FORMAT = 3;
 /**
  * Packages loaded from node_modules at run time: native or WebAssembly parts, the build tool,
  * and vega (an ES module with top-level await; the charts import it dynamically).
  */
 const EXTERNAL = ['koffi', '@alexaltea/capstone-js', 'esbuild', 'vega'];
-
-async function hashOf(files) {
-  const { createHash } = await import('node:crypto');
-  const hash = createHash('sha256');
-  hash.update(`format ${FORMAT}\n`);
-  for (const file of files) hash.update(`${file}\n`).update(readFileSync(join(ROOT, file)));
-  return hash.digest('hex');
-}
-
-function readInfo() {
-  try {
-    return JSON.parse(readFileSync(INFO, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Size and modification time of each input: when none changed, the contents did not either. */
-function stampOf(files) {
-  return files.map((file) => {
-    const s = statSync(join(ROOT, file));
-    return `${s.size}:${s.mtimeMs}`;
-  });
-}
-
-/**
- * True when dist/ holds a build of exactly the current sources. Every input's size and time are
- * compared first (cheap); when any differs, the contents are hashed, so that a file touched but
- * not changed keeps the build and a changed one never does.
- */
-export async function isBuildCurrent() {
-  const info = readInfo();
-  if (!info || !Array.isArray(info.inputs)) return false;
-  try {
-    const stamp = stampOf(info.inputs);
-    if (Array.isArray(info.stamp) && stamp.every((s, i) => s === info.stamp[i])) return true;
-    if ((await hashOf(info.inputs)) !== info.hash) return false;
-    rememberStamp(info, stamp);
-    return true;
-  } catch {
-    return false; // a source file was removed
-  }
-}
-
-/**
- * The sources were touched but not changed: record their new sizes and times, so that the next
- * start compares those instead of hashing every source again.
- */
-function rememberStamp(info, stamp) {
-  const temp = `${INFO}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, `${JSON.stringify({ ...info, stamp }, null, 1)}\n`);
-    renameSync(temp, INFO);
-  } catch {
-    rmSync(temp, { force: true }); // a read-only installation hashes on every start
-  }
-}
 
 /**
  * import.meta.url of a bundled source file, as the URL of that file relative to the bundle. In
@@ -149,14 +88,14 @@ function buildLibrary(esbuild, outdir) {
 
 /** Builds dist/ unless it is current (or `force`); returns the number of source files when it built. */
 export async function buildIfStale({ force = false } = {}) {
-  if (!force && (await isBuildCurrent())) return { rebuilt: false };
+  if (!force && isBuildCurrent()) return { rebuilt: false };
   const esbuild = await import('esbuild');
   const staging = `${DIST}.${process.pid}.tmp`;
   const results = await Promise.all([buildCli(esbuild, staging), buildLibrary(esbuild, staging)]);
   const all = results.flatMap((r) => Object.keys(r.metafile.inputs));
   const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/')))].sort();
   inputs.push('package.json');
-  const info = { format: FORMAT, hash: await hashOf(inputs), inputs, stamp: stampOf(inputs) };
+  const info = { format: FORMAT, hash: hashOf(inputs), inputs, stamp: stampOf(inputs) };
   writeFileSync(join(staging, 'build-info.json'), `${JSON.stringify(info, null, 1)}\n`);
   writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
   mkdirSync(DIST, { recursive: true });
@@ -173,5 +112,3 @@ function removeLeftovers() {
   for (const name of readdirSync(DIST)) if (!current.has(name)) rmSync(join(DIST, name), { force: true, recursive: true });
 }
 
-/** The compiled CLI and where its code caches go (see bin/hv.js). */
-export const CLI_BUNDLE = join(DIST, CLI.file);

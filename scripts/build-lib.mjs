@@ -45,6 +45,9 @@ const COMMON = {
   metafile: true,
   minifyWhitespace: true,
   minifySyntax: true,
+  // ASCII only (esbuild's default, stated because scripts/cli-loader.cjs relies on it: it reads
+  // the CLI as latin1, which skips UTF-8 decoding).
+  charset: 'ascii',
   legalComments: 'none',
   logLevel: 'error',
 };

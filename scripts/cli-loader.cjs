@@ -34,7 +34,9 @@ const hvImport = (specifier) => import(specifier);
 function loadCli(bundle, args) {
   const file = cacheFile(bundle, args);
   const cachedData = readCache(file);
-  const source = readFileSync(bundle, 'utf8');
+  // The bundle is ASCII (charset: 'ascii' in scripts/build-lib.mjs): latin1 reads the same text
+  // without UTF-8 decoding (~1 ms of 1.3 MB).
+  const source = readFileSync(bundle, 'latin1');
   const wrapper = `(function (exports, require, module, __filename, __dirname, __hvImport) {${source}\n})`;
   const script = new vm.Script(wrapper, { filename: bundle, cachedData });
   const module = { exports: {} };

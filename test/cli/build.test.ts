@@ -22,3 +22,10 @@ it('rebuilds dist/ when its recorded source hash does not match, then runs', () 
   expect(r.stdout).toMatch(/Usage: hv/);
   expect((JSON.parse(readFileSync(INFO, 'utf8')) as { hash: string }).hash).toBe(info.hash);
 });
+
+it('compiles the CLI to ASCII only (scripts/cli-loader.cjs reads dist/hv.cjs as latin1)', () => {
+  expect(runHv(['--version']).status).toBe(0);
+  const bytes = readFileSync(join(ROOT, 'dist', 'hv.cjs'));
+  expect(bytes.length).toBeGreaterThan(0);
+  expect(bytes.findIndex((b) => b >= 0x80)).toBe(-1);
+});

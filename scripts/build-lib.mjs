@@ -59,7 +59,7 @@ const COMMON = {
  */
 /**
  * `import('<external package>')` in the CLI goes through `__hvImport`, a parameter of the
- * bundle's wrapper that scripts/cli-loader.mjs supplies: code compiled from a V8 code cache by
+ * bundle's wrapper that scripts/cli-loader.cjs supplies: code compiled from a V8 code cache by
  * vm.Script loses its dynamic-import callback in Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
  */
 function externalImports(text) {

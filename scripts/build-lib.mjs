@@ -1,81 +1,19 @@
-// The build of dist/ and its staleness check, shared by scripts/build.mjs and bin/hv.js. Nothing
-// heavy is imported up front: bin/hv.js runs this on every start (node:crypto and esbuild load
-// only when a build may be stale).
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The build of dist/, shared by scripts/build.mjs and bin/hv.js (which imports this module only
+// when scripts/build-check.cjs finds dist/ stale). esbuild loads only when a build is made.
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import check from './build-check.cjs';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const DIST = join(ROOT, 'dist');
-const INFO = join(DIST, 'build-info.json');
+const { CLI_FILE, DIST, FORMAT, ROOT, hashOf, isBuildCurrent, stampOf } = check;
+export { isBuildCurrent };
 /** The CLI (CommonJS, loaded by bin/hv.js with a V8 code cache) and the library (an ES module). */
-const CLI = { entry: 'hv/cli/main.ts', file: 'hv.cjs' };
+const CLI = { entry: 'hv/cli/main.ts', file: CLI_FILE };
 const LIBRARY = { entry: 'hv/index.ts', file: 'index.js' };
-/** Bump when the build's output format changes, so that older builds count as stale. */
-const FORMAT = 4;
 /**
  * Packages loaded from node_modules at run time: native or WebAssembly parts, the build tool,
  * and vega (an ES module with top-level await; the charts import it dynamically).
  */
 const EXTERNAL = ['koffi', '@alexaltea/capstone-js', 'esbuild', 'vega'];
-
-async function hashOf(files) {
-  const { createHash } = await import('node:crypto');
-  const hash = createHash('sha256');
-  hash.update(`format ${FORMAT}\n`);
-  for (const file of files) hash.update(`${file}\n`).update(readFileSync(join(ROOT, file)));
-  return hash.digest('hex');
-}
-
-function readInfo() {
-  try {
-    return JSON.parse(readFileSync(INFO, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Size and modification time of each input: when none changed, the contents did not either. */
-function stampOf(files) {
-  return files.map((file) => {
-    const s = statSync(join(ROOT, file));
-    return `${s.size}:${s.mtimeMs}`;
-  });
-}
-
-/**
- * True when dist/ holds a build of exactly the current sources. Every input's size and time are
- * compared first (cheap); when any differs, the contents are hashed, so that a file touched but
- * not changed keeps the build and a changed one never does.
- */
-export async function isBuildCurrent() {
-  const info = readInfo();
-  // A build of another output format is stale whatever its sources (the stamps below only cover those).
-  if (!info || !Array.isArray(info.inputs) || info.format !== FORMAT) return false;
-  try {
-    const stamp = stampOf(info.inputs);
-    if (Array.isArray(info.stamp) && stamp.every((s, i) => s === info.stamp[i])) return true;
-    if ((await hashOf(info.inputs)) !== info.hash) return false;
-    rememberStamp(info, stamp);
-    return true;
-  } catch {
-    return false; // a source file was removed
-  }
-}
-
-/**
- * The sources were touched but not changed: record their new sizes and times, so that the next
- * start compares those instead of hashing every source again.
- */
-function rememberStamp(info, stamp) {
-  const temp = `${INFO}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, `${JSON.stringify({ ...info, stamp }, null, 1)}\n`);
-    renameSync(temp, INFO);
-  } catch {
-    rmSync(temp, { force: true }); // a read-only installation hashes on every start
-  }
-}
 
 /**
  * import.meta.url of a bundled source file, as the URL of that file relative to the bundle. In
@@ -107,6 +45,9 @@ const COMMON = {
   metafile: true,
   minifyWhitespace: true,
   minifySyntax: true,
+  // ASCII only (esbuild's default, stated because scripts/cli-loader.cjs relies on it: it reads
+  // the CLI as latin1, which skips UTF-8 decoding).
+  charset: 'ascii',
   legalComments: 'none',
   logLevel: 'error',
 };
@@ -118,7 +59,7 @@ const COMMON = {
  */
 /**
  * `import('<external package>')` in the CLI goes through `__hvImport`, a parameter of the
- * bundle's wrapper that scripts/cli-loader.mjs supplies: code compiled from a V8 code cache by
+ * bundle's wrapper that scripts/cli-loader.cjs supplies: code compiled from a V8 code cache by
  * vm.Script loses its dynamic-import callback in Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
  */
 function externalImports(text) {
@@ -155,15 +96,15 @@ function buildLibrary(esbuild, outdir) {
 
 /** Builds dist/ unless it is current (or `force`); returns the number of source files when it built. */
 export async function buildIfStale({ force = false } = {}) {
-  if (!force && (await isBuildCurrent())) return { rebuilt: false };
+  if (!force && isBuildCurrent()) return { rebuilt: false };
   const esbuild = await import('esbuild');
   const staging = `${DIST}.${process.pid}.tmp`;
   const results = await Promise.all([buildCli(esbuild, staging), buildLibrary(esbuild, staging)]);
   const all = results.flatMap((r) => Object.keys(r.metafile.inputs));
   const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/')))].sort();
-  // The build's own script too: a change to how dist/ is made makes older builds stale.
-  inputs.push('package.json', 'scripts/build-lib.mjs');
-  const info = { format: FORMAT, hash: await hashOf(inputs), inputs, stamp: stampOf(inputs) };
+  // The build's own scripts too: a change to how dist/ is made makes older builds stale.
+  inputs.push('package.json', 'scripts/build-lib.mjs', 'scripts/build-check.cjs');
+  const info = { format: FORMAT, hash: hashOf(inputs), inputs, stamp: stampOf(inputs) };
   writeFileSync(join(staging, 'build-info.json'), `${JSON.stringify(info, null, 1)}\n`);
   writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
   mkdirSync(DIST, { recursive: true });
@@ -180,5 +121,3 @@ function removeLeftovers() {
   for (const name of readdirSync(DIST)) if (!current.has(name)) rmSync(join(DIST, name), { force: true, recursive: true });
 }
 
-/** The compiled CLI and where its code caches go (see bin/hv.js). */
-export const CLI_BUNDLE = join(DIST, CLI.file);

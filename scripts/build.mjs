@@ -13,7 +13,7 @@
 import { buildIfStale, isBuildCurrent } from './build-lib.mjs';
 
 if (process.argv.includes('--check')) {
-  const current = await isBuildCurrent();
+  const current = isBuildCurrent();
   console.log(current ? 'dist/ is up to date' : 'dist/ is missing or stale');
   process.exit(current ? 0 : 1);
 }

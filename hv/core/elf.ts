@@ -79,30 +79,23 @@ const programHeaderParser = new Parser()
   .uint32('flags')
   .uint32('align');
 
-const sectionHeaderParser = new Parser()
-  .endianness('little')
-  .uint32('name')
-  .uint32('type')
-  .uint32('flags')
-  .uint32('addr')
-  .uint32('offset')
-  .uint32('size')
-  .uint32('link')
-  .uint32('info')
-  .uint32('addralign')
-  .uint32('entsize');
-
-const symbolParser = new Parser()
-  .endianness('little')
-  .uint32('name')
-  .uint32('value')
-  .uint32('size')
-  .uint8('info')
-  .uint8('other')
-  .uint16('shndx');
-
 type Header = ReturnType<typeof headerParser.parse>;
-type SectionHeader = ReturnType<typeof sectionHeaderParser.parse>;
+/** The fields of a section header that hvlab reads (sh_type, sh_offset, sh_size, sh_link). */
+interface SectionHeader {
+  type: number;
+  offset: number;
+  size: number;
+  link: number;
+}
+
+/**
+ * Section headers and symbols are read with plain little-endian loads, not binary-parser: a
+ * parser compiles its code on first use, and an image has dozens of sections and hundreds of
+ * symbols (an object and a buffer view each), which every `hv run` start paid for.
+ */
+function sectionHeader(buf: Buffer, off: number): SectionHeader {
+  return { type: buf.readUInt32LE(off + 4), offset: buf.readUInt32LE(off + 16), size: buf.readUInt32LE(off + 20), link: buf.readUInt32LE(off + 24) };
+}
 
 /** True when the bytes start with the ELF magic number. */
 export function looksLikeElf(bytes: Uint8Array): boolean {
@@ -201,7 +194,7 @@ function parseSymbols(buf: Buffer, h: Header, file: string): ElfSymbol[] {
   const sections: SectionHeader[] = [];
   for (let i = 0; i < h.shnum; i++) {
     const off = h.shoff + i * h.shentsize;
-    sections.push(sectionHeaderParser.parse(buf.subarray(off, off + SHDR_SIZE)));
+    sections.push(sectionHeader(buf, off));
   }
   const symtab = sections.find((s) => s.type === SHT_SYMTAB);
   if (!symtab) return [];
@@ -216,13 +209,14 @@ function parseSymbols(buf: Buffer, h: Header, file: string): ElfSymbol[] {
 function readSymbols(table: Buffer, strings: Buffer): ElfSymbol[] {
   const symbols: ElfSymbol[] = [];
   for (let off = SYM_SIZE; off + SYM_SIZE <= table.length; off += SYM_SIZE) {
-    const s = symbolParser.parse(table.subarray(off, off + SYM_SIZE));
-    const type = s.info & 0xf;
-    if ((type !== STT_FUNC && type !== STT_OBJECT) || s.shndx === 0) continue;
-    const name = cString(strings, s.name);
+    // Elf32_Sym: st_name, st_value, st_size (32 bits each), st_info, st_other (8), st_shndx (16).
+    const type = table[off + 12]! & 0xf;
+    if ((type !== STT_FUNC && type !== STT_OBJECT) || table.readUInt16LE(off + 14) === 0) continue;
+    const name = cString(strings, table.readUInt32LE(off));
     if (!name) continue;
     const isFunc = type === STT_FUNC;
-    symbols.push({ name, address: isFunc ? s.value & ~1 : s.value, size: s.size, kind: isFunc ? 'func' : 'object' });
+    const value = table.readUInt32LE(off + 4);
+    symbols.push({ name, address: isFunc ? value & ~1 : value, size: table.readUInt32LE(off + 8), kind: isFunc ? 'func' : 'object' });
   }
   return symbols.sort((a, b) => a.address - b.address || compareSymbolNames(a.name, b.name));
 }

@@ -4,10 +4,10 @@
  * TypeScript. A checkpoint restores only into the build that made it: the state it holds is
  * the state of exactly these models.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256 } from '../lazy-builtins.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE = /\.(ts|c|h)$/;
@@ -16,7 +16,7 @@ let cached: string | undefined;
 
 export function buildId(): string {
   if (cached !== undefined) return cached;
-  const hash = createHash('sha256');
+  const hash = sha256();
   for (const file of ['package.json', ...sources('hv'), ...sources('devices')]) hash.update(`${file}\n`).update(readFileSync(join(ROOT, file)));
   cached = hash.digest('hex');
   return cached;

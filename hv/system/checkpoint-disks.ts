@@ -11,10 +11,10 @@
  * the driver VM's image, the backing files of every disk) are named by their SHA-256, and a
  * restore refuses to run when one has changed.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { CheckpointError } from '../errors.ts';
 import { errnoText } from '../input-file.ts';
+import { sha256 } from '../lazy-builtins.ts';
 import { type SparseBytes, denseBytes, sparseBytes } from '../sparse-bytes.ts';
 import type { BlockImage } from '../storage/block-image.ts';
 import { openImage } from '../storage/open-image.ts';
@@ -96,5 +96,5 @@ function revertImage(disk: SavedDisk): void {
 }
 
 function hashFile(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+  return sha256().update(readFileSync(file)).digest('hex');
 }

@@ -14,11 +14,10 @@
  * is corrupt; one of another format version or hvlab build is refused. Each refusal is one
  * CheckpointError naming the file and the reason (exit status 2 in the CLI).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { deflateSync, inflateSync } from 'node:zlib';
 import { CheckpointError, OutputError } from '../errors.ts';
 import { errnoText } from '../input-file.ts';
+import { sha256, zlib } from '../lazy-builtins.ts';
 import { decodeState, encodeState } from './checkpoint-codec.ts';
 
 export const CHECKPOINT_MAGIC = 'HVLABCKP';
@@ -51,14 +50,14 @@ export interface CheckpointFile<S> {
 
 /** Writes the file whole or not at all (a temporary file renamed into place); returns its size. */
 export function writeCheckpointFile(file: string, header: Omit<CheckpointHeader, 'payloadBytes'>, state: unknown): number {
-  const payload = deflateSync(encodeState(state), { level: 1 });
+  const payload = zlib().deflateSync(encodeState(state), { level: 1 });
   const json = Buffer.from(JSON.stringify({ ...header, payloadBytes: payload.length }), 'utf8');
   const prefix = Buffer.alloc(PREFIX);
   prefix.write(CHECKPOINT_MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(CHECKPOINT_VERSION, 8);
   prefix.writeUInt32LE(json.length, 12);
   const body = Buffer.concat([prefix, json, payload]);
-  const bytes = Buffer.concat([body, createHash('sha256').update(body).digest()]);
+  const bytes = Buffer.concat([body, sha256().update(body).digest()]);
   const temporary = `${file}.partial`;
   try {
     writeFileSync(temporary, bytes);
@@ -86,13 +85,13 @@ export function readCheckpointFile<S>(file: string, build: string): CheckpointFi
   const expected = header ? headerEnd + header.payloadBytes + CHECKSUM : undefined;
   if (expected !== undefined && bytes.length < expected) throw fail(`truncated checkpoint (${bytes.length} of ${expected} bytes)`);
   if (expected !== undefined && bytes.length > expected) throw fail(`corrupt checkpoint (${bytes.length - expected} bytes after its end)`);
-  const sum = createHash('sha256').update(bytes.subarray(0, bytes.length - CHECKSUM)).digest();
+  const sum = sha256().update(bytes.subarray(0, bytes.length - CHECKSUM)).digest();
   if (!header || !sum.equals(bytes.subarray(bytes.length - CHECKSUM))) throw fail('corrupt checkpoint (its SHA-256 checksum does not match its contents)');
   if (header.build !== build) {
     throw fail(`made by another build of hvlab (build ${header.build.slice(0, 12)}, this is ${build.slice(0, 12)}): restore it with the hvlab that made it`);
   }
   try {
-    return { header, state: decodeState(inflateSync(bytes.subarray(headerEnd, bytes.length - CHECKSUM))) as S };
+    return { header, state: decodeState(zlib().inflateSync(bytes.subarray(headerEnd, bytes.length - CHECKSUM))) as S };
   } catch (cause) {
     throw new CheckpointError(`${file}: corrupt checkpoint (its state cannot be decoded: ${(cause as Error).message})`, { cause });
   }

@@ -8,11 +8,11 @@
  * What a restore gives is the system at the checkpoint: running it on to any virtual time T
  * gives the same console output, stats and trace as an uninterrupted run to T (test/system).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RunResult } from '../core/hypervisor.ts';
 import type { SystemConfig } from '../core/system-config.ts';
 import { CheckpointError } from '../errors.ts';
+import { sha256 } from '../lazy-builtins.ts';
 import type { CostTable } from '../time/cost-model.ts';
 import type { BootedSystem } from './boot.ts';
 import { buildId } from './build-id.ts';
@@ -98,7 +98,7 @@ export function checkSameSystem(file: string, expected: SystemConfig, saved: Sys
 
 /** Hash of a configuration and its boot settings (a checkpoint's `system` in its header). */
 export function systemHash(config: SystemConfig, boot: BootSettings): string {
-  return createHash('sha256').update(canonicalJson({ config, boot })).digest('hex');
+  return sha256().update(canonicalJson({ config, boot })).digest('hex');
 }
 
 /** JSON with object keys sorted, so that equal values hash equally. */

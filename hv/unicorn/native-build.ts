@@ -7,11 +7,11 @@
  * changed, a start reads no source.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeLibraryError } from '../errors.ts';
+import { sha256 } from '../lazy-builtins.ts';
 import { unicornLibrary } from './library-path.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,7 +50,7 @@ function stampOf(link: readonly string[]): string {
 }
 
 function sourceHash(link: readonly string[]): string {
-  return createHash('sha256')
+  return sha256()
     .update(SOURCES.map((f) => readFileSync(f, 'utf8')).join('\0'))
     .update(CFLAGS.concat(link).join(' '))
     .digest('hex')

@@ -27,9 +27,16 @@ it('rebuilds dist/ when its recorded source hash does not match, then runs', () 
 it('rebuilds dist/ made by another version of the build (its format or build script), even when every source is as recorded', () => {
   expect(runHv(['--help']).status).toBe(0);
   const info = JSON.parse(readFileSync(INFO, 'utf8')) as { format: number; hash: string; inputs: string[]; stamp: string[] };
-  expect(info.inputs).toContain('scripts/build-lib.mjs');
+  expect(info.inputs).toEqual(expect.arrayContaining(['scripts/build-lib.mjs', 'scripts/build-check.cjs']));
   // The stamps still match the sources: only the format says the build is of another kind.
   writeFileSync(INFO, JSON.stringify({ ...info, format: info.format - 1 }));
   expect(runHv(['--help']).status).toBe(0);
   expect((JSON.parse(readFileSync(INFO, 'utf8')) as { format: number }).format).toBe(info.format);
+});
+
+it('compiles the CLI to ASCII only (scripts/cli-loader.cjs reads dist/hv.cjs as latin1)', () => {
+  expect(runHv(['--version']).status).toBe(0);
+  const bytes = readFileSync(join(ROOT, 'dist', 'hv.cjs'));
+  expect(bytes.length).toBeGreaterThan(0);
+  expect(bytes.findIndex((b) => b >= 0x80)).toBe(-1);
 });

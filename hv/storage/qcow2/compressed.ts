@@ -5,7 +5,7 @@
  * cluster so a corrupt stream cannot inflate without bound. hvlab reads these clusters; a write
  * to one rewrites it as a normal cluster (writer.ts).
  */
-import { constants, inflateRawSync } from 'node:zlib';
+import { zlib } from '../../lazy-builtins.ts';
 import { compressedRange } from './entries.ts';
 import type { Geometry } from './format.ts';
 import { hex, type ImageFile } from './image-file.ts';
@@ -20,6 +20,7 @@ export function inflateCluster(file: ImageFile, g: Geometry, entry: { host: numb
   let out: Buffer;
   try {
     // Z_SYNC_FLUSH: a truncated stream yields what it has instead of throwing; checked below.
+    const { constants, inflateRawSync } = zlib();
     out = inflateRawSync(stream, { maxOutputLength: g.clusterSize, finishFlush: constants.Z_SYNC_FLUSH });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;

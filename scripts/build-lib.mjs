@@ -67,6 +67,28 @@ function externalImports(text) {
   return text.replace(new RegExp(`(?<![\\w.$]|typeof\\s)import\\((['"])(${names})\\1\\)`, 'g'), '__hvImport($1$2$1)');
 }
 
+/**
+ * commander requires node:child_process when it loads, for executable sub-commands (which hv does
+ * not have); that module and what it brings (dgram, ...) cost ~2 ms of every start. In the CLI it
+ * is a stand-in that loads node:child_process on first use.
+ */
+const LAZY_NAMESPACE = 'lazy-child-process';
+
+function lazyChildProcessPlugin() {
+  return {
+    name: 'lazy-child-process',
+    setup(build) {
+      build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+        /[/\\]node_modules[/\\]commander[/\\]/.test(args.importer) ? { path: 'node:child_process', namespace: LAZY_NAMESPACE } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: LAZY_NAMESPACE }, () => ({
+        contents: "let loaded; module.exports = new Proxy({}, { get: (_, key) => (loaded ??= require('node:child_process'))[key] });",
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 function buildCli(esbuild, outdir) {
   return esbuild.build({
     ...COMMON,
@@ -74,7 +96,7 @@ function buildCli(esbuild, outdir) {
     outdir,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
-    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports)],
+    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports), lazyChildProcessPlugin()],
   });
 }
 
@@ -101,7 +123,8 @@ export async function buildIfStale({ force = false } = {}) {
   const staging = `${DIST}.${process.pid}.tmp`;
   const results = await Promise.all([buildCli(esbuild, staging), buildLibrary(esbuild, staging)]);
   const all = results.flatMap((r) => Object.keys(r.metafile.inputs));
-  const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/')))].sort();
+  // Sources only: not packages, nor the stand-in module of lazyChildProcessPlugin (not a file).
+  const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/') && !f.startsWith(`${LAZY_NAMESPACE}:`)))].sort();
   // The build's own scripts too: a change to how dist/ is made makes older builds stale.
   inputs.push('package.json', 'scripts/build-lib.mjs', 'scripts/build-check.cjs');
   const info = { format: FORMAT, hash: hashOf(inputs), inputs, stamp: stampOf(inputs) };

@@ -34,40 +34,48 @@ export const SCHEDULER_DEFAULTS = {
   weight: 256,
 } as const;
 
-const cycles = (min: number) => z.number().int().min(min);
-const rate = z.number().min(0);
-const guestShares = z
-  .record(
-    z.string(),
-    z.object({ weight: z.number().int().min(1).max(65535).default(SCHEDULER_DEFAULTS.weight), cap: z.number().int().min(0).max(100).default(0) }).strict(),
-  )
-  .default({});
-const common = { 'io-rate-window': cycles(100).optional(), guests: guestShares, slice: cycles(100).optional() };
-const thresholds = { threshold: rate.optional(), 'threshold-low': rate.optional() };
+/**
+ * The section's schema, built on first use (z.lazy): building zod schemas is a noticeable part of
+ * `hv` start-up, and most systems have no scheduler section.
+ */
+export const schedulerSchema = z.lazy(policySchemas);
 
-export const schedulerSchema = z.discriminatedUnion(
-  'policy',
-  [
-    z.object({ policy: z.literal('round-robin'), ...common }).strict(),
-    z
-      .object({ policy: z.literal('credit'), ...common, tick: cycles(100).optional(), ratelimit: cycles(0).optional(), boost: z.boolean().default(true), steal: z.boolean().default(true) })
-      .strict(),
-    z.object({ policy: z.literal('micro-slice'), ...common, ...thresholds, 'micro-slices': z.number().int().min(1).max(1000).default(SCHEDULER_DEFAULTS.microSlices) }).strict(),
-    z
-      .object({
-        policy: z.literal('io-aware'),
-        ...common,
-        ...thresholds,
-        'driver-slice': cycles(100).optional(),
-        'driver-core': z.number().int().min(0).optional(),
-        hold: cycles(0).optional(),
-        'max-vms': z.number().int().min(1).default(SCHEDULER_DEFAULTS.maxVms),
-        swap: z.boolean().default(true),
-      })
-      .strict(),
-  ],
-  { error: () => `expected a policy: ${SCHEDULER_POLICIES.join(', ')}` },
-);
+function policySchemas() {
+  const cycles = (min: number) => z.number().int().min(min);
+  const rate = z.number().min(0);
+  const guestShares = z
+    .record(
+      z.string(),
+      z.object({ weight: z.number().int().min(1).max(65535).default(SCHEDULER_DEFAULTS.weight), cap: z.number().int().min(0).max(100).default(0) }).strict(),
+    )
+    .default({});
+  const common = { 'io-rate-window': cycles(100).optional(), guests: guestShares, slice: cycles(100).optional() };
+  const thresholds = { threshold: rate.optional(), 'threshold-low': rate.optional() };
+
+  return z.discriminatedUnion(
+    'policy',
+    [
+      z.object({ policy: z.literal('round-robin'), ...common }).strict(),
+      z
+        .object({ policy: z.literal('credit'), ...common, tick: cycles(100).optional(), ratelimit: cycles(0).optional(), boost: z.boolean().default(true), steal: z.boolean().default(true) })
+        .strict(),
+      z.object({ policy: z.literal('micro-slice'), ...common, ...thresholds, 'micro-slices': z.number().int().min(1).max(1000).default(SCHEDULER_DEFAULTS.microSlices) }).strict(),
+      z
+        .object({
+          policy: z.literal('io-aware'),
+          ...common,
+          ...thresholds,
+          'driver-slice': cycles(100).optional(),
+          'driver-core': z.number().int().min(0).optional(),
+          hold: cycles(0).optional(),
+          'max-vms': z.number().int().min(1).default(SCHEDULER_DEFAULTS.maxVms),
+          swap: z.boolean().default(true),
+        })
+        .strict(),
+    ],
+    { error: () => `expected a policy: ${SCHEDULER_POLICIES.join(', ')}` },
+  );
+}
 
 type Parsed = z.infer<typeof schedulerSchema>;
 type Resolved<P, K extends PropertyKey> = Omit<P, K> & { [F in K]-?: number };

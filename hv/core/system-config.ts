@@ -81,42 +81,50 @@ const guestSchema = z
   .strict();
 
 /** A device preset by name, or a preset with some of its service-time parameters replaced. */
-const diskTimingSchema = z.union([
-  z.enum(['sd-spi', 'emmc']),
+function diskTimingSchema() {
+  return z.union([
+    z.enum(['sd-spi', 'emmc']),
+    z
+      .object({
+        base: z.enum(['sd-spi', 'emmc']).default('sd-spi'),
+        'command-cycles': z.number().int().min(0).optional(),
+        'per-sector-cycles': z.number().int().min(0).optional(),
+        'seek-cycles': z.number().int().min(0).optional(),
+      })
+      .strict(),
+  ]);
+}
+
+export type DiskTimingConfig = z.infer<ReturnType<typeof diskTimingSchema>>;
+
+/**
+ * The `io` section, built on first use (z.lazy): building zod schemas is a noticeable part of `hv`
+ * start-up, and most systems have no `io` section.
+ */
+const ioSchema = z.lazy(() =>
   z
     .object({
-      base: z.enum(['sd-spi', 'emmc']).default('sd-spi'),
-      'command-cycles': z.number().int().min(0).optional(),
-      'per-sector-cycles': z.number().int().min(0).optional(),
-      'seek-cycles': z.number().int().min(0).optional(),
+      'driver-vm': z
+        .object({
+          image: z.string().min(1),
+          name: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a name of 1-32 letters, digits, "_", "." or "-"').default('driver-vm'),
+          core: z.number().int().min(0).optional(),
+        })
+        .strict()
+        .optional(),
+      'disk-timing': diskTimingSchema().default('sd-spi'),
+      cache: z
+        .object({
+          policy: z.enum(['layered', 'lru', 'arc', 's3fifo', 'sieve', 'lirs', 'none']).default('layered'),
+          size: byteSize.refine((n) => n <= MAX_CACHE_BYTES, `expected at most ${MAX_CACHE_BYTES} bytes (1 GiB) of host memory`).default(4 << 20),
+          block: z.number().int().min(512).max(65536).refine((n) => (n & (n - 1)) === 0, 'a power of two').default(4096),
+          write: z.enum(['through', 'back']).default('through'),
+        })
+        .strict()
+        .default({ policy: 'layered', size: 4 << 20, block: 4096, write: 'through' }),
     })
     .strict(),
-]);
-
-export type DiskTimingConfig = z.infer<typeof diskTimingSchema>;
-
-const ioSchema = z
-  .object({
-    'driver-vm': z
-      .object({
-        image: z.string().min(1),
-        name: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a name of 1-32 letters, digits, "_", "." or "-"').default('driver-vm'),
-        core: z.number().int().min(0).optional(),
-      })
-      .strict()
-      .optional(),
-    'disk-timing': diskTimingSchema.default('sd-spi'),
-    cache: z
-      .object({
-        policy: z.enum(['layered', 'lru', 'arc', 's3fifo', 'sieve', 'lirs', 'none']).default('layered'),
-        size: byteSize.refine((n) => n <= MAX_CACHE_BYTES, `expected at most ${MAX_CACHE_BYTES} bytes (1 GiB) of host memory`).default(4 << 20),
-        block: z.number().int().min(512).max(65536).refine((n) => (n & (n - 1)) === 0, 'a power of two').default(4096),
-        write: z.enum(['through', 'back']).default('through'),
-      })
-      .strict()
-      .default({ policy: 'layered', size: 4 << 20, block: 4096, write: 'through' }),
-  })
-  .strict();
+);
 
 const systemSchema = z
   .object({
@@ -171,7 +179,9 @@ export function loadSystemFile(file: string): SystemConfig {
 
 /** Validates parsed system-file data; `file` names it in errors and anchors relative paths. */
 export function validateSystem(data: unknown, file: string): SystemConfig {
-  const result = systemSchema.safeParse(data ?? {});
+  // jitless: zod would otherwise compile a parser per object schema (new Function) on first use,
+  // which costs more than it saves for a schema that parses once per process (hv start-up).
+  const result = systemSchema.safeParse(data ?? {}, { jitless: true });
   const problems = result.success ? [] : formatIssues(file, result.error.issues);
   problems.push(...semanticProblems(data, file));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems.join('\n'));

@@ -71,7 +71,7 @@ export function isWorkloadParam(name: string): name is keyof Workload {
 
 /** The parameters a policy's section may have, besides `policy`. */
 export function schedulerParams(policy: SchedulerPolicy): readonly string[] {
-  const option = schedulerSchema.options.find((o) => o.shape.policy.value === policy)!;
+  const option = schedulerSchema.unwrap().options.find((o) => o.shape.policy.value === policy)!;
   return Object.keys(option.shape).filter((k) => k !== 'policy' && k !== 'guests');
 }
 

@@ -6,12 +6,11 @@
  * remembered with the sources' sizes and times (build/native/sources.json): while none of them
  * changed, a start reads no source.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeLibraryError } from '../errors.ts';
-import { sha256 } from '../lazy-builtins.ts';
+import { childProcess, sha256 } from '../lazy-builtins.ts';
 import { unicornLibrary } from './library-path.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -88,7 +87,7 @@ export function counterLibraryPath(): string {
   const temp = `${target}.${process.pid}.tmp`;
   const cc = process.env['CC'] ?? 'cc';
   try {
-    execFileSync(cc, [...CFLAGS, '-o', temp, ...SOURCES.filter((f) => f.endsWith('.c')), ...link], { stdio: 'pipe' });
+    childProcess().execFileSync(cc, [...CFLAGS, '-o', temp, ...SOURCES.filter((f) => f.endsWith('.c')), ...link], { stdio: 'pipe' });
   } catch (cause) {
     const stderr = (cause as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new NativeLibraryError(

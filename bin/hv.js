@@ -42,7 +42,7 @@ async function main() {
   const args = process.argv.slice(2);
   const cli = loadCli(CLI_BUNDLE, args);
   process.exitCode = await cli.main(args);
-  cli.saveCache();
+  cli.saveCache(process.exitCode);
 }
 
 main();

@@ -10,12 +10,20 @@ const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const vm = require('node:vm');
 
-/** The cache file of the sub-command in `args` (the first argument that is not an option). */
+/**
+ * The cache file of the sub-command in `args` (the first argument that is not an option). Help
+ * has a cache of its own: `hv run --help` compiles none of what `hv run` runs, and a cache that V8
+ * accepts is never written again.
+ */
 function cacheFile(bundle, args) {
   const command = args.find((a) => !a.startsWith('-')) ?? '';
-  const key = /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'hv';
+  const help = command === 'help' || args.includes('--help') || args.includes('-h');
+  const key = help ? 'help' : /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'hv';
   return join(dirname(bundle), `hv-${key}.cache`);
 }
+
+/** hv's exit status for bad input: the command stopped before doing its work. */
+const EXIT_BAD_INPUT = 2;
 
 function readCache(file) {
   try {
@@ -43,9 +51,13 @@ function loadCli(bundle, args) {
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle), hvImport);
   return {
     main: module.exports.main,
-    /** Writes the cache (after the command ran: it then holds the functions the command compiled). */
-    saveCache() {
-      if (cachedData && !script.cachedDataRejected) return;
+    /**
+     * Writes the cache after the command ran (it then holds the functions the command compiled),
+     * unless the command refused its input and stopped early (`status` 2): the command's next
+     * run would then find a cache without most of its code.
+     */
+    saveCache(status) {
+      if (status === EXIT_BAD_INPUT || (cachedData && !script.cachedDataRejected)) return;
       const temp = `${file}.${process.pid}.tmp`;
       try {
         writeFileSync(temp, script.createCachedData());

@@ -23,7 +23,25 @@ export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
 export const EXIT_BAD_INPUT = 2;
 
-export function buildProgram(setStatus: (status: number) => void): Command {
+type RegisterCommand = (program: Command, setStatus: (status: number) => void) => void;
+
+/** The sub-commands by name, in the order `hv --help` lists them. */
+const COMMANDS: ReadonlyArray<readonly [string, RegisterCommand]> = [
+  ['run', registerRunCommand],
+  ['cache-sim', registerCacheSimCommand],
+  ['trace-gen', registerTraceGenCommand],
+  ['costs', registerCostsCommand],
+  ['experiment', registerExperimentCommand],
+  ['cluster', registerClusterCommand],
+  ['boards', registerBoardsCommand],
+];
+
+/**
+ * The program; with `command` (the first argument), only that sub-command when it is one:
+ * declaring every command's options costs a few milliseconds of each start. Help, errors and
+ * anything else see them all.
+ */
+export function buildProgram(setStatus: (status: number) => void, command?: string): Command {
   const program = new Command('hv')
     .description('hvlab: a model of an embedded type-1 hypervisor with Cortex-M guests emulated by Unicorn')
     .exitOverride()
@@ -31,19 +49,14 @@ export function buildProgram(setStatus: (status: number) => void): Command {
     .showSuggestionAfterError(false)
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerVersionOption(program);
-  registerRunCommand(program, setStatus);
-  registerCacheSimCommand(program, setStatus);
-  registerTraceGenCommand(program, setStatus);
-  registerCostsCommand(program);
-  registerExperimentCommand(program);
-  registerClusterCommand(program, setStatus);
-  registerBoardsCommand(program);
+  const named = COMMANDS.filter(([name]) => name === command);
+  for (const [, register] of named.length > 0 ? named : COMMANDS) register(program, setStatus);
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
   let status = EXIT_OK;
-  const program = buildProgram((s) => (status = s));
+  const program = buildProgram((s) => (status = s), argv[0]);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return status;

@@ -6,15 +6,16 @@
 // an older Node might not load. It is CommonJS (bin/package.json): an ES module entry starts
 // Node's ES module loader, which costs ~10-20 ms of every start.
 //
-// The CLI is one CommonJS file compiled (scripts/cli-loader.cjs) with a V8 code cache per sub-command
-// (dist/hv-<command>.cache, written after the first run of that command, replaced when V8 rejects
-// it): start-up then skips parsing and compiling what the command runs.
+// The CLI is one CommonJS file (dist/hv.cjs; `hv run` has one of its own, dist/hv-run.cjs)
+// compiled (scripts/cli-loader.cjs) with a V8 code cache per sub-command (dist/hv-<command>.cache,
+// written after the first run of that command, replaced when V8 rejects it): start-up then skips
+// parsing and compiling what the command runs.
 const [nodeMajor] = process.versions.node.split('.').map(Number);
 if (nodeMajor < 20) {
   process.stderr.write(`hv: hvlab needs Node.js 20 or newer; this is Node.js ${process.versions.node} (see README.md, Quick start)\n`);
   process.exit(2);
 }
-const { CLI_BUNDLE, isBuildCurrent } = require('../scripts/build-check.cjs');
+const { cliBundle, isBuildCurrent } = require('../scripts/build-check.cjs');
 const { loadCli } = require('../scripts/cli-loader.cjs');
 
 // `hv ... | head` closes the pipe early: that is not an error, on either output stream.
@@ -40,7 +41,7 @@ async function main() {
     process.exit(2);
   }
   const args = process.argv.slice(2);
-  const cli = loadCli(CLI_BUNDLE, args);
+  const cli = loadCli(cliBundle(args), args);
   process.exitCode = await cli.main(args);
   cli.saveCache(process.exitCode);
 }

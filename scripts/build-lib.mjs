@@ -4,10 +4,13 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync
 import { join, relative } from 'node:path';
 import check from './build-check.cjs';
 
-const { CLI_FILE, DIST, FORMAT, ROOT, hashOf, isBuildCurrent, stampOf } = check;
+const { CLI_FILE, DIST, FORMAT, OWN_CLI, ROOT, hashOf, isBuildCurrent, stampOf } = check;
 export { isBuildCurrent };
 /** The CLI (CommonJS, loaded by bin/hv.js with a V8 code cache) and the library (an ES module). */
 const CLI = { entry: 'hv/cli/main.ts', file: CLI_FILE };
+/** The CLIs of single sub-commands (scripts/build-check.cjs, OWN_CLI): dist/hv-<command>.cjs. */
+const OWN_CLI_ENTRIES = Object.fromEntries(OWN_CLI.map((command) => [`hv-${command}`, `hv/cli/main-${command}.ts`]));
+const CLI_FILES = [CLI.file, ...Object.keys(OWN_CLI_ENTRIES).map((name) => `${name}.cjs`)];
 const LIBRARY = { entry: 'hv/index.ts', file: 'index.js' };
 /**
  * Packages loaded from node_modules at run time: native or WebAssembly parts, the build tool,
@@ -53,11 +56,6 @@ const COMMON = {
 };
 
 /**
- * The CLI as one CommonJS file: bin/hv.js compiles it with a V8 code cache (an ES module cannot
- * use one in Node 20), so that start-up skips parsing and compiling. Modules the CLI imports
- * dynamically (a command's work, charts, the cluster) stay unevaluated until used.
- */
-/**
  * `import('<external package>')` in the CLI goes through `__hvImport`, a parameter of the
  * bundle's wrapper that scripts/cli-loader.cjs supplies: code compiled from a V8 code cache by
  * vm.Script loses its dynamic-import callback in Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
@@ -89,10 +87,16 @@ function lazyChildProcessPlugin() {
   };
 }
 
+/**
+ * The CLI as one CommonJS file (and one per command of OWN_CLI_ENTRIES): bin/hv.js compiles it
+ * with a V8 code cache (an ES module cannot use one in Node 20), so that start-up skips parsing
+ * and compiling. Modules the CLI imports dynamically (a command's work, charts, the cluster) stay
+ * unevaluated until used.
+ */
 function buildCli(esbuild, outdir) {
   return esbuild.build({
     ...COMMON,
-    entryPoints: { hv: CLI.entry },
+    entryPoints: { hv: CLI.entry, ...OWN_CLI_ENTRIES },
     outdir,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
@@ -132,7 +136,7 @@ export async function buildIfStale({ force = false } = {}) {
   writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
   mkdirSync(DIST, { recursive: true });
   // build-info.json last: a build interrupted halfway still counts as stale.
-  for (const name of [CLI.file, LIBRARY.file, `${LIBRARY.file}.map`, 'package.json', 'build-info.json']) renameSync(join(staging, name), join(DIST, name));
+  for (const name of [...CLI_FILES, LIBRARY.file, `${LIBRARY.file}.map`, 'package.json', 'build-info.json']) renameSync(join(staging, name), join(DIST, name));
   rmSync(staging, { recursive: true, force: true });
   removeLeftovers();
   return { inputs: inputs.length, rebuilt: true };
@@ -140,7 +144,7 @@ export async function buildIfStale({ force = false } = {}) {
 
 /** Files of older builds: the code caches of the CLI just replaced (V8 would reject them) and old outputs. */
 function removeLeftovers() {
-  const current = new Set([CLI.file, LIBRARY.file, `${LIBRARY.file}.map`, 'package.json', 'build-info.json']);
+  const current = new Set([...CLI_FILES, LIBRARY.file, `${LIBRARY.file}.map`, 'package.json', 'build-info.json']);
   for (const name of readdirSync(DIST)) if (!current.has(name)) rmSync(join(DIST, name), { force: true, recursive: true });
 }
 

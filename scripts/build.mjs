@@ -1,4 +1,5 @@
-// Compiles hvlab's TypeScript into dist/ with esbuild: dist/hv.cjs (the CLI, run by bin/hv.js) and
+// Compiles hvlab's TypeScript into dist/ with esbuild: dist/hv.cjs (the CLI, run by bin/hv.js;
+// `hv run` runs dist/hv-run.cjs, the same CLI without the other commands) and
 // dist/index.js (the library, package.json "exports"): one file each, the CLI a CommonJS file
 // that bin/hv.js compiles with a V8 code cache, the library an ES module; npm packages are
 // bundled except those with native or WebAssembly parts, and vega. The sources use `import.meta.url` to find files of the checkout (firmware, native

@@ -1,4 +1,4 @@
-// Loads the compiled CLI (dist/hv.cjs, one CommonJS file) the way Node loads a CommonJS module,
+// Loads a compiled CLI (dist/hv.cjs or dist/hv-run.cjs, one CommonJS file) the way Node loads a CommonJS module,
 // but through vm.Script with a V8 code cache: an ES module cannot use one in Node 20, and
 // compiling the bundle is a large part of hv's start-up. There is one cache per sub-command
 // (`hv run` compiles other functions than `hv --help`); V8 checks that a cache matches the source
@@ -7,7 +7,7 @@
 'use strict';
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
-const { dirname, join } = require('node:path');
+const { basename, dirname, join } = require('node:path');
 const vm = require('node:vm');
 
 /**
@@ -19,7 +19,8 @@ function cacheFile(bundle, args) {
   const command = args.find((a) => !a.startsWith('-')) ?? '';
   const help = command === 'help' || args.includes('--help') || args.includes('-h');
   const key = help ? 'help' : /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'hv';
-  return join(dirname(bundle), `hv-${key}.cache`);
+  // Per bundle too (dist/hv.cjs: hv-<key>.cache; dist/hv-run.cjs: hv-run-<key>.cache).
+  return join(dirname(bundle), `${basename(bundle, '.cjs')}-${key}.cache`);
 }
 
 /** hv's exit status for bad input: the command stopped before doing its work. */

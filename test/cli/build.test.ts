@@ -4,6 +4,7 @@
  * hashed; a build whose hash does not match, or that another format of the build made, is rebuilt
  * before it runs.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -39,4 +40,22 @@ it('compiles the CLI to ASCII only (scripts/cli-loader.cjs reads dist/hv.cjs as 
   const bytes = readFileSync(join(ROOT, 'dist', 'hv.cjs'));
   expect(bytes.length).toBeGreaterThan(0);
   expect(bytes.findIndex((b) => b >= 0x80)).toBe(-1);
+});
+
+/** The CLI with every command (dist/hv.cjs) on `args`, as bin/hv.js would run it without hv-run.cjs. */
+function runFullCli(args: readonly string[]) {
+  const script = "const { loadCli } = require('./scripts/cli-loader.cjs'); const args = process.argv.slice(1); loadCli(require('node:path').resolve('dist/hv.cjs'), args).main(args).then((s) => { process.exitCode = s; });";
+  return spawnSync(process.execPath, ['-e', script, ...args], { cwd: ROOT, encoding: 'utf8' });
+}
+
+it('runs `hv run` from a compiled CLI of its own that behaves as the one with every command', () => {
+  expect(runHv(['--version']).status).toBe(0);
+  const info = JSON.parse(readFileSync(INFO, 'utf8')) as { inputs: string[] };
+  expect(info.inputs).toContain('hv/cli/main-run.ts');
+  for (const args of [['run', '--help'], ['run', '--no-such-option'], ['run', 'firmware/build/hello.elf', '--cores', '0']]) {
+    const own = runHv(args);
+    const full = runFullCli(args);
+    expect({ status: own.status, stdout: own.stdout, stderr: own.stderr }).toEqual({ status: full.status, stdout: full.stdout, stderr: full.stderr });
+  }
+  expect(runHv(['run', 'firmware/build/hello.elf']).stdout).toContain('hello: done');
 });

@@ -39,4 +39,15 @@ describe('suite ranking', () => {
     expect(rows[0]!.cells[1]!.gapPoints).toBeCloseTo(-1, 9);
     expect(rows[0]!.cells[1]!.bestBaseline).toBe('lru');
   });
+
+  it('checks no aim when the layered policy or every baseline is left out', () => {
+    const only = (w: WorkloadResult, keep: string[]): WorkloadResult => ({
+      ...w,
+      result: { ...w.result, sizes: w.result.sizes.map((s) => ({ ...s, policies: s.policies.filter((p) => keep.includes(p.policy)) })) },
+    });
+    const w = workload('shared', true, [[0.3, 0.3, 0.5]]);
+    expect(aimCheck([only(w, ['layered', 'min'])])).toEqual([]);
+    expect(aimCheck([only(w, ['lru', 'min'])])).toEqual([]);
+    expect(aimCheck([only(w, ['lru', 'layered'])])).toHaveLength(1);
+  });
 });

@@ -324,7 +324,6 @@ export class InstructionCounter {
     this.setFlag(FLAG_DIV_TRAP, on && this.divisionRegisters);
   }
 
-  /** True when the run stopped before a division by zero. */
   /**
    * The run stopped on an instruction whose MMIO access lacked the alignment it needs
    * (native/alignment.c): the device was not accessed, the instruction not finished.
@@ -333,6 +332,7 @@ export class InstructionCounter {
     return (this.state[this.w.flags]! & FLAG_UNALIGNED) !== 0;
   }
 
+  /** True when the run stopped before a division by zero. */
   get divisionFault(): boolean {
     return this.state[this.w.divFault] !== 0;
   }

@@ -114,4 +114,24 @@ describe('unaligned accesses to device memory', () => {
       expect(r.uartTraps, name).toBeGreaterThan(0);
     }
   });
+
+  it('code rewritten at the same address is checked as the new instruction (self-modifying code)', async () => {
+    // At X: ldrb r0, [r1] with r1 = UART0+1 (a byte: fine). Then the guest rewrites X to
+    // ldr r0, [r1] (needs word alignment), synchronises and branches back: the same PC, now an
+    // unaligned word load, must fault. A second pass that did not fault halts with exit 0.
+    const X = CODE + 2 * prologue(1).flat().length;
+    const smc = [
+      0x2e00, 0xd10a, //         cmp r6, #0; bne HALT (second pass)
+      0x2601, //                 movs r6, #1
+      0xf240, 0x0400 | X, //     movw r4, #X
+      0xf646, 0x0508, //         movw r5, #0x6808 (ldr r0, [r1])
+      0x8025, //                 strh r5, [r4]
+      0xf3bf, 0x8f4f, 0xf3bf, 0x8f6f, // dsb; isb
+      0xe7f1, //                 b X
+    ];
+    const r = await run('smc', [INSN.ldrb[0], ...smc], 1);
+    expect(r.at).toBe(X);
+    expect(r.uartTraps).toBe(1); // the byte load reached the device, the word load did not
+    expect(r.exitCode).toBe(((X << 16) | CFSR_UNALIGNED_HI) >>> 0);
+  });
 });

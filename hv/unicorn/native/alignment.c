@@ -101,6 +101,25 @@ static int form32(struct hv_counter *c, uint16_t hw1, uint16_t hw2, struct form 
 }
 
 /*
+ * The two halfwords at `pc`, the accessing instruction of the block in progress: read once per
+ * PC and block (a device polled in a loop traps at the same instruction again and again).
+ */
+static int code_at(struct hv_counter *c, uint32_t pc, uint16_t code[2])
+{
+    const struct block *b = c->mode == MODE_MAIN ? c->cur : c->finish.b;
+    if (b == NULL) return uc_mem_read(c->uc, pc, code, 2 * sizeof *code) == 0;
+    struct align_code *e = &c->align_code[(pc >> 1) & 15];
+    if (e->pc != pc || e->sum != b->checksum) {
+        if (uc_mem_read(c->uc, pc, e->code, sizeof e->code) != 0) return 0;
+        e->pc = pc;
+        e->sum = b->checksum;
+    }
+    code[0] = e->code[0];
+    code[1] = e->code[1];
+    return 1;
+}
+
+/*
  * 1 when the instruction at `pc` makes this MMIO access at `address` (a piece of its own access,
  * of any size: Unicorn splits an unaligned store into bytes) without the alignment it needs: the
  * access must then fault instead of reaching the device.
@@ -109,7 +128,7 @@ int device_access_unaligned(struct hv_counter *c, uint32_t pc, uint32_t address)
 {
     uint16_t code[2];
     struct form f;
-    if (pc == 0 || uc_mem_read(c->uc, pc, code, sizeof code) != 0) return 0;
+    if (pc == 0 || !code_at(c, pc, code)) return 0;
     int wide = (code[0] >> 11) >= 0x1d;
     if (!(wide ? form32(c, code[0], code[1], &f) : form16(c, code[0], &f))) return 0;
     if ((f.address & (f.align - 1)) == 0) return 0;

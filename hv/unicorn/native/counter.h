@@ -207,6 +207,9 @@ struct hv_counter {
     struct { uint32_t start, end; } stale[MAX_STALE];
     uint32_t stale_count;    /* alias translations to drop before the next alias run; > MAX: all */
     uint32_t since_flush;    /* translations made for finishes since the last flush of all code */
+    /* alignment.c: the code of recent MMIO-accessing instructions, by PC and their block's
+     * checksum (a block whose bytes changed is decoded anew with another checksum) */
+    struct align_code { uint32_t pc, sum; uint16_t code[2]; } align_code[16];
     void *mmio_regions;      /* list of MMIO trampolines (freed with the counter) */
 };
 

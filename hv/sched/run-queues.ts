@@ -27,9 +27,13 @@ export class RunQueues<V extends SchedulableVcpu> {
     const q = this.queueOf(this.coreOf(vcpu));
     const index = q.vcpus.indexOf(vcpu);
     q.vcpus.splice(index, 1);
-    // Keep pointing at the vCPU that runs now, so that the rotation order stays as it was.
+    // Keep pointing at the vCPU that runs now, so that the rotation order stays as it was; when
+    // the one that runs now leaves, its turn ends with it: the vCPU after it starts a fresh one.
     if (q.current > index) q.current--;
-    else if (q.current === index) q.current = index - 1;
+    else if (q.current === index) {
+      q.current = index - 1;
+      q.sliceEnd = -Infinity;
+    }
     this.assign(vcpu, core);
   }
 

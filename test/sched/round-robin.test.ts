@@ -145,4 +145,16 @@ describe('RoundRobinScheduler', () => {
     expect(s.queue(3)).toEqual([]);
     expect(s.sliceEnd(3)).toBe(0);
   });
+
+  it('gives the next vCPU a fresh turn when the running one moves away mid-slice', () => {
+    const { s } = setup(['a', 'b', 'c']);
+    expect(picks(s, [0, 1000, 2000])).toEqual(['a', 'b', 'c']);
+    const c = s.queue(0)[2]!;
+    s.move(c, 1); // c leaves core 0 at 2500, halfway through its slice (which ends at 3000)
+    // The rotation goes on after c (with a, the next in order), with a slice of its own; b,
+    // before c in the queue, does not take over what was left of c's slice.
+    expect(s.pick(0, 2500)?.name).toBe('a');
+    expect(s.sliceEnd(0)).toBe(3500);
+    expect(picks(s, [3500])).toEqual(['b']);
+  });
 });

@@ -5,6 +5,7 @@
  * (the coefficient of variation of the utilisations), refused and unfinished workloads, protocol
  * messages per workload and the CPU cycles lost to node failures.
  */
+import { maxOf, mean, minOf, percentile } from '../statistics.ts';
 import type { ClusterRun } from './master/master.ts';
 import type { WorkloadOutcome } from './master/outcomes.ts';
 
@@ -28,8 +29,8 @@ export interface PolicyResult {
 
 export function policyResult(run: ClusterRun): PolicyResult {
   const done = run.outcomes.filter(completed);
-  const firstArrival = Math.min(...run.outcomes.map((o) => o.arrival));
-  const makespan = done.length === 0 ? 0 : Math.max(...done.map((o) => o.end!)) - firstArrival;
+  const firstArrival = minOf(run.outcomes.map((o) => o.arrival));
+  const makespan = done.length === 0 ? 0 : maxOf(done.map((o) => o.end!)) - firstArrival;
   const utilisation = run.slaves.map((s) => round4(makespan > 0 ? s.busy / (s.cores * makespan) : 0));
   return {
     name: run.policy,
@@ -53,17 +54,15 @@ export function completed(o: WorkloadOutcome): boolean {
 export function spread(values: readonly number[]): Spread {
   if (values.length === 0) return { mean: 0, p99: 0 };
   const sorted = [...values].sort((a, b) => a - b);
-  const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
-  return { mean: Math.round(mean), p99: sorted[Math.ceil(0.99 * sorted.length) - 1]! };
+  return { mean: Math.round(mean(sorted)), p99: percentile(sorted, 99) };
 }
 
 /** Population standard deviation over the mean (0 when the mean is 0). */
 export function variation(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  if (mean === 0) return 0;
-  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
-  return Math.sqrt(variance) / mean;
+  const m = mean(values);
+  if (m === 0) return 0;
+  const variance = values.reduce((a, v) => a + (v - m) ** 2, 0) / values.length;
+  return Math.sqrt(variance) / m;
 }
 
 function round4(x: number): number {

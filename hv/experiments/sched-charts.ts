@@ -5,7 +5,7 @@
  */
 import type * as vega from 'vega'; // the library itself loads when a chart is drawn
 import type { Placement } from './sched-metrics.ts';
-import { percentile } from './sched-metrics.ts';
+import { percentile } from '../statistics.ts';
 
 export interface LatencySeries {
   /** The policy as given to --policies (with the sweep value, if any). */

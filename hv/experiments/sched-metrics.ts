@@ -6,6 +6,7 @@
  * switches and migrations per virtual second, the driver core's utilisation, and each guest's
  * placement over time. Latencies are in cycles; rates per virtual second.
  */
+import { mean, percentile } from '../statistics.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { StatsFile } from '../trace/stats-file.ts';
 import type { PlannedVm, VmKind } from './sched-system.ts';
@@ -66,8 +67,8 @@ export function runMetrics(input: RunInput, latencies: readonly number[]): RunMe
   return {
     ioLatency: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), p999: percentile(latencies, 99.9) },
     schedDelay: { p50: delay?.p50 ?? 0, p99: delay?.p99 ?? 0 },
-    ioPerSecond: mean(io.map((v) => v.ioPerSecond)),
-    cpuInstructionsPerSecond: mean(cpu.map((v) => v.instructionsPerSecond)),
+    ioPerSecond: roundedMean(io.map((v) => v.ioPerSecond)),
+    cpuInstructionsPerSecond: roundedMean(cpu.map((v) => v.instructionsPerSecond)),
     fairness: round(jain(cpu.map((v) => v.cpuCycles / input.weight(v.name))), 4),
     contextSwitchesPerSecond: perSecond(stats.events['vcpu-switch']?.count ?? 0),
     migrationsPerSecond: perSecond(stats.events['vcpu-migrate']?.count ?? 0),
@@ -142,12 +143,6 @@ function busyCycles(events: readonly TraceEvent[], core: number, until: number):
   return busy;
 }
 
-/** Nearest-rank percentile of ascending `sorted` (as the stats histograms). */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.max(1, Math.ceil((p * sorted.length) / 100)) - 1]!;
-}
-
 /** Jain's fairness index: 1 when all equal, 1/n when one gets everything. */
 export function jain(values: readonly number[]): number {
   const sum = values.reduce((a, b) => a + b, 0);
@@ -155,8 +150,8 @@ export function jain(values: readonly number[]): number {
   return squares === 0 ? 1 : (sum * sum) / (values.length * squares);
 }
 
-function mean(values: readonly number[]): number {
-  return values.length === 0 ? 0 : round(values.reduce((a, b) => a + b, 0) / values.length);
+function roundedMean(values: readonly number[]): number {
+  return round(mean(values));
 }
 
 function round(n: number, digits = 2): number {

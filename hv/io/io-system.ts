@@ -144,13 +144,17 @@ export class IoSystem {
     if (!path || path === 'split') throw new UsageError(`guest ${vm.name}: only the in-context and emulated paths can be added to a running system`);
     if (this.channels[channel] !== undefined || lane < 0 || channel >= this.channels.length) throw new InternalError(`I/O lane ${lane} is not free`);
     const image = guest.disk === undefined ? undefined : openDisk({ ...guest, disk: guest.disk });
+    let disk: BlockImage | undefined;
     try {
-      const disk = image && this.diskCache.wrap([image]).at(-1);
+      disk = image && this.diskCache.wrap([image]).at(-1);
       const unit = disk && this.platform.blockController.addUnit(disk);
       this.channels[channel] = vm;
       this.guests.push(this.wireGuest(vm, channel, path, disk, unit, channel));
     } catch (error) {
-      image?.close();
+      // Nothing of a guest that failed to wire stays: its lane is free, its disk closed and no longer served.
+      this.channels[channel] = undefined;
+      if (disk) this.diskCache.release(disk);
+      else image?.close();
       throw error;
     }
   }

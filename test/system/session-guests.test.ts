@@ -1,8 +1,9 @@
 /** Session.addGuest / endGuest / guest / releaseGuest: guests joining and leaving a running session. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type GuestEntry, type SystemConfig, validateSystem } from '../../hv/core/system-config.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { IoSystem } from '../../hv/io/io-system.ts';
 import { Session } from '../../hv/system/session.ts';
 import { makeTempDir } from '../helpers/hv-cli.ts';
 import { imagePath } from '../helpers/run-system.ts';
@@ -104,6 +105,37 @@ describe('Session.addGuest with I/O', () => {
     s.runUntil();
     expect(s.guest('second').report.exitCode).toBe(0);
     expect(s.guest('second').report.io?.errors).toBe(0);
+  });
+  it('serves a disk file again to a later guest after the guest that had it was released', async () => {
+    const s = await Session.open(emptySystem(1), { ioLanes: 1 });
+    open.push(s);
+    const disk = blankDisk('shared');
+    s.addGuest(entry('first', 'ioload', { 'io-path': 'emulated', disk, cmdline: 'requests=2' }));
+    s.runUntil();
+    s.releaseGuest('first');
+    // The block cache keeps the file's blocks under one id; write-backs must use the new handle.
+    s.addGuest(entry('second', 'ioload', { 'io-path': 'emulated', disk, cmdline: 'requests=2' }));
+    s.runUntil();
+    expect(s.guest('second').report.exitCode).toBe(0);
+    expect(s.guest('second').report.io?.errors).toBe(0);
+  });
+
+  it('leaves the lane and the disk free when wiring an added guest fails', async () => {
+    const s = await Session.open(emptySystem(1), { ioLanes: 1 });
+    open.push(s);
+    // The guest's I/O fails to wire once (as an MMIO mapping could), after its disk was opened.
+    const wire = vi.spyOn(IoSystem.prototype as unknown as { wireGuest(): unknown }, 'wireGuest').mockImplementationOnce(() => {
+      throw new Error('wiring failed');
+    });
+    const disk = blankDisk('first');
+    expect(() => s.addGuest(entry('first', 'ioload', { 'io-path': 'emulated', disk, cmdline: 'requests=1' }))).toThrow(/wiring failed/);
+    wire.mockRestore();
+    // The same lane and the same disk serve the next guest; closing flushes no half-wired disk.
+    s.addGuest(entry('second', 'ioload', { 'io-path': 'emulated', disk, cmdline: 'requests=1' }));
+    s.runUntil();
+    expect(s.guest('second').report.exitCode).toBe(0);
+    expect(s.guest('second').report.io?.errors).toBe(0);
+    expect(s.internals.io!.guests.map((g) => g.vm.name)).toEqual(['second']);
   });
 });
 

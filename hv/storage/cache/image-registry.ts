@@ -33,6 +33,8 @@ export class ImageRegistry {
   private readonly sharers: BlockImage[][] = [];
   private readonly attached = new Set<BlockImage>();
   private readonly units = new Map<BlockImage, number>();
+  /** Files whose write-back handle was detached and maybe closed: the next handle seen replaces it. */
+  private readonly stale = new Set<number>();
 
   /**
    * The ids, sharers and attached disks with images named through `names` (a checkpoint: image
@@ -60,6 +62,7 @@ export class ImageRegistry {
     this.attached.clear();
     for (const n of s.attached) this.attached.add(image(n));
     this.units.clear();
+    this.stale.clear();
   }
 
   /** The id of `image`'s file, assigned on first sight. */
@@ -70,8 +73,9 @@ export class ImageRegistry {
       this.ids.set(image.file, id);
       this.images.push(image);
       this.sharers.push([]);
-    } else if (!image.readOnly && this.images[id]!.readOnly) {
-      // Keep a writable handle for write-backs when one is seen.
+    } else if (this.stale.delete(id) || (!image.readOnly && this.images[id]!.readOnly)) {
+      // Keep a writable handle for write-backs when one is seen, and an open one for a file
+      // whose handle left with its disk (the same file opened again by a later disk).
       this.images[id] = image;
     }
     return id;
@@ -95,13 +99,32 @@ export class ImageRegistry {
     }
   }
 
+  /**
+   * Unregisters a VM disk (written back before: its handles may be closed next). A file whose
+   * write-back handle belonged to this chain takes a remaining sharer's handle of it, or the next
+   * one seen.
+   */
   detach(top: BlockImage): void {
     if (!this.attached.delete(top)) return;
     for (let image: BlockImage | null = top; image !== null; image = image.backing) {
-      const list = this.sharers[this.idOf(image)]!;
+      const id = this.idOf(image);
+      const list = this.sharers[id]!;
       const at = list.indexOf(top);
       if (at >= 0) list.splice(at, 1);
+      if (this.images[id] === image) this.replaceHandle(id, image.file);
     }
+  }
+
+  private replaceHandle(id: number, file: string): void {
+    for (const sharer of this.sharers[id]!) {
+      for (let image: BlockImage | null = sharer; image !== null; image = image.backing) {
+        if (image.file === file) {
+          this.images[id] = image;
+          return;
+        }
+      }
+    }
+    this.stale.add(id);
   }
 
   /** Registered top images whose chain includes file `id`. */

@@ -58,7 +58,7 @@ export function writeCheckpointFile(file: string, header: Omit<CheckpointHeader,
   prefix.writeUInt32LE(json.length, 12);
   const body = Buffer.concat([prefix, json, payload]);
   const bytes = Buffer.concat([body, sha256().update(body).digest()]);
-  const temporary = `${file}.partial`;
+  const temporary = `${file}.${process.pid}.partial`;
   try {
     writeFileSync(temporary, bytes);
     renameSync(temporary, file);

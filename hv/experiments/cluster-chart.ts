@@ -3,7 +3,8 @@
  * no dates): completion and queueing times per policy as grouped bars, and each slave's
  * utilisation per policy as a strip of points (one per slave, so imbalance shows as spread).
  */
-import type * as vega from 'vega'; // the library itself loads when a chart is drawn
+import type * as vega from 'vega';
+import { renderSvg } from '../svg-chart.ts';
 import type { PolicyResult } from '../cluster/metrics.ts';
 
 const MILLION = 1e6;
@@ -57,7 +58,7 @@ export async function timesChartSvg(results: readonly PolicyResult[], title: str
       },
     ],
   };
-  return render(spec);
+  return renderSvg(spec);
 }
 
 export async function utilisationChartSvg(results: readonly PolicyResult[], title: string): Promise<string> {
@@ -85,10 +86,5 @@ export async function utilisationChartSvg(results: readonly PolicyResult[], titl
       },
     ],
   };
-  return render(spec);
-}
-
-async function render(spec: vega.Spec): Promise<string> {
-  const { View, parse } = await import('vega');
-  return new View(parse(spec), { renderer: 'none' }).toSVG();
+  return renderSvg(spec);
 }

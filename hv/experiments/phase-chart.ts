@@ -8,7 +8,8 @@
  *    scale of their own instead of being a sliver on top of the device wait.
  * The title names the run's parameters.
  */
-import type * as vega from 'vega'; // the library itself loads when a chart is drawn
+import type * as vega from 'vega';
+import { renderSvg } from '../svg-chart.ts';
 
 export interface PhaseBar {
   readonly path: string;
@@ -59,8 +60,7 @@ export async function phaseChartSvg(chart: PhaseChart): Promise<string> {
       panel('overhead', PANEL_WIDTH + GAP, `hypervisor overhead: without "${chart.devicePhase}"`, false),
     ],
   };
-  const { View, parse } = await import('vega');
-  return new View(parse(spec), { renderer: 'none' }).toSVG();
+  return renderSvg(spec);
 }
 
 function stack(): vega.Transforms[] {

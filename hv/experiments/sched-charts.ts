@@ -3,7 +3,8 @@
  * measured, no dates): the I/O latency CDF of each run, each guest's core over time in one run,
  * and a sweep's trade-off curve of I/O latency against CPU throughput.
  */
-import type * as vega from 'vega'; // the library itself loads when a chart is drawn
+import type * as vega from 'vega';
+import { renderSvg } from '../svg-chart.ts';
 import type { Placement } from './sched-metrics.ts';
 import { percentile } from '../statistics.ts';
 
@@ -25,11 +26,6 @@ export interface SweepPoint {
 
 const CDF_STEPS = 200;
 
-async function render(spec: vega.Spec): Promise<string> {
-  const { View, parse } = await import('vega');
-  return new View(parse(spec), { renderer: 'none' }).toSVG();
-}
-
 /** Latency (log scale) against the fraction of I/Os at most that slow; colour: policy, dash: path. */
 export function latencyCdfSvg(series: readonly LatencySeries[], title: string): Promise<string> {
   const points = series.flatMap((s) =>
@@ -42,7 +38,7 @@ export function latencyCdfSvg(series: readonly LatencySeries[], title: string): 
           latency: Math.max(1, percentile(s.latencies, Math.max(0.01, (100 * i) / CDF_STEPS))),
         })),
   );
-  return render({
+  return renderSvg({
     $schema: 'https://vega.github.io/schema/vega/v5.json',
     width: 520,
     height: 300,
@@ -70,7 +66,7 @@ export function latencyCdfSvg(series: readonly LatencySeries[], title: string): 
 /** One bar per guest along time, coloured by the core it is on. */
 export function placementSvg(stretches: readonly Placement[], cores: number, title: string): Promise<string> {
   const values = stretches.map((p) => ({ ...p, core: `core ${p.core}` }));
-  return render({
+  return renderSvg({
     $schema: 'https://vega.github.io/schema/vega/v5.json',
     width: 560,
     height: 22 * Math.max(1, new Set(stretches.map((p) => p.vm)).size),
@@ -112,7 +108,7 @@ export function sweepSvg(points: readonly SweepPoint[], title: string): Promise<
     { ...p, percentile: 'p99', latency: p.p99, cpu: p.cpuInstructionsPerSecond / 1e6 },
   ]);
   const enter = { x: { scale: 'x', field: 'cpu' }, y: { scale: 'y', field: 'latency' }, stroke: { scale: 'color', field: 'series' } };
-  return render({
+  return renderSvg({
     $schema: 'https://vega.github.io/schema/vega/v5.json',
     width: 520,
     height: 320,

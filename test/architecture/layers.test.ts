@@ -22,6 +22,7 @@ const LAYERS: Record<string, number> = {
   'hv/sparse-bytes.ts': 0,
   'hv/lazy-builtins.ts': 0,
   'hv/statistics.ts': 0,
+  'hv/svg-chart.ts': 0,
   'hv/arch': 1,
   'hv/trap': 1,
   devices: 1,

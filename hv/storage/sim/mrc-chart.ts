@@ -3,7 +3,8 @@
  * trace, or one panel per trace of a suite, the miss ratio of every policy against the cache size
  * as a share of the working set, MIN dashed as the bound.
  */
-import type * as vega from 'vega'; // the library itself loads when a chart is drawn
+import type * as vega from 'vega';
+import { renderSvg } from '../../svg-chart.ts';
 
 export interface CurvePoint {
   /** The panel (trace) the point belongs to. */
@@ -33,8 +34,7 @@ export async function missRatioChartSvg(points: readonly CurvePoint[], title: st
     layout: { columns, padding: 24, bounds: 'full' },
     marks: traces.map((trace) => panel(trace)),
   };
-  const { View, parse } = await import('vega');
-  return new View(parse(spec), { renderer: 'none' }).toSVG();
+  return renderSvg(spec);
 }
 
 function panel(trace: string): vega.GroupMark {

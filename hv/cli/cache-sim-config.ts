@@ -2,8 +2,6 @@
  * What `hv cache-sim` was asked (its options, parsed) and the simulator configuration they give;
  * shared by a single-trace run (cache-sim.ts) and the suite (cache-suite.ts).
  */
-import { mkdirSync } from 'node:fs';
-import { UsageError } from '../errors.ts';
 import { DISK_TIMINGS } from '../storage/cache/disk-timing.ts';
 import type { LayeredOptions } from '../storage/cache/layered-options.ts';
 import { createPolicy } from '../storage/cache/policies.ts';
@@ -39,15 +37,6 @@ export function simulationConfig(options: CacheSimOptions) {
 /** Option errors (layer shares, ...) surface before the trace is read: a trial build of each policy. */
 export function checkPolicyOptions(config: ReturnType<typeof simulationConfig>): void {
   for (const name of config.policies) if (name !== 'min') createPolicy(name, TRIAL_CAPACITY, config.policyOptions);
-}
-
-/** Creates `dir` (and its parents); a directory that cannot be made is bad input. */
-export function makeDirectory(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (cause) {
-    throw new UsageError(`${dir}: cannot create the output directory: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`);
-  }
 }
 
 function layeredOptions(options: CacheSimOptions): LayeredOptions {

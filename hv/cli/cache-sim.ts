@@ -18,10 +18,10 @@ import { readTrace } from '../storage/sim/trace-file.ts';
 import { TRACE_FORMATS, type TraceFormat } from '../storage/sim/trace.ts';
 import { sizeReport, sweepReport } from './cache-report.ts';
 import { runSuite } from './cache-suite.ts';
-import { type CacheSimOptions, checkPolicyOptions, makeDirectory, simulationConfig } from './cache-sim-config.ts';
+import { type CacheSimOptions, checkPolicyOptions, simulationConfig } from './cache-sim-config.ts';
 import { isRelative, parseBlockSize, parseChoice, parseNumber, parseSize, parseSizes, type SizeValue, sizeInBlocks } from './cache-options.ts';
 import { parseInteger } from './options.ts';
-import { writeOutputFile } from './output-file.ts';
+import { checkOutputPath, makeOutputDirectory, writeOutputFile } from './output-file.ts';
 import { progressBar } from './progress.ts';
 
 /** Traces from this size on get a progress bar (when stderr is a terminal). */
@@ -65,6 +65,10 @@ export async function runCacheSim(options: CacheSimOptions): Promise<number> {
   };
   const config = simulationConfig(options);
   checkPolicyOptions(config);
+  // Before the replay: outputs that cannot be written are said at once.
+  if (options.json) checkOutputPath(options.json, '--json');
+  const out = options.out ?? join('out', 'cache-sim');
+  if (options.sizes) makeOutputDirectory(out, '--out');
   const first = options.min || sizes.some(isRelative) ? firstPass(source, options.block) : undefined;
   const capacities = sizes.map((size) => sizeInBlocks(option, size, options.block, MIN_CAPACITY, first?.facts.workingSet));
   const result = simulate(source, config, capacities, first);
@@ -75,7 +79,6 @@ export async function runCacheSim(options: CacheSimOptions): Promise<number> {
     return 0;
   }
   process.stdout.write(sweepReport(trace, format, result));
-  const out = options.out ?? join('out', 'cache-sim');
   await writeSweepFiles(out, trace, json, result);
   return 0;
 }
@@ -88,7 +91,6 @@ function oneTrace(options: CacheSimOptions): string {
 }
 
 async function writeSweepFiles(out: string, trace: string, json: string, result: ReplayResult): Promise<void> {
-  makeDirectory(out);
   writeOutputFile(join(out, 'results.json'), json);
   const points = result.sizes.flatMap((size) =>
     size.policies.map((p) => ({ trace, policy: p.policy, sizePercent: (100 * size.capacity) / Math.max(1, result.workingSet), missRatio: 1 - p.hitRatio })),

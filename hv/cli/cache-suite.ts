@@ -10,9 +10,9 @@ import { UsageError } from '../errors.ts';
 import { generateWorkload, runWorkload, type WorkloadResult } from '../storage/sim/suite/run-suite.ts';
 import { SUITE, SUITE_SIZES } from '../storage/sim/suite/suite.ts';
 import { readTrace } from '../storage/sim/trace-file.ts';
-import { type CacheSimOptions, checkPolicyOptions, makeDirectory, simulationConfig } from './cache-sim-config.ts';
+import { type CacheSimOptions, checkPolicyOptions, simulationConfig } from './cache-sim-config.ts';
 import { suiteReport } from './cache-suite-report.ts';
-import { writeOutputFile } from './output-file.ts';
+import { makeOutputDirectory, writeOutputFile } from './output-file.ts';
 import { progressBar } from './progress.ts';
 
 export async function runSuite(options: CacheSimOptions): Promise<number> {
@@ -20,6 +20,9 @@ export async function runSuite(options: CacheSimOptions): Promise<number> {
   const config = simulationConfig({ ...options, min: true });
   checkPolicyOptions(config);
   const workloads = chosenWorkloads(options.workloads);
+  // Before the suite runs (minutes): a directory that cannot be written is said at once.
+  const out = options.out ?? join('out', 'cache-suite');
+  makeOutputDirectory(out, '--out');
   const bar = progressBar('cache-sim --suite', workloads.length + options.trace.length, 1, 'workloads');
   const results: WorkloadResult[] = [];
   for (const workload of workloads) {
@@ -34,7 +37,7 @@ export async function runSuite(options: CacheSimOptions): Promise<number> {
   }
   bar.stop();
   process.stdout.write(suiteReport(results, { seed: options.seed, percents, blockSize: options.block, device: options.device }));
-  await writeSuiteFiles(options.out ?? join('out', 'cache-suite'), results, options.seed);
+  await writeSuiteFiles(out, results, options.seed);
   return 0;
 }
 
@@ -55,7 +58,6 @@ function chosenWorkloads(names: string[] | undefined): typeof SUITE {
 }
 
 async function writeSuiteFiles(out: string, results: readonly WorkloadResult[], seed: number): Promise<void> {
-  makeDirectory(out);
   writeOutputFile(join(out, 'results.json'), `${JSON.stringify({ seed, workloads: results }, null, 2)}\n`);
   const points = results.flatMap((w) =>
     w.result.sizes.flatMap((size, i) => size.policies.map((p) => ({ trace: w.name, policy: p.policy, sizePercent: w.sizePercents[i]!, missRatio: 1 - p.hitRatio }))),

@@ -9,9 +9,9 @@ import { TRANSPORTS, type TransportName, runCluster } from '../cluster/run-clust
 import { ENV } from '../cluster/transport/child-slaves.ts';
 import { runNatsSlave } from '../cluster/transport/nats-slave.ts';
 import { clusterWorkloads } from '../cluster/workload.ts';
-import { json, makeDirectory, policyTable, runFiles, workloadRecords, workloadTable, writeFiles } from '../experiments/cluster-output.ts';
+import { json, policyTable, runFiles, workloadRecords, workloadTable, writeFiles } from '../experiments/cluster-output.ts';
 import { EXIT_GUEST_FAULTED } from './run.ts';
-import { writeOutputFile } from './output-file.ts';
+import { makeOutputDirectory, writeOutputFile } from './output-file.ts';
 import { ShutdownSignals } from './shutdown-signals.ts';
 import type { ClusterRunOptions, SlaveOptions } from './cluster.ts';
 
@@ -24,7 +24,7 @@ export async function clusterRun(file: string, o: ClusterRunOptions): Promise<nu
   const config = loadClusterFile(file);
   const workloads = clusterWorkloads(config);
   const out = resolve(o.out);
-  makeDirectory(out, o.out);
+  makeOutputDirectory(out, '--out', o.out);
   const log = (line: string) => process.stderr.write(`hv cluster: ${line}\n`);
   const signals = ShutdownSignals.install((m) => process.stderr.write(`hv: ${m}\n`), 'stopping the cluster run: the slaves close their sessions and disks');
   const { run, host } = await runCluster(config, workloads, { transport: o.transport as TransportName, natsUrl: o.nats, threads: o.threads, samples: true, log, stop: signals.next() }).finally(() => signals.remove());

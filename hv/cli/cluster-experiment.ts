@@ -12,7 +12,7 @@ import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import { UsageError } from '../errors.ts';
 import { POLICY_NAMES, type PolicyName } from '../cluster/policies.ts';
 import { parseInteger } from './options.ts';
-import { writeOutputFile } from './output-file.ts';
+import { makeOutputDirectory, writeOutputFile } from './output-file.ts';
 
 const FIRMWARE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'firmware', 'build');
 
@@ -58,13 +58,13 @@ function parsePolicies(list: string): PolicyName[] {
 
 async function clusterExperiment(flags: ClusterExperimentFlags): Promise<void> {
   // The cluster, its transports and the charts load when the experiment runs, not with every hv command.
-  const [{ json, makeDirectory, policyTable, runFiles, writeFiles }, { timesChartSvg, utilisationChartSvg }, { EXPERIMENT_QUANTUM, TRACE_LIMIT, runClusterExperiment }] =
+  const [{ json, policyTable, runFiles, writeFiles }, { timesChartSvg, utilisationChartSvg }, { EXPERIMENT_QUANTUM, TRACE_LIMIT, runClusterExperiment }] =
     await Promise.all([import('../experiments/cluster-output.ts'), import('../experiments/cluster-chart.ts'), import('../experiments/cluster.ts')]);
   const policies = parsePolicies(flags.policies);
   if (flags.mode !== 'real' && flags.mode !== 'model') throw new UsageError(`--mode: expected real or model, got "${flags.mode}"`);
   const shown = flags.out ?? 'out/cluster-experiment';
   const out = resolve(shown);
-  makeDirectory(out, shown);
+  makeOutputDirectory(out, '--out', shown);
   const mode = flags.mode;
   const threads = flags.threads ?? Math.min(flags.slaves, availableParallelism());
   process.stderr.write(`profiling the workload templates (a run alone each)...\n`);

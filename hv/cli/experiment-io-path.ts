@@ -6,14 +6,12 @@
  */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { HostResult, PathResult } from '../experiments/io-path.ts';
 import { MPS2_AN386 } from '../../devices/platforms/mps2-an386.ts';
-import { errnoText } from '../input-file.ts';
 import { parseInteger } from './options.ts';
-import { writeOutputFile, writingToAsync } from './output-file.ts';
+import { makeOutputDirectory, writeOutputFile, writingToAsync } from './output-file.ts';
 
 const CLOCK_HZ = MPS2_AN386.clockHz;
 
@@ -48,12 +46,7 @@ async function ioPathExperiment(o: Options, firmwareDir: string): Promise<void> 
   // The system and the charts load when the experiment runs, not with every hv command.
   const [{ runExperiment }, { ioPathArtifacts }] = await Promise.all([import('../experiments/io-path.ts'), import('../experiments/io-path-report.ts')]);
   const outDir = resolve(o.out);
-  try {
-    mkdirSync(outDir, { recursive: true });
-    accessSync(outDir, constants.W_OK);
-  } catch (cause) {
-    throw new UsageError(`--out ${o.out}: cannot create or write the output directory: ${errnoText(cause)}`, { cause });
-  }
+  makeOutputDirectory(outDir, '--out', o.out);
   const sharedCore = o.driverCore === 'shared';
   // The experiment writes disk images and traces into --out as it goes: a full disk is the --out's.
   const { results, host } = await writingToAsync(o.out, '--out', () => runExperiment({ requests: o.requests, size: o.size, outDir, firmwareDir, sharedCore }));

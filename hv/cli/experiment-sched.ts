@@ -6,7 +6,6 @@
  * per run, latency-cdf.svg and, with --sweep, sweep.svg into --out.
  */
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SCHEDULER_POLICIES } from '../core/scheduler-config.ts';
 import { UsageError } from '../errors.ts';
@@ -15,7 +14,7 @@ import { schedTable } from '../experiments/sched-report.ts';
 import { DEFAULT_WORKLOAD, type Workload, checkWorkload, parsePolicies, parseSweep, workloadValue } from '../experiments/sched-spec.ts';
 import { SCHED_IO_PATHS, type SchedIoPath } from '../experiments/sched-system.ts';
 import { parseInteger } from './options.ts';
-import { writeOutputFile } from './output-file.ts';
+import { makeOutputDirectory, writeOutputFile } from './output-file.ts';
 
 export interface SchedCliOptions {
   policies?: string;
@@ -59,11 +58,7 @@ async function schedExperiment(o: SchedCliOptions & { out: string }, firmwareDir
     for (const value of sweep.values) checkWorkload({ ...workload, [sweep.param]: value }, ioPaths, () => `--sweep ${sweep.param}=${value}`);
   }
   const outDir = resolve(o.out);
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (cause) {
-    throw new UsageError(`${o.out}: cannot create the output directory: ${(cause as Error).message}`);
-  }
+  makeOutputDirectory(outDir, '--out', o.out);
   // The system and the charts load when the experiment runs, not with every hv command.
   const { runSchedExperiment } = await import('../experiments/sched.ts');
   const outputs = await runSchedExperiment({

@@ -4,7 +4,7 @@
  * directory, a directory, no permission: checked before any guest runs) or only when the bytes go
  * out (a full disk, /dev/full): the message names the option and the file.
  */
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HvError, OutputError, UsageError } from '../errors.ts';
 import { errnoText } from '../input-file.ts';
@@ -19,6 +19,19 @@ export function writeOutputFile(file: string, content: string, option?: string):
     writeFileSync(file, content);
   } catch (cause) {
     throw new UsageError(`${label(file, option)}: cannot write: ${errnoText(cause)}`, { cause });
+  }
+}
+
+/**
+ * Creates the output directory `dir` (and its parents) and checks that it can be written: one
+ * that cannot is bad input, named by `option` and how the user wrote it (`shown`).
+ */
+export function makeOutputDirectory(dir: string, option: string, shown = dir): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (cause) {
+    throw new UsageError(`${label(shown, option)}: cannot create or write the output directory: ${errnoText(cause)}`, { cause });
   }
 }
 

@@ -15,7 +15,7 @@ import { clusterTrace } from '../cluster/trace.ts';
 
 const TABLE_STYLE = { head: [], border: [] };
 
-export function makeDirectory(dir: string, shown: string): void {
+function makeDirectory(dir: string, shown: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (cause) {

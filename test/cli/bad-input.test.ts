@@ -230,5 +230,8 @@ describe('hv experiment io-path', () => {
     '--out /dev/full': { args: () => ['experiment', 'io-path', '--out', '/dev/full'], message: /^hv: --out \/dev\/full: cannot create or write the output directory: EEXIST$/ },
     '--out a regular file': { args: () => ['experiment', 'io-path', '--out', at('a-file')], message: /^hv: --out .*a-file: cannot create or write the output directory: EEXIST$/ },
     '--out under a regular file': { args: () => ['experiment', 'io-path', '--out', join(at('a-file'), 'x')], message: /^hv: --out .*a-file\/x: cannot create or write the output directory: ENOTDIR$/ },
+    // Every command with an output directory says it the same way.
+    'experiment sched --out a regular file': { args: () => ['experiment', 'sched', '--out', at('a-file')], message: /^hv: --out .*a-file: cannot create or write the output directory: EEXIST$/ },
+    'cache-sim --suite --out a regular file': { args: () => ['cache-sim', '--suite', '--out', at('a-file')], message: /^hv: --out .*a-file: cannot create or write the output directory: EEXIST$/ },
   });
 });

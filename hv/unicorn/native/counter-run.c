@@ -12,12 +12,15 @@ static uint32_t read_pc(struct hv_counter *c)
     return pc;
 }
 
-/* After a run: the block in progress ended at the PC, or ran to its end. */
+/* After a run: the block in progress ended at the PC, or ran to its end. A run that ended
+ * inside a block resumes at the PC by falling through: the stream goes on there (no refill; the
+ * block's own refill, if any, was charged when it was entered). */
 static void settle(struct hv_counter *c, uint32_t pc)
 {
     struct block *b = c->cur;
     if (b && pc - b->addr < b->size) {
         sync_live(c, pc);
+        c->prev_end = pc;
         return;
     }
     c->executed = DONE_N(c->done);
@@ -43,6 +46,7 @@ static int settle_finish(struct hv_counter *c, int err)
     if (c->alias_stopped) c->stopped_before = pc; /* stopped right after the instruction that asked */
     sync_live(c, pc);
     set_mode(c, MODE_MAIN);
+    c->prev_end = unalias(c, pc); /* as in settle: the next run falls through to it */
     return 0;
 }
 

@@ -3,8 +3,9 @@
  * core with the smallest clock (so cores stay within a slice of each other): it fires the due
  * device events of the vCPUs queued there, lets the scheduler move vCPUs and pick one, runs it
  * until the earlier of its slice end, its next device event and the end of the run, and charges
- * what it used. A vCPU's core is one property the hypervisor sets (at boot and when it migrates
- * the vCPU); a vCPU that halts or faults stops alone, the others keep running. run() can be called
+ * what it used (a vCPU alone on the only core runs past its slice end: runsAlone). A vCPU's core
+ * is one property the hypervisor sets (at boot and when it migrates the vCPU); a vCPU that halts
+ * or faults stops alone, the others keep running. run() can be called
  * again to continue where the last call stopped.
  */
 import type { StepOutcome } from '../arch/cpu.ts';
@@ -54,6 +55,11 @@ export interface HypervisorOptions {
 }
 
 const MAX_STALLED_STEPS = 100_000;
+/**
+ * How far a vCPU that runs alone (Hypervisor.runsAlone) runs past its slice end: about a
+ * millisecond of host time, so pollers (gdb, UART input) and stop requests are still seen often.
+ */
+const ALONE_RUN_CYCLES = 1 << 20;
 
 export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
   readonly cores: readonly Core[];
@@ -256,12 +262,26 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
   }
 
   private deadline(core: Core, running: V, until: number): number {
-    let deadline = Math.min(this.scheduler.sliceEnd(core.index), until);
+    const sliceEnd = this.scheduler.sliceEnd(core.index);
+    if (this.runsAlone(core, running)) return Math.min(Math.max(sliceEnd, core.now + ALONE_RUN_CYCLES), until);
+    let deadline = Math.min(sliceEnd, until);
     if (!this.scheduler.preemptsOnWake) return deadline;
     for (const other of this.scheduler.queue(core.index)) {
       if (other !== running && other.alive) deadline = Math.min(deadline, Math.max(this.wakeTime(other, core.now), core.now + 1));
     }
     return deadline;
+  }
+
+  /**
+   * True when `running` is the only live vCPU of the only core: then no slice end can change what
+   * runs (the scheduler would pick it again, there is no other core to keep in step or to move it
+   * to, and device events split the run where they fall anyway), so its run goes on past the
+   * slice end, up to ALONE_RUN_CYCLES. Each stop costs an exact finish and a trip through the loop.
+   */
+  private runsAlone(core: Core, running: V): boolean {
+    if (this.cores.length !== 1) return false;
+    for (const other of this.scheduler.queue(core.index)) if (other !== running && other.alive) return false;
+    return true;
   }
 
   /**

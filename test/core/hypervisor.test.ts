@@ -157,6 +157,30 @@ describe('the run loop', () => {
     expect(log.filter((s) => s.vcpu === 'a').reduce((t, s) => t + s.consumed, 0)).toBe(2000);
   });
 
+  it('lets a vCPU alone on the only core run past its slice ends, 2^20 cycles a step or up to the end of the run', () => {
+    const { hv, log, add } = rig(1, 1000);
+    add('a', 0, 3_000_000, [], [5000]);
+    hv.run({ untilCycles: 2_000_000 });
+    // Each step runs on for 2^20 cycles (not 1000; the vCPU's own events split its steps), then up to the end of the run.
+    expect(log.map((s) => s.deadline)).toEqual([SWITCH + (1 << 20), 2_000_000]);
+  });
+
+  it('keeps the slice when the only core has another live vCPU, or there are two cores', () => {
+    const two = rig(1, 1000);
+    two.add('a', 0, 3000);
+    two.add('b', 0, 3000);
+    two.hv.run();
+    // Until 'a' halts; then 'b' is alone and runs on.
+    const last = two.log.at(-1)!;
+    expect(two.log.length).toBeGreaterThan(4);
+    expect(two.log.slice(0, -1).every((s) => s.deadline - s.start <= 1000)).toBe(true);
+    expect([last.vcpu, last.deadline - last.start]).toEqual(['b', 1 << 20]);
+    const cores = rig(2, 1000);
+    cores.add('a', 0, 3000);
+    cores.hv.run();
+    expect(cores.log.map((s) => s.consumed)).toEqual([1000 - SWITCH, 1000, 1000, SWITCH]);
+  });
+
   it('idles a core until the device event that wakes its sleeping vCPU, and reports the wake-up', () => {
     const { hv, scheduler, add, events } = rig(1);
     const a = add('a', 0, 1000, [100], [5000]);
@@ -215,6 +239,7 @@ describe('the run loop', () => {
     // A stop request made during a run ends that run (the CLI's --until-line).
     const stopping = rig(1);
     const v = stopping.add('a', 0);
+    stopping.add('b', 0); // so that 'a' is not alone, which would run up to the end in one step
     let calls = 0;
     const step = v.step.bind(v);
     v.step = (start, deadline) => {

@@ -224,11 +224,14 @@ export class Engine {
 
   /**
    * The PC, as readRegister(PC) gives it: right after a run (nothing written since) from the
-   * counter without a host call.
+   * counter without a host call; inside an MMIO callback, the accessing instruction (the
+   * register then still holds the PC of an earlier instruction or block).
    */
   readPc(): number {
-    if (this.counterInstance && this.epochAfterRun === this.registerEpochValue && !this.running) {
-      const pc = this.counterInstance.pc;
+    const counter = this.counterInstance;
+    if (counter && this.running && counter.accessPc !== 0) return counter.accessPc;
+    if (counter && this.epochAfterRun === this.registerEpochValue && !this.running) {
+      const pc = counter.pc;
       if (pc < ALIAS_LO || pc > ALIAS_HI) return pc;
     }
     return this.readRegister(ARM_REG.PC);

@@ -12,7 +12,7 @@ import { counterLibraryPath } from './native-build.ts';
 const FIELDS = [
   'executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divRegs', 'cycles', 'lastCost', 'needDecode',
   'prevEnd', 'branchPenalty', 'cycleBase', 'cycleSize', 'cycleMap', 'decodeStart', 'decodeEnd', 'finishes', 'retranslations',
-  'endPc', 'scratchWindow', 'fastLimit',
+  'endPc', 'scratchWindow', 'fastLimit', 'accessPc',
 ] as const;
 /** Bits of the `flags` word (see native/counter.h). */
 const FLAG_STOP = 1;
@@ -171,6 +171,15 @@ export class InstructionCounter {
    */
   get pc(): number {
     return this.state[this.w.endPc]!;
+  }
+
+  /**
+   * Inside an MMIO callback: the address of the accessing instruction (exact in a block with a
+   * code hook or when the access matched one instruction, else the best match); 0 elsewhere.
+   * Unicorn's PC register is not kept up to date inside a block.
+   */
+  get accessPc(): number {
+    return this.state[this.w.accessPc]!;
   }
 
   /** The guest address of the scratch copy's first byte (where a PC at SCRATCH_AT + x comes from). */

@@ -178,6 +178,7 @@ int hv_counter_offsets(uint32_t *out, int count)
         offsetof(struct hv_counter, decode_end),   offsetof(struct hv_counter, finishes),
         offsetof(struct hv_counter, retranslations), offsetof(struct hv_counter, end_pc),
         offsetof(struct hv_counter, scratch_window), offsetof(struct hv_counter, fast_limit),
+        offsetof(struct hv_counter, access_pc),
     };
     int n = (int)(sizeof offsets / sizeof offsets[0]);
     for (int i = 0; i < n && i < count; i++) out[i] = offsets[i];

@@ -194,7 +194,7 @@ struct hv_counter {
     uint32_t alias_stop;     /* MODE_ALIAS: stop before this (alias) address */
     uint32_t alias_stopped;  /* the alias run stopped at alias_stop or for FLAG_STOP */
     struct replay replay;
-    uint32_t access_pc;      /* address of the instruction of the MMIO access in progress (0: none) */
+    uint32_t access_pc;      /* address of the instruction of the MMIO access in progress (0: none; JavaScript reads it as the PC) */
     uint32_t abort_pc;       /* Engine.stop() during an MMIO access: the PC to leave */
     uint32_t stopped_before; /* the code hook stopped before this address (not entered) */
     uint32_t block_stop_pc;  /* the block hook stopped before this block (0: no) */

@@ -151,10 +151,12 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
     int exact;
     if (replayed(c, r, offset, size, 0, &value)) return value;
     uint32_t i = before_access(c, (uint32_t)(r->base + offset), 0, &exact);
-    if (refused_unaligned(c, r, offset, size, 0, i, exact)) return 0;
-    value = r->read((uint32_t)offset, size);
-    sync_fast(c); /* the device may have lowered the limit or asked to stop */
-    after_access(c, r, offset, size, 0, value, i, exact);
+    if (!refused_unaligned(c, r, offset, size, 0, i, exact)) {
+        value = r->read((uint32_t)offset, size);
+        sync_fast(c); /* the device may have lowered the limit or asked to stop */
+        after_access(c, r, offset, size, 0, value, i, exact);
+    }
+    c->access_pc = 0;
     return value;
 }
 
@@ -166,10 +168,12 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
     int exact;
     if (replayed(c, r, offset, size, 1, &ignored)) return;
     uint32_t i = before_access(c, (uint32_t)(r->base + offset), 1, &exact);
-    if (refused_unaligned(c, r, offset, size, 1, i, exact)) return;
-    r->write((uint32_t)offset, size, (uint32_t)value);
-    sync_fast(c); /* the device may have lowered the limit or asked to stop */
-    after_access(c, r, offset, size, 1, value, i, exact);
+    if (!refused_unaligned(c, r, offset, size, 1, i, exact)) {
+        r->write((uint32_t)offset, size, (uint32_t)value);
+        sync_fast(c); /* the device may have lowered the limit or asked to stop */
+        after_access(c, r, offset, size, 1, value, i, exact);
+    }
+    c->access_pc = 0;
 }
 
 /* Maps [address, address + size) as MMIO served by the JavaScript callbacks through the trampolines. */

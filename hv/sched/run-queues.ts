@@ -87,12 +87,6 @@ export class RunQueues<V extends SchedulableVcpu> {
     q.sliceEnd = sliceEnd;
   }
 
-  /** Ends the current turn on `core` early (the next pick gives a new one). */
-  endTurn(core: number): void {
-    const q = this.cores.get(core);
-    if (q) q.sliceEnd = -Infinity;
-  }
-
   sliceEnd(core: number): number {
     return this.cores.get(core)?.sliceEnd ?? 0;
   }

@@ -37,15 +37,19 @@ export class FutureReads {
 
   /** The reads a cache of `capacity` blocks sees, with their next-use positions. */
   view(capacity: number): FutureView {
-    const kept = this.keep(capacity);
-    let view = this.views.get(kept.length);
-    if (!view) this.views.set(kept.length, (view = { keys: kept, next: nextUses(kept) }));
+    // Which reads a capacity keeps grows with it, so their count names the set: capacities that
+    // keep as many reads share one view (counted before anything is copied).
+    let count = 0;
+    for (let i = 0; i < this.length; i++) if (this.blocks[i]! <= capacity) count++;
+    let view = this.views.get(count);
+    if (!view) {
+      const kept = this.keep(capacity, count);
+      this.views.set(count, (view = { keys: kept, next: nextUses(kept) }));
+    }
     return view;
   }
 
-  private keep(capacity: number): Float64Array {
-    let count = 0;
-    for (let i = 0; i < this.length; i++) if (this.blocks[i]! <= capacity) count++;
+  private keep(capacity: number, count: number): Float64Array {
     if (count === this.length) return this.keys.subarray(0, this.length);
     const kept = new Float64Array(count);
     for (let i = 0, j = 0; i < this.length; i++) if (this.blocks[i]! <= capacity) kept[j++] = this.keys[i]!;

@@ -1,6 +1,7 @@
 /* malfront: a misbehaving virtio-blk frontend for isolation tests.
  *
- * cmdline case=<name> (or case=all, the default: every case in the order of the table below).
+ * cmdline case=<name> (or case=all, the default: every case in the order of the table below but
+ * those marked as run only when named).
  * Each case initialises the device, performs one attack, prints what the device answered
  *     malfront: <case>: <outcome>
  * then resets and re-initialises the device and does one valid 512-byte write and read:
@@ -11,14 +12,15 @@
  * no-status (it came back but the status byte was not written), needs-reset (the device set
  * DEVICE_NEEDS_RESET), no-response (nothing within the timeout), ignored (notify-storm: no used
  * entry, no reset), spurious-used (notify-storm: used entries without buffers), unchanged /
- * changed <registers> (ro-registers). oversize adds " buffer-written" if the device wrote into
- * the buffer anyway. */
+ * changed <registers> (ro-registers), dropped / touched <what> (reset-in-flight). oversize adds
+ * " buffer-written" if the device wrote into the buffer anyway. */
 #include "board.h"
 #include "uart.h"
 #include "semihosting.h"
 #include "libc.h"
 #include "hvlab-io.h"
 #include "virtio-blk.h"
+#include "busy.h"
 
 #define BASE HV_VIRTIO_BLK_BASE
 #define WAIT_MS 2000u          /* per attack or request */
@@ -29,6 +31,8 @@
 #define OTHER_GUEST 0x24000000u
 #define STATUS_POISON 0xffu
 #define DATA_POISON 0x5au
+/* Longer than a 64 KiB read takes on any disk-timing preset (about 0.6 M cycles). */
+#define AFTER_RESET_INSTRUCTIONS 4000000u
 
 extern uint8_t _ram_free_start[], _ram_free_end[];
 
@@ -187,26 +191,80 @@ static void case_ro_registers(struct virtq *vq)
         snprintf_(outcome, sizeof(outcome), "unchanged");
 }
 
+/* FNV-1a of a buffer, to see whether the device wrote into it. */
+static uint32_t fnv1a(const uint8_t *p, uint32_t len)
+{
+    uint32_t h = 2166136261u;
+
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+/* A new request right after a reset: a 512-byte write of sector 1 and its read-back. 1 when both
+ * came back OK with the data written. */
+static int new_request_right(void)
+{
+    if (virtio_blk_init() < 0)
+        return 0;
+    for (unsigned i = 0; i < sizeof(sector_buf); i++)
+        sector_buf[i] = (uint8_t)(i * 13u + 0x11u);
+    memset(check_buf, 0, sizeof(check_buf));
+    return virtio_blk_write(RECOVER_SECTOR, sector_buf, sizeof(sector_buf)) == VIRTIO_BLK_S_OK &&
+           virtio_blk_read(RECOVER_SECTOR, check_buf, sizeof(check_buf)) == VIRTIO_BLK_S_OK &&
+           memcmp(sector_buf, check_buf, sizeof(check_buf)) == 0;
+}
+
+/* A 64 KiB read into poisoned free SRAM and a device reset right after the notify, while the
+ * read may still be in flight; at once a new write and read-back, then a wait longer than the
+ * old read takes. Whatever the device did before the reset stays; after it, the old request must
+ * leave no trace (no status byte, no data in its buffer) and the new ones must be right. */
+static void case_reset_in_flight(struct virtq *vq)
+{
+    uint8_t *buf = _ram_free_start;
+    uint32_t len = HV_VIRTIO_BLK_MAX_BYTES;
+
+    memset(buf, DATA_POISON, len);
+    chain3(vq, (uint32_t)buf, len, VIRTQ_DESC_F_WRITE);
+    virtq_publish(vq, 0);
+    virtq_kick(vq);
+    virtio_blk_reset();
+    uint8_t status_at_reset = status;
+    uint32_t hash = fnv1a(buf, len);
+    int new_right = new_request_right();
+    busy_instructions(AFTER_RESET_INSTRUCTIONS);
+    int wrote_status = status != status_at_reset;
+    int wrote_buffer = fnv1a(buf, len) != hash;
+    if (new_right && !wrote_status && !wrote_buffer)
+        snprintf_(outcome, sizeof(outcome), "dropped");
+    else
+        snprintf_(outcome, sizeof(outcome), "touched%s%s%s", new_right ? "" : " new-request",
+                  wrote_status ? " status" : "", wrote_buffer ? " buffer" : "");
+}
+
 static void case_bad_status_desc(struct virtq *vq)
 {
     chain3(vq, (uint32_t)sector_buf, 512, 0);   /* status descriptor device-readable */
     submit(vq);
 }
 
+/* named: run only when named (not part of case=all). */
 static const struct {
     const char *name;
     void (*run)(struct virtq *vq);
+    int named;
 } cases[] = {
-    { "desc-outside-ram", case_desc_outside_ram },
-    { "desc-in-window", case_desc_in_window },
-    { "desc-other-guest", case_desc_other_guest },
-    { "desc-loop", case_desc_loop },
-    { "chain-too-long", case_chain_too_long },
-    { "bad-avail-idx", case_bad_avail_idx },
-    { "oversize", case_oversize },
-    { "notify-storm", case_notify_storm },
-    { "ro-registers", case_ro_registers },
-    { "bad-status-desc", case_bad_status_desc },
+    { "desc-outside-ram", case_desc_outside_ram, 0 },
+    { "desc-in-window", case_desc_in_window, 0 },
+    { "desc-other-guest", case_desc_other_guest, 0 },
+    { "desc-loop", case_desc_loop, 0 },
+    { "chain-too-long", case_chain_too_long, 0 },
+    { "bad-avail-idx", case_bad_avail_idx, 0 },
+    { "oversize", case_oversize, 0 },
+    { "notify-storm", case_notify_storm, 0 },
+    { "ro-registers", case_ro_registers, 0 },
+    { "bad-status-desc", case_bad_status_desc, 0 },
+    { "reset-in-flight", case_reset_in_flight, 1 },
 };
 #define CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -276,7 +334,7 @@ int main(void)
 
     int found = 0;
     for (unsigned i = 0; i < CASES; i++) {
-        if (!all && strcmp(name, cases[i].name) != 0)
+        if (all ? cases[i].named : strcmp(name, cases[i].name) != 0)
             continue;
         found = 1;
         if (run_case(i) < 0)

@@ -11,7 +11,7 @@
  * the driver VM's image, the backing files of every disk) are named by their SHA-256, and a
  * restore refuses to run when one has changed.
  */
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, ftruncateSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { CheckpointError } from '../errors.ts';
 import { errnoText } from '../input-file.ts';
 import { sha256 } from '../lazy-builtins.ts';
@@ -82,14 +82,37 @@ export function prepareDisks(disks: readonly SavedDisk[]): Map<string, Uint8Arra
   return overlays;
 }
 
-/** Writes the image file back to its saved contents (refused, with the image's own error, while another user has it open). */
+/**
+ * Writes the image file back to its saved contents (refused, with the image's own error, while
+ * another user has it open). The contents go to a temporary file beside it, renamed over it when
+ * whole, so a failure (a full disk, an I/O error) leaves the image as it was.
+ */
 function revertImage(disk: SavedDisk): void {
   openImage(disk.file, { owner: `the restore of guest "${disk.guest}"` }).close();
-  const fd = openSync(disk.file, 'r+');
+  const written = { temporary: undefined as string | undefined };
   try {
-    ftruncateSync(fd, 0);
-    ftruncateSync(fd, disk.bytes.size);
-    for (const [first, data] of disk.bytes.runs) writeSync(fd, data, 0, data.length, first * disk.bytes.pageSize);
+    // Through a symbolic link, the file it names is the one to replace.
+    const target = realpathSync(disk.file);
+    writeImageFile(`${target}.${process.pid}.partial`, disk.bytes, statSync(target).mode & 0o7777, written);
+    renameSync(written.temporary!, target);
+  } catch (cause) {
+    if (written.temporary !== undefined) rmSync(written.temporary, { force: true });
+    throw new CheckpointError(`${disk.file}: cannot put guest "${disk.guest}"'s disk back to its contents at the checkpoint (${errnoText(cause)}); the image is unchanged`, { cause });
+  }
+}
+
+/**
+ * Writes `bytes` to `file` (created or emptied; `written.temporary` names it from then on, for
+ * the caller to remove on failure) with `mode` as its permissions, synced to the disk.
+ */
+function writeImageFile(file: string, bytes: SparseBytes, mode: number, written: { temporary?: string }): void {
+  const fd = openSync(file, 'w', mode);
+  written.temporary = file;
+  try {
+    ftruncateSync(fd, bytes.size);
+    for (const [first, data] of bytes.runs) writeSync(fd, data, 0, data.length, first * bytes.pageSize);
+    fchmodSync(fd, mode);
+    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

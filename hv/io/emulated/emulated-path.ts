@@ -30,8 +30,23 @@ interface Job {
   code: number;
 }
 
+/**
+ * Heads the waiting list in place of a request the guest's reset dropped while the device was
+ * still serving its command: that command's completion is discarded (a read's data never reaches
+ * the guest), and the requests after the reset wait for the device to be free.
+ */
+interface DroppedCommand {
+  readonly dropped: true;
+}
+
+type Waiting = Job | DroppedCommand;
+
+function isDropped(w: Waiting): w is DroppedCommand {
+  return 'dropped' in w;
+}
+
 interface EmulatedPathState {
-  readonly waiting: Job[];
+  readonly waiting: Waiting[];
   readonly pending: ReadonlyArray<readonly [number, string, number, number]>;
   readonly issued: number;
 }
@@ -39,17 +54,34 @@ interface EmulatedPathState {
 export class EmulatedPath extends IoPathBase {
   readonly name = 'emulated';
   private readonly device: SlotDriver;
-  private readonly waiting: Job[] = [];
+  private readonly waiting: Waiting[] = [];
   /** Block I/Os in progress: their requests not finished yet, and those finished. */
   private readonly pending = new Map<number, { transport: VirtioTransport; left: number; done: number }>();
 
   constructor(private readonly o: EmulatedPathOptions) {
     super(o);
-    this.device = new SlotDriver(o.blockController, o.slot, o.vm, (status, issued, cycles) => {
-      const job = this.waiting[0];
-      if (job && cycles > 0) this.o.tracker.phase(job.io, 'device', issued, cycles);
-      this.nextCommand(status);
-    });
+    const dma = {
+      read: (address: number, length: number) => o.vm.memory.read(address, length),
+      // The dropped command's read data: the guest reset the device, so it must not land (virtio 1.2 §2.4.1).
+      write: (address: number, data: Uint8Array) => this.droppedInFlight() || o.vm.memory.write(address, data),
+    };
+    this.device = new SlotDriver(o.blockController, o.slot, o.vm.clock, dma, (status, issued, cycles) => this.commandDone(status, issued, cycles));
+  }
+
+  private droppedInFlight(): boolean {
+    const head = this.waiting[0];
+    return head !== undefined && isDropped(head);
+  }
+
+  /** The device finished the command in flight: a dropped one is forgotten, a job's goes on. */
+  private commandDone(status: number, issued: number, cycles: number): void {
+    const head = this.waiting[0];
+    if (head && isDropped(head)) {
+      this.waiting.shift();
+      return this.nextCommand();
+    }
+    if (head && cycles > 0) this.o.tracker.phase(head.io, 'device', issued, cycles);
+    this.nextCommand(status);
   }
 
   /** After the notification's trap: walk the queue and start its requests. */
@@ -67,10 +99,15 @@ export class EmulatedPath extends IoPathBase {
     }
   }
 
-  /** The guest reset the device: its requests in flight are dropped, and their I/Os end now. */
+  /**
+   * The guest reset the device: its requests in flight are dropped, and their I/Os end now. A
+   * command the device is still serving cannot be called back: it is marked dropped, and its
+   * completion has no effect but to free the device for the requests after the reset.
+   */
   override reset(transport: VirtioTransport): void {
     if (transport.deviceId !== VIRTIO_ID.BLOCK) return;
     this.waiting.length = 0;
+    if (this.device.busy) this.waiting.push({ dropped: true });
     for (const io of [...this.pending.keys()]) this.o.tracker.end(io, this.o.vm.clock.now());
     this.pending.clear();
   }
@@ -145,7 +182,8 @@ export class EmulatedPath extends IoPathBase {
   /** Issues the next device command of the oldest job, or finishes jobs that have none left. */
   private nextCommand(status?: number): void {
     const job = this.waiting[0];
-    if (!job) return;
+    // A dropped command still holds the device: its completion calls again.
+    if (!job || isDropped(job)) return;
     if (status !== undefined && status & 4) job.code = BLK_S.IOERR;
     const command = job.code === BLK_S.OK ? job.commands.shift() : undefined;
     if (command) return this.device.issue(command);

@@ -4,7 +4,8 @@
  * with the time the device spent.
  */
 import { BLKCTL_CMD, BLKCTL_REG as REG, BLKCTL_SLOT_STRIDE, BLKCTL_STATUS, type BlockController } from '../../../devices/block-controller.ts';
-import type { Vm } from '../../core/vm.ts';
+import type { MemoryPort } from '../../../devices/memory-port.ts';
+import type { VirtualTime } from '../../time/virtual-time.ts';
 
 export interface DeviceCommand {
   readonly op: 'read' | 'write' | 'flush';
@@ -22,17 +23,24 @@ export class SlotDriver {
 
   constructor(
     private readonly controller: BlockController,
-    slot: number,
-    private readonly vm: Vm,
+    private readonly slot: number,
+    private readonly clock: VirtualTime,
+    /** The memory the slot's DMA reaches. */
+    dma: MemoryPort,
     /** Called when the command completes: its STATUS, when it was issued and how long it took. */
     private readonly done: (status: number, issued: number, cycles: number) => void,
   ) {
     this.base = slot * BLKCTL_SLOT_STRIDE;
     controller.bind(slot, {
-      time: vm.clock,
-      dma: vm.memory,
-      completed: (status) => this.done(status, this.issuedAt, vm.clock.now() - this.issuedAt),
+      time: clock,
+      dma,
+      completed: (status) => this.done(status, this.issuedAt, clock.now() - this.issuedAt),
     });
+  }
+
+  /** A command is in flight (the device refuses another until it completes). */
+  get busy(): boolean {
+    return this.controller.completionTime(this.slot) !== undefined;
   }
 
   /** When the command in flight was issued (a checkpoint keeps it with the controller's command). */
@@ -51,7 +59,7 @@ export class SlotDriver {
     w(REG.SECTOR_HI, Math.floor(c.sector / 2 ** 32));
     w(REG.COUNT, c.count);
     w(REG.DMA_ADDR, c.address);
-    this.issuedAt = this.vm.clock.now();
+    this.issuedAt = this.clock.now();
     w(REG.COMMAND, OPCODE[c.op]);
     const status = this.controller.read(this.base + REG.STATUS, 4);
     // A command refused at once (bad range, DMA fault) completes without a device event.

@@ -1,11 +1,11 @@
 /**
- * Synchronous positioned I/O on one image file, with every failure turned into an ImageError that
- * names the file. Tracks the file size itself (appends move it) so that "past the end of the file"
+ * Synchronous positioned I/O on one image file (raw and qcow2 alike): opened as a regular file,
+ * locked, with every failure turned into an ImageError that names the file. Tracks the file size itself (appends move it) so that "past the end of the file"
  * checks see clusters this process has written.
  */
 import { closeSync, fstatSync, fsyncSync, readSync, writeSync } from 'node:fs';
 import { HvError, ImageError } from '../../errors.ts';
-import { openRegularFile } from '../../input-file.ts';
+import { errnoText, openRegularFile } from '../../input-file.ts';
 import { type ImageLock, lockImage } from '../image-lock.ts';
 
 export class ImageFile {
@@ -107,9 +107,4 @@ export class ImageFile {
 
 export function hex(value: number | bigint): string {
   return `0x${value.toString(16)}`;
-}
-
-function errnoText(cause: unknown): string {
-  const e = cause as NodeJS.ErrnoException;
-  return e?.code ?? String(cause);
 }

@@ -1,0 +1,76 @@
+/**
+ * A device reset while a block request is in flight (firmware/build/malfront.elf, case
+ * reset-in-flight): the guest notifies a 64 KiB read, resets the device at once, re-initialises
+ * it and writes and reads back sector 1 while the old read may still be in the device, then
+ * waits longer than the old read takes. As virtio 1.2 §2.4.1 and QEMU: the reset drops the old
+ * request (no status byte, no data in its buffer after the reset, no used entry), and the new
+ * requests complete with their own data. The emulated path's device is still serving the old
+ * read when the guest resets (64 KiB take ~0.5 M cycles), so its completion must not advance the
+ * new requests; in-context finishes the read inside the notify, before the reset.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateSystem } from '../../hv/core/system-config.ts';
+import type { IoPathName } from '../../hv/io/io-path.ts';
+import { type Probe, checkpointDir, checkpointWhere, restoredRun, uninterrupted } from '../helpers/checkpoint-run.ts';
+import { type IoRun, diskDir, runIo } from '../helpers/io-run.ts';
+import { imagePath } from '../helpers/run-system.ts';
+
+const PATHS: IoPathName[] = ['emulated', 'in-context'];
+const runs = {} as Record<IoPathName, IoRun<undefined>>;
+let disks: ReturnType<typeof diskDir>;
+
+beforeAll(async () => {
+  disks = diskDir('hvlab-reset-in-flight-');
+  for (const path of PATHS) {
+    const disk = disks.disk(`${path}.img`);
+    runs[path] = await runIo([{ name: 'mal', image: 'malfront', core: 0, ioPath: path, disk, cmdline: 'case=reset-in-flight' }]);
+  }
+}, 120_000);
+
+afterAll(() => disks?.remove());
+
+describe.each(PATHS)('a device reset with a read in flight, %s path', (path) => {
+  it('drops the old request, and the requests after the reset complete with their own data', () => {
+    expect(runs[path].output('mal')).toEqual(['malfront: reset-in-flight: dropped', 'malfront: reset-in-flight: recovered', 'malfront: done']);
+    expect(runs[path].reports['mal']).toMatchObject({ state: 'halted', exitCode: 0, fault: null });
+    expect(runs[path].reports['mal']!.io).toMatchObject({ path, errors: 0 });
+  });
+});
+
+it('on the emulated path the old read was still in the device at the reset: it is never served (in-context served it before)', () => {
+  // Two writes and two reads of sector 1 after the reset (the case's and the recovery's).
+  expect(runs['emulated'].reports['mal']!.io!.requests).toBe(4);
+  expect(runs['in-context'].reports['mal']!.io!.requests).toBe(5);
+});
+
+describe('a checkpoint while the dropped command is still in the device (emulated path)', () => {
+  const files = checkpointDir();
+  afterAll(() => files.remove());
+
+  function config(disk: string) {
+    return validateSystem(
+      {
+        cores: 2,
+        io: { 'driver-vm': { image: imagePath('driver-vm'), core: 1 } },
+        guests: [{ name: 'mal', image: imagePath('malfront'), core: 0, 'io-path': 'emulated', disk, cmdline: 'case=reset-in-flight' }],
+      },
+      join(tmpdir(), 'reset-in-flight.yaml'),
+    );
+  }
+
+  const droppedInDevice: Probe = (s) =>
+    s.internals.io!.guests.some((g) => ((g.path.saveState() as { waiting?: Array<{ dropped?: true }> }).waiting ?? [])[0]?.dropped === true);
+
+  it('restores to the same console output, stats and trace as an uninterrupted run', async () => {
+    const reference = await uninterrupted(config(disks.disk('reference.img')));
+    const file = files.file('dropped.hvck');
+    expect(await checkpointWhere(config(disks.disk('checkpointed.img')), droppedInDevice, file, { step: 500 })).toBeDefined();
+    const restored = await restoredRun(file);
+    expect(restored.lines).toContain('malfront: reset-in-flight: dropped');
+    expect(restored.lines).toBe(reference.lines);
+    expect(restored.stats).toBe(reference.stats);
+    expect(restored.events).toBe(reference.events);
+  }, 60_000);
+});

@@ -60,6 +60,7 @@ function declare() {
     instrumented: lib.func('int hv_counter_instrumented(void *counter, _Out_ uint32_t *out, int max)'),
     instrument: lib.func('int hv_counter_instrument(void *counter, uint32_t lo, uint32_t hi)'),
     useCycleHook: lib.func('int hv_counter_use_cycle_hook(void *counter)'),
+    setExit: lib.func('int hv_counter_set_exit(void *counter, uint32_t address)'),
     // Register sequences of the Cortex-M model in one host call each (native/m-profile.c).
     mSetState: lib.func('void hv_m_set_state(void *uc, uint32_t ipsr, uint32_t xpsr, uint32_t control, uint32_t msp, uint32_t psp)'),
     mStackPointers: lib.func('void hv_m_stack_pointers(void *uc, uint32_t *out)'),
@@ -144,6 +145,16 @@ export class InstructionCounter {
     for (const [lo, hi] of ranges) {
       if ((this.fn.instrument(this.address, lo, hi) as number) !== 0) throw new NativeLibraryError(`cannot instrument code at 0x${lo.toString(16)}-0x${hi.toString(16)}`);
     }
+  }
+
+  /**
+   * Every run ends normally (Unicorn's error OK, {@link pc} equal to `address`) when the code
+   * reaches `address`, before fetching there: a called function's return address, which then
+   * needs no mapping, no memory hook and no failed translation at every return.
+   */
+  endRunsAt(address: number): void {
+    const err = this.fn.setExit(this.address, address) as number;
+    if (err !== 0) throw new NativeLibraryError(`hv_counter_set_exit failed with Unicorn error ${err}`);
   }
 
   /** Forgets all decoded code (guest code was reloaded, or the cycle map cleared). */

@@ -118,6 +118,23 @@ int hv_counter_attach(uc_engine *uc, struct hv_counter *c, uint32_t alias_lo, ui
     return err;
 }
 
+/* Every run of the engine ends before the instruction at `address` is fetched (a normal end,
+ * as a WFI's: Unicorn translates a block that halts there once and keeps it). A call's return
+ * address ends the call without an unmapped fetch, which Unicorn would try to translate (twice)
+ * at every return and report through a memory hook. Returns Unicorn's error code. */
+int hv_counter_set_exit(struct hv_counter *c, uint32_t address)
+{
+    c->standing_exit = address;
+    c->standing_exits = 1;
+    return uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &c->standing_exit, (size_t)1);
+}
+
+void restore_exits(struct hv_counter *c)
+{
+    uint64_t none = 0;
+    uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), c->standing_exits ? &c->standing_exit : &none, (size_t)c->standing_exits);
+}
+
 /* Cycle timing (JavaScript set FLAG_CYCLES and the map): the block hook that charges refills
  * replaces the other one. Called before any code ran (the hook's place among the engine's block
  * hooks changes: last). Returns Unicorn's error code. */

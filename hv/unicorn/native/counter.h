@@ -207,6 +207,8 @@ struct hv_counter {
     struct { uint32_t start, end; } stale[MAX_STALE];
     uint32_t stale_count;    /* alias translations to drop before the next alias run; > MAX: all */
     uint32_t since_flush;    /* translations made for finishes since the last flush of all code */
+    uint64_t standing_exit;  /* hv_counter_set_exit: an address whose fetch ends every run (a call's return) */
+    uint32_t standing_exits; /* 0 or 1 */
     /* alignment.c: the code of recent MMIO-accessing instructions, by PC and their block's
      * checksum (a block whose bytes changed is decoded anew with another checksum) */
     struct align_code { uint32_t pc, sum; uint16_t code[2]; } align_code[16];
@@ -214,6 +216,9 @@ struct hv_counter {
 };
 
 /* The block hook's one budget check covers the flags too: a set slow flag makes it fail. */
+/* The engine's exit addresses back to the standing one (or none) after a finish changed them. */
+void restore_exits(struct hv_counter *c);
+
 static inline void sync_fast(struct hv_counter *c)
 {
     c->fast_limit = (c->flags & SLOW_FLAGS) ? 0 : c->limit;

@@ -167,7 +167,8 @@ export class Engine {
     // From Node's buffer pool (uc_mem_read fills it all, or the buffer is dropped): a fresh
     // zeroed ArrayBuffer per read costs more than the read on the I/O paths.
     const out = Buffer.allocUnsafe(length);
-    check(unicorn().fn.memRead(this.h, address, out, length), `uc_mem_read(${hexOf(address)}, ${length})`);
+    const code = unicorn().fn.memRead(this.h, address, out, length) as number;
+    if (code !== 0) fail(code, `uc_mem_read(${hexOf(address)}, ${length})`);
     return out;
   }
 
@@ -178,7 +179,8 @@ export class Engine {
   }
 
   writeMemory(address: number, bytes: Uint8Array): void {
-    check(unicorn().fn.memWrite(this.h, address, bytes, bytes.length), `uc_mem_write(${hexOf(address)})`);
+    const code = unicorn().fn.memWrite(this.h, address, bytes, bytes.length) as number;
+    if (code !== 0) fail(code, `uc_mem_write(${hexOf(address)})`);
   }
 
   /** Writes memory; returns false instead of throwing when the range is not mapped. */
@@ -217,7 +219,8 @@ export class Engine {
 
   /** Reads a register; the PC of code running at an execute alias (an exact finish) reads as the guest's. */
   readRegister(id: number): number {
-    check(unicorn().fn.regRead(this.h, id, this.regBuf), `uc_reg_read(${id})`);
+    const code = unicorn().fn.regRead(this.h, id, this.regBuf) as number;
+    if (code !== 0) fail(code, `uc_reg_read(${id})`);
     const value = this.regBuf.readUInt32LE(0);
     return id === ARM_REG.PC && value >= ALIAS_LO && value <= ALIAS_HI ? this.unalias(value) : value;
   }
@@ -255,7 +258,8 @@ export class Engine {
   writeRegister(id: number, value: number): void {
     this.registerEpochValue++;
     this.regBuf.writeUInt32LE(value >>> 0, 0);
-    check(unicorn().fn.regWrite(this.h, id, this.regBuf), `uc_reg_write(${id})`);
+    const code = unicorn().fn.regWrite(this.h, id, this.regBuf) as number;
+    if (code !== 0) fail(code, `uc_reg_write(${id})`);
   }
 
   /**
@@ -435,7 +439,11 @@ function u32(value: Int64): number {
 }
 
 function check(code: number, what: string): void {
-  if (code === 0) return;
+  if (code !== 0) fail(code, what);
+}
+
+/** Throws Unicorn's error `code` for `what` (the hot calls test the code first: no message is built for a success). */
+function fail(code: number, what: string): never {
   throw new UnicornError(ucErrorName(code), `${what}: ${ucErrorMessage(code)} (${ucErrorName(code)})`);
 }
 

@@ -69,8 +69,9 @@ function declare() {
   const out = new Uint32Array(FIELDS.length);
   const n = lib.func('int hv_counter_offsets(_Out_ uint32_t *out, int count)')(out, out.length) as number;
   if (n !== FIELDS.length) throw new NativeLibraryError(`instruction counter reports ${n} fields, expected ${FIELDS.length}`);
-  const words = {} as Record<Field, number>;
-  FIELDS.forEach((f, i) => (words[f] = out[i]! / 4));
+  // Built in one go: an object grown field by field with computed keys goes to dictionary mode,
+  // and every state access below would then be a slow property lookup.
+  const words = Object.fromEntries(FIELDS.map((f, i) => [f, out[i]! / 4])) as Record<Field, number>;
   return { fn, stateSize, words };
 }
 

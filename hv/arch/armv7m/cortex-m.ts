@@ -186,6 +186,8 @@ export class CortexM implements GuestCpu {
 
   canWake(): boolean {
     if (this.budget.stalled) return false;
+    // Nothing pending (the usual case for a core asleep): no registers and priorities to look at.
+    if (this.exceptionState.highestPending() === 0) return false;
     const masks = this.regs.readMasks(); // a fresh object
     // WFI wakes for any interrupt that would preempt were PRIMASK clear (ARMv7-M ARM B1.5.19).
     masks.primask = 0;

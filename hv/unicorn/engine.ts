@@ -86,6 +86,9 @@ export class Engine {
   private running = false;
   /** The register epoch right after the last run (the counter then knows the PC). */
   private epochAfterRun = Number.NaN;
+  /** The PC as readPc() gives it, known without a host call while the register epoch is `pcEpoch`. */
+  private knownPc = 0;
+  private pcEpoch = Number.NaN;
   /** Execute aliases of guest RAM (base, size, alias), to report PCs at their guest address. */
   private readonly aliases: Array<{ base: number; size: number; alias: number }> = [];
   private closed = false;
@@ -230,11 +233,34 @@ export class Engine {
    * counter without a host call.
    */
   readPc(): number {
-    if (this.counterInstance && this.epochAfterRun === this.registerEpochValue && !this.running) {
+    if (this.running) return this.readRegister(ARM_REG.PC);
+    if (this.pcEpoch === this.registerEpochValue) return this.knownPc;
+    if (this.counterInstance && this.epochAfterRun === this.registerEpochValue) {
       const pc = this.counterInstance.pc;
       if (pc < ALIAS_LO || pc > ALIAS_HI) return pc;
     }
-    return this.readRegister(ARM_REG.PC);
+    const pc = this.readRegister(ARM_REG.PC);
+    this.notePc(pc);
+    return pc;
+  }
+
+  /**
+   * The PC now holds `value` (written, or read, since the last register change); Unicorn keeps
+   * it without the Thumb bit. Between runs only: during one, code moves the PC on.
+   */
+  private notePc(value: number): void {
+    if (this.running) return;
+    const pc = (value & ~1) >>> 0;
+    if (pc >= ALIAS_LO && pc <= ALIAS_HI) return;
+    this.knownPc = pc;
+    this.pcEpoch = this.registerEpochValue;
+  }
+
+  /** A register change that leaves the PC as it was (mode and stack pointer sequences). */
+  private bumpEpochKeepingPc(): void {
+    const keep = this.pcEpoch === this.registerEpochValue;
+    this.registerEpochValue++;
+    if (keep) this.pcEpoch = this.registerEpochValue;
   }
 
   private unalias(address: number): number {
@@ -260,6 +286,7 @@ export class Engine {
     this.regBuf.writeUInt32LE(value >>> 0, 0);
     const code = unicorn().fn.regWrite(this.h, id, this.regBuf) as number;
     if (code !== 0) fail(code, `uc_reg_write(${id})`);
+    if (id === ARM_REG.PC) this.notePc(value);
   }
 
   /**
@@ -268,19 +295,21 @@ export class Engine {
    * hv/arch/armv7m/cpu-registers.ts, setProcessorState, and native/m-profile.c).
    */
   setMProfileState(ipsr: number, xpsr: number, control: number, msp: number, psp: number): void {
-    this.registerEpochValue++;
+    this.bumpEpochKeepingPc();
     mProfileSequences().setState(this.h, ipsr >>> 0, xpsr >>> 0, control >>> 0, msp >>> 0, psp >>> 0);
   }
 
   /** Cortex-M: MSP, PSP (read privileged, whatever the mode) and CONTROL into `out`, in one host call. */
   mProfileStackPointers(out: Uint32Array): void {
-    this.registerEpochValue++; // an unprivileged thread is lifted to handler mode and back
+    this.bumpEpochKeepingPc(); // an unprivileged thread is lifted to handler mode and back
     mProfileSequences().stackPointers(this.h, out);
   }
 
   /** A reusable batch for reading or writing a fixed list of 32-bit registers in one call. */
   registerBatch(ids: readonly number[]): RegisterBatch {
-    const batch = new RegisterBatch(ids, () => this.h, () => this.registerEpochValue++);
+    const pcAt = ids.indexOf(ARM_REG.PC);
+    const written = pcAt < 0 ? undefined : (values: readonly number[]) => this.notePc(values[pcAt]!);
+    const batch = new RegisterBatch(ids, () => this.h, () => this.registerEpochValue++, written);
     this.nativeBlocks.push(...batch.nativeBlocks);
     return batch;
   }

@@ -33,6 +33,29 @@ describe('Engine', () => {
     expect(e.readRegister(ARM_REG.R2)).toBe(0xffffffff);
   });
 
+  it('knows the PC between runs as a register read gives it: after single and batched writes and mode changes', () => {
+    const e = open(thumb(T.nop, T.nop, T.nop, T.nop));
+    const same = () => expect(e.readPc()).toBe(e.readRegister(ARM_REG.PC));
+    e.writeRegister(ARM_REG.PC, 0x103); // Unicorn keeps it without the Thumb bit
+    expect(e.readPc()).toBe(0x102);
+    same();
+    e.registerBatch([ARM_REG.LR, ARM_REG.PC]).write([0xfffffff9, 0x201]);
+    expect(e.readPc()).toBe(0x200);
+    same();
+    e.setMProfileState(3, 0x01000000, 0, 0x20000800, 0x20000400);
+    expect(e.readPc()).toBe(0x200);
+    e.mProfileStackPointers(new Uint32Array(3));
+    same();
+    const context = e.saveContext();
+    e.writeRegister(ARM_REG.PC, 0x300);
+    e.restoreContext(context);
+    expect(e.readPc()).toBe(0x200);
+    e.counter.reset(2);
+    e.run(1);
+    expect(e.readPc()).toBe(4);
+    same();
+  });
+
   it('throws UnicornError with Unicorn message for bad API calls', () => {
     const e = open(thumb(T.nop));
     expect(() => e.mapMemory(0x100, 0x123, UC_PROT.ALL)).toThrow(UnicornError);

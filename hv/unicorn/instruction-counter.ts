@@ -12,7 +12,7 @@ import { counterLibraryPath } from './native-build.ts';
 const FIELDS = [
   'executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divRegs', 'cycles', 'lastCost', 'needDecode',
   'prevEnd', 'branchPenalty', 'cycleBase', 'cycleSize', 'cycleMap', 'decodeStart', 'decodeEnd', 'finishes', 'retranslations',
-  'endPc', 'scratchWindow', 'fastLimit',
+  'endPc', 'scratchWindow', 'fastLimit', 'interrupted', 'interruptNo', 'interruptPc',
 ] as const;
 /** Bits of the `flags` word (see native/counter.h). */
 const FLAG_STOP = 1;
@@ -61,6 +61,7 @@ function declare() {
     instrument: lib.func('int hv_counter_instrument(void *counter, uint32_t lo, uint32_t hi)'),
     useCycleHook: lib.func('int hv_counter_use_cycle_hook(void *counter)'),
     setExit: lib.func('int hv_counter_set_exit(void *counter, uint32_t address)'),
+    stopOnInterrupts: lib.func('int hv_counter_stop_on_interrupts(void *counter)'),
     // Register sequences of the Cortex-M model in one host call each (native/m-profile.c).
     mSetState: lib.func('void hv_m_set_state(void *uc, uint32_t ipsr, uint32_t xpsr, uint32_t control, uint32_t msp, uint32_t psp)'),
     mStackPointers: lib.func('void hv_m_stack_pointers(void *uc, uint32_t *out)'),
@@ -156,6 +157,22 @@ export class InstructionCounter {
   endRunsAt(address: number): void {
     const err = this.fn.setExit(this.address, address) as number;
     if (err !== 0) throw new NativeLibraryError(`hv_counter_set_exit failed with Unicorn error ${err}`);
+  }
+
+  /**
+   * Every CPU exception (SVC, BKPT, exception return, a fault) stops the run on its instruction,
+   * as Engine.stop() from an interrupt hook would, and is recorded in {@link interrupt}: natively,
+   * without a JavaScript hook and a register read per exception.
+   */
+  stopOnInterrupts(): void {
+    const err = this.fn.stopOnInterrupts(this.address) as number;
+    if (err !== 0) throw new NativeLibraryError(`hv_counter_stop_on_interrupts failed with Unicorn error ${err}`);
+  }
+
+  /** The CPU exception the last run stopped on (QEMU's number and its PC), if it did (see stopOnInterrupts). */
+  get interrupt(): { intno: number; pc: number } | undefined {
+    const s = this.state;
+    return s[this.w.interrupted] ? { intno: s[this.w.interruptNo]!, pc: s[this.w.interruptPc]! } : undefined;
   }
 
   /** Forgets all decoded code (guest code was reloaded, or the cycle map cleared). */

@@ -145,6 +145,20 @@ describe('Engine', () => {
     expect(e.counter.executed).toBe(2);
   });
 
+  it('stops on SVC in the counter as the interrupt hook does, and forgets it at the next run', () => {
+    const e = open(thumb(T.nop, T.svc5, T.nop, T.nop));
+    e.counter.stopOnInterrupts();
+    e.counter.reset(100);
+    e.run(1);
+    expect(e.counter.interrupt).toEqual({ intno: 2, pc: 4 });
+    expect(e.counter.executed).toBe(2);
+    expect(e.readPc()).toBe(4);
+    e.counter.reset(1);
+    e.run(4 | 1);
+    expect(e.counter.interrupt).toBeUndefined();
+    expect(e.counter.executed).toBe(1);
+  });
+
   it('ends a run on WFI with the PC after it', () => {
     const e = open(thumb(T.nop, T.wfi, T.nop));
     e.counter.reset(100);

@@ -182,6 +182,9 @@ struct hv_counter {
     uint32_t retranslations;
     uint32_t end_pc;     /* the PC when the last run ended (saves JavaScript a register read) */
     uint32_t scratch_window; /* guest address of the scratch copy's first byte (JavaScript unaliases with it) */
+    uint32_t interrupted;    /* hv_counter_stop_on_interrupts: the run stopped on CPU exception interrupt_no */
+    uint32_t interrupt_no;   /* QEMU's exception number (SVC = 2, ...) */
+    uint32_t interrupt_pc;   /* the PC it was raised at (unaliased) */
     const uint8_t *cycle_map;
     int32_t div_regs[16];
     /* private, cold */

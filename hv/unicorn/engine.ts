@@ -16,6 +16,17 @@ import { RegisterBatch } from './register-batch.ts';
 
 export type MmioRead = (offset: number, size: number) => number;
 export type MmioWrite = (offset: number, size: number, value: number) => void;
+/**
+ * Registers of an MMIO device that only hold a written value (see InstructionCounter.latchMmio):
+ * engines with a counter store their 32-bit writes in `store`, the device's register words
+ * (offset / 4), without calling `write`; others call it as for any register.
+ */
+export interface MmioLatch {
+  readonly store: HostMemory;
+  readonly stride: number;
+  readonly mask: number;
+}
+
 /** Memory-event hook: return true when the access was handled (Unicorn retries it). */
 export type InvalidMemoryHook = (type: number, address: number, size: number, value: number) => boolean;
 
@@ -195,8 +206,9 @@ export class Engine {
    * Maps an MMIO region: guest accesses call `read`/`write` with the offset into the region.
    * Unicorn maps whole pages (MAP_ALIGN): a `size` that is not a multiple is mapped rounded up,
    * and accesses past `size` read as zero and are ignored, so callers pass the device's own size.
+   * `latch`: registers whose 32-bit writes the counter stores in the device's memory itself.
    */
-  mapMmio(address: number, size: number, read: MmioRead, write: MmioWrite): void {
+  mapMmio(address: number, size: number, read: MmioRead, write: MmioWrite, latch?: MmioLatch): void {
     const { fn, protos } = unicorn();
     const mapped = mapSize(size);
     const what = `uc_mmio_map(${hexOf(address)}, ${hexOf(mapped)})`;
@@ -207,6 +219,7 @@ export class Engine {
         if (offset < size) write(offset, sz, v);
       });
       check(this.counterInstance.mapMmio(address, mapped, r, w), what);
+      if (latch) this.counterInstance.latchMmio(address, latch.store.address, Math.min(size, latch.store.size), latch.stride, latch.mask);
       return;
     }
     const r = this.guard.register(protos.mmioRead, 0, (_uc: unknown, off: Int64, sz: number) => {

@@ -57,6 +57,7 @@ function declare() {
     flush: lib.func('void hv_counter_flush(void *counter)'),
     free: lib.func('void hv_counter_free(void *counter)'),
     mmioMap: lib.func('int hv_mmio_map(void *counter, uint64_t address, uint64_t size, void *read, void *write)'),
+    mmioLatch: lib.func('int hv_mmio_latch(void *counter, uint64_t address, void *store, uint32_t size, uint32_t stride, uint32_t mask)'),
     instrumented: lib.func('int hv_counter_instrumented(void *counter, _Out_ uint32_t *out, int max)'),
     instrument: lib.func('int hv_counter_instrument(void *counter, uint32_t lo, uint32_t hi)'),
     useCycleHook: lib.func('int hv_counter_use_cycle_hook(void *counter)'),
@@ -122,6 +123,17 @@ export class InstructionCounter {
   /** Maps MMIO through the counter's trampolines (koffi callback pointers of the device). */
   mapMmio(address: number, size: number, read: unknown, write: unknown): number {
     return this.fn.mmioMap(this.address, address, size, read, write) as number;
+  }
+
+  /**
+   * The MMIO region at `address` stores 32-bit writes of the registers in `mask` (bit n: the
+   * word at n × 4 of each `stride`-byte slot) straight into `store` (host memory of `size`
+   * bytes, the device's register words) instead of calling the device.
+   */
+  latchMmio(address: number, store: bigint, size: number, stride: number, mask: number): void {
+    if ((this.fn.mmioLatch(this.address, address, store, size, stride, mask) as number) !== 0) {
+      throw new NativeLibraryError(`no MMIO region at 0x${address.toString(16)} to latch`);
+    }
   }
 
   /** Executable RAM [base, base + size) (host memory at `host`) is also mapped at `alias` (for exact finishes). */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UnicornError } from '../../hv/errors.ts';
 import { ARM_REG, UC_ERR, UC_HOOK, UC_PROT } from '../../hv/unicorn/constants.ts';
 import { Engine } from '../../hv/unicorn/engine.ts';
+import { HostMemory } from '../../hv/unicorn/host-memory.ts';
 import { T, repeat, thumb } from '../helpers/thumb.ts';
 
 let engine: Engine | undefined;
@@ -106,6 +107,28 @@ describe('Engine', () => {
     e.run(10 | 1);
     expect(writes.length).toBe(1);
     expect(e.readRegister(ARM_REG.R0)).toBe(0x1000);
+  });
+
+  it('latches 32-bit writes of the registers in the mask into the device memory; other writes reach the device', () => {
+    const strR0R1_4 = [0x6048]; // str r0, [r1, #4]
+    const strbR0R1_8 = [0x7208]; // strb r0, [r1, #8]
+    const strR0R1_24 = [0x6188]; // str r0, [r1, #24]: word 2 of the second 16-byte slot
+    const e = open(thumb(T.movsR0_0, T.addsR0_1, T.movwR1_0x40004000, T.strR0_R1, strR0R1_4, strbR0R1_8, strR0R1_24, T.bSelf));
+    const store = new HostMemory(0x1000);
+    store.retain();
+    try {
+      const writes: Array<[number, number, number]> = [];
+      e.mapMmio(0x40004000, 0x100, () => 0, (off, size, value) => writes.push([off, size, value]), { store, stride: 0x10, mask: 0b101 });
+      e.counter.reset(7);
+      e.run(1);
+      const words = new Uint32Array(store.bytes.buffer, store.bytes.byteOffset, 8);
+      expect([words[0], words[1], words[2], words[6]]).toEqual([1, 0, 0, 1]);
+      expect(writes).toEqual([[4, 4, 1], [8, 1, 1]]);
+      expect(e.counter.executed).toBe(7);
+    } finally {
+      e.close();
+      store.release();
+    }
   });
 
   it('maps an MMIO region whose size is not a page multiple; accesses past the size read 0 and are ignored', () => {

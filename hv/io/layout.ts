@@ -95,50 +95,54 @@ const RAM0 = CALL_OFFSET['ram0']!;
 export function encodeCall(call: IoCall, out?: Buffer): Buffer {
   const b = out ?? Buffer.alloc(CALL_SIZE);
   if (out) b.fill(0, 0, CALL_SIZE);
-  // Field by field (one property load each; this runs for every in-context call).
-  b.writeUInt32LE(HV_CALL_MAGIC, O.magic);
-  b.writeUInt32LE(call.mode >>> 0, O.mode);
-  b.writeUInt32LE(call.device >>> 0, O.device);
-  b.writeUInt32LE(call.frontend >>> 0, O.frontend);
-  b.writeUInt32LE(call.queue >>> 0, O.queue);
-  b.writeUInt32LE(call.queueSize >>> 0, O.queueSize);
-  b.writeUInt32LE(call.desc >>> 0, O.desc);
-  b.writeUInt32LE(call.avail >>> 0, O.avail);
-  b.writeUInt32LE(call.used >>> 0, O.used);
-  b.writeUInt32LE(call.lastAvail >>> 0, O.lastAvail);
-  b.writeUInt32LE(call.usedIdx >>> 0, O.usedIdx);
-  b.writeUInt32LE(call.features >>> 0, O.features);
+  // Field by field through a DataView (one property load and one store each; this runs for
+  // every in-context call, and Buffer's writeUInt32LE stores byte by byte).
+  const v = new DataView(b.buffer, b.byteOffset, CALL_SIZE);
+  const put = (offset: number | undefined, value: number) => v.setUint32(offset!, value >>> 0, true);
+  put(O.magic, HV_CALL_MAGIC);
+  put(O.mode, call.mode);
+  put(O.device, call.device);
+  put(O.frontend, call.frontend);
+  put(O.queue, call.queue);
+  put(O.queueSize, call.queueSize);
+  put(O.desc, call.desc);
+  put(O.avail, call.avail);
+  put(O.used, call.used);
+  put(O.lastAvail, call.lastAvail);
+  put(O.usedIdx, call.usedIdx);
+  put(O.features, call.features);
   const ranges = Math.min(call.ram.length, HV_MAX_RAM_RANGES);
-  b.writeUInt32LE(ranges, O.ramCount);
+  put(O.ramCount, ranges);
   for (let i = 0; i < ranges; i++) {
-    b.writeUInt32LE(call.ram[i]!.base >>> 0, RAM0 + 8 * i);
-    b.writeUInt32LE(call.ram[i]!.size >>> 0, RAM0 + 8 * i + 4);
+    put(RAM0 + 8 * i, call.ram[i]!.base);
+    put(RAM0 + 8 * i + 4, call.ram[i]!.size);
   }
-  b.writeUInt32LE(call.blkSlot >>> 0, O.blkSlot);
-  b.writeUInt32LE(call.uartSlot >>> 0, O.uartSlot);
-  b.writeUInt32LE(call.unit >>> 0, O.unit);
-  b.writeUInt32LE(call.channel >>> 0, O.channel);
-  b.writeUInt32LE(call.result >>> 0, O.result);
-  b.writeUInt32LE(call.completed >>> 0, O.completed);
-  b.writeUInt32LE(call.errors >>> 0, O.errors);
-  b.writeUInt32LE(call.generation >>> 0, O.generation);
-  b.writeUInt32LE(call.capacity % 2 ** 32 >>> 0, O.capacityLo);
-  b.writeUInt32LE(Math.floor(call.capacity / 2 ** 32) >>> 0, O.capacityHi);
+  put(O.blkSlot, call.blkSlot);
+  put(O.uartSlot, call.uartSlot);
+  put(O.unit, call.unit);
+  put(O.channel, call.channel);
+  put(O.result, call.result);
+  put(O.completed, call.completed);
+  put(O.errors, call.errors);
+  put(O.generation, call.generation);
+  put(O.capacityLo, call.capacity % 2 ** 32);
+  put(O.capacityHi, Math.floor(call.capacity / 2 ** 32));
   return b;
 }
 
 /** The fields the driver writes back. */
 export function decodeCallResult(b: Buffer): Pick<IoCall, 'lastAvail' | 'usedIdx' | 'result' | 'completed' | 'errors'> & { magic: number; frontend: number; device: number; queue: number } {
-  const o = CALL_OFFSET;
+  const v = new DataView(b.buffer, b.byteOffset, CALL_SIZE);
+  const get = (offset: number | undefined) => v.getUint32(offset!, true);
   return {
-    magic: b.readUInt32LE(o['magic']!),
-    frontend: b.readUInt32LE(o['frontend']!),
-    device: b.readUInt32LE(o['device']!),
-    queue: b.readUInt32LE(o['queue']!),
-    lastAvail: b.readUInt32LE(o['lastAvail']!) & 0xffff,
-    usedIdx: b.readUInt32LE(o['usedIdx']!) & 0xffff,
-    result: b.readUInt32LE(o['result']!),
-    completed: b.readUInt32LE(o['completed']!),
-    errors: b.readUInt32LE(o['errors']!),
+    magic: get(O.magic),
+    frontend: get(O.frontend),
+    device: get(O.device),
+    queue: get(O.queue),
+    lastAvail: get(O.lastAvail) & 0xffff,
+    usedIdx: get(O.usedIdx) & 0xffff,
+    result: get(O.result),
+    completed: get(O.completed),
+    errors: get(O.errors),
   };
 }

@@ -91,6 +91,15 @@ export interface IoCall {
 const O = CALL_OFFSET as Readonly<Record<(typeof CALL_FIELDS)[number], number>>;
 const RAM0 = CALL_OFFSET['ram0']!;
 
+/** Module-level helpers, not closures: a closure made per call is a cost on this path. */
+function put(v: DataView, offset: number | undefined, value: number): void {
+  v.setUint32(offset!, value >>> 0, true);
+}
+
+function get(v: DataView, offset: number | undefined): number {
+  return v.getUint32(offset!, true);
+}
+
 /** The record as bytes: into `out` (CALL_SIZE bytes, reused by hot paths) or a new buffer. */
 export function encodeCall(call: IoCall, out?: Buffer): Buffer {
   const b = out ?? Buffer.alloc(CALL_SIZE);
@@ -98,51 +107,49 @@ export function encodeCall(call: IoCall, out?: Buffer): Buffer {
   // Field by field through a DataView (one property load and one store each; this runs for
   // every in-context call, and Buffer's writeUInt32LE stores byte by byte).
   const v = new DataView(b.buffer, b.byteOffset, CALL_SIZE);
-  const put = (offset: number | undefined, value: number) => v.setUint32(offset!, value >>> 0, true);
-  put(O.magic, HV_CALL_MAGIC);
-  put(O.mode, call.mode);
-  put(O.device, call.device);
-  put(O.frontend, call.frontend);
-  put(O.queue, call.queue);
-  put(O.queueSize, call.queueSize);
-  put(O.desc, call.desc);
-  put(O.avail, call.avail);
-  put(O.used, call.used);
-  put(O.lastAvail, call.lastAvail);
-  put(O.usedIdx, call.usedIdx);
-  put(O.features, call.features);
+  put(v, O.magic, HV_CALL_MAGIC);
+  put(v, O.mode, call.mode);
+  put(v, O.device, call.device);
+  put(v, O.frontend, call.frontend);
+  put(v, O.queue, call.queue);
+  put(v, O.queueSize, call.queueSize);
+  put(v, O.desc, call.desc);
+  put(v, O.avail, call.avail);
+  put(v, O.used, call.used);
+  put(v, O.lastAvail, call.lastAvail);
+  put(v, O.usedIdx, call.usedIdx);
+  put(v, O.features, call.features);
   const ranges = Math.min(call.ram.length, HV_MAX_RAM_RANGES);
-  put(O.ramCount, ranges);
+  put(v, O.ramCount, ranges);
   for (let i = 0; i < ranges; i++) {
-    put(RAM0 + 8 * i, call.ram[i]!.base);
-    put(RAM0 + 8 * i + 4, call.ram[i]!.size);
+    put(v, RAM0 + 8 * i, call.ram[i]!.base);
+    put(v, RAM0 + 8 * i + 4, call.ram[i]!.size);
   }
-  put(O.blkSlot, call.blkSlot);
-  put(O.uartSlot, call.uartSlot);
-  put(O.unit, call.unit);
-  put(O.channel, call.channel);
-  put(O.result, call.result);
-  put(O.completed, call.completed);
-  put(O.errors, call.errors);
-  put(O.generation, call.generation);
-  put(O.capacityLo, call.capacity % 2 ** 32);
-  put(O.capacityHi, Math.floor(call.capacity / 2 ** 32));
+  put(v, O.blkSlot, call.blkSlot);
+  put(v, O.uartSlot, call.uartSlot);
+  put(v, O.unit, call.unit);
+  put(v, O.channel, call.channel);
+  put(v, O.result, call.result);
+  put(v, O.completed, call.completed);
+  put(v, O.errors, call.errors);
+  put(v, O.generation, call.generation);
+  put(v, O.capacityLo, call.capacity % 2 ** 32);
+  put(v, O.capacityHi, Math.floor(call.capacity / 2 ** 32));
   return b;
 }
 
 /** The fields the driver writes back. */
 export function decodeCallResult(b: Buffer): Pick<IoCall, 'lastAvail' | 'usedIdx' | 'result' | 'completed' | 'errors'> & { magic: number; frontend: number; device: number; queue: number } {
   const v = new DataView(b.buffer, b.byteOffset, CALL_SIZE);
-  const get = (offset: number | undefined) => v.getUint32(offset!, true);
   return {
-    magic: get(O.magic),
-    frontend: get(O.frontend),
-    device: get(O.device),
-    queue: get(O.queue),
-    lastAvail: get(O.lastAvail) & 0xffff,
-    usedIdx: get(O.usedIdx) & 0xffff,
-    result: get(O.result),
-    completed: get(O.completed),
-    errors: get(O.errors),
+    magic: get(v, O.magic),
+    frontend: get(v, O.frontend),
+    device: get(v, O.device),
+    queue: get(v, O.queue),
+    lastAvail: get(v, O.lastAvail) & 0xffff,
+    usedIdx: get(v, O.usedIdx) & 0xffff,
+    result: get(v, O.result),
+    completed: get(v, O.completed),
+    errors: get(v, O.errors),
   };
 }

@@ -119,21 +119,78 @@ interface Command {
 /** Cycles the last read of `unit` cost, when something better than the device model knows it. */
 export type ReadCost = (unit: number) => number | undefined;
 
+/**
+ * The registers that only hold a value until a command takes it (UNIT, SECTOR_LO, SECTOR_HI,
+ * COUNT, DMA_ADDR), one bit per register word of a slot: a 32-bit write stores the value and
+ * nothing else, so a driver engine may store it without calling the device (Engine.mapMmio's
+ * latch), straight into the register words the controller keeps.
+ */
+export const BLKCTL_LATCHED = [REG.UNIT, REG.SECTOR_LO, REG.SECTOR_HI, REG.COUNT, REG.DMA_ADDR].reduce((mask, reg) => mask | (1 << (reg / 4)), 0);
+
+/** Words per slot in the register store. */
+const SLOT_WORDS = BLKCTL_SLOT_STRIDE / 4;
+
 class Slot {
-  unit = 0;
-  sector = 0;
-  count = 0;
-  dma = 0;
   status = 0;
   intEnable = 0;
   intStatus = 0;
   command: Command | undefined;
   event: ScheduledEvent | undefined;
   binding: SlotBinding | undefined;
+
+  /** `words`: the slot's register words (the latched registers live there). */
+  constructor(private readonly words: Uint32Array<ArrayBufferLike>) {}
+
+  /** A 32-bit write of a latched register (see BLKCTL_LATCHED). */
+  store(reg: number, value: number): void {
+    this.words[reg / 4] = value;
+  }
+
+  get unit(): number {
+    return this.words[REG.UNIT / 4]!;
+  }
+
+  set unit(value: number) {
+    this.words[REG.UNIT / 4] = value;
+  }
+
+  get sector(): number {
+    return this.words[REG.SECTOR_HI / 4]! * 2 ** 32 + this.words[REG.SECTOR_LO / 4]!;
+  }
+
+  set sector(value: number) {
+    this.words[REG.SECTOR_LO / 4] = value % 2 ** 32;
+    this.words[REG.SECTOR_HI / 4] = Math.floor(value / 2 ** 32);
+  }
+
+  get count(): number {
+    return this.words[REG.COUNT / 4]!;
+  }
+
+  set count(value: number) {
+    this.words[REG.COUNT / 4] = value;
+  }
+
+  get dma(): number {
+    return this.words[REG.DMA_ADDR / 4]!;
+  }
+
+  set dma(value: number) {
+    this.words[REG.DMA_ADDR / 4] = value;
+  }
 }
 
 /** A slot's registers and command in flight (its data included), as a checkpoint keeps them. */
-type SlotState = Omit<Slot, 'event' | 'binding'>;
+interface SlotState {
+  readonly unit: number;
+  readonly sector: number;
+  readonly count: number;
+  readonly dma: number;
+  readonly status: number;
+  readonly intEnable: number;
+  readonly intStatus: number;
+  readonly command: Command | undefined;
+}
 
 interface BlockControllerState {
   readonly slots: readonly SlotState[];
@@ -177,9 +234,12 @@ export class BlockController implements MmioDevice {
     units: readonly DiskUnit[],
     private readonly timing: ServiceTiming,
     slotCount: number,
+    /** Where the slots' register words live (slotCount × 0x40 words; native memory for latching). */
+    registers: Uint32Array<ArrayBufferLike> = new Uint32Array(slotCount * SLOT_WORDS),
   ) {
+    if (registers.length < slotCount * SLOT_WORDS) throw new InternalError(`${name}: a register store of ${registers.length} words for ${slotCount} slots`);
     this.units = [...units];
-    this.slots = Array.from({ length: slotCount }, () => new Slot());
+    this.slots = Array.from({ length: slotCount }, (_, i) => new Slot(registers.subarray(i * SLOT_WORDS, (i + 1) * SLOT_WORDS)));
     this.size = slotCount * BLKCTL_SLOT_STRIDE;
   }
 
@@ -262,11 +322,11 @@ export class BlockController implements MmioDevice {
     const s = this.slots[index];
     if (!s) return;
     switch (offset % BLKCTL_SLOT_STRIDE) {
-      case REG.UNIT: s.unit = value; return;
-      case REG.SECTOR_LO: s.sector = Math.floor(s.sector / 2 ** 32) * 2 ** 32 + (value >>> 0); return;
-      case REG.SECTOR_HI: s.sector = (value >>> 0) * 2 ** 32 + (s.sector % 2 ** 32); return;
-      case REG.COUNT: s.count = value; return;
-      case REG.DMA_ADDR: s.dma = value >>> 0; return;
+      case REG.UNIT:
+      case REG.SECTOR_LO:
+      case REG.SECTOR_HI:
+      case REG.COUNT:
+      case REG.DMA_ADDR: return s.store(offset % BLKCTL_SLOT_STRIDE, value); // as a latching engine does (BLKCTL_LATCHED)
       case REG.COMMAND: return this.start(index, s, value);
       case REG.INT_ENABLE: s.intEnable = value & 1; return this.updateIrq(s);
       case REG.INT_STATUS:

@@ -228,20 +228,21 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
     for (const vcpu of this.scheduler.queue(core.index)) {
       if (!vcpu.alive) continue;
       vcpu.fireDue(now);
-      this.noticeWake(vcpu, core, now);
-      at = Math.min(at, this.earliestRun(vcpu, now));
+      // Asked once: for a sleeping vCPU it means looking at its pending interrupts.
+      const waiting = vcpu.waiting;
+      this.noticeWake(vcpu, core, now, waiting);
+      at = Math.min(at, this.earliestRun(vcpu, now, waiting));
     }
     return at;
   }
 
-  private earliestRun(vcpu: V, now: number): number {
-    if (vcpu.runnable(now)) return now;
-    if (!vcpu.waiting) return Math.max(now, vcpu.floor);
-    return Math.max(now, vcpu.floor, vcpu.nextEventTime());
+  /** A live vCPU runs from its floor on unless it waits, then from its next device event. */
+  private earliestRun(vcpu: V, now: number, waiting: boolean): number {
+    return waiting ? Math.max(now, vcpu.floor, vcpu.nextEventTime()) : Math.max(now, vcpu.floor);
   }
 
-  private noticeWake(vcpu: V, core: Core, now: number): void {
-    if (!this.blocked.has(vcpu) || vcpu.waiting) return;
+  private noticeWake(vcpu: V, core: Core, now: number, waiting: boolean): void {
+    if (!this.blocked.has(vcpu) || waiting) return;
     this.blocked.delete(vcpu);
     this.signal({ kind: 'woke', vcpu, core: core.index, at: Math.max(now, vcpu.floor), reason: 'interrupt' });
   }

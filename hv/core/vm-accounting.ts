@@ -86,10 +86,16 @@ export class VmAccounting {
 
   exceptionReturn(name: string, pc: number, tailChain: boolean): void {
     const cost = tailChain ? 0 : this.costs.exceptionReturn.cycles;
-    const event: EventAt = (ts) => ({ kind: 'exception-return', ts, dur: cost, core: this.core(), guest: this.name, pc, exception: name });
-    const ts = tailChain ? this.record(cost, event) : this.charge('exception-return', cost, event);
+    // Arrows passed straight on (a named one costs an Object.defineProperty per call under tsx).
+    const ts = tailChain
+      ? this.record(cost, (at) => this.returnEvent(at, cost, pc, name))
+      : this.charge('exception-return', cost, (at) => this.returnEvent(at, cost, pc, name));
     const start = this.handlerStarts.pop();
     if (start !== undefined) this.histogram('exception-handler').add(ts - start);
+  }
+
+  private returnEvent(ts: number, dur: number, pc: number, exception: string): TraceEvent {
+    return { kind: 'exception-return', ts, dur, core: this.core(), guest: this.name, pc, exception };
   }
 
   /** When each exception handler in progress started (a checkpoint). */

@@ -87,6 +87,15 @@ export class DriverVm {
     return table;
   }
 
+  /**
+   * Core `core`'s call record as a view of the window's host memory: the hypervisor writes and
+   * reads it in place, without a host call (the records are data, never code).
+   */
+  callRecordBytes(core: number): Buffer {
+    const offset = this.callRecord(core) - HV_WINDOW_BASE;
+    return Buffer.from(this.window.host.bytes.buffer, this.window.host.bytes.byteOffset + offset, CALL_SIZE);
+  }
+
   /** Address of core `core`'s call record. */
   callRecord(core: number): number {
     return this.interface.calls + core * CALL_SIZE;

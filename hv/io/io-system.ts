@@ -232,7 +232,7 @@ export class IoSystem {
    * engines and the disk trace; a failing step does not stop the others.
    */
   close(): void {
-    runAll([() => this.diskCache.close(), ...this.guests.map((g) => () => g.path.close()), () => this.diskTrace?.close()]);
+    runAll([() => this.diskCache.close(), ...this.guests.map((g) => () => g.path.close()), () => this.diskTrace?.close(), () => this.platform.close()]);
   }
 
   private recordDisks(file: string, disks: ReadonlyArray<BlockImage | undefined>): DiskTraceRecorder {

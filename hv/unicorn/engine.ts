@@ -16,6 +16,17 @@ import { RegisterBatch } from './register-batch.ts';
 
 export type MmioRead = (offset: number, size: number) => number;
 export type MmioWrite = (offset: number, size: number, value: number) => void;
+/**
+ * Registers of an MMIO device that only hold a written value (see InstructionCounter.latchMmio):
+ * engines with a counter store their 32-bit writes in `store`, the device's register words
+ * (offset / 4), without calling `write`; others call it as for any register.
+ */
+export interface MmioLatch {
+  readonly store: HostMemory;
+  readonly stride: number;
+  readonly mask: number;
+}
+
 /** Memory-event hook: return true when the access was handled (Unicorn retries it). */
 export type InvalidMemoryHook = (type: number, address: number, size: number, value: number) => boolean;
 
@@ -86,6 +97,9 @@ export class Engine {
   private running = false;
   /** The register epoch right after the last run (the counter then knows the PC). */
   private epochAfterRun = Number.NaN;
+  /** The PC as readPc() gives it, known without a host call while the register epoch is `pcEpoch`. */
+  private knownPc = 0;
+  private pcEpoch = Number.NaN;
   /** Execute aliases of guest RAM (base, size, alias), to report PCs at their guest address. */
   private readonly aliases: Array<{ base: number; size: number; alias: number }> = [];
   private closed = false;
@@ -167,7 +181,8 @@ export class Engine {
     // From Node's buffer pool (uc_mem_read fills it all, or the buffer is dropped): a fresh
     // zeroed ArrayBuffer per read costs more than the read on the I/O paths.
     const out = Buffer.allocUnsafe(length);
-    check(unicorn().fn.memRead(this.h, address, out, length), `uc_mem_read(${hexOf(address)}, ${length})`);
+    const code = unicorn().fn.memRead(this.h, address, out, length) as number;
+    if (code !== 0) fail(code, `uc_mem_read(${hexOf(address)}, ${length})`);
     return out;
   }
 
@@ -178,7 +193,8 @@ export class Engine {
   }
 
   writeMemory(address: number, bytes: Uint8Array): void {
-    check(unicorn().fn.memWrite(this.h, address, bytes, bytes.length), `uc_mem_write(${hexOf(address)})`);
+    const code = unicorn().fn.memWrite(this.h, address, bytes, bytes.length) as number;
+    if (code !== 0) fail(code, `uc_mem_write(${hexOf(address)})`);
   }
 
   /** Writes memory; returns false instead of throwing when the range is not mapped. */
@@ -190,8 +206,9 @@ export class Engine {
    * Maps an MMIO region: guest accesses call `read`/`write` with the offset into the region.
    * Unicorn maps whole pages (MAP_ALIGN): a `size` that is not a multiple is mapped rounded up,
    * and accesses past `size` read as zero and are ignored, so callers pass the device's own size.
+   * `latch`: registers whose 32-bit writes the counter stores in the device's memory itself.
    */
-  mapMmio(address: number, size: number, read: MmioRead, write: MmioWrite): void {
+  mapMmio(address: number, size: number, read: MmioRead, write: MmioWrite, latch?: MmioLatch): void {
     const { fn, protos } = unicorn();
     const mapped = mapSize(size);
     const what = `uc_mmio_map(${hexOf(address)}, ${hexOf(mapped)})`;
@@ -202,6 +219,7 @@ export class Engine {
         if (offset < size) write(offset, sz, v);
       });
       check(this.counterInstance.mapMmio(address, mapped, r, w), what);
+      if (latch) this.counterInstance.latchMmio(address, latch.store.address, Math.min(size, latch.store.size), latch.stride, latch.mask);
       return;
     }
     const r = this.guard.register(protos.mmioRead, 0, (_uc: unknown, off: Int64, sz: number) => {
@@ -217,7 +235,8 @@ export class Engine {
 
   /** Reads a register; the PC of code running at an execute alias (an exact finish) reads as the guest's. */
   readRegister(id: number): number {
-    check(unicorn().fn.regRead(this.h, id, this.regBuf), `uc_reg_read(${id})`);
+    const code = unicorn().fn.regRead(this.h, id, this.regBuf) as number;
+    if (code !== 0) fail(code, `uc_reg_read(${id})`);
     const value = this.regBuf.readUInt32LE(0);
     return id === ARM_REG.PC && value >= ALIAS_LO && value <= ALIAS_HI ? this.unalias(value) : value;
   }
@@ -228,13 +247,37 @@ export class Engine {
    * register then still holds the PC of an earlier instruction or block).
    */
   readPc(): number {
-    const counter = this.counterInstance;
-    if (counter && this.running && counter.accessPc !== 0) return counter.accessPc;
-    if (counter && this.epochAfterRun === this.registerEpochValue && !this.running) {
-      const pc = counter.pc;
+    if (this.running) {
+      const access = this.counterInstance?.accessPc ?? 0;
+      return access !== 0 ? access : this.readRegister(ARM_REG.PC);
+    }
+    if (this.pcEpoch === this.registerEpochValue) return this.knownPc;
+    if (this.counterInstance && this.epochAfterRun === this.registerEpochValue) {
+      const pc = this.counterInstance.pc;
       if (pc < ALIAS_LO || pc > ALIAS_HI) return pc;
     }
-    return this.readRegister(ARM_REG.PC);
+    const pc = this.readRegister(ARM_REG.PC);
+    this.notePc(pc);
+    return pc;
+  }
+
+  /**
+   * The PC now holds `value` (written, or read, since the last register change); Unicorn keeps
+   * it without the Thumb bit. Between runs only: during one, code moves the PC on.
+   */
+  private notePc(value: number): void {
+    if (this.running) return;
+    const pc = (value & ~1) >>> 0;
+    if (pc >= ALIAS_LO && pc <= ALIAS_HI) return;
+    this.knownPc = pc;
+    this.pcEpoch = this.registerEpochValue;
+  }
+
+  /** A register change that leaves the PC as it was (mode and stack pointer sequences). */
+  private bumpEpochKeepingPc(): void {
+    const keep = this.pcEpoch === this.registerEpochValue;
+    this.registerEpochValue++;
+    if (keep) this.pcEpoch = this.registerEpochValue;
   }
 
   private unalias(address: number): number {
@@ -258,7 +301,9 @@ export class Engine {
   writeRegister(id: number, value: number): void {
     this.registerEpochValue++;
     this.regBuf.writeUInt32LE(value >>> 0, 0);
-    check(unicorn().fn.regWrite(this.h, id, this.regBuf), `uc_reg_write(${id})`);
+    const code = unicorn().fn.regWrite(this.h, id, this.regBuf) as number;
+    if (code !== 0) fail(code, `uc_reg_write(${id})`);
+    if (id === ARM_REG.PC) this.notePc(value);
   }
 
   /**
@@ -267,19 +312,21 @@ export class Engine {
    * hv/arch/armv7m/cpu-registers.ts, setProcessorState, and native/m-profile.c).
    */
   setMProfileState(ipsr: number, xpsr: number, control: number, msp: number, psp: number): void {
-    this.registerEpochValue++;
+    this.bumpEpochKeepingPc();
     mProfileSequences().setState(this.h, ipsr >>> 0, xpsr >>> 0, control >>> 0, msp >>> 0, psp >>> 0);
   }
 
   /** Cortex-M: MSP, PSP (read privileged, whatever the mode) and CONTROL into `out`, in one host call. */
   mProfileStackPointers(out: Uint32Array): void {
-    this.registerEpochValue++; // an unprivileged thread is lifted to handler mode and back
+    this.bumpEpochKeepingPc(); // an unprivileged thread is lifted to handler mode and back
     mProfileSequences().stackPointers(this.h, out);
   }
 
   /** A reusable batch for reading or writing a fixed list of 32-bit registers in one call. */
   registerBatch(ids: readonly number[]): RegisterBatch {
-    const batch = new RegisterBatch(ids, () => this.h, () => this.registerEpochValue++);
+    const pcAt = ids.indexOf(ARM_REG.PC);
+    const written = pcAt < 0 ? undefined : (values: readonly number[]) => this.notePc(values[pcAt]!);
+    const batch = new RegisterBatch(ids, () => this.h, () => this.registerEpochValue++, written);
     this.nativeBlocks.push(...batch.nativeBlocks);
     return batch;
   }
@@ -438,7 +485,11 @@ function u32(value: Int64): number {
 }
 
 function check(code: number, what: string): void {
-  if (code === 0) return;
+  if (code !== 0) fail(code, what);
+}
+
+/** Throws Unicorn's error `code` for `what` (the hot calls test the code first: no message is built for a success). */
+function fail(code: number, what: string): never {
   throw new UnicornError(ucErrorName(code), `${what}: ${ucErrorMessage(code)} (${ucErrorName(code)})`);
 }
 

@@ -12,7 +12,7 @@ import { counterLibraryPath } from './native-build.ts';
 const FIELDS = [
   'executed', 'limit', 'flags', 'divFault', 'watchIds', 'watchValues', 'divRegs', 'cycles', 'lastCost', 'needDecode',
   'prevEnd', 'branchPenalty', 'cycleBase', 'cycleSize', 'cycleMap', 'decodeStart', 'decodeEnd', 'finishes', 'retranslations',
-  'endPc', 'scratchWindow', 'fastLimit', 'accessPc',
+  'endPc', 'scratchWindow', 'fastLimit', 'interrupted', 'interruptNo', 'interruptPc', 'accessPc',
 ] as const;
 /** Bits of the `flags` word (see native/counter.h). */
 const FLAG_STOP = 1;
@@ -57,9 +57,12 @@ function declare() {
     flush: lib.func('void hv_counter_flush(void *counter)'),
     free: lib.func('void hv_counter_free(void *counter)'),
     mmioMap: lib.func('int hv_mmio_map(void *counter, uint64_t address, uint64_t size, void *read, void *write)'),
+    mmioLatch: lib.func('int hv_mmio_latch(void *counter, uint64_t address, void *store, uint32_t size, uint32_t stride, uint32_t mask)'),
     instrumented: lib.func('int hv_counter_instrumented(void *counter, _Out_ uint32_t *out, int max)'),
     instrument: lib.func('int hv_counter_instrument(void *counter, uint32_t lo, uint32_t hi)'),
     useCycleHook: lib.func('int hv_counter_use_cycle_hook(void *counter)'),
+    setExit: lib.func('int hv_counter_set_exit(void *counter, uint32_t address)'),
+    stopOnInterrupts: lib.func('int hv_counter_stop_on_interrupts(void *counter)'),
     // Register sequences of the Cortex-M model in one host call each (native/m-profile.c).
     mSetState: lib.func('void hv_m_set_state(void *uc, uint32_t ipsr, uint32_t xpsr, uint32_t control, uint32_t msp, uint32_t psp)'),
     mStackPointers: lib.func('void hv_m_stack_pointers(void *uc, uint32_t *out)'),
@@ -68,8 +71,9 @@ function declare() {
   const out = new Uint32Array(FIELDS.length);
   const n = lib.func('int hv_counter_offsets(_Out_ uint32_t *out, int count)')(out, out.length) as number;
   if (n !== FIELDS.length) throw new NativeLibraryError(`instruction counter reports ${n} fields, expected ${FIELDS.length}`);
-  const words = {} as Record<Field, number>;
-  FIELDS.forEach((f, i) => (words[f] = out[i]! / 4));
+  // Built in one go: an object grown field by field with computed keys goes to dictionary mode,
+  // and every state access below would then be a slow property lookup.
+  const words = Object.fromEntries(FIELDS.map((f, i) => [f, out[i]! / 4])) as Record<Field, number>;
   return { fn, stateSize, words };
 }
 
@@ -121,6 +125,17 @@ export class InstructionCounter {
     return this.fn.mmioMap(this.address, address, size, read, write) as number;
   }
 
+  /**
+   * The MMIO region at `address` stores 32-bit writes of the registers in `mask` (bit n: the
+   * word at n × 4 of each `stride`-byte slot) straight into `store` (host memory of `size`
+   * bytes, the device's register words) instead of calling the device.
+   */
+  latchMmio(address: number, store: bigint, size: number, stride: number, mask: number): void {
+    if ((this.fn.mmioLatch(this.address, address, store, size, stride, mask) as number) !== 0) {
+      throw new NativeLibraryError(`no MMIO region at 0x${address.toString(16)} to latch`);
+    }
+  }
+
   /** Executable RAM [base, base + size) (host memory at `host`) is also mapped at `alias` (for exact finishes). */
   addAlias(base: number, size: number, alias: number, host: bigint): void {
     if ((this.fn.addAlias(this.address, base, size, alias, host) as number) !== 0) {
@@ -144,6 +159,32 @@ export class InstructionCounter {
     for (const [lo, hi] of ranges) {
       if ((this.fn.instrument(this.address, lo, hi) as number) !== 0) throw new NativeLibraryError(`cannot instrument code at 0x${lo.toString(16)}-0x${hi.toString(16)}`);
     }
+  }
+
+  /**
+   * Every run ends normally (Unicorn's error OK, {@link pc} equal to `address`) when the code
+   * reaches `address`, before fetching there: a called function's return address, which then
+   * needs no mapping, no memory hook and no failed translation at every return.
+   */
+  endRunsAt(address: number): void {
+    const err = this.fn.setExit(this.address, address) as number;
+    if (err !== 0) throw new NativeLibraryError(`hv_counter_set_exit failed with Unicorn error ${err}`);
+  }
+
+  /**
+   * Every CPU exception (SVC, BKPT, exception return, a fault) stops the run on its instruction,
+   * as Engine.stop() from an interrupt hook would, and is recorded in {@link interrupt}: natively,
+   * without a JavaScript hook and a register read per exception.
+   */
+  stopOnInterrupts(): void {
+    const err = this.fn.stopOnInterrupts(this.address) as number;
+    if (err !== 0) throw new NativeLibraryError(`hv_counter_stop_on_interrupts failed with Unicorn error ${err}`);
+  }
+
+  /** The CPU exception the last run stopped on (QEMU's number and its PC), if it did (see stopOnInterrupts). */
+  get interrupt(): { intno: number; pc: number } | undefined {
+    const s = this.state;
+    return s[this.w.interrupted] ? { intno: s[this.w.interruptNo]!, pc: s[this.w.interruptPc]! } : undefined;
   }
 
   /** Forgets all decoded code (guest code was reloaded, or the cycle map cleared). */

@@ -18,7 +18,9 @@ export class RegisterBatch {
     ids: readonly number[],
     private readonly handle: () => unknown,
     /** Called before every write (the engine's register epoch). */
-    private readonly written: () => void = () => {},
+    private readonly writing: () => void = () => {},
+    /** Called after every write with the values written (the engine notes a written PC). */
+    private readonly written?: (values: readonly number[]) => void,
   ) {
     this.ids = [...ids];
     const n = ids.length;
@@ -41,12 +43,13 @@ export class RegisterBatch {
   }
 
   write(values: readonly number[]): void {
-    this.written();
+    this.writing();
     for (let i = 0; i < this.ids.length; i++) {
       this.values[2 * i] = values[i]! >>> 0;
       this.values[2 * i + 1] = 0;
     }
     const err = unicorn().fn.regWriteBatch(this.handle(), this.idBuffer, this.pointerBuffer, this.ids.length) as number;
     if (err !== 0) throw new UnicornError(`UC_ERR_${err}`, `uc_reg_write_batch failed (${err})`);
+    this.written?.(values);
   }
 }

@@ -4,7 +4,7 @@
  * errors, interrupts per slot, and poll().
  */
 import { describe, expect, it } from 'vitest';
-import { BLKCTL_CMD, BLKCTL_ERROR as E, BLKCTL_ID_VALUE, BLKCTL_REG as REG, BLKCTL_SLOT_STRIDE as SLOT, BLKCTL_STATUS, BlockController, type DmaPort } from '../../devices/block-controller.ts';
+import { BLKCTL_CMD, BLKCTL_ERROR as E, BLKCTL_ID_VALUE, BLKCTL_LATCHED, BLKCTL_REG as REG, BLKCTL_SLOT_STRIDE as SLOT, BLKCTL_STATUS, BlockController, type DmaPort } from '../../devices/block-controller.ts';
 import type { BlockImage, BlockLocation } from '../../hv/storage/block-image.ts';
 import type { DiskTiming } from '../../hv/storage/cache/disk-timing.ts';
 import type { ScheduledEvent } from '../../hv/time/event-queue.ts';
@@ -89,6 +89,29 @@ function rig(slots = 3) {
 }
 
 describe('registers', () => {
+  it('keeps the latched registers (BLKCTL_LATCHED) in the given store, where a latching engine writes them', () => {
+    const time = new FakeTime();
+    const words = new Uint32Array(2 * (SLOT / 4));
+    const c = new BlockController('blkctl', [new MemDisk('d0', 64)], TIMING, 2, words);
+    const mem = new Mem();
+    c.bind(1, { time, dma: mem });
+    const base = SLOT / 4; // slot 1
+    for (const [reg, value] of [[REG.UNIT, 0], [REG.SECTOR_LO, 5], [REG.SECTOR_HI, 0], [REG.COUNT, 2], [REG.DMA_ADDR, MEM_BASE + 0x200]] as const) {
+      expect((BLKCTL_LATCHED >> (reg / 4)) & 1).toBe(1);
+      words[base + reg / 4] = value;
+    }
+    expect((BLKCTL_LATCHED >> (REG.COMMAND / 4)) & 1).toBe(0);
+    expect(c.read(SLOT + REG.SECTOR_LO, 4)).toBe(5);
+    c.write(SLOT + REG.COUNT, 4, 1);
+    expect(words[base + REG.COUNT / 4]).toBe(1);
+    c.write(SLOT + REG.COMMAND, 4, READ);
+    time.advanceTo(c.completionTime(1)!);
+    c.poll(1);
+    expect(c.read(SLOT + REG.STATUS, 4)).toBe(DONE);
+    expect([...mem.at(MEM_BASE + 0x200, 4)]).toEqual([5, 5, 5, 5]);
+    expect(mem.at(MEM_BASE + 0x400, 1)[0]).toBe(0xee);
+  });
+
   it('ID, UNITS and the capacity of the selected unit, in every slot', () => {
     const { c, w, r } = rig();
     expect(c.size).toBe(0x300);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UnicornError } from '../../hv/errors.ts';
 import { ARM_REG, UC_ERR, UC_HOOK, UC_PROT } from '../../hv/unicorn/constants.ts';
 import { Engine } from '../../hv/unicorn/engine.ts';
+import { HostMemory } from '../../hv/unicorn/host-memory.ts';
 import { T, repeat, thumb } from '../helpers/thumb.ts';
 
 let engine: Engine | undefined;
@@ -31,6 +32,29 @@ describe('Engine', () => {
     batch.write([7, 8, 0xffffffff]);
     expect(batch.read()).toEqual([7, 8, 0xffffffff]);
     expect(e.readRegister(ARM_REG.R2)).toBe(0xffffffff);
+  });
+
+  it('knows the PC between runs as a register read gives it: after single and batched writes and mode changes', () => {
+    const e = open(thumb(T.nop, T.nop, T.nop, T.nop));
+    const same = () => expect(e.readPc()).toBe(e.readRegister(ARM_REG.PC));
+    e.writeRegister(ARM_REG.PC, 0x103); // Unicorn keeps it without the Thumb bit
+    expect(e.readPc()).toBe(0x102);
+    same();
+    e.registerBatch([ARM_REG.LR, ARM_REG.PC]).write([0xfffffff9, 0x201]);
+    expect(e.readPc()).toBe(0x200);
+    same();
+    e.setMProfileState(3, 0x01000000, 0, 0x20000800, 0x20000400);
+    expect(e.readPc()).toBe(0x200);
+    e.mProfileStackPointers(new Uint32Array(3));
+    same();
+    const context = e.saveContext();
+    e.writeRegister(ARM_REG.PC, 0x300);
+    e.restoreContext(context);
+    expect(e.readPc()).toBe(0x200);
+    e.counter.reset(2);
+    e.run(1);
+    expect(e.readPc()).toBe(4);
+    same();
   });
 
   it('throws UnicornError with Unicorn message for bad API calls', () => {
@@ -85,6 +109,28 @@ describe('Engine', () => {
     expect(e.readRegister(ARM_REG.R0)).toBe(0x1000);
   });
 
+  it('latches 32-bit writes of the registers in the mask into the device memory; other writes reach the device', () => {
+    const strR0R1_4 = [0x6048]; // str r0, [r1, #4]
+    const strbR0R1_8 = [0x7208]; // strb r0, [r1, #8]
+    const strR0R1_24 = [0x6188]; // str r0, [r1, #24]: word 2 of the second 16-byte slot
+    const e = open(thumb(T.movsR0_0, T.addsR0_1, T.movwR1_0x40004000, T.strR0_R1, strR0R1_4, strbR0R1_8, strR0R1_24, T.bSelf));
+    const store = new HostMemory(0x1000);
+    store.retain();
+    try {
+      const writes: Array<[number, number, number]> = [];
+      e.mapMmio(0x40004000, 0x100, () => 0, (off, size, value) => writes.push([off, size, value]), { store, stride: 0x10, mask: 0b101 });
+      e.counter.reset(7);
+      e.run(1);
+      const words = new Uint32Array(store.bytes.buffer, store.bytes.byteOffset, 8);
+      expect([words[0], words[1], words[2], words[6]]).toEqual([1, 0, 0, 1]);
+      expect(writes).toEqual([[4, 4, 1], [8, 1, 1]]);
+      expect(e.counter.executed).toBe(7);
+    } finally {
+      e.close();
+      store.release();
+    }
+  });
+
   it('maps an MMIO region whose size is not a page multiple; accesses past the size read 0 and are ignored', () => {
     // Checked with arm-none-eabi-as: mov.w r1, #0x40004000; ldr.w r0, [r1, #0x5fc];
     // ldr.w r2, [r1, #0x800]; str.w r0, [r1, #0x900]; str.w r0, [r1, #0x10]; b .
@@ -120,6 +166,20 @@ describe('Engine', () => {
     e.run(1);
     expect(seen).toEqual([[2, 4]]);
     expect(e.counter.executed).toBe(2);
+  });
+
+  it('stops on SVC in the counter as the interrupt hook does, and forgets it at the next run', () => {
+    const e = open(thumb(T.nop, T.svc5, T.nop, T.nop));
+    e.counter.stopOnInterrupts();
+    e.counter.reset(100);
+    e.run(1);
+    expect(e.counter.interrupt).toEqual({ intno: 2, pc: 4 });
+    expect(e.counter.executed).toBe(2);
+    expect(e.readPc()).toBe(4);
+    e.counter.reset(1);
+    e.run(4 | 1);
+    expect(e.counter.interrupt).toBeUndefined();
+    expect(e.counter.executed).toBe(1);
   });
 
   it('ends a run on WFI with the PC after it', () => {

@@ -1,8 +1,9 @@
 /**
  * Runs a function of foreign Thumb code (the driver VM's interface) to its return on an engine of
  * its own, with the AAPCS call ABI: the argument in R0, the given stack, LR at a return address
- * whose fetch ends the call, thread mode, privileged, MSP. A WFI in the called code waits for the
- * device (the caller's clock jumps to the command's completion); any other stop of the engine
+ * where the counter ends every run (nothing is fetched there), thread mode, privileged, MSP. A
+ * WFI in the called code waits for the device (the caller's clock jumps to the command's
+ * completion); any other stop of the engine
  * (an exception, an access outside what the engine maps, an undefined instruction) fails the call.
  * Cycle timing times the called code like a guest's.
  */
@@ -34,6 +35,7 @@ export class ThumbCallRunner implements CallRunner {
     private readonly options: CallRunnerOptions,
   ) {
     this.installHooks();
+    engine.counter.endRunsAt(options.returnAddress);
     this.entryRegisters = engine.registerBatch([R.R0, R.SP, R.LR, R.XPSR, R.CONTROL]);
     const code = options.codeMemory;
     if (options.timing === 'cycle') this.cycleTimer = new CycleTimer(engine, code.base, code.size);
@@ -88,18 +90,19 @@ export class ThumbCallRunner implements CallRunner {
     }
   }
 
-  /** A normal end before the limit is a WFI (or the budget ran out): the caller waits and resumes. */
+  /**
+   * A normal end at the return address is the return; elsewhere before the limit it is a WFI (or
+   * the budget ran out): the caller waits and resumes.
+   */
   private ended(err: number): SegmentEnd {
-    if (err === UC_ERR.OK) return { kind: 'wait' };
+    if (err === UC_ERR.OK) return this.engine.counter.pc === this.options.returnAddress ? { kind: 'return' } : { kind: 'wait' };
     return { kind: 'fault', reason: `driver code stopped with Unicorn error ${err} at 0x${this.pcHex()}` };
   }
 
   private installHooks(): void {
     const e = this.engine;
     e.onInvalidMemory(UC_HOOK.MEM_UNMAPPED | UC_HOOK.MEM_PROT, (type, address) => {
-      const ret = this.options.returnAddress;
-      const returned = address === ret && e.readRegister(R.PC) === ret;
-      this.stop = returned ? { kind: 'return' } : { kind: 'fault', reason: `driver access to 0x${address.toString(16)} (type ${type}) at 0x${this.pcHex()}` };
+      this.stop = { kind: 'fault', reason: `driver access to 0x${address.toString(16)} (type ${type}) at 0x${this.pcHex()}` };
       return false;
     });
     e.onInterrupt((intno) => {

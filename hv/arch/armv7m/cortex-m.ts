@@ -186,6 +186,8 @@ export class CortexM implements GuestCpu {
 
   canWake(): boolean {
     if (this.budget.stalled) return false;
+    // Nothing pending (the usual case for a core asleep): no registers and priorities to look at.
+    if (this.exceptionState.highestPending() === 0) return false;
     const masks = this.regs.readMasks(); // a fresh object
     // WFI wakes for any interrupt that would preempt were PRIMASK clear (ARMv7-M ARM B1.5.19).
     masks.primask = 0;
@@ -282,6 +284,8 @@ export class CortexM implements GuestCpu {
     } finally {
       this.inRun = false;
     }
+    const interrupt = counter.interrupt;
+    if (interrupt) this.stopCause = { kind: 'interrupt', intno: interrupt.intno, pc: interrupt.pc };
     if (this.cycleTimer) this.streamPc = this.pc();
     const stop: RunStop = counter.unalignedAccess
       ? { kind: 'unaligned-device' }
@@ -410,17 +414,11 @@ export class CortexM implements GuestCpu {
 
   private installHooks(): void {
     const e = this.engine;
-    e.onInterrupt((intno) => this.stopFor({ kind: 'interrupt', intno, pc: e.readRegister(R.PC) }));
+    e.counter.stopOnInterrupts(); // runGuest takes the exception from the counter
     e.onInvalidMemory(UC_HOOK.MEM_UNMAPPED | UC_HOOK.MEM_PROT, (type, address, size) => {
       this.stopCause = { kind: 'memory', type, address, size };
       return false;
     });
     e.onInvalidInstruction(() => false);
-  }
-
-  private stopFor(cause: RunStop): void {
-    this.stopCause = cause;
-    this.engine.counter.requestStop();
-    this.engine.stop();
   }
 }

@@ -110,7 +110,10 @@ export class ExceptionState {
   /** Priority of the highest active exception (or {@link NO_PRIORITY_LIMIT}). */
   activePriority(): number {
     let best = NO_PRIORITY_LIMIT;
-    for (let exc = 1; exc < this.count; exc++) {
+    // A builtin search skips to the first active one (usually none, or one): this runs every step.
+    const first = this.active.indexOf(true, 1);
+    if (first < 0) return best;
+    for (let exc = first; exc < this.count; exc++) {
       if (this.active[exc]) best = Math.min(best, this.groupPriority(exc));
     }
     return best;
@@ -131,7 +134,9 @@ export class ExceptionState {
    */
   highestPending(): number {
     let best = 0;
-    for (let exc = 2; exc < this.count; exc++) {
+    const first = this.pending.indexOf(true, 2); // usually none pending: see activePriority
+    if (first < 0) return best;
+    for (let exc = first; exc < this.count; exc++) {
       if (!this.pending[exc] || !this.enabled[exc]) continue;
       if (best === 0 || this.outranks(exc, best)) best = exc;
     }

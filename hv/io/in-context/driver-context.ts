@@ -27,7 +27,8 @@ export class DriverContext {
       for (const region of caller.board.memory) this.engine.mapHostMemory(region.base, region.host, region.perms);
       this.engine.mapHostMemory(HV_WINDOW_BASE, driver.window.host, protection('rwx'));
       const { blockController, consoleUart } = driver.platform;
-      this.engine.mapMmio(HV_BLKCTL_BASE, blockController.size, (o, s) => blockController.read(o, s), (o, s, v) => blockController.write(o, s, v));
+      const latch = driver.platform.blockControllerLatch;
+      this.engine.mapMmio(HV_BLKCTL_BASE, blockController.size, (o, s) => blockController.read(o, s), (o, s, v) => blockController.write(o, s, v), latch);
       this.engine.mapMmio(HV_HOSTUART_BASE, consoleUart.size, (o) => consoleUart.read(o), (o, s, v) => consoleUart.write(o, s, v));
       // Driver code is timed like the caller's: one cycle per instruction, or cycle timing.
       this.runner = arch.createCallRunner(this.engine, {

@@ -13,7 +13,7 @@ import { contextTransferCycles, driverWindowCycles } from '../../time/cost-model
 import type { VirtualTime } from '../../time/virtual-time.ts';
 import { buildCall } from '../call-record.ts';
 import { type DriverPathOptions, IoPathBase } from '../io-path.ts';
-import { CALL_SIZE, HV_MODE_DIRECT, HV_RESULT_NEEDS_RESET, HV_RESULT_NOTIFY, decodeCallResult } from '../layout.ts';
+import { HV_MODE_DIRECT, HV_RESULT_NEEDS_RESET, HV_RESULT_NOTIFY, decodeCallResult } from '../layout.ts';
 import { VIRTIO_ID, type VirtioTransport } from '../virtio-mmio.ts';
 import { DriverContext } from './driver-context.ts';
 
@@ -30,8 +30,9 @@ export class InContextPath extends IoPathBase {
   private waited = false;
   private callClock: (CallClock & { time: VirtualTime }) | undefined;
   private binding: SlotBinding | undefined;
-  /** The call record's bytes, rebuilt for every call. */
-  private readonly callBytes = Buffer.alloc(CALL_SIZE);
+  /** The call record of the core the guest is on (`recordCore`), in the driver window's memory. */
+  private recordBytes: Buffer | undefined;
+  private recordCore = -1;
 
   constructor(private readonly o: InContextPathOptions) {
     super(o);
@@ -63,7 +64,8 @@ export class InContextPath extends IoPathBase {
     const record = driver.callRecord(core);
     const slot = driver.platform.inContextSlot(core);
     const context = this.driverContext();
-    context.engine.writeMemory(record, buildCall(HV_MODE_DIRECT, this.o, transport, queue, driver.platform.slotAddresses(slot), this.callBytes));
+    const recordBytes = this.callRecordBytes(core);
+    buildCall(HV_MODE_DIRECT, this.o, transport, queue, driver.platform.slotAddresses(slot), recordBytes);
     this.io = io;
     this.slot = slot;
     this.waited = false;
@@ -75,7 +77,16 @@ export class InContextPath extends IoPathBase {
       vm.announce([`driver call failed: ${outcome.reason}`]);
       transport.needsReset();
     }
-    this.finish(io, transport, queue, context.engine.readMemory(record, CALL_SIZE));
+    this.finish(io, transport, queue, recordBytes);
+  }
+
+  /** Core `core`'s call record (the view changes only when the guest moved to another core). */
+  private callRecordBytes(core: number): Buffer {
+    if (core !== this.recordCore || !this.recordBytes) {
+      this.recordBytes = this.o.driver.callRecordBytes(core);
+      this.recordCore = core;
+    }
+    return this.recordBytes;
   }
 
   /**

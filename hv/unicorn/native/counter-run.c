@@ -55,6 +55,7 @@ static int run_loop(struct hv_counter *c, uint64_t begin);
 /* Runs from `begin` (Thumb bit set) until the budget is spent or something stops the run. */
 int hv_counter_run(struct hv_counter *c, uint64_t begin)
 {
+    c->interrupted = 0;
     int err = run_loop(c, begin);
     c->end_pc = read_pc(c);
     return err;
@@ -122,6 +123,44 @@ int hv_counter_attach(uc_engine *uc, struct hv_counter *c, uint32_t alias_lo, ui
     return err;
 }
 
+/* A CPU exception (SVC, BKPT, exception return, WFI, a fault): record it and stop on the
+ * instruction, as Engine.stop() would (FLAG_ABORT), with a stop request; the hypervisor takes
+ * it from the shared state after the run instead of in a JavaScript hook with a register read. */
+static void on_interrupt(uc_engine *uc, uint32_t intno, void *user_data)
+{
+    struct hv_counter *c = (struct hv_counter *)user_data;
+    c->interrupt_no = intno;
+    c->interrupt_pc = unalias(c, read_pc(c));
+    c->interrupted = 1;
+    c->flags |= FLAG_STOP | FLAG_ABORT;
+    sync_fast(c);
+    uc_emu_stop(uc);
+}
+
+/* Installs on_interrupt (the engine's only interrupt hook). Returns Unicorn's error code. */
+int hv_counter_stop_on_interrupts(struct hv_counter *c)
+{
+    uc_hook hh;
+    return uc_hook_add(c->uc, &hh, UC_HOOK_INTR, (void *)on_interrupt, c, 1, 0);
+}
+
+/* Every run of the engine ends before the instruction at `address` is fetched (a normal end,
+ * as a WFI's: Unicorn translates a block that halts there once and keeps it). A call's return
+ * address ends the call without an unmapped fetch, which Unicorn would try to translate (twice)
+ * at every return and report through a memory hook. Returns Unicorn's error code. */
+int hv_counter_set_exit(struct hv_counter *c, uint32_t address)
+{
+    c->standing_exit = address;
+    c->standing_exits = 1;
+    return uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &c->standing_exit, (size_t)1);
+}
+
+void restore_exits(struct hv_counter *c)
+{
+    uint64_t none = 0;
+    uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), c->standing_exits ? &c->standing_exit : &none, (size_t)c->standing_exits);
+}
+
 /* Cycle timing (JavaScript set FLAG_CYCLES and the map): the block hook that charges refills
  * replaces the other one. Called before any code ran (the hook's place among the engine's block
  * hooks changes: last). Returns Unicorn's error code. */
@@ -178,7 +217,8 @@ int hv_counter_offsets(uint32_t *out, int count)
         offsetof(struct hv_counter, decode_end),   offsetof(struct hv_counter, finishes),
         offsetof(struct hv_counter, retranslations), offsetof(struct hv_counter, end_pc),
         offsetof(struct hv_counter, scratch_window), offsetof(struct hv_counter, fast_limit),
-        offsetof(struct hv_counter, access_pc),
+        offsetof(struct hv_counter, interrupted),  offsetof(struct hv_counter, interrupt_no),
+        offsetof(struct hv_counter, interrupt_pc), offsetof(struct hv_counter, access_pc),
     };
     int n = (int)(sizeof offsets / sizeof offsets[0]);
     for (int i = 0; i < n && i < count; i++) out[i] = offsets[i];

@@ -182,6 +182,9 @@ struct hv_counter {
     uint32_t retranslations;
     uint32_t end_pc;     /* the PC when the last run ended (saves JavaScript a register read) */
     uint32_t scratch_window; /* guest address of the scratch copy's first byte (JavaScript unaliases with it) */
+    uint32_t interrupted;    /* hv_counter_stop_on_interrupts: the run stopped on CPU exception interrupt_no */
+    uint32_t interrupt_no;   /* QEMU's exception number (SVC = 2, ...) */
+    uint32_t interrupt_pc;   /* the PC it was raised at (unaliased) */
     const uint8_t *cycle_map;
     int32_t div_regs[16];
     /* private, cold */
@@ -207,6 +210,8 @@ struct hv_counter {
     struct { uint32_t start, end; } stale[MAX_STALE];
     uint32_t stale_count;    /* alias translations to drop before the next alias run; > MAX: all */
     uint32_t since_flush;    /* translations made for finishes since the last flush of all code */
+    uint64_t standing_exit;  /* hv_counter_set_exit: an address whose fetch ends every run (a call's return) */
+    uint32_t standing_exits; /* 0 or 1 */
     /* alignment.c: the code of recent MMIO-accessing instructions, by PC and their block's
      * checksum (a block whose bytes changed is decoded anew with another checksum) */
     struct align_code { uint32_t pc, sum; uint16_t code[2]; } align_code[16];
@@ -214,6 +219,9 @@ struct hv_counter {
 };
 
 /* The block hook's one budget check covers the flags too: a set slow flag makes it fail. */
+/* The engine's exit addresses back to the standing one (or none) after a finish changed them. */
+void restore_exits(struct hv_counter *c);
+
 static inline void sync_fast(struct hv_counter *c)
 {
     c->fast_limit = (c->flags & SLOW_FLAGS) ? 0 : c->limit;

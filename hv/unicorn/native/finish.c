@@ -135,7 +135,7 @@ static int run_in_scratch(struct hv_counter *c, uint32_t pc, uint32_t target)
     c->alias_stopped = 0;
     uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &exit, (size_t)1);
     int err = uc_emu_start(c->uc, c->alias_begin | 1, 0, 0, 0);
-    uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &exit, (size_t)0);
+    restore_exits(c);
     uint32_t now = 0;
     uc_reg_read(c->uc, UC_ARM_REG_PC, &now);
     uint32_t back = unalias(c, now);
@@ -151,7 +151,7 @@ static int run_until(struct hv_counter *c, uint32_t pc, uint32_t target)
     uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &exit, (size_t)1);
     uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)pc, (uint64_t)target);
     int err = uc_emu_start(c->uc, pc | 1, 0, 0, 0);
-    uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_EXITS, 2), &exit, (size_t)0);
+    restore_exits(c);
     return err;
 }
 

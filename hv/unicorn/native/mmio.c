@@ -30,7 +30,16 @@ struct region {
     js_read_t read;
     js_write_t write;
     struct region *next;
+    /* hv_mmio_latch: 32-bit writes of the registers in latch_mask (one bit per word of a
+     * stride-byte slot) go into store[offset / 4] instead of to the device */
+    uint32_t *store;
+    uint32_t store_size, stride, latch_mask;
 };
+
+static int latched(const struct region *r, uint64_t offset, unsigned size)
+{
+    return r->store && size == 4 && (offset & 3) == 0 && offset < r->store_size && ((r->latch_mask >> ((offset % r->stride) / 4)) & 1);
+}
 
 static int replayed(struct hv_counter *c, struct region *r, uint64_t offset, unsigned size, int write, uint64_t *value)
 {
@@ -169,7 +178,10 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
     if (replayed(c, r, offset, size, 1, &ignored)) return;
     uint32_t i = before_access(c, (uint32_t)(r->base + offset), 1, &exact);
     if (!refused_unaligned(c, r, offset, size, 1, i, exact)) {
-        r->write((uint32_t)offset, size, (uint32_t)value);
+        if (latched(r, offset, size))
+            r->store[offset / 4] = (uint32_t)value;
+        else
+            r->write((uint32_t)offset, size, (uint32_t)value);
         sync_fast(c); /* the device may have lowered the limit or asked to stop */
         after_access(c, r, offset, size, 1, value, i, exact);
     }
@@ -188,6 +200,23 @@ int hv_mmio_map(struct hv_counter *c, uint64_t address, uint64_t size, js_read_t
     r->next = (struct region *)c->mmio_regions;
     c->mmio_regions = r;
     return uc_mmio_map(c->uc, address, size, (void *)mmio_read, r, (void *)mmio_write, r);
+}
+
+/* The MMIO region mapped at `address` latches 32-bit writes of the registers in `mask` (bit n:
+ * the word at n * 4 of every `stride`-byte slot) into `store` (`size` bytes, the device's own
+ * register words): the device only reads them, so it needs no call for them. Returns 0, or -1
+ * when no region is mapped there. */
+int hv_mmio_latch(struct hv_counter *c, uint64_t address, uint32_t *store, uint32_t size, uint32_t stride, uint32_t mask)
+{
+    for (struct region *r = (struct region *)c->mmio_regions; r; r = r->next) {
+        if (r->base != address) continue;
+        r->store = store;
+        r->store_size = size;
+        r->stride = stride;
+        r->latch_mask = mask;
+        return 0;
+    }
+    return -1;
 }
 
 void hv_mmio_free_all(struct hv_counter *c)

@@ -9,7 +9,8 @@
  * new requests; in-context finishes the read inside the notify, before the reset. On the split
  * path the driver VM is still serving the old read's event at the reset: its grant copies after
  * the reset (data, status byte, used ring) and its queue-state report must have no effect, and
- * the event of the requests after the reset must not be merged into the old one.
+ * the event of the requests after the reset must not be merged into the old one. With the driver
+ * VM on the guest's own core, the old event is still in the mailbox, not taken, at the reset.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ import { imagePath } from '../helpers/run-system.ts';
 
 const PATHS: IoPathName[] = ['emulated', 'in-context', 'split'];
 const runs = {} as Record<IoPathName, IoRun<undefined>>;
+/** The split path with the driver VM on the guest's core (it runs only when the guest yields the core). */
+let splitSharedCore: IoRun<undefined>;
 let disks: ReturnType<typeof diskDir>;
 
 beforeAll(async () => {
@@ -30,6 +33,8 @@ beforeAll(async () => {
     const disk = disks.disk(`${path}.img`);
     runs[path] = await runIo([{ name: 'mal', image: 'malfront', core: 0, ioPath: path, disk, cmdline: 'case=reset-in-flight' }]);
   }
+  const disk = disks.disk('split-shared-core.img');
+  splitSharedCore = await runIo([{ name: 'mal', image: 'malfront', core: 0, ioPath: 'split', disk, cmdline: 'case=reset-in-flight' }], { driverCore: 0 });
 }, 120_000);
 
 afterAll(() => disks?.remove());
@@ -50,6 +55,12 @@ it('on the emulated path the old read was still in the device at the reset: it i
 
 it('on the split path the driver VM answered the old read after the reset: that answer is not counted either', () => {
   expect(runs['split'].reports['mal']!.io!.requests).toBe(4);
+});
+
+it('split path with the driver VM on the same core: the old event, not yet taken at the reset, is dropped too', () => {
+  expect(splitSharedCore.output('mal')).toEqual(['malfront: reset-in-flight: dropped', 'malfront: reset-in-flight: recovered', 'malfront: done']);
+  expect(splitSharedCore.reports['mal']!.io).toMatchObject({ path: 'split', errors: 0, requests: 4 });
+  expect(splitSharedCore.reports['mal']!.io!.worldSwitches).toBeGreaterThan(0);
 });
 
 describe('a checkpoint while the dropped request is still being served (emulated and split paths)', () => {

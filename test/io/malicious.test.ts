@@ -24,6 +24,7 @@ const OUTCOMES: Array<[string, string]> = [
   ['notify-storm', 'ignored'],
   ['ro-registers', 'unchanged'],
   ['bad-status-desc', 'needs-reset'],
+  ['reset-in-flight', 'dropped'],
 ];
 const HELLO_LINES = ['hello: booted', 'hello: sum(1..100) = 5050', 'hello: done'];
 

@@ -47,7 +47,8 @@ export class SplitHypercalls {
     driver.vm.onHypercall((imm) => this.hypercall(imm));
     driver.platform.blockController.completions.add((c) => {
       const head = this.inFlight[0];
-      if (c.slot !== HV_DRIVER_VM_SLOT || !head) return;
+      // A dropped I/O has ended: the device time its event still costs is the driver's alone.
+      if (c.slot !== HV_DRIVER_VM_SLOT || !head || head.dropped) return;
       head.deviceCycles += c.end - c.start;
       head.path.tracker.phase(head.io, 'device', c.start, c.end - c.start);
       if (c.ok && c.op !== 'flush') head.path.tracker.served(head.io, 0, c.count * 512, 0);
@@ -63,7 +64,7 @@ export class SplitHypercalls {
    * the mailbox or waiting for a slot): a new notification is coalesced into it.
    */
   pending(path: SplitPath, device: number, queue: number): boolean {
-    const samePort = (o: OpenIo) => o.path === path && o.transport.deviceId === device && o.queue === queue;
+    const samePort = (o: OpenIo) => !o.dropped && o.path === path && o.transport.deviceId === device && o.queue === queue;
     if (this.waiting.some(samePort)) return true;
     return this.inFlight.some((o) => samePort(o) && o.sequence !== undefined && !this.driver.taken(o.sequence));
   }
@@ -76,6 +77,26 @@ export class SplitHypercalls {
   send(open: OpenIo): void {
     this.waiting.push(open);
     this.notify(open);
+  }
+
+  /**
+   * The guest reset `transport` (virtio 1.2 §2.4.1): the I/Os of `path` on it that wait for a
+   * mailbox slot are withdrawn, and those in the mailbox or at the driver are dropped: the driver
+   * cannot be called back, so it still serves their events, but every grant copy of a dropped
+   * I/O is denied (nothing reaches the frontend's memory or queue, and nothing new is read from
+   * it) and its QUEUE_STATE report is ignored (no queue state, no interrupt). Returns the I/Os
+   * dropped now.
+   */
+  drop(path: SplitPath, transport: VirtioTransport): number[] {
+    const ofTransport = (o: OpenIo) => !o.dropped && o.path === path && o.transport === transport;
+    const withdrawn = this.waiting.filter(ofTransport);
+    for (const open of withdrawn) {
+      this.driver.vm.clock.cancel(open.notice);
+      this.waiting.splice(this.waiting.indexOf(open), 1);
+    }
+    const dropped = this.inFlight.filter(ofTransport);
+    for (const open of dropped) open.dropped = true;
+    return [...dropped, ...withdrawn].map((o) => o.io);
   }
 
   /** The I/Os in the mailbox or at the driver, and those waiting for a mailbox slot (a checkpoint). */
@@ -163,13 +184,13 @@ export class SplitHypercalls {
 
   private grantCopy(fromFrontend: boolean, frontend: number, remote: number, local: number, length: number): number {
     const path = this.frontends.get(frontend);
-    if (!path || length > HV_VIRTIO_BLK_MAX_BYTES) return HV_GRANT_DENIED;
+    const io = this.current(frontend);
+    if (!path || io?.dropped || length > HV_VIRTIO_BLK_MAX_BYTES) return HV_GRANT_DENIED;
     const source = fromFrontend ? path.vm.memory : this.driver.windowMemory;
     const target = fromFrontend ? this.driver.windowMemory : path.vm.memory;
     const data = source.read(fromFrontend ? remote : local, length);
     if (!data || !target.write(fromFrontend ? local : remote, data)) return HV_GRANT_DENIED;
     const cycles = grantCopyCycles(this.driver.costs, length);
-    const io = this.current(frontend);
     if (io) {
       io.grantCycles += cycles;
       path.tracker.phase(io.io, 'grant copy', this.driver.vm.clock.now(), cycles);
@@ -186,6 +207,6 @@ export class SplitHypercalls {
     const index = path ? this.inFlight.findIndex((o) => o.path === path && o.transport.deviceId === report.device && o.queue === report.queue) : -1;
     const open = index < 0 ? undefined : this.inFlight.splice(index, 1)[0];
     this.trap(`queue state at 0x${address.toString(16)}`, open);
-    if (open && report) open.path.queueState(open, report, this.driver.vm.clock.now());
+    if (open && report && !open.dropped) open.path.queueState(open, report, this.driver.vm.clock.now());
   }
 }

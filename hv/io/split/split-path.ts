@@ -35,6 +35,8 @@ export interface OpenIo {
   firstHypercall: number | undefined;
   grantCycles: number;
   deviceCycles: number;
+  /** The guest reset its device after it was sent: it has ended, and the driver's answer is ignored. */
+  dropped: boolean;
   /** The event that brings it to the driver VM, while it is pending. */
   notice?: ScheduledEvent | undefined;
 }
@@ -55,6 +57,8 @@ export class SplitPath extends IoPathBase {
   readonly name = 'split';
   /** Completions on their way to the frontend, oldest first. */
   private readonly completions: Completion[] = [];
+  /** The event that delivers each completion (a reset cancels it). */
+  private readonly deliveries = new Map<Completion, ScheduledEvent>();
 
   constructor(private readonly o: SplitPathOptions) {
     super(o);
@@ -92,7 +96,24 @@ export class SplitPath extends IoPathBase {
   /** I/O `io` on its way to the driver VM; its event record is built when it enters the mailbox. */
   openIo(io: number, transport: VirtioTransport, queue: number, posted: number): OpenIo {
     const record = () => buildCall(HV_MODE_GRANT, this.o, transport, queue, { blk: HV_BLKCTL_BASE, uart: HV_HOSTUART_BASE });
-    return { path: this, io, transport, queue, record, posted, sequence: undefined, firstHypercall: undefined, grantCycles: 0, deviceCycles: 0 };
+    return { path: this, io, transport, queue, record, posted, sequence: undefined, firstHypercall: undefined, grantCycles: 0, deviceCycles: 0, dropped: false };
+  }
+
+  /**
+   * The guest reset the device: its I/Os in flight are dropped and end now (virtio 1.2 §2.4.1).
+   * Those the driver VM still holds are the hypercalls' to drop; an answered one whose
+   * completion is on its way loses its interrupt (the reset cleared InterruptStatus).
+   */
+  override reset(transport: VirtioTransport): void {
+    const { vm, tracker, hypercalls } = this.o;
+    const ended = hypercalls.drop(this, transport);
+    for (const c of this.completions.filter((c) => c.transport === transport)) {
+      vm.clock.cancel(this.deliveries.get(c));
+      this.deliveries.delete(c);
+      this.completions.splice(this.completions.indexOf(c), 1);
+      ended.push(c.io);
+    }
+    for (const io of ended.sort((a, b) => a - b)) tracker.end(io, vm.clock.now());
   }
 
   /** The completions on their way to the frontend (a checkpoint; the I/Os at the driver are the hypercalls'). */
@@ -123,11 +144,13 @@ export class SplitPath extends IoPathBase {
   private scheduleCompletion(c: Completion): void {
     const { vm, tracker } = this.o;
     this.completions.push(c);
-    vm.clock.schedule(c.at, `evtchn ${vm.name} completion`, (at) => {
+    const delivery = vm.clock.schedule(c.at, `evtchn ${vm.name} completion`, (at) => {
       this.completions.splice(this.completions.indexOf(c), 1);
+      this.deliveries.delete(c);
       tracker.phase(c.io, 'interrupt injection', c.driverNow, c.delay);
       if (c.notify) c.transport.complete();
       tracker.end(c.io, at);
     });
+    this.deliveries.set(c, delivery);
   }
 }

@@ -88,6 +88,30 @@ function lazyChildProcessPlugin() {
 }
 
 /**
+ * cli-table3 measures every cell with string-width, which runs emoji-regex (a 10 KB regular
+ * expression) over the text, several times a cell: ~1.5 ms of `hv run` for its one summary table.
+ * In the CLI, cli-table3's string-width is a stand-in that gives printable ASCII text its length
+ * (what string-width gives it: no ANSI escape, emoji or wide character is printable ASCII) and
+ * hands any other text to string-width itself. test/cli/ascii-string-width.test.ts compares the two.
+ */
+const ASCII_WIDTH_NAMESPACE = 'ascii-string-width';
+
+export const ASCII_STRING_WIDTH = `const stringWidth = require('string-width');
+module.exports = (text) => (typeof text === 'string' && /^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text));`;
+
+function asciiStringWidthPlugin() {
+  return {
+    name: 'ascii-string-width',
+    setup(build) {
+      build.onResolve({ filter: /^string-width$/ }, (args) =>
+        /[/\\]node_modules[/\\]cli-table3[/\\]/.test(args.importer) ? { path: 'string-width', namespace: ASCII_WIDTH_NAMESPACE } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: ASCII_WIDTH_NAMESPACE }, () => ({ contents: ASCII_STRING_WIDTH, loader: 'js', resolveDir: ROOT }));
+    },
+  };
+}
+
+/**
  * The CLI as one CommonJS file (and one per command of OWN_CLI_ENTRIES): bin/hv.js compiles it
  * with a V8 code cache (an ES module cannot use one in Node 20), so that start-up skips parsing
  * and compiling. Modules the CLI imports dynamically (a command's work, charts, the cluster) stay
@@ -100,7 +124,7 @@ function buildCli(esbuild, outdir) {
     outdir,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
-    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports), lazyChildProcessPlugin()],
+    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports), lazyChildProcessPlugin(), asciiStringWidthPlugin()],
   });
 }
 
@@ -127,8 +151,8 @@ export async function buildIfStale({ force = false } = {}) {
   const staging = `${DIST}.${process.pid}.tmp`;
   const results = await Promise.all([buildCli(esbuild, staging), buildLibrary(esbuild, staging)]);
   const all = results.flatMap((r) => Object.keys(r.metafile.inputs));
-  // Sources only: not packages, nor the stand-in module of lazyChildProcessPlugin (not a file).
-  const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/') && !f.startsWith(`${LAZY_NAMESPACE}:`)))].sort();
+  // Sources only: not packages, nor the stand-in modules of the plugins above (not files).
+  const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/') && !f.startsWith(`${LAZY_NAMESPACE}:`) && !f.startsWith(`${ASCII_WIDTH_NAMESPACE}:`)))].sort();
   // The build's own scripts too: a change to how dist/ is made makes older builds stale.
   inputs.push('package.json', 'scripts/build-lib.mjs', 'scripts/build-check.cjs');
   const info = { format: FORMAT, hash: hashOf(inputs), inputs, stamp: stampOf(inputs) };

@@ -1,0 +1,42 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a JavaScript module without types
+import { ASCII_STRING_WIDTH } from '../../scripts/build-lib.mjs';
+
+const require = createRequire(import.meta.url);
+const stringWidth = require('string-width') as (text: unknown) => number;
+
+/** The stand-in the CLI bundle gives cli-table3 instead of string-width, evaluated as the bundle does. */
+function standIn(): (text: unknown) => number {
+  const module = { exports: {} as unknown };
+  new Function('require', 'module', ASCII_STRING_WIDTH)(require, module);
+  return module.exports as (text: unknown) => number;
+}
+
+/** A seeded generator (tests are deterministic). */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+describe("the CLI's string-width for cli-table3", () => {
+  const width = standIn();
+
+  it('gives every printable ASCII text the width string-width gives it', () => {
+    const next = random(7);
+    const texts = ['', ' ', '0', '#', '*', '1645', 'exit 0', 'halted', 'guest', '~!@#$%^&*()_+{}|:"<>?'];
+    for (let code = 0x20; code <= 0x7e; code++) texts.push(String.fromCharCode(code), `#${String.fromCharCode(code)}`);
+    for (let i = 0; i < 2000; i++) texts.push(Array.from({ length: 1 + Math.floor(next() * 40) }, () => String.fromCharCode(0x20 + Math.floor(next() * 95))).join(''));
+    for (const text of texts) expect(width(text)).toBe(stringWidth(text));
+  });
+
+  it('hands other text to string-width: ANSI colours, emoji, wide characters, control characters', () => {
+    const texts = ['\u001b[31mred\u001b[39m', 'a😀b', '1\uFE0F\u20E3', '漢字', 'tab\there', 'line\nbreak', 'é', '\u0301', 'x\u007f'];
+    for (const text of texts) expect(width(text)).toBe(stringWidth(text));
+    expect(width('漢字')).toBe(4);
+    expect(width('\u001b[31mred\u001b[39m')).toBe(3);
+  });
+});

@@ -1,6 +1,7 @@
 // The build of dist/, shared by scripts/build.mjs and bin/hv.js (which imports this module only
 // when scripts/build-check.cjs finds dist/ stale). esbuild loads only when a build is made.
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import check from './build-check.cjs';
 
@@ -112,6 +113,24 @@ function asciiStringWidthPlugin() {
 }
 
 /**
+ * koffi, which the CLI requires when it loads, by the path of the file Node would resolve now (from
+ * dist/, as a relative path): Node's lookup of a package by name (node_modules folders, its
+ * package.json "exports") cost ~1.5 ms of every start. package.json is an input of the build, so
+ * installing another koffi version makes dist/ stale and this path is resolved again.
+ */
+function resolvedKoffiPlugin() {
+  return {
+    name: 'resolved-koffi',
+    setup(build) {
+      build.onResolve({ filter: /^koffi$/ }, () => {
+        const file = relative(DIST, createRequire(join(DIST, 'hv.cjs')).resolve('koffi')).split('\\').join('/');
+        return { path: file.startsWith('.') ? file : `./${file}`, external: true };
+      });
+    },
+  };
+}
+
+/**
  * The CLI as one CommonJS file (and one per command of OWN_CLI_ENTRIES): bin/hv.js compiles it
  * with a V8 code cache (an ES module cannot use one in Node 20), so that start-up skips parsing
  * and compiling. Modules the CLI imports dynamically (a command's work, charts, the cluster) stay
@@ -124,7 +143,7 @@ function buildCli(esbuild, outdir) {
     outdir,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
-    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports), lazyChildProcessPlugin(), asciiStringWidthPlugin()],
+    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports), lazyChildProcessPlugin(), asciiStringWidthPlugin(), resolvedKoffiPlugin()],
   });
 }
 

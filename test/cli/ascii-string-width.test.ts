@@ -25,16 +25,19 @@ function random(seed: number): () => number {
 describe("the CLI's string-width for cli-table3", () => {
   const width = standIn();
 
-  it('gives every printable ASCII text the width string-width gives it', () => {
+  it('gives every text of printable ASCII and box-drawing characters the width string-width gives it', () => {
     const next = random(7);
-    const texts = ['', ' ', '0', '#', '*', '1645', 'exit 0', 'halted', 'guest', '~!@#$%^&*()_+{}|:"<>?'];
-    for (let code = 0x20; code <= 0x7e; code++) texts.push(String.fromCharCode(code), `#${String.fromCharCode(code)}`);
-    for (let i = 0; i < 2000; i++) texts.push(Array.from({ length: 1 + Math.floor(next() * 40) }, () => String.fromCharCode(0x20 + Math.floor(next() * 95))).join(''));
+    const texts = ['', ' ', '0', '#', '*', '1645', 'exit 0', 'halted', 'guest', '~!@#$%^&*()_+{}|:"<>?', '┌───┬──┐', '│ a │'];
+    const codes: number[] = [];
+    for (let code = 0x20; code <= 0x7e; code++) codes.push(code);
+    for (let code = 0x2500; code <= 0x257f; code++) codes.push(code);
+    for (const code of codes) texts.push(String.fromCharCode(code), `#${String.fromCharCode(code)}`);
+    for (let i = 0; i < 2000; i++) texts.push(Array.from({ length: 1 + Math.floor(next() * 40) }, () => String.fromCharCode(codes[Math.floor(next() * codes.length)]!)).join(''));
     for (const text of texts) expect(width(text)).toBe(stringWidth(text));
   });
 
   it('hands other text to string-width: ANSI colours, emoji, wide characters, control characters', () => {
-    const texts = ['\u001b[31mred\u001b[39m', 'a😀b', '1\uFE0F\u20E3', '漢字', 'tab\there', 'line\nbreak', 'é', '\u0301', 'x\u007f'];
+    const texts = ['\u001b[31mred\u001b[39m', 'a😀b', '│😀│', '\u25b6', '\u2580', '1\uFE0F\u20E3', '漢字', 'tab\there', 'line\nbreak', 'é', '\u0301', 'x\u007f'];
     for (const text of texts) expect(width(text)).toBe(stringWidth(text));
     expect(width('漢字')).toBe(4);
     expect(width('\u001b[31mred\u001b[39m')).toBe(3);

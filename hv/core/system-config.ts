@@ -124,6 +124,15 @@ function ioSchema() {
 }
 
 /**
+ * An optional section whose schema is built on first use (`section`, a z.lazy). z.optional alone
+ * would build it with the system schema: zod asks an optional field's schema whether it has a
+ * default when it first parses the object around it; a pipe answers from its first stage.
+ */
+function optionalSection<T extends z.core.$ZodType>(section: T) {
+  return z.optional(z.pipe(z.unknown(), section));
+}
+
+/**
  * The system file's schema. zod/mini, not zod: its schemas are several times cheaper to build,
  * which is a noticeable part of every `hv run`'s start-up (the issues and messages are zod's).
  */
@@ -135,8 +144,8 @@ function buildSystemSchema() {
     'slice-cycles': z._default(integer(100), DEFAULT_SLICE_CYCLES),
     costs: z.optional(z.string().check(z.minLength(1))),
     timing: z._default(z.enum(['instruction', 'cycle']), 'instruction'),
-    io: z.optional(ioSchema()),
-    scheduler: z.optional(schedulerSchema),
+    io: optionalSection(ioSchema()),
+    scheduler: optionalSection(schedulerSchema),
     guests: z
       .array(guestSchema())
       .check(z.minLength(1, 'at least one guest'), z.maxLength(MAX_GUESTS, `at most ${MAX_GUESTS} guests (each has its own engine and memory on the host)`)),
@@ -269,8 +278,9 @@ function semanticProblems(data: unknown, file: string): string[] {
 
 /** The scheduler section's cross-field problems, when the section itself is well-formed. */
 function schedulerSectionProblems(raw: Record<string, unknown>, guests: ReadonlySet<string>, cores: number, board: BoardDescription | undefined, file: string): string[] {
+  if (raw['scheduler'] === undefined || !board) return [];
   const parsed = schedulerSchema.safeParse(raw['scheduler']);
-  if (raw['scheduler'] === undefined || !parsed.success || !board) return [];
+  if (!parsed.success) return [];
   const sliceCycles = typeof raw['slice-cycles'] === 'number' ? raw['slice-cycles'] : DEFAULT_SLICE_CYCLES;
   const driver = (raw['io'] as Record<string, unknown> | undefined)?.['driver-vm'] as Record<string, unknown> | undefined;
   const names = new Set(guests);

@@ -91,16 +91,17 @@ function lazyChildProcessPlugin() {
 /**
  * cli-table3 measures every cell and border piece with string-width, which runs emoji-regex (a 10
  * KB regular expression) over the text, several times a cell: ~2 ms of `hv run` for its one
- * summary table. In the CLI, cli-table3's string-width is a stand-in that gives text of printable
- * ASCII and box-drawing characters (U+2500-U+257F, the table's borders) its length, which is what
- * string-width gives it (none of these is an ANSI escape, an emoji, a wide or a zero-width
- * character), and hands any other text to string-width itself.
+ * summary table, most of it compiling that expression. In the CLI, cli-table3's string-width is a
+ * stand-in that gives text of printable ASCII, box-drawing characters (U+2500-U+257F, the table's
+ * borders) and the ellipsis (U+2026, its truncation mark) its length, which is what string-width
+ * gives it (none of these is an ANSI escape, an emoji, a wide or a zero-width character), and
+ * hands any other text to string-width itself.
  * test/cli/ascii-string-width.test.ts compares the two.
  */
 const ASCII_WIDTH_NAMESPACE = 'ascii-string-width';
 
 export const ASCII_STRING_WIDTH = `const stringWidth = require('string-width');
-module.exports = (text) => (typeof text === 'string' && /^[\\x20-\\x7e\\u2500-\\u257f]*$/.test(text) ? text.length : stringWidth(text));`;
+module.exports = (text) => (typeof text === 'string' && /^[\\x20-\\x7e\\u2026\\u2500-\\u257f]*$/.test(text) ? text.length : stringWidth(text));`;
 
 function asciiStringWidthPlugin() {
   return {

@@ -25,12 +25,13 @@ function random(seed: number): () => number {
 describe("the CLI's string-width for cli-table3", () => {
   const width = standIn();
 
-  it('gives every text of printable ASCII and box-drawing characters the width string-width gives it', () => {
+  it('gives every text of printable ASCII, box-drawing characters and the ellipsis the width string-width gives it', () => {
     const next = random(7);
     const texts = ['', ' ', '0', '#', '*', '1645', 'exit 0', 'halted', 'guest', '~!@#$%^&*()_+{}|:"<>?', '┌───┬──┐', '│ a │'];
     const codes: number[] = [];
     for (let code = 0x20; code <= 0x7e; code++) codes.push(code);
     for (let code = 0x2500; code <= 0x257f; code++) codes.push(code);
+    codes.push(0x2026);
     for (const code of codes) texts.push(String.fromCharCode(code), `#${String.fromCharCode(code)}`);
     for (let i = 0; i < 2000; i++) texts.push(Array.from({ length: 1 + Math.floor(next() * 40) }, () => String.fromCharCode(codes[Math.floor(next() * codes.length)]!)).join(''));
     for (const text of texts) expect(width(text)).toBe(stringWidth(text));

@@ -108,9 +108,12 @@ function asciiStringWidthPlugin() {
     name: 'ascii-string-width',
     setup(build) {
       build.onResolve({ filter: /^string-width$/ }, (args) =>
-        /[/\\]node_modules[/\\]cli-table3[/\\]/.test(args.importer) ? { path: 'string-width', namespace: ASCII_WIDTH_NAMESPACE } : undefined,
+        /[/\\]node_modules[/\\]cli-table3[/\\]/.test(args.importer)
+          ? { path: 'string-width', namespace: ASCII_WIDTH_NAMESPACE, pluginData: args.resolveDir }
+          : undefined,
       );
-      build.onLoad({ filter: /.*/, namespace: ASCII_WIDTH_NAMESPACE }, () => ({ contents: ASCII_STRING_WIDTH, loader: 'js', resolveDir: ROOT }));
+      // Its require('string-width') resolves from cli-table3's folder: the string-width cli-table3 would load.
+      build.onLoad({ filter: /.*/, namespace: ASCII_WIDTH_NAMESPACE }, (args) => ({ contents: ASCII_STRING_WIDTH, loader: 'js', resolveDir: args.pluginData }));
     },
   };
 }

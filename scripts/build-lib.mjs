@@ -119,6 +119,31 @@ function asciiStringWidthPlugin() {
 }
 
 /**
+ * yaml, in the CLI: a stand-in whose exports load the bundled yaml package when first read. yaml's
+ * module code (its ~60 modules: classes, tag tables) ran at every start, ~1 ms, also for the
+ * commands and the `hv run` of an image that read no YAML. The stand-in has a getter for each
+ * export of the installed yaml; ES module imports read them when they are used.
+ */
+const LAZY_YAML_NAMESPACE = 'lazy-yaml';
+
+function lazyYamlPlugin() {
+  return {
+    name: 'lazy-yaml',
+    setup(build) {
+      build.onResolve({ filter: /^yaml$/ }, (args) =>
+        args.namespace === LAZY_YAML_NAMESPACE ? undefined : { path: 'yaml', namespace: LAZY_YAML_NAMESPACE, pluginData: args.resolveDir },
+      );
+      build.onLoad({ filter: /.*/, namespace: LAZY_YAML_NAMESPACE }, (args) => {
+        const names = Object.keys(createRequire(join(args.pluginData, 'importer.js'))('yaml'));
+        const getters = names.map((name) => `get ${JSON.stringify(name)}() { return load()[${JSON.stringify(name)}]; }`);
+        const contents = `let yaml;\nconst load = () => (yaml ??= require('yaml'));\nmodule.exports = { ${getters.join(', ')} };`;
+        return { contents, loader: 'js', resolveDir: args.pluginData };
+      });
+    },
+  };
+}
+
+/**
  * koffi, which the CLI requires when it loads, by the path of the file Node would resolve now (from
  * dist/, as a relative path): Node's lookup of a package by name (node_modules folders, its
  * package.json "exports") cost ~1.5 ms of every start. package.json is an input of the build, so
@@ -149,7 +174,7 @@ function buildCli(esbuild, outdir) {
     outdir,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
-    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports), lazyChildProcessPlugin(), asciiStringWidthPlugin(), resolvedKoffiPlugin()],
+    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports), lazyChildProcessPlugin(), asciiStringWidthPlugin(), resolvedKoffiPlugin(), lazyYamlPlugin()],
   });
 }
 
@@ -177,7 +202,7 @@ export async function buildIfStale({ force = false } = {}) {
   const results = await Promise.all([buildCli(esbuild, staging), buildLibrary(esbuild, staging)]);
   const all = results.flatMap((r) => Object.keys(r.metafile.inputs));
   // Sources only: not packages, nor the stand-in modules of the plugins above (not files).
-  const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/') && !f.startsWith(`${LAZY_NAMESPACE}:`) && !f.startsWith(`${ASCII_WIDTH_NAMESPACE}:`)))].sort();
+  const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/') && !f.startsWith(`${LAZY_NAMESPACE}:`) && !f.startsWith(`${ASCII_WIDTH_NAMESPACE}:`) && !f.startsWith(`${LAZY_YAML_NAMESPACE}:`)))].sort();
   // The build's own scripts too: a change to how dist/ is made makes older builds stale.
   inputs.push('package.json', 'scripts/build-lib.mjs', 'scripts/build-check.cjs');
   const info = { format: FORMAT, hash: hashOf(inputs), inputs, stamp: stampOf(inputs) };

@@ -1,6 +1,7 @@
 // The build of dist/, shared by scripts/build.mjs and bin/hv.js (which imports this module only
 // when scripts/build-check.cjs finds dist/ stale). esbuild loads only when a build is made.
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import check from './build-check.cjs';
 
@@ -88,6 +89,79 @@ function lazyChildProcessPlugin() {
 }
 
 /**
+ * cli-table3 measures every cell and border piece with string-width, which runs emoji-regex (a 10
+ * KB regular expression) over the text, several times a cell: ~2 ms of `hv run` for its one
+ * summary table, most of it compiling that expression. In the CLI, cli-table3's string-width is a
+ * stand-in that gives text of printable ASCII, box-drawing characters (U+2500-U+257F, the table's
+ * borders) and the ellipsis (U+2026, its truncation mark) its length, which is what string-width
+ * gives it (none of these is an ANSI escape, an emoji, a wide or a zero-width character), and
+ * hands any other text to string-width itself.
+ * test/cli/ascii-string-width.test.ts compares the two.
+ */
+const ASCII_WIDTH_NAMESPACE = 'ascii-string-width';
+
+export const ASCII_STRING_WIDTH = `const stringWidth = require('string-width');
+module.exports = (text) => (typeof text === 'string' && /^[\\x20-\\x7e\\u2026\\u2500-\\u257f]*$/.test(text) ? text.length : stringWidth(text));`;
+
+function asciiStringWidthPlugin() {
+  return {
+    name: 'ascii-string-width',
+    setup(build) {
+      build.onResolve({ filter: /^string-width$/ }, (args) =>
+        /[/\\]node_modules[/\\]cli-table3[/\\]/.test(args.importer)
+          ? { path: 'string-width', namespace: ASCII_WIDTH_NAMESPACE, pluginData: args.resolveDir }
+          : undefined,
+      );
+      // Its require('string-width') resolves from cli-table3's folder: the string-width cli-table3 would load.
+      build.onLoad({ filter: /.*/, namespace: ASCII_WIDTH_NAMESPACE }, (args) => ({ contents: ASCII_STRING_WIDTH, loader: 'js', resolveDir: args.pluginData }));
+    },
+  };
+}
+
+/**
+ * yaml, in the CLI: a stand-in whose exports load the bundled yaml package when first read. yaml's
+ * module code (its ~60 modules: classes, tag tables) ran at every start, ~1 ms, also for the
+ * commands and the `hv run` of an image that read no YAML. The stand-in has a getter for each
+ * export of the installed yaml; ES module imports read them when they are used.
+ */
+const LAZY_YAML_NAMESPACE = 'lazy-yaml';
+
+function lazyYamlPlugin() {
+  return {
+    name: 'lazy-yaml',
+    setup(build) {
+      build.onResolve({ filter: /^yaml$/ }, (args) =>
+        args.namespace === LAZY_YAML_NAMESPACE ? undefined : { path: 'yaml', namespace: LAZY_YAML_NAMESPACE, pluginData: args.resolveDir },
+      );
+      build.onLoad({ filter: /.*/, namespace: LAZY_YAML_NAMESPACE }, (args) => {
+        const names = Object.keys(createRequire(join(args.pluginData, 'importer.js'))('yaml'));
+        const getters = names.map((name) => `get ${JSON.stringify(name)}() { return load()[${JSON.stringify(name)}]; }`);
+        const contents = `let yaml;\nconst load = () => (yaml ??= require('yaml'));\nmodule.exports = { ${getters.join(', ')} };`;
+        return { contents, loader: 'js', resolveDir: args.pluginData };
+      });
+    },
+  };
+}
+
+/**
+ * koffi, which the CLI requires when it loads, by the path of the file Node would resolve now (from
+ * dist/, as a relative path): Node's lookup of a package by name (node_modules folders, its
+ * package.json "exports") cost ~1.5 ms of every start. package.json is an input of the build, so
+ * installing another koffi version makes dist/ stale and this path is resolved again.
+ */
+function resolvedKoffiPlugin() {
+  return {
+    name: 'resolved-koffi',
+    setup(build) {
+      build.onResolve({ filter: /^koffi$/ }, () => {
+        const file = relative(DIST, createRequire(join(DIST, 'hv.cjs')).resolve('koffi')).split('\\').join('/');
+        return { path: file.startsWith('.') ? file : `./${file}`, external: true };
+      });
+    },
+  };
+}
+
+/**
  * The CLI as one CommonJS file (and one per command of OWN_CLI_ENTRIES): bin/hv.js compiles it
  * with a V8 code cache (an ES module cannot use one in Node 20), so that start-up skips parsing
  * and compiling. Modules the CLI imports dynamically (a command's work, charts, the cluster) stay
@@ -100,7 +174,7 @@ function buildCli(esbuild, outdir) {
     outdir,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
-    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports), lazyChildProcessPlugin()],
+    plugins: [sourceUrlPlugin('require("node:url").pathToFileURL(__filename)', externalImports), lazyChildProcessPlugin(), asciiStringWidthPlugin(), resolvedKoffiPlugin(), lazyYamlPlugin()],
   });
 }
 
@@ -127,8 +201,8 @@ export async function buildIfStale({ force = false } = {}) {
   const staging = `${DIST}.${process.pid}.tmp`;
   const results = await Promise.all([buildCli(esbuild, staging), buildLibrary(esbuild, staging)]);
   const all = results.flatMap((r) => Object.keys(r.metafile.inputs));
-  // Sources only: not packages, nor the stand-in module of lazyChildProcessPlugin (not a file).
-  const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/') && !f.startsWith(`${LAZY_NAMESPACE}:`)))].sort();
+  // Sources only: not packages, nor the stand-in modules of the plugins above (not files).
+  const inputs = [...new Set(all.filter((f) => !f.startsWith('node_modules/') && !f.startsWith(`${LAZY_NAMESPACE}:`) && !f.startsWith(`${ASCII_WIDTH_NAMESPACE}:`) && !f.startsWith(`${LAZY_YAML_NAMESPACE}:`)))].sort();
   // The build's own scripts too: a change to how dist/ is made makes older builds stale.
   inputs.push('package.json', 'scripts/build-lib.mjs', 'scripts/build-check.cjs');
   const info = { format: FORMAT, hash: hashOf(inputs), inputs, stamp: stampOf(inputs) };

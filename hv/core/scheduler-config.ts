@@ -4,7 +4,8 @@
  * times (30 ms, 10 ms, 1 ms, 0.1 ms) converted at the board's clock when the file is loaded;
  * hv/core/README.md lists every parameter with its default.
  */
-import * as z from 'zod'; // a namespace import: esbuild then bundles only the parts used
+import * as z from 'zod/mini'; // a namespace import: esbuild then bundles only the parts used
+import { useEnglishMessages } from '../schema-messages.ts';
 
 export const SCHEDULER_POLICIES = ['round-robin', 'credit', 'micro-slice', 'io-aware'] as const;
 export type SchedulerPolicy = (typeof SCHEDULER_POLICIES)[number];
@@ -35,46 +36,52 @@ export const SCHEDULER_DEFAULTS = {
 } as const;
 
 /**
- * The section's schema, built on first use (z.lazy): building zod schemas is a noticeable part of
- * `hv` start-up, and most systems have no scheduler section.
+ * The section's schema, built on first use (z.lazy): most systems have no scheduler section.
+ * zod/mini, as the rest of the system file's schema (system-config.ts).
  */
 export const schedulerSchema = z.lazy(policySchemas);
 
+/** A whole number from `min`, up to `max` if given. */
+function integer(min: number, max?: number) {
+  return z.number().check(z.int(), z.gte(min), ...(max === undefined ? [] : [z.lte(max)]));
+}
+
 function policySchemas() {
-  const cycles = (min: number) => z.number().int().min(min);
-  const rate = z.number().min(0);
-  const guestShares = z
-    .record(
-      z.string(),
-      z.object({ weight: z.number().int().min(1).max(65535).default(SCHEDULER_DEFAULTS.weight), cap: z.number().int().min(0).max(100).default(0) }).strict(),
-    )
-    .default({});
-  const common = { 'io-rate-window': cycles(100).optional(), guests: guestShares, slice: cycles(100).optional() };
-  const thresholds = { threshold: rate.optional(), 'threshold-low': rate.optional() };
+  useEnglishMessages();
+  const cycles = (min: number) => z.optional(integer(min));
+  const rate = z.optional(z.number().check(z.gte(0)));
+  const guestShares = z._default(
+    z.record(z.string(), z.strictObject({ weight: z._default(integer(1, 65535), SCHEDULER_DEFAULTS.weight), cap: z._default(integer(0, 100), 0) })),
+    {},
+  );
+  const common = { 'io-rate-window': cycles(100), guests: guestShares, slice: cycles(100) };
+  const thresholds = { threshold: rate, 'threshold-low': rate };
 
   return z.discriminatedUnion(
     'policy',
     [
-      z.object({ policy: z.literal('round-robin'), ...common }).strict(),
-      z
-        .object({ policy: z.literal('credit'), ...common, tick: cycles(100).optional(), ratelimit: cycles(0).optional(), boost: z.boolean().default(true), steal: z.boolean().default(true) })
-        .strict(),
-      z.object({ policy: z.literal('micro-slice'), ...common, ...thresholds, 'micro-slices': z.number().int().min(1).max(1000).default(SCHEDULER_DEFAULTS.microSlices) }).strict(),
-      z
-        .object({
-          policy: z.literal('io-aware'),
-          ...common,
-          ...thresholds,
-          'driver-slice': cycles(100).optional(),
-          'driver-core': z.number().int().min(0).optional(),
-          hold: cycles(0).optional(),
-          'max-vms': z.number().int().min(1).default(SCHEDULER_DEFAULTS.maxVms),
-          swap: z.boolean().default(true),
-        })
-        .strict(),
+      z.strictObject({ policy: z.literal('round-robin'), ...common }),
+      z.strictObject({ policy: z.literal('credit'), ...common, tick: cycles(100), ratelimit: cycles(0), boost: z._default(z.boolean(), true), steal: z._default(z.boolean(), true) }),
+      z.strictObject({ policy: z.literal('micro-slice'), ...common, ...thresholds, 'micro-slices': z._default(integer(1, 1000), SCHEDULER_DEFAULTS.microSlices) }),
+      z.strictObject({
+        policy: z.literal('io-aware'),
+        ...common,
+        ...thresholds,
+        'driver-slice': cycles(100),
+        'driver-core': z.optional(integer(0)),
+        hold: cycles(0),
+        'max-vms': z._default(integer(1), SCHEDULER_DEFAULTS.maxVms),
+        swap: z._default(z.boolean(), true),
+      }),
     ],
     { error: () => `expected a policy: ${SCHEDULER_POLICIES.join(', ')}` },
   );
+}
+
+/** The parameters a policy's section may have, besides `policy` and `guests`. */
+export function policyParameters(policy: SchedulerPolicy): string[] {
+  const option = policySchemas()._zod.def.options.find((o) => (o.shape.policy._zod.def.values as readonly string[]).includes(policy))!;
+  return Object.keys(option.shape).filter((k) => k !== 'policy' && k !== 'guests');
 }
 
 type Parsed = z.infer<typeof schedulerSchema>;

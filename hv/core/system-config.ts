@@ -4,13 +4,14 @@
  * expected. Image paths are relative to the system file. Field reference: hv/core/README.md.
  */
 import { basename, dirname, extname, resolve } from 'node:path';
-import * as z from 'zod'; // a namespace import: esbuild then bundles only the parts used
+import * as z from 'zod/mini'; // a namespace import: esbuild then bundles only the parts used
 import type { BoardDescription } from '../../devices/platforms/board.ts';
 import { BOARDS } from '../../devices/platforms/mps2-an386.ts';
 import { ConfigError } from '../errors.ts';
 import { loadYamlFile } from '../yaml-file.ts';
 import { DEFAULT_CONSOLE_LIMIT } from './guest-console.ts';
 import { type SchedulerConfig, resolveScheduler, schedulerProblems, schedulerSchema } from './scheduler-config.ts';
+import { useEnglishMessages } from '../schema-messages.ts';
 
 const DEFAULT_SLICE_CYCLES = 25_000;
 
@@ -26,16 +27,24 @@ const MAX_CACHE_BYTES = 1 << 30;
 const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, KB: 1024, KIB: 1024, M: 1 << 20, MB: 1 << 20, MIB: 1 << 20 };
 
 /** A byte size: a number or a string such as "64KiB" or "4 MiB", a multiple of 1 KiB. */
-const byteSize = z
-  .union([z.number().int().positive(), z.string().regex(/^\s*\d+\s*[a-zA-Z]*\s*$/, 'a size such as 65536 or "64KiB"')])
-  .transform((value, ctx) => {
-    const size = typeof value === 'number' ? value : parseSize(value);
-    if (size === undefined || size % 1024 !== 0 || size === 0) {
-      ctx.addIssue({ code: 'custom', message: 'expected a positive multiple of 1 KiB (e.g. 65536, "64KiB", "1MiB")' });
-      return z.NEVER;
-    }
-    return size;
-  });
+function byteSize() {
+  return z.pipe(
+    z.union([z.number().check(z.int(), z.positive()), z.string().check(z.regex(/^\s*\d+\s*[a-zA-Z]*\s*$/, 'a size such as 65536 or "64KiB"'))]),
+    z.transform((value: number | string, ctx) => {
+      const size = typeof value === 'number' ? value : parseSize(value);
+      if (size === undefined || size % 1024 !== 0 || size === 0) {
+        ctx.issues.push({ code: 'custom', message: 'expected a positive multiple of 1 KiB (e.g. 65536, "64KiB", "1MiB")', input: value });
+        return z.NEVER;
+      }
+      return size;
+    }),
+  );
+}
+
+/** A whole number from `min`, up to `max` if given. */
+function integer(min: number, max?: number) {
+  return z.number().check(z.int(), z.gte(min), ...(max === undefined ? [] : [z.lte(max)]));
+}
 
 /**
  * Default exception budget of a guest: 128 exception entries per window of 1,000,000 cycles of
@@ -47,103 +56,110 @@ const byteSize = z
  */
 export const DEFAULT_EXCEPTION_BUDGET = { entries: 128, window: 1_000_000 } as const;
 
-const exceptionBudgetSchema = z.union([
-  z.literal(false),
-  z
-    .object({
-      entries: z.number().int().min(1),
-      window: z.number().int().min(1000).max(2 ** 40),
-    })
-    .strict(),
-]);
+const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
+const NAME_RULE = 'a name of 1-32 letters, digits, "_", "." or "-"';
 
-const guestSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a name of 1-32 letters, digits, "_", "." or "-"'),
-    image: z.string().min(1),
-    format: z.enum(['elf', 'bin']).optional(),
-    'load-address': z.number().int().min(0).max(0xffffffff).optional(),
-    core: z.number().int().min(0).optional(),
-    'code-size': byteSize.optional(),
-    'sram-size': byteSize.optional(),
-    semihosting: z.boolean().default(true),
-    'console-limit': z.number().int().positive().default(DEFAULT_CONSOLE_LIMIT),
-    cmdline: z.string().max(1024).default(''),
-    'vector-table': z.number().int().min(0).max(0xffffff80).multipleOf(128).optional(),
-    'io-path': z.enum(['in-context', 'split', 'emulated']).optional(),
-    disk: z.string().min(1).optional(),
-    'disk-format': z.enum(['raw', 'qcow2']).optional(),
-    'disk-snapshot': z.boolean().default(false),
-    gdb: z.number().int().min(0).max(65535).optional(),
-    'gdb-wait': z.boolean().default(false),
-    'exception-budget': exceptionBudgetSchema.default(DEFAULT_EXCEPTION_BUDGET),
-  })
-  .strict();
+function guestSchema() {
+  const exceptionBudget = z.union([z.literal(false), z.strictObject({ entries: integer(1), window: integer(1000, 2 ** 40) })]);
+  return z.strictObject({
+    name: z.string().check(z.regex(NAME_PATTERN, NAME_RULE)),
+    image: z.string().check(z.minLength(1)),
+    format: z.optional(z.enum(['elf', 'bin'])),
+    'load-address': z.optional(integer(0, 0xffffffff)),
+    core: z.optional(integer(0)),
+    'code-size': z.optional(byteSize()),
+    'sram-size': z.optional(byteSize()),
+    semihosting: z._default(z.boolean(), true),
+    'console-limit': z._default(z.number().check(z.int(), z.positive()), DEFAULT_CONSOLE_LIMIT),
+    cmdline: z._default(z.string().check(z.maxLength(1024)), ''),
+    'vector-table': z.optional(integer(0, 0xffffff80).check(z.multipleOf(128))),
+    'io-path': z.optional(z.enum(['in-context', 'split', 'emulated'])),
+    disk: z.optional(z.string().check(z.minLength(1))),
+    'disk-format': z.optional(z.enum(['raw', 'qcow2'])),
+    'disk-snapshot': z._default(z.boolean(), false),
+    gdb: z.optional(integer(0, 65535)),
+    'gdb-wait': z._default(z.boolean(), false),
+    'exception-budget': z._default(exceptionBudget, DEFAULT_EXCEPTION_BUDGET),
+  });
+}
 
 /** A device preset by name, or a preset with some of its service-time parameters replaced. */
 function diskTimingSchema() {
   return z.union([
     z.enum(['sd-spi', 'emmc']),
-    z
-      .object({
-        base: z.enum(['sd-spi', 'emmc']).default('sd-spi'),
-        'command-cycles': z.number().int().min(0).optional(),
-        'per-sector-cycles': z.number().int().min(0).optional(),
-        'seek-cycles': z.number().int().min(0).optional(),
-      })
-      .strict(),
+    z.strictObject({
+      base: z._default(z.enum(['sd-spi', 'emmc']), 'sd-spi'),
+      'command-cycles': z.optional(integer(0)),
+      'per-sector-cycles': z.optional(integer(0)),
+      'seek-cycles': z.optional(integer(0)),
+    }),
   ]);
 }
 
 export type DiskTimingConfig = z.infer<ReturnType<typeof diskTimingSchema>>;
 
+/** The `io` section, built on first use (z.lazy): most systems have no `io` section. */
+function ioSchema() {
+  return z.lazy(() =>
+    z.strictObject({
+      'driver-vm': z.optional(
+        z.strictObject({
+          image: z.string().check(z.minLength(1)),
+          name: z._default(z.string().check(z.regex(NAME_PATTERN, NAME_RULE)), 'driver-vm'),
+          core: z.optional(integer(0)),
+        }),
+      ),
+      'disk-timing': z._default(diskTimingSchema(), 'sd-spi'),
+      cache: z._default(
+        z.strictObject({
+          policy: z._default(z.enum(['layered', 'lru', 'arc', 's3fifo', 'sieve', 'lirs', 'none']), 'layered'),
+          size: z._default(byteSize().check(z.refine((n) => n <= MAX_CACHE_BYTES, `expected at most ${MAX_CACHE_BYTES} bytes (1 GiB) of host memory`)), 4 << 20),
+          block: z._default(integer(512, 65536).check(z.refine((n) => (n & (n - 1)) === 0, 'a power of two')), 4096),
+          write: z._default(z.enum(['through', 'back']), 'through'),
+        }),
+        { policy: 'layered', size: 4 << 20, block: 4096, write: 'through' },
+      ),
+    }),
+  );
+}
+
 /**
- * The `io` section, built on first use (z.lazy): building zod schemas is a noticeable part of `hv`
- * start-up, and most systems have no `io` section.
+ * An optional section whose schema is built on first use (`section`, a z.lazy). z.optional alone
+ * would build it with the system schema: zod asks an optional field's schema whether it has a
+ * default when it first parses the object around it; a pipe answers from its first stage.
  */
-const ioSchema = z.lazy(() =>
-  z
-    .object({
-      'driver-vm': z
-        .object({
-          image: z.string().min(1),
-          name: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a name of 1-32 letters, digits, "_", "." or "-"').default('driver-vm'),
-          core: z.number().int().min(0).optional(),
-        })
-        .strict()
-        .optional(),
-      'disk-timing': diskTimingSchema().default('sd-spi'),
-      cache: z
-        .object({
-          policy: z.enum(['layered', 'lru', 'arc', 's3fifo', 'sieve', 'lirs', 'none']).default('layered'),
-          size: byteSize.refine((n) => n <= MAX_CACHE_BYTES, `expected at most ${MAX_CACHE_BYTES} bytes (1 GiB) of host memory`).default(4 << 20),
-          block: z.number().int().min(512).max(65536).refine((n) => (n & (n - 1)) === 0, 'a power of two').default(4096),
-          write: z.enum(['through', 'back']).default('through'),
-        })
-        .strict()
-        .default({ policy: 'layered', size: 4 << 20, block: 4096, write: 'through' }),
-    })
-    .strict(),
-);
+function optionalSection<T extends z.core.$ZodType>(section: T) {
+  return z.optional(z.pipe(z.unknown(), section));
+}
 
-const systemSchema = z
-  .object({
-    cores: z.number().int().min(1).max(MAX_CORES).default(1),
-    board: z.enum(Object.keys(BOARDS) as [string, ...string[]]).default('mps2-an386'),
-    'slice-cycles': z.number().int().min(100).default(DEFAULT_SLICE_CYCLES),
-    costs: z.string().min(1).optional(),
-    timing: z.enum(['instruction', 'cycle']).default('instruction'),
-    io: ioSchema.optional(),
-    scheduler: schedulerSchema.optional(),
-    guests: z.array(guestSchema).min(1, 'at least one guest').max(MAX_GUESTS, `at most ${MAX_GUESTS} guests (each has its own engine and memory on the host)`),
-  })
-  .strict();
+/**
+ * The system file's schema. zod/mini, not zod: its schemas are several times cheaper to build,
+ * which is a noticeable part of every `hv run`'s start-up (the issues and messages are zod's).
+ */
+function buildSystemSchema() {
+  useEnglishMessages();
+  return z.strictObject({
+    cores: z._default(integer(1, MAX_CORES), 1),
+    board: z._default(z.enum(Object.keys(BOARDS) as [string, ...string[]]), 'mps2-an386'),
+    'slice-cycles': z._default(integer(100), DEFAULT_SLICE_CYCLES),
+    costs: z.optional(z.string().check(z.minLength(1))),
+    timing: z._default(z.enum(['instruction', 'cycle']), 'instruction'),
+    io: optionalSection(ioSchema()),
+    scheduler: optionalSection(schedulerSchema),
+    guests: z
+      .array(guestSchema())
+      .check(z.minLength(1, 'at least one guest'), z.maxLength(MAX_GUESTS, `at most ${MAX_GUESTS} guests (each has its own engine and memory on the host)`)),
+  });
+}
 
-export type SystemFile = Omit<z.infer<typeof systemSchema>, 'scheduler'> & {
+/** Built on first use: commands that read no system file never build it. */
+let systemSchema: ReturnType<typeof buildSystemSchema> | undefined;
+
+export type SystemFile = Omit<z.infer<ReturnType<typeof buildSystemSchema>>, 'scheduler'> & {
   /** With every default filled in (times at the board's clock). */
   scheduler?: SchedulerConfig;
 };
-export type GuestEntry = z.infer<typeof guestSchema>;
+export type GuestEntry = z.infer<ReturnType<typeof guestSchema>>;
 
 /**
  * An image after validation: `image` is resolved against the system file's directory, and
@@ -181,6 +197,7 @@ export function loadSystemFile(file: string): SystemConfig {
 export function validateSystem(data: unknown, file: string): SystemConfig {
   // jitless: zod would otherwise compile a parser per object schema (new Function) on first use,
   // which costs more than it saves for a schema that parses once per process (hv start-up).
+  systemSchema ??= buildSystemSchema();
   const result = systemSchema.safeParse(data ?? {}, { jitless: true });
   const problems = result.success ? [] : formatIssues(file, result.error.issues);
   problems.push(...semanticProblems(data, file));
@@ -261,8 +278,9 @@ function semanticProblems(data: unknown, file: string): string[] {
 
 /** The scheduler section's cross-field problems, when the section itself is well-formed. */
 function schedulerSectionProblems(raw: Record<string, unknown>, guests: ReadonlySet<string>, cores: number, board: BoardDescription | undefined, file: string): string[] {
+  if (raw['scheduler'] === undefined || !board) return [];
   const parsed = schedulerSchema.safeParse(raw['scheduler']);
-  if (raw['scheduler'] === undefined || !parsed.success || !board) return [];
+  if (!parsed.success) return [];
   const sliceCycles = typeof raw['slice-cycles'] === 'number' ? raw['slice-cycles'] : DEFAULT_SLICE_CYCLES;
   const driver = (raw['io'] as Record<string, unknown> | undefined)?.['driver-vm'] as Record<string, unknown> | undefined;
   const names = new Set(guests);

@@ -3,7 +3,7 @@
  * the system file), the workload parameters, and a sweep of one parameter (a workload parameter
  * or a scheduler parameter). Every bad value is a UsageError naming the option.
  */
-import { SCHEDULER_POLICIES, type SchedulerPolicy, schedulerSchema } from '../core/scheduler-config.ts';
+import { SCHEDULER_POLICIES, type SchedulerPolicy, policyParameters } from '../core/scheduler-config.ts';
 import { validateSystem } from '../core/system-config.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import { HV_MAX_CORES, HV_MAX_FRONTENDS } from '../io/layout.ts';
@@ -71,8 +71,7 @@ export function isWorkloadParam(name: string): name is keyof Workload {
 
 /** The parameters a policy's section may have, besides `policy`. */
 export function schedulerParams(policy: SchedulerPolicy): readonly string[] {
-  const option = schedulerSchema.unwrap().options.find((o) => o.shape.policy.value === policy)!;
-  return Object.keys(option.shape).filter((k) => k !== 'policy' && k !== 'guests');
+  return policyParameters(policy);
 }
 
 export function parsePolicies(list: string): PolicySpec[] {

@@ -21,6 +21,7 @@ const LAYERS: Record<string, number> = {
   'hv/object-state.ts': 0,
   'hv/sparse-bytes.ts': 0,
   'hv/lazy-builtins.ts': 0,
+  'hv/schema-messages.ts': 0,
   'hv/statistics.ts': 0,
   'hv/svg-chart.ts': 0,
   'hv/arch': 1,

@@ -4,10 +4,11 @@
  *
  * Event channel, as Xen's: one port per frontend queue. A notification whose port already has an
  * event the driver has not begun to serve is coalesced into it (the driver reads the queue's
- * available index with its first hypercall for the event, so it sees the new buffers too); when the 16-slot mailbox is full, events wait
- * in the hypervisor, one per port at most, and are posted as slots free. So a frontend that
- * notifies in a loop holds at most one waiting event per port, and no other frontend's event is
- * ever dropped or delayed beyond the others' fair share.
+ * available index with its first hypercall for the event, so it sees the new buffers too); when
+ * the 16-slot mailbox is full, events wait in the hypervisor, one per port at most, and are posted
+ * as slots free. So a frontend that notifies in a loop holds at most two events per port (the one
+ * the driver serves and one not begun), and no other frontend's event is ever dropped or delayed
+ * beyond the others' fair share.
  *
  * Hypercalls:
  *  - GRANT_COPY_FROM / GRANT_COPY_TO (r0 frontend, r1 frontend address, r2 local address,

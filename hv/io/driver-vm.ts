@@ -109,18 +109,11 @@ export class DriverVm {
 
   /**
    * The mailbox's counters (free-running): the hypervisor advances head when it posts, the
-   * driver advances tail when it has copied an event out.
+   * driver advances tail when it has served an event (after its QUEUE_STATE report).
    */
   mailboxCounters(): { head: number; tail: number } {
     const words = this.vm.engine.readMemory(this.interface.mailbox, 8);
     return { head: words.readUInt32LE(0), tail: words.readUInt32LE(4) };
-  }
-
-  /** True when the driver has taken event number `sequence` out of the mailbox. */
-  taken(sequence: number): boolean {
-    const { tail } = this.mailboxCounters();
-    const ahead = (tail - sequence) >>> 0;
-    return ahead >= 1 && ahead < 2 ** 31;
   }
 
   /**

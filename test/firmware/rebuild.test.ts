@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath, runProgram } from '../helpers/host-tools.ts';
 import { FIRMWARE_BUILD, FIRMWARE_DIR, runSystem } from '../helpers/run-system.ts';
 
-const IMAGES = ['hello', 'tasks', 'fault', 'exceptions', 'fpu', 'compute', 'scan', 'stomp', 'wildjump', 'flood', 'spin', 'ioload', 'malfront', 'driver-vm', 'ioread', 'poke', 'iobound', 'latency', 'phased', 'job', 'itcount', 'crunch', 'echo', 'ackwrite', 'storm'];
+const IMAGES = ['hello', 'tasks', 'fault', 'exceptions', 'fpu', 'compute', 'scan', 'stomp', 'wildjump', 'flood', 'spin', 'ioload', 'malfront', 'driver-vm', 'ioread', 'poke', 'iobound', 'latency', 'phased', 'job', 'itcount', 'crunch', 'echo', 'ackwrite', 'storm', 'pipeline'];
 /** Images that run alone to their end (or their fault) in a few seconds: compared by behaviour. */
 const STANDALONE = ['hello', 'tasks', 'fault', 'exceptions', 'fpu', 'compute', 'scan', 'stomp', 'wildjump', 'itcount', 'job'];
 

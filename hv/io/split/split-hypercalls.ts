@@ -3,11 +3,12 @@
  * (SVC numbers in firmware/lib/hvlab-io.h).
  *
  * Event channel, as Xen's: one port per frontend queue. A notification whose port already has an
- * event the driver has not taken yet is coalesced into it (the driver snapshots the queue when it
- * takes the event, so it sees the new buffers too); when the 16-slot mailbox is full, events wait
- * in the hypervisor, one per port at most, and are posted as slots free. So a frontend that
- * notifies in a loop holds at most one waiting event per port, and no other frontend's event is
- * ever dropped or delayed beyond the others' fair share.
+ * event the driver has not begun to serve is coalesced into it (the driver reads the queue's
+ * available index with its first hypercall for the event, so it sees the new buffers too); when
+ * the 16-slot mailbox is full, events wait in the hypervisor, one per port at most, and are posted
+ * as slots free. So a frontend that notifies in a loop holds at most two events per port (the one
+ * the driver serves and one not begun), and no other frontend's event is ever dropped or delayed
+ * beyond the others' fair share.
  *
  * Hypercalls:
  *  - GRANT_COPY_FROM / GRANT_COPY_TO (r0 frontend, r1 frontend address, r2 local address,
@@ -60,13 +61,18 @@ export class SplitHypercalls {
   }
 
   /**
-   * True when the port of (path, device, queue) has an event the driver has not taken yet (in
-   * the mailbox or waiting for a slot): a new notification is coalesced into it.
+   * True when the port of (path, device, queue) has an event the driver has not begun to serve
+   * (waiting for a slot, or in the mailbox with no hypercall of the driver for it yet): a new
+   * notification is coalesced into it. The driver reads the queue's available index once per
+   * event, with its first hypercall, and gives the mailbox slot back only after its report: an
+   * event it has begun to serve would not see the buffers of a notification merged into it, so
+   * that notification gets an event of its own (virtio: every available buffer is used after a
+   * notification).
    */
   pending(path: SplitPath, device: number, queue: number): boolean {
     const samePort = (o: OpenIo) => !o.dropped && o.path === path && o.transport.deviceId === device && o.queue === queue;
     if (this.waiting.some(samePort)) return true;
-    return this.inFlight.some((o) => samePort(o) && o.sequence !== undefined && !this.driver.taken(o.sequence));
+    return this.inFlight.some((o) => samePort(o) && o.firstHypercall === undefined);
   }
 
   /**

@@ -32,6 +32,7 @@ export interface OpenIo {
   readonly posted: number;
   /** Its number in the mailbox, once posted. */
   sequence: number | undefined;
+  /** When the driver made its first hypercall for it: it has begun to serve it (read the queue), so no notification is coalesced into it any more. */
   firstHypercall: number | undefined;
   grantCycles: number;
   deviceCycles: number;

@@ -65,7 +65,7 @@ async function guestMips(qemu: string | undefined, trials = 5): Promise<void> {
       vsQemu.push(hv.at(-1)! / q.at(-1)!);
     }
   }
-  console.log(`guest MIPS (crunch.elf, ${(instructions / 1e6).toFixed(0)}M instructions, slice ${SLICE}, median of ${trials} alternating runs)`);
+  console.log(`guest MIPS (crunch.elf, ${(instructions / 1e6).toFixed(0)}M instructions, slice ${SLICE} (alone on its core, it runs past slice ends), median of ${trials} alternating runs)`);
   console.log(`  hvlab, timing: instruction  ${median(hv).toFixed(0)} MIPS (${spread(hv, 0)})`);
   console.log(`  hvlab, timing: cycle        ${median(cycle).toFixed(0)} MIPS (${spread(cycle, 0)})`);
   aim('cycle timing / instruction timing', median(cycleRatio), 'x', '>=', 0.7, spread(cycleRatio));

@@ -5,8 +5,8 @@
  * until the earlier of its slice end, its next device event and the end of the run, and charges
  * what it used (a vCPU alone on the only core runs past its slice end: runsAlone). A vCPU's core
  * is one property the hypervisor sets (at boot and when it migrates the vCPU); a vCPU that halts
- * or faults stops alone, the others keep running. run() can be called
- * again to continue where the last call stopped.
+ * or faults stops alone, the others keep running. run() can be called again to continue where
+ * the last call stopped.
  */
 import type { StepOutcome } from '../arch/cpu.ts';
 import { InternalError } from '../errors.ts';

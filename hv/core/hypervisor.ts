@@ -274,13 +274,14 @@ export class Hypervisor<V extends LoopVcpu = LoopVcpu> {
   }
 
   /**
-   * True when `running` is the only live vCPU of the only core: then no slice end can change what
-   * runs (the scheduler would pick it again, there is no other core to keep in step or to move it
-   * to, and device events split the run where they fall anyway), so its run goes on past the
-   * slice end, up to ALONE_RUN_CYCLES. Each stop costs an exact finish and a trip through the loop.
+   * True when `running` is the only live vCPU of the only core and the policy decides nothing at
+   * its slice ends (Scheduler.runsLonePastSlice; credit's caps, for one, do): then no slice end
+   * can change what runs (there is no other core to keep in step or to move it to, and device
+   * events split the run where they fall anyway), so its run goes on past the slice end, up to
+   * ALONE_RUN_CYCLES. Each stop costs an exact finish and a trip through the loop.
    */
   private runsAlone(core: Core, running: V): boolean {
-    if (this.cores.length !== 1) return false;
+    if (this.cores.length !== 1 || this.scheduler.runsLonePastSlice !== true) return false;
     for (const other of this.scheduler.queue(core.index)) if (other !== running && other.alive) return false;
     return true;
   }

@@ -8,6 +8,8 @@ import type { SchedulableVcpu } from './scheduler.ts';
 
 export class RoundRobinScheduler<V extends SchedulableVcpu> extends QueuedPolicy<V> {
   readonly name = 'round-robin';
+  /** A slice end only rotates the queue: a lone vCPU is picked again. */
+  readonly runsLonePastSlice = true;
 
   constructor(readonly sliceCycles: number) {
     super();

@@ -69,6 +69,12 @@ export interface Scheduler<V extends SchedulableVcpu = SchedulableVcpu> {
    * and at the floor of one that arrived from a core ahead in time (when it can first run here).
    */
   readonly preemptsOnWake?: boolean;
+  /**
+   * True when the policy decides nothing at a slice end of a vCPU that is alone on the only core
+   * (it would pick it again, and keeps no accounts, caps or samples by slice): the run loop then
+   * lets such a vCPU run past its slice ends. Default false.
+   */
+  readonly runsLonePastSlice?: boolean;
   /** What happened (default: ignored). */
   observe?(signal: SchedSignal<V>): void;
   /** Moves the policy wants before `core` picks at `now` (default: none). */

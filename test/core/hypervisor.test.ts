@@ -181,6 +181,14 @@ describe('the run loop', () => {
     expect(cores.log.map((s) => s.consumed)).toEqual([1000 - SWITCH, 1000, 1000, SWITCH]);
   });
 
+  it('keeps the slice of a lone vCPU when the policy decides something at slice ends (credit caps)', () => {
+    const { hv, scheduler, log, add } = rig(1, 1000);
+    Object.defineProperty(scheduler, 'runsLonePastSlice', { value: false });
+    add('a', 0, 3000);
+    hv.run();
+    expect(log.map((s) => s.consumed)).toEqual([1000 - SWITCH, 1000, 1000, SWITCH]);
+  });
+
   it('idles a core until the device event that wakes its sleeping vCPU, and reports the wake-up', () => {
     const { hv, scheduler, add, events } = rig(1);
     const a = add('a', 0, 1000, [100], [5000]);

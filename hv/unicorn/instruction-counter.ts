@@ -132,7 +132,7 @@ export class InstructionCounter {
    */
   latchMmio(address: number, store: bigint, size: number, stride: number, mask: number): void {
     if ((this.fn.mmioLatch(this.address, address, store, size, stride, mask) as number) !== 0) {
-      throw new NativeLibraryError(`no MMIO region at 0x${address.toString(16)} to latch`);
+      throw new NativeLibraryError(`cannot latch MMIO at 0x${address.toString(16)}: no region there, or a stride (${stride}) that is not a positive multiple of 4`);
     }
   }
 

@@ -131,6 +131,20 @@ describe('Engine', () => {
     }
   });
 
+  it('refuses a latch whose stride the native check cannot use (zero, or not whole words)', () => {
+    const store = new HostMemory(0x1000);
+    store.retain();
+    try {
+      for (const stride of [0, 6]) {
+        const e = open(thumb(T.bSelf));
+        expect(() => e.mapMmio(0x40004000, 0x100, () => 0, () => {}, { store, stride, mask: 1 }), `stride ${stride}`).toThrow(/cannot latch MMIO at 0x40004000/);
+        e.close();
+      }
+    } finally {
+      store.release();
+    }
+  });
+
   it('maps an MMIO region whose size is not a page multiple; accesses past the size read 0 and are ignored', () => {
     // Checked with arm-none-eabi-as: mov.w r1, #0x40004000; ldr.w r0, [r1, #0x5fc];
     // ldr.w r2, [r1, #0x800]; str.w r0, [r1, #0x900]; str.w r0, [r1, #0x10]; b .

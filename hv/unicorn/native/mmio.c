@@ -38,7 +38,9 @@ struct region {
 
 static int latched(const struct region *r, uint64_t offset, unsigned size)
 {
-    return r->store && size == 4 && (offset & 3) == 0 && offset < r->store_size && ((r->latch_mask >> ((offset % r->stride) / 4)) & 1);
+    if (!r->store || size != 4 || (offset & 3) != 0 || offset >= r->store_size) return 0;
+    uint32_t word = (uint32_t)(offset % r->stride) / 4; /* the mask has a bit for the first 32 words of a slot */
+    return word < 32 && ((r->latch_mask >> word) & 1);
 }
 
 static int replayed(struct hv_counter *c, struct region *r, uint64_t offset, unsigned size, int write, uint64_t *value)
@@ -208,6 +210,10 @@ int hv_mmio_map(struct hv_counter *c, uint64_t address, uint64_t size, js_read_t
  * when no region is mapped there. */
 int hv_mmio_latch(struct hv_counter *c, uint64_t address, uint32_t *store, uint32_t size, uint32_t stride, uint32_t mask)
 {
+    /* latched() divides by the stride; a latched write stores a whole word, so only whole
+     * words of the store count. */
+    if (stride == 0 || (stride & 3) != 0) return -1;
+    size &= ~3u;
     for (struct region *r = (struct region *)c->mmio_regions; r; r = r->next) {
         if (r->base != address) continue;
         r->store = store;
